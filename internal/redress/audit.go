@@ -1,0 +1,34 @@
+package redress
+
+import "time"
+
+// Actors that are not staff accounts.
+const (
+	ActorPublic = "public"
+	ActorSystem = "system"
+)
+
+// Audit actions. One action per kind of thing that happened; details say what changed.
+const (
+	ActionComplaintFiled   = "complaint.filed"
+	ActionStatusChecked    = "complaint.status_checked"
+	ActionRegistryImported = "registry.imported"
+	ActionAgreementAdded   = "agreement.added"
+	ActionAgreementUpdated = "agreement.updated"
+	ActionAgreementDropped = "agreement.no_longer_listed"
+)
+
+// AuditEvent is one entry in the append-only trail. Details is a compact JSON object of
+// what changed; it never holds identity or contact values.
+type AuditEvent struct {
+	ID          int64
+	OccurredAt  time.Time
+	Actor       string
+	ActorRole   string
+	Action      string
+	ComplaintID int64
+	AgencyID    int64
+	AgreementID int64
+	RequestID   string
+	Details     map[string]any
+}

@@ -1,0 +1,342 @@
+package redress
+
+import (
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Channel is how a complaint reached us.
+type Channel string
+
+const (
+	ChannelWeb      Channel = "web"
+	ChannelAPI      Channel = "api"
+	ChannelPhone    Channel = "phone"
+	ChannelMail     Channel = "mail"
+	ChannelInPerson Channel = "in_person"
+)
+
+var Channels = []Channel{ChannelWeb, ChannelAPI, ChannelPhone, ChannelMail, ChannelInPerson}
+
+// Filer says who is filing, relative to the person the conduct was aimed at.
+type Filer string
+
+var Filers = []Filer{"self", "relative", "lawyer", "advocate", "other"}
+
+// Function is a 287(g) power the complaint is about.
+type Function string
+
+// Functions in the order the form shows them. Each names the models under which an
+// officer can exercise it, which is how we pick the agreement in force at filing.
+var Functions = []Function{
+	"interview", "database_check", "detainer", "warrant", "notice_to_appear",
+	"custody_transfer", "field_arrest", "unknown",
+}
+
+var functionModels = map[Function][]Model{
+	"interview":        {ModelJEM, ModelTFM},
+	"database_check":   {ModelJEM, ModelTFM},
+	"detainer":         {ModelJEM, ModelWSO},
+	"warrant":          {ModelJEM, ModelWSO, ModelTFM},
+	"notice_to_appear": {ModelJEM, ModelTFM},
+	"custody_transfer": {ModelJEM, ModelWSO, ModelTFM},
+	"field_arrest":     {ModelTFM},
+	"unknown":          {ModelJEM, ModelWSO, ModelTFM},
+}
+
+// FunctionModels returns the models under which f can be exercised.
+func FunctionModels(f Function) []Model { return functionModels[f] }
+
+// Category is a kind of allegation. Each chosen category becomes one Allegation row so
+// that findings can later be made per allegation.
+type Category string
+
+var Categories = []Category{
+	"racial_profiling", "held_past_release", "coercion", "no_interpreter", "denied_lawyer",
+	"denied_phone_call", "denied_consular_notification", "force", "medical_neglect",
+	"retaliation", "wrongful_detention", "privacy", "property", "verbal_abuse", "other",
+}
+
+// Recipient is an office a complaint can be referred to; the complainant chooses, per
+// recipient, whether their identity may go with it.
+type Recipient string
+
+var ConsentRecipients = []Recipient{"agency_ia", "ice_opr", "dhs_oig", "dhs_crcl"}
+
+// Complaint statuses. Later workflow states join these; a complaint starts received.
+const StatusReceived = "received"
+
+// Limits on public input, generous for a real account and small enough that one
+// request cannot fill the database.
+const (
+	MaxNarrative  = 20000
+	MaxLongText   = 4000
+	MaxShortText  = 300
+	MaxListItems  = 20
+	MinIncidentYr = 1996 // section 287(g) was added to the INA in 1996
+)
+
+// Custody holds what the filer says about custody; nil means "not said / don't know".
+type Custody struct {
+	InCustody       *bool `json:"in_custody"`
+	DetainerIssued  *bool `json:"detainer_issued"`
+	HeldPastRelease *bool `json:"held_past_release"`
+}
+
+// Contact is the filer's identity and how to reach them. It is only ever stored
+// encrypted and is never written to logs, emails, exports or the audit trail.
+type Contact struct {
+	Name    string `json:"name,omitempty"`
+	Email   string `json:"email,omitempty"`
+	Phone   string `json:"phone,omitempty"`
+	Address string `json:"address,omitempty"`
+}
+
+func (c Contact) IsEmpty() bool { return c == Contact{} }
+
+// ComplaintInput is what a filer gives us, from the form or the API.
+type ComplaintInput struct {
+	Language          string      `json:"language"`
+	Channel           Channel     `json:"-"`
+	IncidentDate      string      `json:"incident_date"`
+	State             string      `json:"state"`
+	County            string      `json:"county"`
+	Place             string      `json:"place"`
+	AgencyID          int64       `json:"agency_id"`
+	AgencyOther       string      `json:"agency_other"`
+	Functions         []Function  `json:"functions"`
+	Categories        []Category  `json:"categories"`
+	Narrative         string      `json:"narrative"`
+	Officers          string      `json:"officers"`
+	Witnesses         string      `json:"witnesses"`
+	Custody           Custody     `json:"custody"`
+	Filer             Filer       `json:"filer"`
+	PreferredLanguage string      `json:"preferred_language"`
+	Anonymous         bool        `json:"anonymous"`
+	Contact           Contact     `json:"contact"`
+	Consent           []Recipient `json:"consent_to_share_identity"`
+}
+
+// Complaint is a filed complaint as the system holds it, contact decrypted only when a
+// caller with the right to see it asked for it.
+type Complaint struct {
+	ID                int64
+	TrackingNumber    string
+	ReceivedAt        time.Time
+	Language          string
+	Channel           Channel
+	IncidentDate      Date
+	State             string
+	County            string
+	Place             string
+	AgencyID          int64
+	AgencyOther       string
+	AgreementID       int64
+	Functions         []Function
+	Allegations       []Allegation
+	Narrative         string
+	Officers          string
+	Witnesses         string
+	Custody           Custody
+	Filer             Filer
+	PreferredLanguage string
+	Anonymous         bool
+	Consent           []Recipient
+	Status            string
+	StatusChangedAt   time.Time
+}
+
+// Allegation is one category of misconduct alleged in a complaint; findings attach here.
+type Allegation struct {
+	ID       int64
+	Category Category
+}
+
+// Normalize trims the input and fills what can be derived, before Validate.
+func (in *ComplaintInput) Normalize() {
+	for _, p := range []*string{&in.Language, &in.IncidentDate, &in.State, &in.County, &in.Place,
+		&in.AgencyOther, &in.Officers, &in.Witnesses, &in.PreferredLanguage,
+		&in.Contact.Name, &in.Contact.Email, &in.Contact.Phone, &in.Contact.Address} {
+		*p = strings.TrimSpace(*p)
+	}
+	in.Narrative = strings.TrimSpace(in.Narrative)
+	if code, ok := StateCode(in.State); ok {
+		in.State = code
+	}
+	in.Language = strings.ToLower(in.Language)
+	in.Filer = Filer(strings.TrimSpace(string(in.Filer)))
+	if in.Anonymous {
+		// An anonymous filing keeps no identity, whatever else was sent along.
+		in.Contact = Contact{}
+		in.Consent = nil
+	}
+}
+
+// Validate checks the input against the rules every channel shares. languages lists the
+// languages we can answer in; today is the filer's "now", for the future-date rule.
+func (in *ComplaintInput) Validate(languages []string, today Date) FieldErrors {
+	var fe FieldErrors
+	for field, s := range map[string]string{
+		"language": in.Language, "incident_date": in.IncidentDate, "state": in.State,
+		"county": in.County, "place": in.Place, "agency_other": in.AgencyOther,
+		"narrative": in.Narrative, "officers": in.Officers, "witnesses": in.Witnesses,
+		"preferred_language": in.PreferredLanguage, "contact.name": in.Contact.Name,
+		"contact.email": in.Contact.Email, "contact.phone": in.Contact.Phone,
+		"contact.address": in.Contact.Address,
+	} {
+		if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+			fe.Add(field, "invalid_text")
+		}
+	}
+
+	if !slices.Contains(languages, in.Language) {
+		fe.Add("language", "one_of", strings.Join(languages, ", "))
+	}
+
+	switch d, err := ParseDate(in.IncidentDate); {
+	case in.IncidentDate == "":
+		fe.Add("incident_date", "required")
+	case err != nil:
+		fe.Add("incident_date", "date")
+	case d.After(today):
+		fe.Add("incident_date", "future")
+	case d.Year < MinIncidentYr:
+		fe.Add("incident_date", "before_287g", MinIncidentYr)
+	}
+
+	if in.State == "" && in.AgencyID == 0 {
+		fe.Add("state", "required")
+	} else if in.State != "" {
+		if _, ok := StateCode(in.State); !ok {
+			fe.Add("state", "state")
+		}
+	}
+	if in.AgencyID < 0 {
+		fe.Add("agency_id", "unknown_agency")
+	}
+
+	checkLen(&fe, "county", in.County, MaxShortText)
+	checkLen(&fe, "place", in.Place, MaxShortText)
+	checkLen(&fe, "agency_other", in.AgencyOther, MaxShortText)
+	checkLen(&fe, "officers", in.Officers, MaxLongText)
+	checkLen(&fe, "witnesses", in.Witnesses, MaxLongText)
+	checkLen(&fe, "preferred_language", in.PreferredLanguage, 100)
+
+	if in.Narrative == "" {
+		fe.Add("narrative", "required")
+	} else {
+		checkLen(&fe, "narrative", in.Narrative, MaxNarrative)
+	}
+
+	checkList(&fe, "functions", in.Functions, Functions)
+	if len(in.Categories) == 0 {
+		fe.Add("categories", "required_one")
+	} else {
+		checkList(&fe, "categories", in.Categories, Categories)
+	}
+	checkList(&fe, "consent_to_share_identity", in.Consent, ConsentRecipients)
+
+	if in.Filer == "" {
+		fe.Add("filer", "required")
+	} else if !slices.Contains(Filers, in.Filer) {
+		fe.Add("filer", "one_of", joinCodes(Filers))
+	}
+
+	checkLen(&fe, "contact.name", in.Contact.Name, 200)
+	checkLen(&fe, "contact.address", in.Contact.Address, MaxShortText)
+	if e := in.Contact.Email; e != "" && !fe.Has("contact.email") {
+		if a, err := mail.ParseAddress(e); err != nil || a.Address != e || len(e) > 254 {
+			fe.Add("contact.email", "email")
+		}
+	}
+	if p := in.Contact.Phone; p != "" && !fe.Has("contact.phone") {
+		if !validPhone(p) {
+			fe.Add("contact.phone", "phone")
+		}
+	}
+	return fe
+}
+
+func checkLen(fe *FieldErrors, field, s string, max int) {
+	if !fe.Has(field) && utf8.RuneCountInString(s) > max {
+		fe.Add(field, "too_long", max)
+	}
+}
+
+// checkList refuses lists that are too long, hold unknown codes or repeat one.
+func checkList[T ~string](fe *FieldErrors, field string, got, allowed []T) {
+	if len(got) > MaxListItems {
+		fe.Add(field, "too_many", MaxListItems)
+		return
+	}
+	seen := map[T]bool{}
+	for _, v := range got {
+		switch {
+		case !slices.Contains(allowed, v):
+			fe.Add(field, "unknown_code", v)
+			return
+		case seen[v]:
+			fe.Add(field, "duplicate", v)
+			return
+		}
+		seen[v] = true
+	}
+}
+
+func joinCodes[T ~string](vs []T) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = string(v)
+	}
+	return strings.Join(s, ", ")
+}
+
+// validPhone accepts the ways people write phone numbers, in any country: digits with
+// spaces, dots, dashes, parentheses and a leading plus; 5 to 20 digits.
+func validPhone(p string) bool {
+	if len(p) > 40 {
+		return false
+	}
+	digits := 0
+	for i, r := range p {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '+' && i == 0, r == ' ', r == '-', r == '.', r == '(', r == ')':
+		default:
+			return false
+		}
+	}
+	return digits >= 5 && digits <= 20
+}
+
+// ChooseAgreement picks the agreement in force for an agency on the incident date. When
+// the filer names functions, only models under which all of them can be exercised
+// count. It returns nil when none, or more than one, remain: a wrong guess would tie the
+// complaint to the wrong MOA, and triage can set it later.
+func ChooseAgreement(agreements []Agreement, incident Date, functions []Function) *Agreement {
+	allowed := map[Model]bool{ModelJEM: true, ModelWSO: true, ModelTFM: true}
+	for _, f := range functions {
+		ms := FunctionModels(f)
+		for _, m := range Models {
+			if !slices.Contains(ms, m) {
+				allowed[m] = false
+			}
+		}
+	}
+	var found *Agreement
+	for i := range agreements {
+		a := agreements[i]
+		if !a.InForceOn(incident) || !allowed[a.Model] {
+			continue
+		}
+		if found != nil {
+			return nil
+		}
+		found = &agreements[i]
+	}
+	return found
+}

@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/redress-oversight/redress/internal/redress"
+)
+
+type auditRow struct {
+	bun.BaseModel `bun:"table:audit_events"`
+	ID            int64     `bun:"id,pk,autoincrement"`
+	OccurredAt    time.Time `bun:"occurred_at"`
+	Actor         string    `bun:"actor"`
+	ActorRole     string    `bun:"actor_role"`
+	Action        string    `bun:"action"`
+	ComplaintID   *int64    `bun:"complaint_id"`
+	AgencyID      *int64    `bun:"agency_id"`
+	AgreementID   *int64    `bun:"agreement_id"`
+	RequestID     string    `bun:"request_id"`
+	Details       string    `bun:"details"`
+	Seq           *int64    `bun:"seq"`
+	Hash          []byte    `bun:"hash"`
+}
+
+func nullID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+func derefID(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// insertAudit writes events inside the caller's transaction, so an action and its
+// record commit together or not at all.
+func insertAudit(ctx context.Context, tx bun.IDB, now time.Time, events ...redress.AuditEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
+	rows := make([]auditRow, len(events))
+	for i, ev := range events {
+		details := []byte("{}")
+		if len(ev.Details) > 0 {
+			var err error
+			if details, err = json.Marshal(ev.Details); err != nil {
+				return err
+			}
+		}
+		at := ev.OccurredAt
+		if at.IsZero() {
+			at = now
+		}
+		rows[i] = auditRow{
+			OccurredAt: at.UTC(), Actor: ev.Actor, ActorRole: ev.ActorRole, Action: ev.Action,
+			ComplaintID: nullID(ev.ComplaintID), AgencyID: nullID(ev.AgencyID),
+			AgreementID: nullID(ev.AgreementID), RequestID: ev.RequestID, Details: string(details),
+		}
+	}
+	// Large imports write hundreds of events; batches keep each statement small.
+	for start := 0; start < len(rows); start += 500 {
+		batch := rows[start:min(start+500, len(rows))]
+		if _, err := tx.NewInsert().Model(&batch).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AuditFilter narrows ListAudit.
+type AuditFilter struct {
+	ComplaintID int64
+	AgreementID int64
+	Action      string
+	Limit       int
+}
+
+// ListAudit returns audit events oldest first.
+func (db *DB) ListAudit(ctx context.Context, f AuditFilter) ([]redress.AuditEvent, error) {
+	var rows []auditRow
+	q := db.bun.NewSelect().Model(&rows).Order("id")
+	if f.ComplaintID != 0 {
+		q.Where("complaint_id = ?", f.ComplaintID)
+	}
+	if f.AgreementID != 0 {
+		q.Where("agreement_id = ?", f.AgreementID)
+	}
+	if f.Action != "" {
+		q.Where("action = ?", f.Action)
+	}
+	if f.Limit > 0 {
+		q.Limit(int64(f.Limit))
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]redress.AuditEvent, len(rows))
+	for i, r := range rows {
+		ev := redress.AuditEvent{
+			ID: r.ID, OccurredAt: r.OccurredAt, Actor: r.Actor, ActorRole: r.ActorRole,
+			Action: r.Action, ComplaintID: derefID(r.ComplaintID), AgencyID: derefID(r.AgencyID),
+			AgreementID: derefID(r.AgreementID), RequestID: r.RequestID,
+		}
+		if err := json.Unmarshal([]byte(r.Details), &ev.Details); err != nil {
+			return nil, err
+		}
+		out[i] = ev
+	}
+	return out, nil
+}
+
+// CountAudit counts events, for tests and the import summary.
+func (db *DB) CountAudit(ctx context.Context, action string) (int64, error) {
+	q := db.bun.NewSelect().Model((*auditRow)(nil))
+	if action != "" {
+		q.Where("action = ?", action)
+	}
+	return q.Count(ctx)
+}

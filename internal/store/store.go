@@ -1,0 +1,155 @@
+// Package store keeps Redress's data in SQLite (the embedded default) or PostgreSQL,
+// through bun. Dialect-specific SQL lives here and in migrations/, nowhere else; every
+// state change is written in one transaction with its audit event.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/lib/pq" // registers "postgres"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/migrate"
+	_ "modernc.org/sqlite" // registers "sqlite"
+
+	"github.com/redress-oversight/redress/migrations"
+	"github.com/redress-oversight/redress/internal/redress"
+)
+
+// Dialect names.
+const (
+	SQLite     = "sqlite"
+	PostgreSQL = "postgres"
+)
+
+// DB is the database handle every store method hangs off.
+type DB struct {
+	bun     *bun.DB
+	Dialect string
+	// Now fixes the time of each transaction; tests replace it.
+	Now func() time.Time
+}
+
+// Open connects to the database named by dsn: a postgres:// URL, or a SQLite file path
+// or sqlite: URL. An empty dsn means <dataDir>/redress.db.
+func Open(ctx context.Context, dsn, dataDir string) (*DB, error) {
+	var db *DB
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		sqldb, err := sql.Open("postgres", dsn)
+		if err != nil {
+			return nil, err
+		}
+		sqldb.SetMaxOpenConns(20)
+		db = &DB{bun: bun.NewDB(sqldb, pgdialect.New()), Dialect: PostgreSQL}
+	default:
+		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "sqlite:")
+		if path == "" {
+			if err := os.MkdirAll(dataDir, 0o700); err != nil {
+				return nil, fmt.Errorf("create data directory: %w", err)
+			}
+			path = filepath.Join(dataDir, "redress.db")
+		}
+		// WAL lets readers go on while one writer commits; the busy timeout makes
+		// concurrent writers queue instead of failing; _txlock=immediate takes the write
+		// lock at BEGIN so two read-then-write transactions cannot deadlock.
+		q := url.Values{}
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "busy_timeout(10000)")
+		q.Add("_pragma", "foreign_keys(ON)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Set("_txlock", "immediate")
+		sqldb, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+		if err != nil {
+			return nil, err
+		}
+		db = &DB{bun: bun.NewDB(sqldb, sqlitedialect.New()), Dialect: SQLite}
+	}
+	db.Now = func() time.Time { return time.Now() }
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func (db *DB) Close() error { return db.bun.Close() }
+
+// Ping tells whether the database answers; /readyz uses it.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.bun.PingContext(ctx); err != nil {
+		return fmt.Errorf("database does not answer: %w", err)
+	}
+	return nil
+}
+
+// Migrate applies every migration not yet applied. On PostgreSQL an advisory lock makes
+// several processes starting at once take turns.
+func (db *DB) Migrate(ctx context.Context) ([]string, error) {
+	var fsys fs.FS = migrations.SQLite
+	dir := "sqlite"
+	if db.Dialect == PostgreSQL {
+		fsys, dir = migrations.PostgreSQL, "postgres"
+		conn, err := db.bun.Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer conn.Close()
+		const lockID = 287_0001 // any constant; shared by every Redress process
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", lockID); err != nil {
+			return nil, fmt.Errorf("take migration lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", lockID)
+	}
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	ms := migrate.NewMigrations()
+	if err := ms.Discover(sub); err != nil {
+		return nil, err
+	}
+	m := migrate.NewMigrator(db.bun, ms, migrate.WithMarkAppliedOnSuccess(true))
+	if err := m.Init(ctx); err != nil {
+		return nil, fmt.Errorf("init migrations: %w", err)
+	}
+	group, err := m.Migrate(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	var applied []string
+	for _, mg := range group.Migrations {
+		applied = append(applied, mg.Name+"_"+mg.Comment)
+	}
+	return applied, nil
+}
+
+// inTx runs fn in one transaction with a fixed "now", committing only if fn succeeds.
+func (db *DB) inTx(ctx context.Context, fn func(tx bun.Tx, now time.Time) error) error {
+	now := db.Now().UTC().Truncate(time.Microsecond)
+	return db.bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		return fn(tx, now)
+	})
+}
+
+// notFound maps "no rows" to the domain's not_found; anything else passes through.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return redress.Errorf(redress.ENOTFOUND, "%s not found.", what)
+	}
+	return err
+}
+
+// Bun exposes the handle to tests in this module that must reach under the API, such
+// as checking that the audit triggers refuse changes.
+func (db *DB) Bun() *bun.DB { return db.bun }
