@@ -20,6 +20,8 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// Key names the message in the catalogs when it differs from "error.<Code>".
+	Key string
 	// Fields holds one entry per invalid input field when Code is EINVALID.
 	Fields FieldErrors
 }

@@ -22,8 +22,8 @@ import (
 	"github.com/uptrace/bun/migrate"
 	_ "modernc.org/sqlite" // registers "sqlite"
 
-	"github.com/redress-oversight/redress/migrations"
 	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/migrations"
 )
 
 // Dialect names.

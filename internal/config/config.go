@@ -1,0 +1,98 @@
+// Package config holds Redress's settings. Each has an environment variable and a flag
+// of the same meaning; the flag wins. The table in the README is generated from Settings.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"time"
+)
+
+// Config is every setting of the program.
+type Config struct {
+	Addr            string
+	DatabaseURL     string
+	DataDir         string
+	SecretKey       string
+	LogLevel        string
+	LogFormat       string
+	ShutdownTimeout time.Duration
+	MaxBodyBytes    int64
+	PublicBaseURL   string
+}
+
+// Setting describes one setting for flags, the environment and the docs.
+type Setting struct {
+	Flag, Env, Default, Usage string
+	// Serve marks settings only the serve command needs.
+	Serve bool
+	set   func(c *Config, v string) error
+}
+
+// Settings lists every setting in the order the docs show them.
+var Settings = []Setting{
+	{"addr", "REDRESS_ADDR", "127.0.0.1:8080", "address to listen on (host:port)", true,
+		func(c *Config, v string) error { c.Addr = v; return nil }},
+	{"database-url", "REDRESS_DATABASE_URL", "", "postgres://… URL, or a SQLite file path; empty: <data-dir>/redress.db", false,
+		func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
+	{"data-dir", "REDRESS_DATA_DIR", "./data", "directory for the SQLite database and generated key files", false,
+		func(c *Config, v string) error { c.DataDir = v; return nil }},
+	{"secret-key", "REDRESS_SECRET_KEY", "", "32-byte key (64 hex digits or base64) encrypting identity and contact fields; empty: a key file in <data-dir> is generated", false,
+		func(c *Config, v string) error { c.SecretKey = v; return nil }},
+	{"log-level", "REDRESS_LOG_LEVEL", "info", "debug, info, warn or error", false,
+		func(c *Config, v string) error { c.LogLevel = v; return nil }},
+	{"log-format", "REDRESS_LOG_FORMAT", "text", "text or json", false,
+		func(c *Config, v string) error { c.LogFormat = v; return nil }},
+	{"shutdown-timeout", "REDRESS_SHUTDOWN_TIMEOUT", "20s", "how long requests in flight may take to finish on SIGINT/SIGTERM", true,
+		func(c *Config, v string) (err error) { c.ShutdownTimeout, err = time.ParseDuration(v); return err }},
+	{"max-body-bytes", "REDRESS_MAX_BODY_BYTES", "262144", "largest request body accepted, in bytes", true,
+		func(c *Config, v string) (err error) { _, err = fmt.Sscan(v, &c.MaxBodyBytes); return err }},
+	{"public-url", "REDRESS_PUBLIC_URL", "http://127.0.0.1:8080", "the address people use to reach the service, for links in emails", true,
+		func(c *Config, v string) error { c.PublicBaseURL = v; return nil }},
+}
+
+type value struct {
+	c *Config
+	s *Setting
+	v string
+}
+
+func (v *value) String() string {
+	if v == nil || v.s == nil {
+		return ""
+	}
+	if v.s.Flag == "secret-key" && v.v != "" {
+		return "(set)" // --help must not print the key
+	}
+	return v.v
+}
+func (v *value) Set(s string) error {
+	if err := v.s.set(v.c, s); err != nil {
+		return fmt.Errorf("invalid value %q: %w", s, err)
+	}
+	v.v = s
+	return nil
+}
+
+// Register adds the flags for the settings a command uses to fs and returns the Config
+// they fill. Defaults come first, then the environment (through getenv), then flags as
+// fs.Parse reads them. serve=false leaves out the settings only serve needs.
+func Register(fs *flag.FlagSet, getenv func(string) string, serve bool) (*Config, error) {
+	c := &Config{}
+	for i := range Settings {
+		s := &Settings[i]
+		if s.Serve && !serve {
+			continue
+		}
+		v := &value{c: c, s: s}
+		init := s.Default
+		if e := getenv(s.Env); e != "" {
+			init = e
+		}
+		if err := v.Set(init); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Env, err)
+		}
+		fs.Var(v, s.Flag, fmt.Sprintf("%s (env %s)", s.Usage, s.Env))
+	}
+	return c, nil
+}

@@ -1,0 +1,67 @@
+package i18n_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/redress-oversight/redress/internal/i18n"
+)
+
+// Every message has to exist in every language: a Spanish reader must never meet an
+// English sentence because a key was forgotten.
+func TestCatalogsComplete(t *testing.T) {
+	c, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, err := i18n.Keys("en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range c.Languages() {
+		keys, err := i18n.Keys(lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range en {
+			if !slices.Contains(keys, k) {
+				t.Errorf("%s catalog lacks %q", lang, k)
+			}
+		}
+		for _, k := range keys {
+			if !slices.Contains(en, k) {
+				t.Errorf("%s catalog has %q, which English lacks", lang, k)
+			}
+		}
+	}
+	if got := c.Languages(); !slices.Equal(got, []string{"en", "es"}) && !(len(got) > 2 && got[0] == "en") {
+		t.Errorf("Languages() = %v, want en first and es", got)
+	}
+}
+
+func TestMatch(t *testing.T) {
+	c, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		prefs []string
+		want  string
+	}{
+		{[]string{"es-MX,es;q=0.9,en;q=0.8"}, "es"},
+		{[]string{"fr-FR,fr;q=0.9"}, "en"},
+		{[]string{"", "es"}, "es"},
+		{[]string{"not a language!!", "es-419"}, "es"},
+		{nil, "en"},
+	} {
+		if got := c.Match(tc.prefs...); got != tc.want {
+			t.Errorf("Match(%q) = %q, want %q", tc.prefs, got, tc.want)
+		}
+	}
+	if got := c.T("es", "rule.too_long", map[string]any{"Param": 300}); got != "Es demasiado largo: como máximo 300 caracteres." {
+		t.Errorf("T(es, rule.too_long) = %q", got)
+	}
+	if got := c.T("es", "no.such.key", nil); got != "no.such.key" {
+		t.Errorf("missing key = %q, want the key itself", got)
+	}
+}

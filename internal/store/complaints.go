@@ -1,0 +1,235 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/redress-oversight/redress/internal/redress"
+)
+
+type complaintRow struct {
+	bun.BaseModel     `bun:"table:complaints"`
+	ID                int64        `bun:"id,pk,autoincrement"`
+	TrackingNumber    string       `bun:"tracking_number"`
+	ReceiptHash       []byte       `bun:"receipt_hash"`
+	ReceivedAt        time.Time    `bun:"received_at"`
+	Language          string       `bun:"language"`
+	Channel           string       `bun:"channel"`
+	IncidentDate      redress.Date `bun:"incident_date"`
+	State             string       `bun:"state"`
+	County            string       `bun:"county"`
+	Place             string       `bun:"place"`
+	AgencyID          *int64       `bun:"agency_id"`
+	AgencyOther       string       `bun:"agency_other"`
+	AgreementID       *int64       `bun:"agreement_id"`
+	Narrative         string       `bun:"narrative"`
+	Officers          string       `bun:"officers"`
+	Witnesses         string       `bun:"witnesses"`
+	InCustody         *bool        `bun:"in_custody"`
+	DetainerIssued    *bool        `bun:"detainer_issued"`
+	HeldPastRelease   *bool        `bun:"held_past_release"`
+	Filer             string       `bun:"filer"`
+	PreferredLanguage string       `bun:"preferred_language"`
+	Anonymous         bool         `bun:"anonymous"`
+	IdentitySealed    []byte       `bun:"identity_sealed"`
+	Consent           string       `bun:"consent"`
+	Status            string       `bun:"status"`
+	StatusChangedAt   time.Time    `bun:"status_changed_at"`
+}
+
+type functionRow struct {
+	bun.BaseModel `bun:"table:complaint_functions"`
+	ComplaintID   int64  `bun:"complaint_id,pk"`
+	Function      string `bun:"function,pk"`
+}
+
+type allegationRow struct {
+	bun.BaseModel `bun:"table:allegations"`
+	ID            int64  `bun:"id,pk,autoincrement"`
+	ComplaintID   int64  `bun:"complaint_id"`
+	Category      string `bun:"category"`
+}
+
+type statusChangeRow struct {
+	bun.BaseModel `bun:"table:complaint_status_changes"`
+	ID            int64     `bun:"id,pk,autoincrement"`
+	ComplaintID   int64     `bun:"complaint_id"`
+	Status        string    `bun:"status"`
+	ChangedAt     time.Time `bun:"changed_at"`
+}
+
+// NewComplaint is a complaint ready to be stored: validated, numbered, identity sealed.
+type NewComplaint struct {
+	Complaint      redress.Complaint
+	ReceiptHash    []byte
+	IdentitySealed []byte
+	// Audit is the "filed" event; the store fills in the complaint id.
+	Audit redress.AuditEvent
+}
+
+// CreateComplaint stores a complaint, its functions, allegations, first status and its
+// audit event in one transaction. A tracking number already taken (about one chance in
+// a trillion) comes back as ECONFLICT so the caller can draw a new one.
+func (db *DB) CreateComplaint(ctx context.Context, nc NewComplaint) (redress.Complaint, error) {
+	c := nc.Complaint
+	err := db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
+		taken, err := tx.NewSelect().Model((*complaintRow)(nil)).
+			Where("tracking_number = ?", c.TrackingNumber).Exists(ctx)
+		if err != nil {
+			return err
+		} else if taken {
+			return redress.Errorf(redress.ECONFLICT, "Tracking number already in use.")
+		}
+		c.ReceivedAt, c.StatusChangedAt, c.Status = now, now, redress.StatusReceived
+		row := complaintRow{
+			TrackingNumber: c.TrackingNumber, ReceiptHash: nc.ReceiptHash, ReceivedAt: now,
+			Language: c.Language, Channel: string(c.Channel), IncidentDate: c.IncidentDate,
+			State: c.State, County: c.County, Place: c.Place, AgencyID: nullID(c.AgencyID),
+			AgencyOther: c.AgencyOther, AgreementID: nullID(c.AgreementID), Narrative: c.Narrative,
+			Officers: c.Officers, Witnesses: c.Witnesses, InCustody: c.Custody.InCustody,
+			DetainerIssued: c.Custody.DetainerIssued, HeldPastRelease: c.Custody.HeldPastRelease,
+			Filer: string(c.Filer), PreferredLanguage: c.PreferredLanguage, Anonymous: c.Anonymous,
+			IdentitySealed: nc.IdentitySealed, Consent: joinStrings(c.Consent),
+			Status: c.Status, StatusChangedAt: now,
+		}
+		if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
+			return err
+		}
+		c.ID = row.ID
+		if len(c.Functions) > 0 {
+			fns := make([]functionRow, len(c.Functions))
+			for i, f := range c.Functions {
+				fns[i] = functionRow{ComplaintID: c.ID, Function: string(f)}
+			}
+			if _, err := tx.NewInsert().Model(&fns).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		als := make([]allegationRow, len(c.Allegations))
+		for i, a := range c.Allegations {
+			als[i] = allegationRow{ComplaintID: c.ID, Category: string(a.Category)}
+		}
+		if len(als) > 0 {
+			if _, err := tx.NewInsert().Model(&als).Returning("id").Exec(ctx); err != nil {
+				return err
+			}
+			for i := range als {
+				c.Allegations[i].ID = als[i].ID
+			}
+		}
+		sc := statusChangeRow{ComplaintID: c.ID, Status: c.Status, ChangedAt: now}
+		if _, err := tx.NewInsert().Model(&sc).Exec(ctx); err != nil {
+			return err
+		}
+		ev := nc.Audit
+		ev.ComplaintID, ev.AgencyID, ev.AgreementID = c.ID, c.AgencyID, c.AgreementID
+		return insertAudit(ctx, tx, now, ev)
+	})
+	if err != nil {
+		return redress.Complaint{}, err
+	}
+	return c, nil
+}
+
+// ReceiptRecord is what a status check needs: the hash to compare and the public facts.
+type ReceiptRecord struct {
+	ComplaintID int64
+	AgencyID    int64
+	AgreementID int64
+	ReceiptHash []byte
+	Status      string
+	ReceivedAt  time.Time
+	Language    string
+}
+
+// ComplaintReceipt loads what a status check needs by tracking number.
+func (db *DB) ComplaintReceipt(ctx context.Context, tracking string) (ReceiptRecord, error) {
+	var row complaintRow
+	err := db.bun.NewSelect().Model(&row).
+		Column("id", "agency_id", "agreement_id", "receipt_hash", "status", "received_at", "language").
+		Where("tracking_number = ?", tracking).Scan(ctx)
+	if err != nil {
+		return ReceiptRecord{}, notFound(err, "Complaint")
+	}
+	return ReceiptRecord{
+		ComplaintID: row.ID, AgencyID: derefID(row.AgencyID), AgreementID: derefID(row.AgreementID),
+		ReceiptHash: row.ReceiptHash, Status: row.Status, ReceivedAt: row.ReceivedAt, Language: row.Language,
+	}, nil
+}
+
+// StatusStep is one status a complaint reached and when.
+type StatusStep struct {
+	Status string
+	At     time.Time
+}
+
+// RecordStatusCheck returns the complaint's status history and writes the audit event
+// of the check, in one transaction: a check that is not recorded is not answered.
+func (db *DB) RecordStatusCheck(ctx context.Context, ev redress.AuditEvent) ([]StatusStep, error) {
+	var steps []StatusStep
+	err := db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
+		var rows []statusChangeRow
+		if err := tx.NewSelect().Model(&rows).Where("complaint_id = ?", ev.ComplaintID).
+			Order("changed_at", "id").Scan(ctx); err != nil {
+			return err
+		}
+		steps = make([]StatusStep, len(rows))
+		for i, r := range rows {
+			steps[i] = StatusStep{Status: r.Status, At: r.ChangedAt}
+		}
+		return insertAudit(ctx, tx, now, ev)
+	})
+	return steps, err
+}
+
+// Complaint loads a complaint by id, without its sealed identity.
+func (db *DB) Complaint(ctx context.Context, id int64) (redress.Complaint, []byte, error) {
+	var row complaintRow
+	if err := db.bun.NewSelect().Model(&row).Where("id = ?", id).Scan(ctx); err != nil {
+		return redress.Complaint{}, nil, notFound(err, "Complaint")
+	}
+	var fns []functionRow
+	if err := db.bun.NewSelect().Model(&fns).Where("complaint_id = ?", id).Scan(ctx); err != nil {
+		return redress.Complaint{}, nil, err
+	}
+	var als []allegationRow
+	if err := db.bun.NewSelect().Model(&als).Where("complaint_id = ?", id).Order("id").Scan(ctx); err != nil {
+		return redress.Complaint{}, nil, err
+	}
+	c := redress.Complaint{
+		ID: row.ID, TrackingNumber: row.TrackingNumber, ReceivedAt: row.ReceivedAt,
+		Language: row.Language, Channel: redress.Channel(row.Channel), IncidentDate: row.IncidentDate,
+		State: row.State, County: row.County, Place: row.Place, AgencyID: derefID(row.AgencyID),
+		AgencyOther: row.AgencyOther, AgreementID: derefID(row.AgreementID), Narrative: row.Narrative,
+		Officers: row.Officers, Witnesses: row.Witnesses,
+		Custody: redress.Custody{InCustody: row.InCustody, DetainerIssued: row.DetainerIssued, HeldPastRelease: row.HeldPastRelease},
+		Filer:   redress.Filer(row.Filer), PreferredLanguage: row.PreferredLanguage, Anonymous: row.Anonymous,
+		Status: row.Status, StatusChangedAt: row.StatusChangedAt,
+	}
+	for _, f := range fns {
+		c.Functions = append(c.Functions, redress.Function(f.Function))
+	}
+	for _, a := range als {
+		c.Allegations = append(c.Allegations, redress.Allegation{ID: a.ID, Category: redress.Category(a.Category)})
+	}
+	for _, r := range strings.Fields(row.Consent) {
+		c.Consent = append(c.Consent, redress.Recipient(r))
+	}
+	return c, row.IdentitySealed, nil
+}
+
+// CountComplaints counts stored complaints; tests use it to prove nothing was half-stored.
+func (db *DB) CountComplaints(ctx context.Context) (int64, error) {
+	return db.bun.NewSelect().Model((*complaintRow)(nil)).Count(ctx)
+}
+
+func joinStrings[T ~string](vs []T) string {
+	s := make([]string, len(vs))
+	for i, v := range vs {
+		s[i] = string(v)
+	}
+	return strings.Join(s, " ")
+}

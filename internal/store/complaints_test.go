@@ -1,0 +1,96 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/store"
+	"github.com/redress-oversight/redress/internal/store/storetest"
+)
+
+func newComplaint(tracking string) store.NewComplaint {
+	yes := true
+	return store.NewComplaint{
+		Complaint: redress.Complaint{
+			TrackingNumber: tracking, Language: "es", Channel: redress.ChannelWeb,
+			IncidentDate: redress.Date{Year: 2025, Month: 7, Day: 4}, State: "GA", Place: "Cobb County Adult Detention Center",
+			Functions:   []redress.Function{"detainer", "interview"},
+			Allegations: []redress.Allegation{{Category: "no_interpreter"}, {Category: "coercion"}},
+			Narrative:   "Me hicieron firmar papeles en inglés.", Filer: "self", Anonymous: true,
+			Custody: redress.Custody{InCustody: &yes},
+			Consent: []redress.Recipient{"dhs_crcl"},
+		},
+		ReceiptHash: redress.HashReceiptCode("AAAAA-BBBBB-CCCCC-DDDDD"),
+		Audit:       redress.AuditEvent{Actor: redress.ActorPublic, Action: redress.ActionComplaintFiled, RequestID: "req-1"},
+	}
+}
+
+func TestCreateComplaint(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		c, err := db.CreateComplaint(ctx, newComplaint("RX-AAAA-BBBB"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.ID == 0 || c.Status != redress.StatusReceived || c.ReceivedAt.IsZero() || c.Allegations[1].ID == 0 {
+			t.Fatalf("created %+v", c)
+		}
+		got, sealed, err := db.Complaint(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.TrackingNumber != "RX-AAAA-BBBB" || got.IncidentDate != c.IncidentDate || len(got.Functions) != 2 ||
+			len(got.Allegations) != 2 || got.Allegations[0].Category != "no_interpreter" || got.Custody.InCustody == nil ||
+			got.Custody.DetainerIssued != nil || len(got.Consent) != 1 || !got.ReceivedAt.Equal(c.ReceivedAt) || sealed != nil {
+			t.Fatalf("read back %+v", got)
+		}
+
+		t.Run("ErrTrackingTaken", func(t *testing.T) {
+			_, err := db.CreateComplaint(ctx, newComplaint("RX-AAAA-BBBB"))
+			if redress.ErrorCode(err) != redress.ECONFLICT {
+				t.Fatalf("got %v, want conflict", err)
+			}
+		})
+
+		t.Run("ErrNotFound", func(t *testing.T) {
+			if _, err := db.ComplaintReceipt(ctx, "RX-ZZZZ-ZZZZ"); redress.ErrorCode(err) != redress.ENOTFOUND {
+				t.Fatalf("got %v", err)
+			}
+		})
+	})
+}
+
+// When the audit event cannot be written, the complaint is not stored either. The
+// failure is produced for real: a trigger makes the database refuse audit inserts.
+func TestCreateComplaintAllOrNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var ddl []string
+		if db.Dialect == store.PostgreSQL {
+			ddl = []string{
+				`CREATE FUNCTION refuse_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END; $$`,
+				`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_insert()`,
+			}
+		} else {
+			ddl = []string{`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'refused'); END`}
+		}
+		for _, q := range ddl {
+			if _, err := db.Bun().ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.CreateComplaint(ctx, newComplaint("RX-CCCC-DDDD")); err == nil {
+			t.Fatal("complaint stored although its audit event was refused")
+		}
+		for _, table := range []string{"complaints", "allegations", "complaint_functions", "complaint_status_changes"} {
+			var n int
+			if err := db.Bun().NewSelect().TableExpr(table).ColumnExpr("count(*)").Scan(ctx, &n); err != nil {
+				t.Fatal(err)
+			}
+			if n != 0 {
+				t.Errorf("%s has %d rows after a failed filing", table, n)
+			}
+		}
+	})
+}
