@@ -109,6 +109,7 @@ type SheetRow struct {
 	AgencyName string
 	AgencyType string
 	County     string // empty when ICE wrote #N/A
+	CountyRaw  string // the COUNTY cell as given when it could not be read, else empty
 	Model      Model
 	SignedRaw  string
 	SignedOn   Date
@@ -135,10 +136,17 @@ type ImportSummary struct {
 	Unchanged      int       `json:"unchanged"`
 	NoLongerListed int       `json:"no_longer_listed"`
 	Warnings       int       `json:"warnings"`
+	// AgenciesUpdated counts agencies whose name, type or county the sheet changed.
+	AgenciesUpdated int `json:"agencies_updated"`
+	// AlreadyImported is set when the same file (by SHA-256) was imported before.
+	AlreadyImported bool `json:"already_imported,omitempty"`
 }
 
-// AgencyKey is how an agency is recognised across sheets: ICE's names vary only in
-// case, spacing and trailing blanks.
+// AgencyKey is how an agency is recognised across sheets: ICE's names vary in case,
+// spacing, trailing blanks and apostrophes (its June 2025 sheet lists "Calhoun County
+// Sheriff’s Office" and "Calhoun County Sheriff's Office" for one Texas agency).
 func AgencyKey(state, name string) string {
-	return state + "|" + strings.ToLower(strings.Join(strings.Fields(name), " "))
+	return state + "|" + apostrophes.Replace(strings.ToLower(strings.Join(strings.Fields(name), " ")))
 }
+
+var apostrophes = strings.NewReplacer("\u2019", "'", "\u2018", "'", "\u02bc", "'", "`", "'")

@@ -1,3 +1,5 @@
+-- The MOA registry: ICE's published agency lists as imported. One row per sheet file
+-- (by SHA-256, so importing the same file twice adds nothing).
 CREATE TABLE registry_sheets (
     id          INTEGER PRIMARY KEY,
     kind        TEXT NOT NULL CHECK (kind IN ('participating', 'pending')),
@@ -9,33 +11,40 @@ CREATE TABLE registry_sheets (
     warnings    TEXT NOT NULL DEFAULT '[]'
 );
 --bun:split
+-- name_key is redress.AgencyKey(state, name): ICE's spellings differ only in case and
+-- spacing. Name, type and county come from source_sheet_id, the newest sheet listing it.
 CREATE TABLE agencies (
-    id       INTEGER PRIMARY KEY,
-    state    TEXT NOT NULL,
-    name     TEXT NOT NULL,
-    name_key TEXT NOT NULL UNIQUE,
-    type     TEXT NOT NULL DEFAULT '',
-    county   TEXT NOT NULL DEFAULT '',
-    county_raw TEXT NOT NULL DEFAULT ''
+    id              INTEGER PRIMARY KEY,
+    state           TEXT NOT NULL,
+    name            TEXT NOT NULL,
+    name_key        TEXT NOT NULL UNIQUE,
+    type            TEXT NOT NULL DEFAULT '',
+    county          TEXT NOT NULL DEFAULT '',
+    county_raw      TEXT NOT NULL DEFAULT '',
+    source_sheet_id INTEGER NOT NULL REFERENCES registry_sheets (id)
 );
 --bun:split
 CREATE INDEX agencies_state ON agencies (state, name);
 --bun:split
+-- One MOA per agency and model. Rows are never deleted: an agreement ICE stops listing
+-- becomes no_longer_listed, since complaints about conduct under it may still come in.
+-- participating_as_of / pending_as_of are the newest sheet of each list that listed it;
+-- the status is derived from them. signed_raw is SIGNED as ICE shows it; signed_on is
+-- NULL when that is not a date.
 CREATE TABLE agreements (
-    id          INTEGER PRIMARY KEY,
-    agency_id   INTEGER NOT NULL REFERENCES agencies (id),
-    model       TEXT NOT NULL CHECK (model IN ('JEM', 'WSO', 'TFM')),
-    status      TEXT NOT NULL CHECK (status IN ('pending', 'active', 'no_longer_listed')),
-    signed_raw  TEXT NOT NULL DEFAULT '',
-    signed_on   TEXT,
-    moa_listed  BOOLEAN NOT NULL DEFAULT FALSE,
-    addendum    BOOLEAN NOT NULL DEFAULT FALSE,
-    first_seen  TEXT NOT NULL,
-    last_seen   TEXT NOT NULL,
+    id                  INTEGER PRIMARY KEY,
+    agency_id           INTEGER NOT NULL REFERENCES agencies (id),
+    model               TEXT NOT NULL CHECK (model IN ('JEM', 'WSO', 'TFM')),
+    status              TEXT NOT NULL CHECK (status IN ('pending', 'active', 'no_longer_listed')),
+    signed_raw          TEXT NOT NULL DEFAULT '',
+    signed_on           TEXT,
+    moa_listed          BOOLEAN NOT NULL DEFAULT FALSE,
+    addendum            BOOLEAN NOT NULL DEFAULT FALSE,
+    first_seen          TEXT NOT NULL,
+    last_seen           TEXT NOT NULL,
     participating_as_of TIMESTAMP,
     pending_as_of       TIMESTAMP,
-    source_sheet_id INTEGER NOT NULL REFERENCES registry_sheets (id),
-    source_as_of    TIMESTAMP NOT NULL,
+    source_sheet_id     INTEGER NOT NULL REFERENCES registry_sheets (id),
     UNIQUE (agency_id, model)
 );
 --bun:split
