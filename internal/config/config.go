@@ -19,6 +19,7 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	MaxBodyBytes    int64
 	PublicBaseURL   string
+	Operator        string
 }
 
 // Setting describes one setting for flags, the environment and the docs.
@@ -49,6 +50,8 @@ var Settings = []Setting{
 		func(c *Config, v string) (err error) { _, err = fmt.Sscan(v, &c.MaxBodyBytes); return err }},
 	{"public-url", "REDRESS_PUBLIC_URL", "http://127.0.0.1:8080", "the address people use to reach the service, for links in emails", true,
 		func(c *Config, v string) error { c.PublicBaseURL = v; return nil }},
+	{"operator", "REDRESS_OPERATOR", "", "who runs this service, shown at the foot of every public page; empty: a neutral default line", true,
+		func(c *Config, v string) error { c.Operator = v; return nil }},
 }
 
 type value struct {

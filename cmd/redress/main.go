@@ -1,0 +1,214 @@
+// Command redress runs the Redress complaint service and its operator tasks.
+//
+// main only wires the process to run, so tests drive the whole program through run.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/redress-oversight/redress/internal/config"
+	"github.com/redress-oversight/redress/internal/registry"
+	"github.com/redress-oversight/redress/internal/secret"
+	"github.com/redress-oversight/redress/internal/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage):
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "redress:", err)
+		os.Exit(1)
+	}
+}
+
+// errUsage marks a command line we could not understand; its message is already printed.
+var errUsage = errors.New("usage")
+
+const usage = `Redress: complaints about conduct under 287(g) agreements.
+
+Usage:
+  redress serve [flags]                  run the web service (migrates and seeds first)
+  redress migrate [flags]                apply database migrations and exit
+  redress moa import [--as-of DATE] FILE.xlsx [FILE.xlsx...]
+                                         import ICE's participating/pending agency sheets
+
+Run "redress COMMAND --help" for a command's flags.
+
+Settings (each also an environment variable; a flag wins over the environment):
+`
+
+// cli is one invocation of the program: where it reads settings and writes output.
+type cli struct {
+	getenv         func(string) string
+	stdout, stderr io.Writer
+	log            *slog.Logger
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	c := &cli{getenv: getenv, stdout: stdout, stderr: stderr}
+	c.log = slog.New(slog.NewTextHandler(stderr, nil))
+	if len(args) == 0 {
+		c.printUsage()
+		return errUsage
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "serve":
+		return c.serve(ctx, rest)
+	case "migrate":
+		return c.migrate(ctx, rest)
+	case "moa":
+		return c.moaCommand(ctx, rest)
+	case "-h", "-help", "--help", "help":
+		c.printUsage()
+		return nil
+	default:
+		fmt.Fprintf(stderr, "redress: unknown command %q\n\n", cmd)
+		c.printUsage()
+		return errUsage
+	}
+}
+
+func (c *cli) printUsage() {
+	fmt.Fprint(c.stderr, usage)
+	for _, s := range config.Settings {
+		def := s.Default
+		if def == "" {
+			def = "(empty)"
+		}
+		fmt.Fprintf(c.stderr, "  --%-18s %-26s %s (default %s)\n", s.Flag, s.Env, s.Usage, def)
+	}
+}
+
+// flagSet returns a FlagSet for a subcommand whose usage goes to stderr and whose
+// errors come back to run instead of exiting the process.
+func (c *cli) flagSet(name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(c.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(c.stderr, "Usage: redress %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses fs and turns a bad command line into errUsage (already explained).
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}
+
+// dbFlags registers the settings every database command needs.
+func (c *cli) dbFlags(fs *flag.FlagSet) *config.Config {
+	cfg, err := config.Register(fs, c.getenv, false)
+	if err != nil {
+		// Only a malformed environment value gets here; flags cannot fix it.
+		fmt.Fprintln(c.stderr, "redress:", err)
+		return &config.Config{DataDir: "./data"}
+	}
+	return cfg
+}
+
+// setLogger applies the log settings, once flags are parsed.
+func (c *cli) setLogger(cfg *config.Config) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch strings.ToLower(cfg.LogFormat) {
+	case "json":
+		c.log = slog.New(slog.NewJSONHandler(c.stderr, opts))
+	case "text", "":
+		c.log = slog.New(slog.NewTextHandler(c.stderr, opts))
+	default:
+		return fmt.Errorf("--log-format must be text or json, not %q", cfg.LogFormat)
+	}
+	return nil
+}
+
+// openDB opens the database, applies migrations, and loads ICE's sheets into a new
+// registry so a first run shows real agencies.
+func (c *cli) openDB(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	if err := c.setLogger(cfg); err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	for _, m := range applied {
+		c.log.Info("migration applied", "migration", m)
+	}
+	seeded, err := registry.SeedIfEmpty(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("load ICE's 2025-07-18 sheets into the new registry: %w", err)
+	}
+	if seeded {
+		c.log.Info("registry seeded with ICE's 2025-07-18 participating and pending sheets")
+	}
+	return db, nil
+}
+
+// secretBox builds the field-encryption box from --secret-key, or from a key file in the
+// data directory that is created on first use.
+func (c *cli) secretBox(cfg *config.Config) (*secret.Box, error) {
+	if cfg.SecretKey != "" {
+		key, err := secret.ParseKey(cfg.SecretKey)
+		if err != nil {
+			return nil, fmt.Errorf("REDRESS_SECRET_KEY: %w", err)
+		}
+		return secret.New(key)
+	}
+	path := filepath.Join(cfg.DataDir, "secret.key")
+	key, created, err := secret.LoadOrCreateKeyFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("secret key file: %w", err)
+	}
+	if created {
+		c.log.Warn("REDRESS_SECRET_KEY is not set: generated a key file next to the data; keep a copy somewhere safe and set REDRESS_SECRET_KEY in production", "path", path)
+	} else {
+		c.log.Warn("REDRESS_SECRET_KEY is not set: using the key file in the data directory", "path", path)
+	}
+	return secret.New(key)
+}
+
+func (c *cli) migrate(ctx context.Context, args []string) error {
+	fs := c.flagSet("migrate", "migrate [flags]")
+	cfg := c.dbFlags(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	db, err := c.openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	fmt.Fprintln(c.stdout, "database is up to date")
+	return nil
+}

@@ -1,0 +1,294 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redress-oversight/redress/internal/config"
+	"github.com/redress-oversight/redress/internal/store/storetest"
+)
+
+// syncBuffer collects a program's log lines while it runs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var listenRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
+
+// startServe runs the real program's serve command on a free port and returns its base URL.
+func startServe(t *testing.T, env map[string]string) (base string, logs *syncBuffer, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs = &syncBuffer{}
+	done := make(chan error, 1)
+	getenv := func(k string) string { return env[k] }
+	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, getenv, io.Discard, logs) }()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if m := listenRE.FindStringSubmatch(logs.String()); m != nil {
+			base = "http://" + m[1]
+			break
+		}
+		select {
+		case err := <-done:
+			cancel()
+			t.Fatalf("serve exited: %v\n%s", err, logs)
+		default:
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("serve did not start:\n%s", logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Poll /healthz as a client would.
+	for {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stopped := false
+	stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(30 * time.Second):
+			return errors.New("serve did not stop")
+		}
+	}
+	t.Cleanup(func() { stop() })
+	return base, logs, stop
+}
+
+func postJSON(t *testing.T, url string, v any) (int, map[string]any) {
+	t.Helper()
+	b, _ := json.Marshal(v)
+	resp, err := http.Post(url, "application/json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+// The whole program, end to end: start on a free port with a new database (seeded with
+// ICE's real sheets), find a real agency, file a complaint, check its status.
+func TestEndToEnd(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		dataDir := t.TempDir()
+		base, logs, stop := startServe(t, map[string]string{
+			"REDRESS_DATABASE_URL": dsn, "REDRESS_DATA_DIR": dataDir,
+		})
+
+		resp, err := http.Get(base + "/api/v1/agencies?state=TX&q=aransas%20county%20sheriff")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var list struct {
+			Agencies []struct {
+				ID   int64
+				Name string
+			}
+		}
+		json.NewDecoder(resp.Body).Decode(&list)
+		resp.Body.Close()
+		if len(list.Agencies) == 0 {
+			t.Fatalf("no Aransas County agency in the seeded registry")
+		}
+
+		code, filed := postJSON(t, base+"/api/v1/complaints", map[string]any{
+			"language": "en", "incident_date": "2025-07-25", "agency_id": list.Agencies[0].ID,
+			"categories": []string{"held_past_release"}, "filer": "self",
+			"narrative": "I was kept in jail two days after my release date because of an ICE hold.",
+			"contact":   map[string]any{"email": "person@example.org"},
+		})
+		if code != 201 {
+			t.Fatalf("file: %d %v", code, filed)
+		}
+		// Aransas County holds one MOA, a JEM signed years before the incident.
+		if ag, _ := filed["agreement"].(map[string]any); ag == nil || ag["model"] != "JEM" {
+			t.Fatalf("agreement %v, want Aransas County's JEM", filed["agreement"])
+		}
+		code, st := postJSON(t, base+"/api/v1/complaints/status", map[string]any{
+			"tracking_number": filed["tracking_number"], "receipt_code": filed["receipt_code"],
+		})
+		if code != 200 || st["status"] != "received" || st["label"] != "Received" {
+			t.Fatalf("status: %d %v", code, st)
+		}
+		if resp, err := http.Get(base + "/readyz"); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("readyz: %v %v", resp, err)
+		}
+
+		if err := stop(); err != nil {
+			t.Fatalf("stop: %v", err)
+		}
+		out := logs.String()
+		for _, want := range []string{"registry seeded", "msg=stopped"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("log lacks %q", want)
+			}
+		}
+		// The log never carries what people told us.
+		for _, secret := range []string{"person@example.org", fmt.Sprint(filed["receipt_code"]), "two days after"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("log contains %q", secret)
+			}
+		}
+		if !strings.Contains(out, "REDRESS_SECRET_KEY is not set") {
+			t.Error("no warning about the generated key file")
+		}
+		if _, err := os.Stat(filepath.Join(dataDir, "secret.key")); err != nil {
+			t.Errorf("no generated key file: %v", err)
+		}
+	})
+}
+
+// On SIGTERM the real binary stops taking connections but finishes the request in flight:
+// a complaint whose body is still arriving when the signal comes is stored and answered.
+func TestGracefulShutdownFinishesRequestInFlight(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "redress")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	dataDir := t.TempDir()
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir)
+	cmd.Env = append(os.Environ(), "REDRESS_DATABASE_URL=", "REDRESS_SECRET_KEY=")
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	var logs syncBuffer
+	addrc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			logs.Write(append(sc.Bytes(), '\n'))
+			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
+				addrc <- m[1]
+			}
+		}
+	}()
+	var addr string
+	select {
+	case addr = <-addrc:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("binary did not start:\n%s", logs.String())
+	}
+
+	body := []byte(`{"language":"es","incident_date":"2025-07-01","state":"FL","categories":["force"],"filer":"self","narrative":"Me empujaron contra la pared durante el arresto."}`)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/v1/complaints HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", addr, len(body))
+	conn.Write(body[:20])
+	time.Sleep(200 * time.Millisecond) // the server is now reading this request
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for !strings.Contains(logs.String(), "shutting down") {
+		time.Sleep(10 * time.Millisecond)
+	}
+	conn.Write(body[20:])
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to the request in flight: %v", err)
+	}
+	if resp.StatusCode != 201 {
+		t.Fatalf("request in flight: %d", resp.StatusCode)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit: %v\n%s", err, logs.String())
+	}
+	if !strings.Contains(logs.String(), "msg=stopped") {
+		t.Fatalf("log:\n%s", logs.String())
+	}
+}
+
+func TestHelpListsEverySetting(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"serve", "--help"}} {
+		var stderr bytes.Buffer
+		err := run(context.Background(), args, func(string) string { return "" }, io.Discard, &stderr)
+		if err != nil && !errors.Is(err, flag.ErrHelp) {
+			t.Fatalf("%v: %v", args, err)
+		}
+		for _, s := range config.Settings {
+			if !strings.Contains(stderr.String(), s.Flag) || !strings.Contains(stderr.String(), s.Env) {
+				t.Errorf("%v does not list --%s (%s):\n%s", args, s.Flag, s.Env, stderr.String())
+			}
+		}
+	}
+	var stderr bytes.Buffer
+	err := run(context.Background(), []string{"serve", "--help"}, func(k string) string {
+		if k == "REDRESS_SECRET_KEY" {
+			return "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+		}
+		return ""
+	}, io.Discard, &stderr)
+	if !errors.Is(err, flag.ErrHelp) || strings.Contains(stderr.String(), "0001020304") {
+		t.Fatalf("serve --help printed the secret key or failed: %v", err)
+	}
+	if err := run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, io.Discard, io.Discard); !errors.Is(err, errUsage) {
+		t.Fatalf("unknown command: %v", err)
+	}
+}
+
+func TestMigrateCommand(t *testing.T) {
+	var out bytes.Buffer
+	dir := t.TempDir()
+	getenv := func(string) string { return "" }
+	if err := run(context.Background(), []string{"migrate", "--data-dir", dir}, getenv, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "up to date") {
+		t.Fatalf("output %q", out.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "redress.db")); err != nil {
+		t.Fatal(err)
+	}
+}

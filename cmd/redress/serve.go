@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/redress-oversight/redress/internal/config"
+	"github.com/redress-oversight/redress/internal/i18n"
+	"github.com/redress-oversight/redress/internal/intake"
+	"github.com/redress-oversight/redress/internal/web"
+)
+
+func (c *cli) serve(ctx context.Context, args []string) error {
+	fs := c.flagSet("serve", "serve [flags]")
+	cfg, err := config.Register(fs, c.getenv, true)
+	if err != nil {
+		return err
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	db, err := c.openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	box, err := c.secretBox(cfg)
+	if err != nil {
+		return err
+	}
+	catalog, err := i18n.Load()
+	if err != nil {
+		return err
+	}
+	handler, err := web.NewServer(web.Deps{
+		DB:           db,
+		Intake:       &intake.Service{DB: db, Box: box, Languages: catalog.Languages()},
+		Catalog:      catalog,
+		Log:          c.log,
+		MaxBodyBytes: cfg.MaxBodyBytes,
+		Operator:     cfg.Operator,
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second, // people on slow phones upload long accounts
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	c.log.Info("listening", "addr", ln.Addr().String(), "database", db.Dialect)
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Stop taking new connections and let requests in flight finish.
+	c.log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	c.log.Info("stopped")
+	return nil
+}

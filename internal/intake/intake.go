@@ -1,0 +1,184 @@
+// Package intake receives complaints from the public: it validates them, ties them to
+// the agency and the MOA in force, seals the filer's identity and hands out receipts.
+package intake
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/secret"
+	"github.com/redress-oversight/redress/internal/store"
+)
+
+// Service files complaints and answers status checks.
+type Service struct {
+	DB  *store.DB
+	Box *secret.Box
+	// Languages the service can answer in; a complaint's language must be one of them.
+	Languages []string
+}
+
+// Request is who is asking and through which request, for the audit trail.
+type Request struct {
+	Actor     string
+	ActorRole string
+	RequestID string
+	// Today is the filer's calendar day, for the "not in the future" rule.
+	Today redress.Date
+}
+
+// Filed is what the filer gets back, once. ReceiptCode is never stored in the clear.
+type Filed struct {
+	Complaint   redress.Complaint
+	ReceiptCode string
+	Agreement   *redress.Agreement
+}
+
+// FileComplaint validates in, resolves the agreement in force and stores the complaint
+// with its audit event. On success the complaint is durable.
+func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, req Request) (Filed, error) {
+	in.Normalize()
+	fe := in.Validate(s.Languages, req.Today)
+	var agency redress.Agency
+	if in.AgencyID > 0 && !fe.Has("agency_id") {
+		var err error
+		agency, err = s.DB.Agency(ctx, in.AgencyID)
+		if redress.ErrorCode(err) == redress.ENOTFOUND {
+			fe.Add("agency_id", "unknown_agency")
+		} else if err != nil {
+			return Filed{}, err
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return Filed{}, err
+	}
+	incident, _ := redress.ParseDate(in.IncidentDate) // Validate proved it parses
+
+	c := redress.Complaint{
+		Language: in.Language, Channel: in.Channel, IncidentDate: incident,
+		State: in.State, County: in.County, Place: in.Place,
+		AgencyID: in.AgencyID, AgencyOther: in.AgencyOther, Functions: in.Functions,
+		Narrative: in.Narrative, Officers: in.Officers, Witnesses: in.Witnesses,
+		Custody: in.Custody, Filer: in.Filer, PreferredLanguage: in.PreferredLanguage,
+		Anonymous: in.Anonymous || in.Contact.IsEmpty(), Consent: in.Consent,
+	}
+	if c.Channel == "" {
+		c.Channel = redress.ChannelAPI
+	}
+	if c.State == "" {
+		c.State = agency.State
+	}
+	for _, cat := range in.Categories {
+		c.Allegations = append(c.Allegations, redress.Allegation{Category: cat})
+	}
+
+	var agreement *redress.Agreement
+	if c.AgencyID != 0 {
+		ags, err := s.DB.AgreementsForAgency(ctx, c.AgencyID)
+		if err != nil {
+			return Filed{}, err
+		}
+		if agreement = redress.ChooseAgreement(ags, incident, in.Functions); agreement != nil {
+			c.AgreementID = agreement.ID
+		}
+	}
+
+	var identity []byte
+	if !c.Anonymous {
+		plain, err := json.Marshal(in.Contact)
+		if err != nil {
+			return Filed{}, err
+		}
+		identity = plain // sealed below, once the tracking number (the seal's context) is known
+	}
+
+	// Draw numbers until one is free; a collision is rare enough that three tries is
+	// plenty and a fourth failure means something else is wrong.
+	for range 4 {
+		c.TrackingNumber = redress.NewTrackingNumber()
+		code := redress.NewReceiptCode()
+		nc := store.NewComplaint{
+			Complaint:   c,
+			ReceiptHash: redress.HashReceiptCode(code),
+			Audit: redress.AuditEvent{
+				Actor: req.Actor, ActorRole: req.ActorRole, Action: redress.ActionComplaintFiled,
+				RequestID: req.RequestID, Details: filedDetails(c),
+			},
+		}
+		if identity != nil {
+			nc.IdentitySealed = s.Box.Seal(identity, IdentityContext(c.TrackingNumber))
+		}
+		stored, err := s.DB.CreateComplaint(ctx, nc)
+		if redress.ErrorCode(err) == redress.ECONFLICT {
+			continue
+		} else if err != nil {
+			return Filed{}, fmt.Errorf("file complaint: %w", err)
+		}
+		return Filed{Complaint: stored, ReceiptCode: code, Agreement: agreement}, nil
+	}
+	return Filed{}, fmt.Errorf("file complaint: no free tracking number after 4 tries")
+}
+
+// IdentityContext binds a sealed identity to its complaint.
+func IdentityContext(tracking string) string { return "complaint-identity:" + tracking }
+
+// filedDetails is what the audit trail keeps of a new complaint: its facts and which
+// identity fields were given, never their values.
+func filedDetails(c redress.Complaint) map[string]any {
+	cats := make([]string, len(c.Allegations))
+	for i, a := range c.Allegations {
+		cats[i] = string(a.Category)
+	}
+	return map[string]any{
+		"tracking_number": c.TrackingNumber,
+		"channel":         c.Channel,
+		"language":        c.Language,
+		"state":           c.State,
+		"incident_date":   c.IncidentDate.String(),
+		"categories":      cats,
+		"functions":       c.Functions,
+		"anonymous":       c.Anonymous,
+	}
+}
+
+// Status is what a receipt holder may learn about their complaint.
+type Status struct {
+	TrackingNumber string
+	Status         string
+	ReceivedAt     time.Time
+	Steps          []store.StatusStep
+	Language       string
+}
+
+// ErrNoMatch is the one answer to any wrong tracking number and receipt pair, so the
+// answer does not tell which half was wrong.
+var ErrNoMatch = &redress.Error{Code: redress.ENOTFOUND, Key: "error.status_no_match",
+	Message: "No complaint matches this tracking number and receipt code."}
+
+// CheckStatus answers a status check. The receipt is compared in constant time, and an
+// unknown tracking number costs the same hash as a known one.
+func (s *Service) CheckStatus(ctx context.Context, tracking, receipt string, req Request) (Status, error) {
+	norm := redress.NormalizeTrackingNumber(tracking)
+	rec, err := s.DB.ComplaintReceipt(ctx, norm)
+	if norm == "" || redress.ErrorCode(err) == redress.ENOTFOUND {
+		redress.ReceiptMatches(receipt, make([]byte, 32))
+		return Status{}, ErrNoMatch
+	} else if err != nil {
+		return Status{}, err
+	}
+	if !redress.ReceiptMatches(receipt, rec.ReceiptHash) {
+		return Status{}, ErrNoMatch
+	}
+	steps, err := s.DB.RecordStatusCheck(ctx, redress.AuditEvent{
+		Actor: redress.ActorPublic, ActorRole: "receipt_holder", Action: redress.ActionStatusChecked,
+		RequestID: req.RequestID, ComplaintID: rec.ComplaintID, AgencyID: rec.AgencyID,
+		AgreementID: rec.AgreementID,
+	})
+	if err != nil {
+		return Status{}, err
+	}
+	return Status{TrackingNumber: norm, Status: rec.Status, ReceivedAt: rec.ReceivedAt, Steps: steps, Language: rec.Language}, nil
+}

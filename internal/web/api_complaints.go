@@ -1,0 +1,132 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/redress-oversight/redress/internal/intake"
+	"github.com/redress-oversight/redress/internal/redress"
+)
+
+type agreementJSON struct {
+	ID         int64         `json:"id"`
+	Model      redress.Model `json:"model"`
+	AgencyID   int64         `json:"agency_id"`
+	SignedOn   redress.Date  `json:"signed_on,omitzero"`
+	Status     string        `json:"status"`
+	AgencyName string        `json:"agency_name,omitempty"`
+}
+
+type complaintCreated struct {
+	TrackingNumber string         `json:"tracking_number"`
+	ReceiptCode    string         `json:"receipt_code"`
+	Status         string         `json:"status"`
+	Agreement      *agreementJSON `json:"agreement"`
+}
+
+// handleComplaintCreate files a complaint from the JSON API. A 201 means it is stored.
+func (s *Server) handleComplaintCreate(w http.ResponseWriter, r *http.Request) {
+	noStore(w)
+	var in redress.ComplaintInput
+	body, err := s.decodeJSON(w, r, &in)
+	// Answer in the complaint's language when it names one we have, even when the rest
+	// of the body could not be read.
+	if err != nil {
+		var peek struct{ Language string }
+		json.Unmarshal(body, &peek)
+		in.Language = peek.Language
+	}
+	lang := s.lang(r)
+	if s.Catalog.Supported(in.Language) {
+		lang = in.Language
+	}
+	if err != nil {
+		s.renderErrorLang(w, r, err, lang)
+		return
+	}
+	in.Channel = redress.ChannelAPI
+	filed, err := s.Intake.FileComplaint(r.Context(), in, intake.Request{
+		Actor: redress.ActorPublic, ActorRole: "public", RequestID: requestID(r),
+		Today: s.today(),
+	})
+	if err != nil {
+		s.renderErrorLang(w, r, err, lang)
+		return
+	}
+	out := complaintCreated{
+		TrackingNumber: filed.Complaint.TrackingNumber, ReceiptCode: filed.ReceiptCode,
+		Status: filed.Complaint.Status,
+	}
+	if a := filed.Agreement; a != nil {
+		out.Agreement = &agreementJSON{ID: a.ID, Model: a.Model, AgencyID: a.AgencyID, SignedOn: a.SignedOn, Status: string(a.Status)}
+	}
+	writeJSON(w, http.StatusCreated, out)
+}
+
+type statusRequest struct {
+	TrackingNumber string `json:"tracking_number"`
+	ReceiptCode    string `json:"receipt_code"`
+}
+
+type statusStep struct {
+	Status string       `json:"status"`
+	Label  string       `json:"label"`
+	Date   redress.Date `json:"date"`
+}
+
+type statusResponse struct {
+	TrackingNumber string       `json:"tracking_number"`
+	Status         string       `json:"status"`
+	Label          string       `json:"label"`
+	Explanation    string       `json:"explanation"`
+	ReceivedOn     redress.Date `json:"received_on"`
+	Steps          []statusStep `json:"steps"`
+}
+
+// handleComplaintStatus answers a status check. It is a POST so the receipt code never
+// sits in a URL, a proxy log or the browser history.
+func (s *Server) handleComplaintStatus(w http.ResponseWriter, r *http.Request) {
+	noStore(w)
+	var in statusRequest
+	if _, err := s.decodeJSON(w, r, &in); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	var fe redress.FieldErrors
+	if in.TrackingNumber == "" {
+		fe.Add("tracking_number", "required")
+	}
+	if in.ReceiptCode == "" {
+		fe.Add("receipt_code", "required")
+	}
+	if err := fe.Err(); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if wait := s.limiter.blocked(r); wait > 0 {
+		tooMany(w, wait)
+		s.renderError(w, r, errTooMany)
+		return
+	}
+	st, err := s.Intake.CheckStatus(r.Context(), in.TrackingNumber, in.ReceiptCode, intake.Request{RequestID: requestID(r)})
+	if errors.Is(err, intake.ErrNoMatch) {
+		s.limiter.fail(r)
+	}
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	// The caller's stated language first, else the language the complaint was filed in.
+	writeJSON(w, http.StatusOK, s.statusView(s.Catalog.Match(r.Header.Get("Accept-Language"), st.Language), st))
+}
+
+// noStore keeps receipts and statuses out of browser and proxy caches.
+func noStore(w http.ResponseWriter) { w.Header().Set("Cache-Control", "no-store") }
+
+// today is the latest calendar day anywhere on Earth (UTC+14), so an incident that
+// happened "today" in any U.S. state or territory is never refused as in the future.
+func (s *Server) today() redress.Date {
+	return redress.DateOf(s.Now().UTC().Add(14 * time.Hour))
+}

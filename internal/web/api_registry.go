@@ -1,0 +1,88 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/store"
+)
+
+const maxListLimit = 1000
+
+// registryQuery reads the filters the registry lists share, refusing bad ones with a
+// field-level 422 so a typo in a filter is not read as "no filter".
+func registryQuery(r *http.Request) (state string, limit int, fe redress.FieldErrors) {
+	q := r.URL.Query()
+	if v := strings.TrimSpace(q.Get("state")); v != "" {
+		code, ok := redress.StateCode(v)
+		if !ok {
+			fe.Add("state", "state")
+		}
+		state = code
+	}
+	limit = 200
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxListLimit {
+			fe.Add("limit", "one_of", "1…"+strconv.Itoa(maxListLimit))
+		}
+		limit = n
+	}
+	return state, limit, fe
+}
+
+func (s *Server) handleAgencyList(w http.ResponseWriter, r *http.Request) {
+	state, limit, fe := registryQuery(r)
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if len(q) > 200 {
+		fe.Add("q", "too_long", 200)
+	}
+	if err := fe.Err(); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	agencies, err := s.DB.ListAgencies(r.Context(), state, q, limit)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if agencies == nil {
+		agencies = []redress.Agency{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"agencies": agencies})
+}
+
+func (s *Server) handleAgreementList(w http.ResponseWriter, r *http.Request) {
+	state, limit, fe := registryQuery(r)
+	f := store.AgreementFilter{State: state, Limit: limit}
+	if v := r.URL.Query().Get("model"); v != "" {
+		m, ok := redress.ParseModel(v)
+		if !ok {
+			fe.Add("model", "one_of", "JEM, WSO, TFM")
+		}
+		f.Model = m
+	}
+	if v := r.URL.Query().Get("status"); v != "" {
+		switch st := redress.AgreementStatus(v); st {
+		case redress.StatusActive, redress.StatusPending, redress.StatusNoLongerListed:
+			f.Status = st
+		default:
+			fe.Add("status", "one_of", "active, pending, no_longer_listed")
+		}
+	}
+	if err := fe.Err(); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	agreements, err := s.DB.ListAgreements(r.Context(), f)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if agreements == nil {
+		agreements = []redress.Agreement{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"agreements": agreements})
+}

@@ -1,0 +1,288 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/redress-oversight/redress/internal/intake"
+	"github.com/redress-oversight/redress/internal/redress"
+)
+
+// option is one choice in a select, radio group or checkbox list.
+type option struct {
+	Value, Label string
+	Checked      bool
+}
+
+type contactField struct {
+	Name, ID, Type, Autocomplete, Label, Value, Error string
+}
+
+type custodyQuestion struct {
+	Name, Label string
+	Options     []option
+}
+
+type errorLink struct{ ID, Label, Message string }
+
+// complaintForm is the complaint form as drawn: what was entered and what was wrong.
+type complaintForm struct {
+	page   *pageData
+	values map[string][]string
+	Errors map[string]string
+	order  []string
+	Today  string
+
+	Filers, States, Agencies, Categories, Functions, Consent []option
+	Custody                                                  []custodyQuestion
+	ContactFields                                            []contactField
+	AgencyCount                                              int
+	Anonymous                                                bool
+}
+
+func (f *complaintForm) Val(name string) string {
+	if v := f.values[name]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+func (f *complaintForm) Err(name string) string { return f.Errors[name] }
+
+func (f *complaintForm) has(name, value string) bool {
+	for _, v := range f.values[name] {
+		if v == value {
+			return true
+		}
+	}
+	return false
+}
+
+// ErrorList is the summary at the top of the form, in the order fields were checked,
+// each linking to its field.
+func (f *complaintForm) ErrorList() []errorLink {
+	var out []errorLink
+	for _, field := range f.order {
+		out = append(out, errorLink{ID: fieldID(field), Label: f.page.T(fieldLabelKey(field)), Message: f.Errors[field]})
+	}
+	return out
+}
+
+// fieldID maps an API field name to the id of its input on the page.
+func fieldID(field string) string {
+	field = strings.TrimPrefix(field, "contact.")
+	if field == "consent_to_share_identity" {
+		return "consent"
+	}
+	return field
+}
+
+func fieldLabelKey(field string) string {
+	if field == "consent_to_share_identity" {
+		return "field.consent"
+	}
+	return "field." + strings.TrimPrefix(field, "contact.")
+}
+
+// newComplaintForm builds the form's choices in lang from the values entered.
+func (s *Server) newComplaintForm(r *http.Request, p *pageData, values map[string][]string) (*complaintForm, error) {
+	f := &complaintForm{page: p, values: values, Errors: map[string]string{}, Today: s.todayString()}
+	for _, v := range redress.Filers {
+		f.Filers = append(f.Filers, option{string(v), p.T("filer." + string(v)), f.has("filer", string(v))})
+	}
+	state := f.Val("state")
+	if code, ok := redress.StateCode(state); ok {
+		state = code
+	}
+	for _, st := range redress.States {
+		f.States = append(f.States, option{st.Code, st.Name, st.Code == state})
+	}
+	for _, v := range redress.Categories {
+		f.Categories = append(f.Categories, option{string(v), p.T("category." + string(v)), f.has("categories", string(v))})
+	}
+	for _, v := range redress.Functions {
+		f.Functions = append(f.Functions, option{string(v), p.T("function." + string(v)), f.has("functions", string(v))})
+	}
+	for _, v := range redress.ConsentRecipients {
+		f.Consent = append(f.Consent, option{string(v), p.T("recipient." + string(v)), f.has("consent_to_share_identity", string(v))})
+	}
+	for _, name := range []string{"in_custody", "detainer_issued", "held_past_release"} {
+		q := custodyQuestion{Name: name, Label: p.T("field." + name)}
+		for _, v := range []string{"yes", "no", "unknown"} {
+			checked := f.Val(name) == v || (v == "unknown" && f.Val(name) == "")
+			q.Options = append(q.Options, option{v, p.T("answer." + v), checked})
+		}
+		f.Custody = append(f.Custody, q)
+	}
+	f.Anonymous = f.Val("anonymous") == "yes"
+	for _, c := range []struct{ name, typ, auto string }{
+		{"name", "text", "name"}, {"email", "email", "email"}, {"phone", "tel", "tel"}, {"address", "text", "street-address"},
+	} {
+		f.ContactFields = append(f.ContactFields, contactField{Name: c.name, ID: c.name, Type: c.typ,
+			Autocomplete: c.auto, Label: p.T("field." + c.name), Value: f.Val(c.name)})
+	}
+
+	// The agency list: the chosen state's agencies, narrowed by the search words.
+	q := strings.TrimSpace(f.Val("agency_q"))
+	if state != "" || q != "" {
+		agencies, err := s.DB.ListAgencies(r.Context(), state, q, 1000)
+		if err != nil {
+			return nil, err
+		}
+		chosen := f.Val("agency_id")
+		for _, a := range agencies {
+			label := a.Name
+			if a.County != "" && !strings.Contains(a.Name, a.County) {
+				label += " (" + a.County + ")"
+			}
+			if state == "" {
+				label += ", " + a.State
+			}
+			id := strconv.FormatInt(a.ID, 10)
+			f.Agencies = append(f.Agencies, option{id, label, id == chosen})
+		}
+		f.AgencyCount = len(agencies)
+	}
+	return f, nil
+}
+
+// setErrors puts each field problem next to its field, in the page's language.
+func (f *complaintForm) setErrors(fe redress.FieldErrors) {
+	for _, e := range fe {
+		if _, dup := f.Errors[e.Field]; dup {
+			continue
+		}
+		f.Errors[e.Field] = f.page.T("rule."+e.Rule, "Param", e.Param)
+		f.order = append(f.order, e.Field)
+	}
+	for i := range f.ContactFields {
+		f.ContactFields[i].Error = f.Errors["contact."+f.ContactFields[i].Name]
+	}
+}
+
+func (s *Server) handleComplaintForm(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(r, s.pageLang(w, r))
+	f, err := s.newComplaintForm(r, p, r.URL.Query())
+	if err != nil {
+		s.renderPageError(w, r, p, err)
+		return
+	}
+	p.Form = f
+	s.render(w, r, http.StatusOK, "complaint.html", p)
+}
+
+// handleComplaintSubmit files a complaint from the form, or redraws the form with what
+// was entered: to show agencies for a state, or with a message next to each problem.
+func (s *Server) handleComplaintSubmit(w http.ResponseWriter, r *http.Request) {
+	noStore(w)
+	r.Body = http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
+	lang := s.pageLang(w, r)
+	if err := r.ParseForm(); err != nil {
+		s.renderPageError(w, r, s.newPage(r, lang), formReadError(err))
+		return
+	}
+	if l := r.PostForm.Get("language"); s.Catalog.Supported(l) {
+		lang = l
+	}
+	p := s.newPage(r, lang)
+	f, err := s.newComplaintForm(r, p, r.PostForm)
+	if err != nil {
+		s.renderPageError(w, r, p, err)
+		return
+	}
+	p.Form = f
+	if r.PostForm.Get("step") == "agencies" {
+		s.render(w, r, http.StatusOK, "complaint.html", p)
+		return
+	}
+	// A person never sees the honeypot field; only a bot fills it in.
+	if r.PostForm.Get("website") != "" {
+		s.Log.Info("honeypot field filled; complaint refused", "request_id", requestID(r))
+		s.renderPageError(w, r, p, &apiError{status: http.StatusBadRequest, key: "error.bot"})
+		return
+	}
+	in := complaintFromForm(r.PostForm, lang)
+	in.Channel = redress.ChannelWeb
+	filed, err := s.Intake.FileComplaint(r.Context(), in, intake.Request{
+		Actor: redress.ActorPublic, ActorRole: "public", RequestID: requestID(r), Today: s.today(),
+	})
+	var de *redress.Error
+	if errors.As(err, &de) && de.Code == redress.EINVALID {
+		f.setErrors(de.Fields)
+		s.render(w, r, http.StatusUnprocessableEntity, "complaint.html", p)
+		return
+	} else if err != nil {
+		s.renderPageError(w, r, p, err)
+		return
+	}
+	p.Switch = nil // switching language here would lose the receipt, shown only once
+	p.Receipt = &receiptView{
+		TrackingNumber: filed.Complaint.TrackingNumber, ReceiptCode: filed.ReceiptCode,
+		ReceivedOn: filed.Complaint.ReceivedAt.Format("2006-01-02"), Emailed: in.Contact.Email != "" && !in.Anonymous,
+	}
+	s.render(w, r, http.StatusCreated, "receipt.html", p)
+}
+
+type receiptView struct {
+	TrackingNumber, ReceiptCode, ReceivedOn string
+	Emailed                                 bool
+}
+
+// complaintFromForm reads the form into the same input the API takes, so both channels
+// share one set of rules. An agency id that is not a number becomes -1, which validation
+// reports as an unknown agency next to the field.
+func complaintFromForm(v map[string][]string, lang string) redress.ComplaintInput {
+	get := func(k string) string {
+		if x := v[k]; len(x) > 0 {
+			return x[0]
+		}
+		return ""
+	}
+	in := redress.ComplaintInput{
+		Language: lang, IncidentDate: get("incident_date"), State: get("state"), County: get("county"),
+		Place: get("place"), AgencyOther: get("agency_other"), Narrative: get("narrative"),
+		Officers: get("officers"), Witnesses: get("witnesses"), Filer: redress.Filer(get("filer")),
+		PreferredLanguage: get("preferred_language"), Anonymous: get("anonymous") == "yes",
+		Contact: redress.Contact{Name: get("name"), Email: get("email"), Phone: get("phone"), Address: get("address")},
+	}
+	if a := strings.TrimSpace(get("agency_id")); a != "" {
+		id, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || id <= 0 {
+			id = -1 // Validate reports it as an unknown agency
+		}
+		in.AgencyID = id
+	}
+	for _, c := range v["categories"] {
+		in.Categories = append(in.Categories, redress.Category(c))
+	}
+	for _, c := range v["functions"] {
+		in.Functions = append(in.Functions, redress.Function(c))
+	}
+	for _, c := range v["consent_to_share_identity"] {
+		in.Consent = append(in.Consent, redress.Recipient(c))
+	}
+	tri := func(k string) *bool {
+		switch get(k) {
+		case "yes":
+			t := true
+			return &t
+		case "no":
+			f := false
+			return &f
+		}
+		return nil
+	}
+	in.Custody = redress.Custody{InCustody: tri("in_custody"), DetainerIssued: tri("detainer_issued"), HeldPastRelease: tri("held_past_release")}
+	return in
+}
+
+// formReadError explains a form body we could not read.
+func formReadError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return &apiError{status: http.StatusRequestEntityTooLarge, key: "error.too_large", data: map[string]any{"Limit": mbe.Limit}}
+	}
+	return &apiError{status: http.StatusBadRequest, key: "error.bad_form"}
+}

@@ -1,0 +1,131 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+
+	"github.com/redress-oversight/redress/internal/i18n"
+	"github.com/redress-oversight/redress/templates"
+)
+
+// pageNames are the pages parsed at start-up; a missing or broken one stops the start.
+var pageNames = []string{"home.html", "complaint.html", "receipt.html", "status.html", "error.html"}
+
+func parsePages() (map[string]*template.Template, error) {
+	pages := map[string]*template.Template{}
+	for _, name := range pageNames {
+		t, err := template.New(name).ParseFS(templates.FS, "layout.html", name)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// langLink is one entry of the language switch.
+type langLink struct{ Lang, Name, Href string }
+
+// pageData is what every page template gets: the language, the translator and the
+// page's own data.
+type pageData struct {
+	Lang     string
+	Switch   []langLink
+	Operator string
+	cat      *i18n.Catalog
+
+	Form     *complaintForm
+	Receipt  *receiptView
+	Status   *statusResponse
+	Problem  string
+	Tracking string
+	Message  string
+}
+
+// T translates id; kv are template arguments as name/value pairs.
+func (p *pageData) T(id string, kv ...any) string {
+	var data map[string]any
+	if len(kv) > 1 {
+		data = map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			data[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+	}
+	return p.cat.T(p.Lang, id, data)
+}
+
+const langCookie = "lang"
+
+// pageLang chooses a page's language: the switch (?lang=), then the cookie the switch
+// set, then the browser's Accept-Language. Choosing with the switch sets the cookie.
+func (s *Server) pageLang(w http.ResponseWriter, r *http.Request) string {
+	if q := r.URL.Query().Get("lang"); q != "" && s.Catalog.Supported(q) {
+		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 3600,
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+		return q
+	}
+	if c, err := r.Cookie(langCookie); err == nil && s.Catalog.Supported(c.Value) {
+		return c.Value
+	}
+	return s.Catalog.Match(r.Header.Get("Accept-Language"))
+}
+
+func (s *Server) newPage(r *http.Request, lang string) *pageData {
+	p := &pageData{Lang: lang, cat: s.Catalog}
+	p.Operator = s.Operator
+	if p.Operator == "" {
+		p.Operator = p.T("site.operator_default")
+	}
+	for _, l := range s.Catalog.Languages() {
+		if l != lang {
+			p.Switch = append(p.Switch, langLink{Lang: l, Name: s.Catalog.T(l, "language.name", nil),
+				Href: r.URL.Path + "?" + url.Values{"lang": {l}}.Encode()})
+		}
+	}
+	return p
+}
+
+// render writes a page. It renders into a buffer first so a template failure becomes a
+// clean error page rather than half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *pageData) {
+	var buf bytes.Buffer
+	if err := s.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+		s.Log.Error("render", "page", name, "err", err, "request_id", requestID(r))
+		status, buf = http.StatusInternalServerError, bytes.Buffer{}
+		p.Message = p.T("error.internal")
+		if err := s.pages["error.html"].ExecuteTemplate(&buf, "layout", p); err != nil {
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", pageCSP)
+	h.Set("Vary", "Accept-Language, Cookie")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// pageCSP allows our own stylesheet and nothing else: no script at all, inline or not.
+const pageCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "home.html", s.newPage(r, s.pageLang(w, r)))
+}
+
+// handleStatic serves the stylesheet from the binary, cacheable for a day.
+func (s *Server) handleStatic() http.Handler {
+	sub, _ := fs.Sub(templates.FS, "static")
+	files := http.StripPrefix("/static/", http.FileServerFS(sub))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		files.ServeHTTP(w, r)
+	})
+}
+
+// today returns the date shown as the form's latest allowed incident date.
+func (s *Server) todayString() string { return s.today().String() }

@@ -1,0 +1,124 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/redress-oversight/redress/internal/redress"
+)
+
+// apiError is an error response the web layer itself produces (bad JSON, wrong content
+// type…), with its catalog key and the status it maps to.
+type apiError struct {
+	status int
+	key    string
+	data   map[string]any
+	fields redress.FieldErrors
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("web: %d %s", e.status, e.key) }
+
+var (
+	errInternal         = &apiError{status: http.StatusInternalServerError, key: "error.internal"}
+	errNotFound         = &apiError{status: http.StatusNotFound, key: "error.not_found"}
+	errMethodNotAllowed = &apiError{status: http.StatusMethodNotAllowed, key: "error.method_not_allowed"}
+	errContentType      = &apiError{status: http.StatusUnsupportedMediaType, key: "error.content_type"}
+	errTooMany          = &apiError{status: http.StatusTooManyRequests, key: "error.too_many"}
+	errCrossOrigin      = &apiError{status: http.StatusForbidden, key: "error.cross_origin"}
+)
+
+// statusOf maps a domain error code to its HTTP status: the one place that does.
+var statusOf = map[string]int{
+	redress.EINVALID:      http.StatusUnprocessableEntity,
+	redress.ENOTFOUND:     http.StatusNotFound,
+	redress.ECONFLICT:     http.StatusConflict,
+	redress.EUNAUTHORIZED: http.StatusUnauthorized,
+	redress.EFORBIDDEN:    http.StatusForbidden,
+	redress.EINTERNAL:     http.StatusInternalServerError,
+}
+
+type fieldMessage struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+type errorBody struct {
+	Error  string         `json:"error"`
+	Fields []fieldMessage `json:"fields,omitempty"`
+}
+
+// renderError answers with err in the caller's language: JSON under /api/, a page
+// elsewhere.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	if !strings.HasPrefix(r.URL.Path, "/api/") {
+		s.renderPageError(w, r, s.newPage(r, s.pageLang(w, r)), err)
+		return
+	}
+	s.renderErrorLang(w, r, err, s.lang(r))
+}
+
+// classify turns any error into what the caller is shown. An unexpected error is logged
+// once here and shown as a generic message; its text never reaches the caller.
+func (s *Server) classify(r *http.Request, err error) *apiError {
+	var ae *apiError
+	var de *redress.Error
+	switch {
+	case errors.As(err, &ae):
+	case errors.As(err, &de):
+		key := "error." + de.Code
+		if de.Key != "" {
+			key = de.Key
+		}
+		ae = &apiError{status: statusOf[de.Code], key: key, fields: de.Fields}
+	default:
+		ae = errInternal
+	}
+	if ae.status >= 500 {
+		s.Log.Error("request failed", "err", err, "request_id", requestID(r))
+	}
+	return ae
+}
+
+// renderErrorLang answers an API request with err as JSON in lang.
+func (s *Server) renderErrorLang(w http.ResponseWriter, r *http.Request, err error, lang string) {
+	ae := s.classify(r, err)
+	body := errorBody{Error: s.Catalog.T(lang, ae.key, ae.data)}
+	for _, f := range ae.fields {
+		body.Fields = append(body.Fields, fieldMessage{
+			Field:   f.Field,
+			Message: s.Catalog.T(lang, "rule."+f.Rule, map[string]any{"Param": f.Param}),
+		})
+	}
+	writeJSON(w, ae.status, body)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true) // text people typed is never live HTML, wherever it lands
+	enc.Encode(v)
+}
+
+// lang picks the caller's language from Accept-Language; the API has no cookie.
+func (s *Server) lang(r *http.Request, prefer ...string) string {
+	return s.Catalog.Match(append(prefer, r.Header.Get("Accept-Language"))...)
+}
+
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	s.renderError(w, r, errNotFound)
+}
+
+func (s *Server) handleMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	s.renderError(w, r, errMethodNotAllowed)
+}
+
+// isJSON accepts application/json with or without parameters.
+func isJSON(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	mt, _, _ := strings.Cut(ct, ";")
+	return strings.EqualFold(strings.TrimSpace(mt), "application/json")
+}

@@ -1,0 +1,90 @@
+// Package web is Redress's HTTP surface: the JSON API and, later, the pages. Handlers
+// parse the request, call a domain service and render; routes.go lists every route.
+package web
+
+import (
+	"context"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/redress-oversight/redress/internal/i18n"
+	"github.com/redress-oversight/redress/internal/intake"
+	"github.com/redress-oversight/redress/internal/store"
+)
+
+// Deps are what the server needs; main builds them once.
+type Deps struct {
+	DB           *store.DB
+	Intake       *intake.Service
+	Catalog      *i18n.Catalog
+	Log          *slog.Logger
+	MaxBodyBytes int64
+	// Operator says who runs this service, shown on every page; empty: a default line.
+	Operator string
+	// Now is the clock for "today" in validation; tests replace it.
+	Now func() time.Time
+}
+
+// Server holds the dependencies every handler shares.
+type Server struct {
+	Deps
+	router  *mux.Router
+	pages   map[string]*template.Template
+	limiter *failLimiter
+	handler http.Handler
+}
+
+// NewServer builds the handler for the whole service. It fails when a page template is
+// missing or broken, so that shows at start-up, not in front of a complainant.
+func NewServer(d Deps) (*Server, error) {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.MaxBodyBytes == 0 {
+		d.MaxBodyBytes = 256 << 10
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Deps: d, router: mux.NewRouter(), pages: pages,
+		limiter: newFailLimiter(5, 15*time.Minute, d.Now)}
+	s.routes()
+	// Browsers say where a request comes from; a state-changing request from another
+	// site is refused. API clients that send no such headers are not affected.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(s.chain(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.renderError(w, r, errCrossOrigin)
+	})))
+	s.handler = cop.Handler(s.router)
+	return s, nil
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Router exposes the route table to tests that walk every route.
+func (s *Server) Router() *mux.Router { return s.router }
+
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+// handleReadyz answers 200 only when the database answers within two seconds, so a
+// load balancer stops sending people to an instance that cannot store their complaint.
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := s.DB.Ping(ctx); err != nil {
+		s.Log.Warn("not ready", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte("database unavailable\n"))
+		return
+	}
+	w.Write([]byte("ready\n"))
+}
