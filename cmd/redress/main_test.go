@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"mime/quotedprintable"
 	"net"
 	"net/http"
 	"os"
@@ -20,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-smtp"
 
 	"github.com/redress-oversight/redress/internal/config"
 	"github.com/redress-oversight/redress/internal/store/storetest"
@@ -118,8 +121,10 @@ func postJSON(t *testing.T, url string, v any) (int, map[string]any) {
 func TestEndToEnd(t *testing.T) {
 	storetest.Dialects(t, func(t *testing.T, dsn string) {
 		dataDir := t.TempDir()
+		smtpAddr, inbox := startSMTP(t)
 		base, logs, stop := startServe(t, map[string]string{
 			"REDRESS_DATABASE_URL": dsn, "REDRESS_DATA_DIR": dataDir,
+			"REDRESS_SMTP_URL": "smtp://" + smtpAddr, "REDRESS_PUBLIC_URL": "https://redress.example.org",
 		})
 
 		resp, err := http.Get(base + "/api/v1/agencies?state=TX&q=aransas%20county%20sheriff")
@@ -159,6 +164,20 @@ func TestEndToEnd(t *testing.T) {
 		}
 		if resp, err := http.Get(base + "/readyz"); err != nil || resp.StatusCode != 200 {
 			t.Fatalf("readyz: %v %v", resp, err)
+		}
+
+		// The receipt email reaches the SMTP server: tracking number and where to check,
+		// never the receipt code or what happened.
+		msg := inbox.wait(t, 20*time.Second)
+		for _, want := range []string{"person@example.org", fmt.Sprint(filed["tracking_number"]), "https://redress.example.org/status"} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("receipt email lacks %q:\n%s", want, msg)
+			}
+		}
+		for _, never := range []string{fmt.Sprint(filed["receipt_code"]), "two days after"} {
+			if strings.Contains(msg, never) {
+				t.Errorf("receipt email contains %q", never)
+			}
 		}
 
 		if err := stop(); err != nil {
@@ -291,4 +310,74 @@ func TestMigrateCommand(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "redress.db")); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// inbox is a real SMTP server on loopback that keeps what it receives.
+type inbox struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (in *inbox) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{in: in}, nil }
+
+type smtpSession struct {
+	in   *inbox
+	head string
+}
+
+func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error { return nil }
+func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.head += "RCPT " + to + "\n"
+	return nil
+}
+func (s *smtpSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	s.in.mu.Lock()
+	s.in.msgs = append(s.in.msgs, s.head+string(b))
+	s.in.mu.Unlock()
+	return err
+}
+func (s *smtpSession) Reset()        {}
+func (s *smtpSession) Logout() error { return nil }
+
+func startSMTP(t *testing.T) (string, *inbox) {
+	in := &inbox{}
+	srv := smtp.NewServer(in)
+	srv.Domain = "localhost"
+	srv.AllowInsecureAuth = true
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return ln.Addr().String(), in
+}
+
+// wait returns the first message, decoded from quoted-printable, once one arrives.
+func (in *inbox) wait(t *testing.T, d time.Duration) string {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		in.mu.Lock()
+		n := len(in.msgs)
+		var m string
+		if n > 0 {
+			m = in.msgs[0]
+		}
+		in.mu.Unlock()
+		if n > 1 {
+			t.Fatalf("%d messages arrived, want 1", n)
+		}
+		if n == 1 {
+			decoded, err := io.ReadAll(quotedprintable.NewReader(strings.NewReader(m)))
+			if err != nil {
+				return m
+			}
+			return string(decoded)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("no email arrived")
+	return ""
 }

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/redress-oversight/redress/internal/config"
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/intake"
+	"github.com/redress-oversight/redress/internal/mail"
+	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/web"
 )
 
@@ -36,9 +39,18 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	mailer, err := mail.NewWorker(db, box, mail.Config{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: c.log})
+	if err != nil {
+		return err
+	}
+	statusURL := strings.TrimRight(cfg.PublicBaseURL, "/") + "/status"
 	handler, err := web.NewServer(web.Deps{
-		DB:           db,
-		Intake:       &intake.Service{DB: db, Box: box, Languages: catalog.Languages()},
+		DB: db,
+		Intake: &intake.Service{DB: db, Box: box, Languages: catalog.Languages(),
+			ReceiptMail: func(lang, to, tracking string) redress.OutboundMail {
+				return mail.NewReceipt(catalog, box, lang, to, tracking, statusURL)
+			}},
+		MailQueued:   mailer.Notify,
 		Catalog:      catalog,
 		Log:          c.log,
 		MaxBodyBytes: cfg.MaxBodyBytes,
@@ -59,6 +71,17 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+	// The mail worker stops with the server; mail it has not sent waits in the outbox.
+	mailCtx, stopMail := context.WithCancel(context.WithoutCancel(ctx))
+	mailDone := make(chan struct{})
+	go func() {
+		defer close(mailDone)
+		if err := mailer.Run(mailCtx); err != nil {
+			c.log.Error("mail worker stopped", "err", err)
+		}
+	}()
+	defer func() { stopMail(); <-mailDone }()
+
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	c.log.Info("listening", "addr", ln.Addr().String(), "database", db.Dialect)

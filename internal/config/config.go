@@ -20,6 +20,8 @@ type Config struct {
 	MaxBodyBytes    int64
 	PublicBaseURL   string
 	Operator        string
+	SMTPURL         string
+	MailFrom        string
 }
 
 // Setting describes one setting for flags, the environment and the docs.
@@ -50,6 +52,10 @@ var Settings = []Setting{
 		func(c *Config, v string) (err error) { _, err = fmt.Sscan(v, &c.MaxBodyBytes); return err }},
 	{"public-url", "REDRESS_PUBLIC_URL", "http://127.0.0.1:8080", "the address people use to reach the service, for links in emails", true,
 		func(c *Config, v string) error { c.PublicBaseURL = v; return nil }},
+	{"smtp-url", "REDRESS_SMTP_URL", "", "smtp://user:pass@host:port (STARTTLS when offered; ?starttls=required to insist) or smtps://…; empty: email waits in the outbox", true,
+		func(c *Config, v string) error { c.SMTPURL = v; return nil }},
+	{"mail-from", "REDRESS_MAIL_FROM", "Redress <no-reply@localhost>", "sender of every email", true,
+		func(c *Config, v string) error { c.MailFrom = v; return nil }},
 	{"operator", "REDRESS_OPERATOR", "", "who runs this service, shown at the foot of every public page; empty: a neutral default line", true,
 		func(c *Config, v string) error { c.Operator = v; return nil }},
 }
@@ -64,8 +70,8 @@ func (v *value) String() string {
 	if v == nil || v.s == nil {
 		return ""
 	}
-	if v.s.Flag == "secret-key" && v.v != "" {
-		return "(set)" // --help must not print the key
+	if (v.s.Flag == "secret-key" || v.s.Flag == "smtp-url") && v.v != "" {
+		return "(set)" // --help must not print a key or a password
 	}
 	return v.v
 }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"time"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
@@ -92,13 +93,30 @@ func (c *Catalog) Match(prefs ...string) string {
 // T returns the message id in lang, filled from data. A missing message falls back to
 // English, and a missing English message to the id itself, so a gap shows as a key in
 // the page instead of an error.
+//
+// A "Count" in data also picks the plural form ("one", "other", …) of the language.
 func (c *Catalog) T(lang, id string, data map[string]any) string {
 	loc := goi18n.NewLocalizer(c.bundle, lang, "en")
-	s, err := loc.Localize(&goi18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	cfg := &goi18n.LocalizeConfig{MessageID: id, TemplateData: data}
+	if n, ok := data["Count"]; ok {
+		cfg.PluralCount = n
+	}
+	s, err := loc.Localize(cfg)
 	if err != nil && s == "" {
 		return id
 	}
 	return s
+}
+
+// Date writes a calendar day the way lang writes it ("July 18, 2025", "18 de julio de
+// 2025"); the zero date is empty.
+func (c *Catalog) Date(lang string, year int, month time.Month, day int) string {
+	if year == 0 {
+		return ""
+	}
+	return c.T(lang, "date.long", map[string]any{
+		"Year": year, "Day": day, "Month": c.T(lang, fmt.Sprintf("month.%d", month), nil),
+	})
 }
 
 // Keys returns the message ids of one language's catalog file, for completeness tests.

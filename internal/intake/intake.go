@@ -19,6 +19,9 @@ type Service struct {
 	Box *secret.Box
 	// Languages the service can answer in; a complaint's language must be one of them.
 	Languages []string
+	// ReceiptMail composes the receipt email to an address, queued with the complaint in
+	// its own transaction. Nil sends none.
+	ReceiptMail func(lang, to, tracking string) redress.OutboundMail
 }
 
 // Request is who is asking and through which request, for the audit trail.
@@ -35,6 +38,8 @@ type Filed struct {
 	Complaint   redress.Complaint
 	ReceiptCode string
 	Agreement   *redress.Agreement
+	// Emailed says a receipt email was queued.
+	Emailed bool
 }
 
 // FileComplaint validates in, resolves the agreement in force and stores the complaint
@@ -110,6 +115,9 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 		}
 		if identity != nil {
 			nc.IdentitySealed = s.Box.Seal(identity, IdentityContext(c.TrackingNumber))
+			if in.Contact.Email != "" && s.ReceiptMail != nil {
+				nc.Mail = []redress.OutboundMail{s.ReceiptMail(c.Language, in.Contact.Email, c.TrackingNumber)}
+			}
 		}
 		stored, err := s.DB.CreateComplaint(ctx, nc)
 		if redress.ErrorCode(err) == redress.ECONFLICT {
@@ -117,7 +125,7 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 		} else if err != nil {
 			return Filed{}, fmt.Errorf("file complaint: %w", err)
 		}
-		return Filed{Complaint: stored, ReceiptCode: code, Agreement: agreement}, nil
+		return Filed{Complaint: stored, ReceiptCode: code, Agreement: agreement, Emailed: len(nc.Mail) > 0}, nil
 	}
 	return Filed{}, fmt.Errorf("file complaint: no free tracking number after 4 tries")
 }

@@ -68,6 +68,9 @@ type NewComplaint struct {
 	IdentitySealed []byte
 	// Audit is the "filed" event; the store fills in the complaint id.
 	Audit redress.AuditEvent
+	// Mail is queued in the same transaction (the receipt email); the store fills in
+	// the complaint, agency and agreement ids.
+	Mail []redress.OutboundMail
 }
 
 // CreateComplaint stores a complaint, its functions, allegations, first status and its
@@ -122,6 +125,13 @@ func (db *DB) CreateComplaint(ctx context.Context, nc NewComplaint) (redress.Com
 		}
 		sc := statusChangeRow{ComplaintID: c.ID, Status: c.Status, ChangedAt: now}
 		if _, err := tx.NewInsert().Model(&sc).Exec(ctx); err != nil {
+			return err
+		}
+		mail := append([]redress.OutboundMail(nil), nc.Mail...)
+		for i := range mail {
+			mail[i].ComplaintID, mail[i].AgencyID, mail[i].AgreementID = c.ID, c.AgencyID, c.AgreementID
+		}
+		if err := InsertOutbox(ctx, tx, now, mail...); err != nil {
 			return err
 		}
 		ev := nc.Audit

@@ -55,6 +55,9 @@ func (s *Server) handleComplaintCreate(w http.ResponseWriter, r *http.Request) {
 		s.renderErrorLang(w, r, err, lang)
 		return
 	}
+	if filed.Emailed && s.MailQueued != nil {
+		s.MailQueued()
+	}
 	out := complaintCreated{
 		TrackingNumber: filed.Complaint.TrackingNumber, ReceiptCode: filed.ReceiptCode,
 		Status: filed.Complaint.Status,

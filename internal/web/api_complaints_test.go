@@ -75,6 +75,12 @@ func TestComplaintCreate(t *testing.T) {
 				t.Fatal("receipt hash does not match the code, or holds it")
 			}
 
+			// The receipt email is queued with the complaint, in its language.
+			queued, err := db.ListOutbox(ctx, store.OutboxFilter{})
+			if err != nil || len(queued) != 1 || queued[0].ComplaintID != c.ID || queued[0].Language != "es" || queued[0].Kind != redress.MailReceipt {
+				t.Fatalf("outbox %+v %v", queued, err)
+			}
+
 			// The audit event names the complaint, agency and MOA, and holds no identity.
 			evs, err := db.ListAudit(ctx, store.AuditFilter{ComplaintID: c.ID})
 			if err != nil || len(evs) != 1 {
@@ -111,6 +117,9 @@ func TestComplaintCreate(t *testing.T) {
 			c, sealed, _ := db.Complaint(ctx, rr.ComplaintID)
 			if !c.Anonymous || sealed != nil || len(c.Consent) != 0 || c.State != "TX" {
 				t.Fatalf("anonymous complaint kept identity: %+v sealed=%v", c, sealed)
+			}
+			if queued, _ := db.ListOutbox(ctx, store.OutboxFilter{ComplaintID: c.ID}); len(queued) != 0 {
+				t.Fatalf("anonymous complaint queued email: %+v", queued)
 			}
 		})
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/intake"
+	"github.com/redress-oversight/redress/internal/mail"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/secret"
 	"github.com/redress-oversight/redress/internal/store"
@@ -84,8 +85,11 @@ func mustAgencies(t *testing.T, db *store.DB, state string) []redress.Agency {
 func newServer(t *testing.T, db *store.DB, box *secret.Box, catalog *i18n.Catalog) *web.Server {
 	t.Helper()
 	srv, err := web.NewServer(web.Deps{
-		DB:      db,
-		Intake:  &intake.Service{DB: db, Box: box, Languages: catalog.Languages()},
+		DB: db,
+		Intake: &intake.Service{DB: db, Box: box, Languages: catalog.Languages(),
+			ReceiptMail: func(lang, to, tracking string) redress.OutboundMail {
+				return mail.NewReceipt(catalog, box, lang, to, tracking, "https://redress.example/status")
+			}},
 		Catalog: catalog,
 		Log:     quietLog,
 		Now:     func() time.Time { return fixedNow },

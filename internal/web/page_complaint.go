@@ -217,10 +217,13 @@ func (s *Server) handleComplaintSubmit(w http.ResponseWriter, r *http.Request) {
 		s.renderPageError(w, r, p, err)
 		return
 	}
+	if filed.Emailed && s.MailQueued != nil {
+		s.MailQueued()
+	}
 	p.Switch = nil // switching language here would lose the receipt, shown only once
 	p.Receipt = &receiptView{
 		TrackingNumber: filed.Complaint.TrackingNumber, ReceiptCode: filed.ReceiptCode,
-		ReceivedOn: filed.Complaint.ReceivedAt.Format("2006-01-02"), Emailed: in.Contact.Email != "" && !in.Anonymous,
+		ReceivedOn: p.D(redress.DateOf(filed.Complaint.ReceivedAt)), Emailed: filed.Emailed,
 	}
 	s.render(w, r, http.StatusCreated, "receipt.html", p)
 }

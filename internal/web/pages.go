@@ -9,6 +9,7 @@ import (
 	"net/url"
 
 	"github.com/redress-oversight/redress/internal/i18n"
+	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/templates"
 )
 
@@ -57,6 +58,9 @@ func (p *pageData) T(id string, kv ...any) string {
 	}
 	return p.cat.T(p.Lang, id, data)
 }
+
+// D writes a calendar day in the page's language.
+func (p *pageData) D(d redress.Date) string { return p.cat.Date(p.Lang, d.Year, d.Month, d.Day) }
 
 const langCookie = "lang"
 

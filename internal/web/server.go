@@ -25,6 +25,8 @@ type Deps struct {
 	MaxBodyBytes int64
 	// Operator says who runs this service, shown on every page; empty: a default line.
 	Operator string
+	// MailQueued is called after a request queued email, to wake the sender; may be nil.
+	MailQueued func()
 	// Now is the clock for "today" in validation; tests replace it.
 	Now func() time.Time
 }
