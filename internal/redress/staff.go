@@ -1,0 +1,136 @@
+package redress
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// Role is what a staff member may do, held in a review unit. What each role may do is
+// written in policies/policy.csv and decided by Casbin, never by comparing role names in
+// code.
+type Role string
+
+const (
+	RoleIntake        Role = "intake_officer"
+	RoleInvestigator  Role = "investigator"
+	RoleSupervisor    Role = "supervisor"
+	RoleAuditor       Role = "oversight_auditor"
+	RoleAdministrator Role = "administrator"
+)
+
+// StaffRoles are the roles an account can hold, in the order pages list them.
+var StaffRoles = []Role{RoleIntake, RoleInvestigator, RoleSupervisor, RoleAuditor, RoleAdministrator}
+
+// Pseudo-subjects for requests without an account: everyone is "public"; whoever holds a
+// tracking number and its receipt code is also "receipt_holder".
+const (
+	SubjectPublic        = "public"
+	SubjectReceiptHolder = "receipt_holder"
+)
+
+// AllUnits, as a unit in a role assignment, covers every unit.
+const AllUnits = "*"
+
+// Unit is a review unit: a domain in which roles are held. It covers a set of states or
+// agencies; a complaint belongs to the first unit (by name) that covers its agency or,
+// failing that, its state.
+type Unit struct {
+	ID        int64
+	Name      string // short, used in role assignments: "tx", "south-florida"
+	Title     string
+	States    []string
+	AgencyIDs []int64
+}
+
+// CoversAgency reports whether the unit names the agency.
+func (u Unit) CoversAgency(agencyID int64) bool {
+	return agencyID != 0 && slices.Contains(u.AgencyIDs, agencyID)
+}
+
+// CoversState reports whether the unit covers the state.
+func (u Unit) CoversState(state string) bool { return state != "" && slices.Contains(u.States, state) }
+
+// UnitFor picks the unit a complaint belongs to: a unit naming its agency first, then one
+// covering its state; "" when none does (only holders of "*" see it then). units must be
+// in name order so the choice is stable.
+func UnitFor(units []Unit, agencyID int64, state string) string {
+	for _, u := range units {
+		if u.CoversAgency(agencyID) {
+			return u.Name
+		}
+	}
+	for _, u := range units {
+		if u.CoversState(state) {
+			return u.Name
+		}
+	}
+	return ""
+}
+
+// User is a staff account. Its password hash and second-factor secret never leave the
+// store and auth packages.
+type User struct {
+	ID          int64
+	Email       string
+	Name        string
+	Disabled    bool
+	HasPassword bool
+	MFAEnrolled bool
+	LockedUntil time.Time
+	CreatedAt   time.Time
+	Roles       []RoleAssignment
+}
+
+// RoleAssignment grants a role in a unit (or AllUnits).
+type RoleAssignment struct {
+	Role Role
+	Unit string
+}
+
+// NormalizeEmail is how staff email addresses are compared and stored.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// ValidUnitName accepts short lower-case names: letters, digits and dashes.
+func ValidUnitName(s string) bool {
+	if s == AllUnits {
+		return true
+	}
+	if s == "" || len(s) > 40 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// Audit actions of accounts and access.
+const (
+	ActionLogin            = "auth.login"
+	ActionLoginFailed      = "auth.login_failed"
+	ActionLockout          = "auth.lockout"
+	ActionLogout           = "auth.logout"
+	ActionMFAEnrolled      = "auth.mfa_enrolled"
+	ActionPasswordChanged  = "auth.password_changed"
+	ActionPasswordReset    = "auth.password_reset_requested"
+	ActionUserCreated      = "user.created"
+	ActionUserDisabled     = "user.disabled"
+	ActionRoleAdded        = "user.role_added"
+	ActionRoleRemoved      = "user.role_removed"
+	ActionUnitSaved        = "unit.saved"
+	ActionMFAPolicyChanged = "auth.mfa_policy_changed"
+	ActionTokenCreated     = "token.created"
+	ActionTokenRevoked     = "token.revoked"
+	ActionTokenRevokedUse  = "token.revoked_used"
+	ActionAccessDenied     = "access.denied"
+	ActionIdentityViewed   = "complaint.identity_viewed"
+	ActionComplaintViewed  = "complaint.viewed"
+)
+
+// Mail kinds of accounts.
+const (
+	MailPasswordReset = "auth.password_reset"
+)

@@ -1,0 +1,85 @@
+-- Staff accounts, review units, role assignments, sessions and API tokens.
+-- Secrets are never stored in the clear: passwords as argon2id hashes, session, token and
+-- one-time link values as SHA-256 hashes, TOTP secrets sealed with the secret key.
+CREATE TABLE units (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE,          -- short id used in role assignments, e.g. 'tx'
+    title      TEXT NOT NULL,
+    states     TEXT NOT NULL DEFAULT '',      -- space-separated USPS codes it covers
+    agency_ids TEXT NOT NULL DEFAULT '',      -- space-separated agency ids it covers
+    created_at TIMESTAMP NOT NULL
+);
+--bun:split
+CREATE TABLE users (
+    id              INTEGER PRIMARY KEY,
+    email           TEXT NOT NULL UNIQUE,     -- lower-cased
+    name            TEXT NOT NULL,
+    password_hash   TEXT NOT NULL DEFAULT '', -- empty until the one-time link is used
+    password_set_at TIMESTAMP,
+    totp_sealed     BLOB,                     -- confirmed TOTP secret
+    totp_pending    BLOB,                     -- secret being enrolled, not yet confirmed
+    disabled        BOOLEAN NOT NULL DEFAULT FALSE,
+    failed_logins   INTEGER NOT NULL DEFAULT 0,
+    locked_until    TIMESTAMP,
+    created_at      TIMESTAMP NOT NULL
+);
+--bun:split
+CREATE TABLE role_assignments (
+    user_id    INTEGER NOT NULL REFERENCES users (id),
+    role       TEXT NOT NULL,
+    unit       TEXT NOT NULL,                 -- a unit name, or '*' for every unit
+    created_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (user_id, role, unit)
+);
+--bun:split
+CREATE TABLE sessions (
+    id           INTEGER PRIMARY KEY,
+    token_hash   BLOB NOT NULL UNIQUE,
+    user_id      INTEGER NOT NULL REFERENCES users (id),
+    mfa_pending  BOOLEAN NOT NULL DEFAULT FALSE, -- password given, second factor not yet
+    created_at   TIMESTAMP NOT NULL,
+    last_seen_at TIMESTAMP NOT NULL,
+    expires_at   TIMESTAMP NOT NULL,          -- absolute timeout
+    ended_at     TIMESTAMP
+);
+--bun:split
+CREATE INDEX sessions_user ON sessions (user_id);
+--bun:split
+CREATE TABLE api_tokens (
+    id           INTEGER PRIMARY KEY,
+    token_hash   BLOB NOT NULL UNIQUE,
+    user_id      INTEGER NOT NULL REFERENCES users (id),
+    name         TEXT NOT NULL,
+    created_at   TIMESTAMP NOT NULL,
+    last_used_at TIMESTAMP,
+    revoked_at   TIMESTAMP
+);
+--bun:split
+CREATE TABLE password_tokens (
+    id         INTEGER PRIMARY KEY,
+    token_hash BLOB NOT NULL UNIQUE,
+    user_id    INTEGER NOT NULL REFERENCES users (id),
+    purpose    TEXT NOT NULL CHECK (purpose IN ('set', 'reset')),
+    created_at TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP NOT NULL,
+    used_at    TIMESTAMP
+);
+--bun:split
+-- Roles whose holders must use a second factor; an administrator edits it.
+CREATE TABLE mfa_required_roles (
+    role TEXT PRIMARY KEY
+);
+--bun:split
+-- One row; bumped in the transaction of every role, unit or account change so that other
+-- processes reload their authorization within seconds.
+CREATE TABLE authz_version (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    version INTEGER NOT NULL
+);
+--bun:split
+INSERT INTO authz_version (id, version) VALUES (1, 1);
+--bun:split
+-- The review unit a complaint belongs to ('' until one covers its agency or state).
+ALTER TABLE complaints ADD COLUMN unit TEXT NOT NULL DEFAULT '';
+--bun:split
+CREATE INDEX complaints_unit ON complaints (unit, received_at);
