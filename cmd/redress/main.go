@@ -46,6 +46,14 @@ Usage:
   redress migrate [flags]                apply database migrations and exit
   redress moa import [--as-of DATE] FILE.xlsx [FILE.xlsx...]
                                          import ICE's participating/pending agency sheets
+  redress user add --email E --name N [--role R --unit U]
+                                         create a staff account; prints a one-time set-password link
+  redress user list | disable --email E | role add|remove --email E --role R --unit U
+                                         list, disable accounts; grant or take back roles
+  redress unit add --name N --title T [--states TX,FL] | unit list
+                                         create or update a review unit; list them
+  redress token create --email E --name N | revoke --id N | list --email E
+                                         API tokens for the staff JSON API (printed once)
 
 Run "redress COMMAND --help" for a command's flags.
 
@@ -73,6 +81,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return c.migrate(ctx, rest)
 	case "moa":
 		return c.moaCommand(ctx, rest)
+	case "user":
+		return c.userCommand(ctx, rest)
+	case "unit":
+		return c.unitCommand(ctx, rest)
+	case "token":
+		return c.tokenCommand(ctx, rest)
 	case "-h", "-help", "--help", "help":
 		c.printUsage()
 		return nil

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redress-oversight/redress/internal/auth"
+	"github.com/redress-oversight/redress/internal/authz"
 	"github.com/redress-oversight/redress/internal/config"
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/intake"
@@ -44,17 +46,33 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	statusURL := strings.TrimRight(cfg.PublicBaseURL, "/") + "/status"
+	accounts := &auth.Service{DB: db, Box: box, Catalog: catalog, PublicURL: cfg.PublicBaseURL}
+	if token, created, err := accounts.EnsureFirstAdmin(ctx, cfg.AdminEmail); err != nil {
+		return fmt.Errorf("first administrator: %w", err)
+	} else if created {
+		// The one time a secret goes to the log: there is no one else to give it to.
+		c.log.Warn("no administrator yet: created one; open this one-time link to set its password",
+			"email", cfg.AdminEmail, "link", accounts.SetPasswordURL(token))
+	}
+	enforcer, err := authz.New(ctx, db, c.log)
+	if err != nil {
+		return fmt.Errorf("authorization: %w", err)
+	}
+	go enforcer.Watch(ctx, 2*time.Second)
 	handler, err := web.NewServer(web.Deps{
 		DB: db,
 		Intake: &intake.Service{DB: db, Box: box, Languages: catalog.Languages(),
 			ReceiptMail: func(lang, to, tracking string) redress.OutboundMail {
 				return mail.NewReceipt(catalog, box, lang, to, tracking, statusURL)
 			}},
-		MailQueued:   mailer.Notify,
-		Catalog:      catalog,
-		Log:          c.log,
-		MaxBodyBytes: cfg.MaxBodyBytes,
-		Operator:     cfg.Operator,
+		MailQueued:    mailer.Notify,
+		Auth:          accounts,
+		Authz:         enforcer,
+		SecureCookies: strings.HasPrefix(cfg.PublicBaseURL, "https://"),
+		Catalog:       catalog,
+		Log:           c.log,
+		MaxBodyBytes:  cfg.MaxBodyBytes,
+		Operator:      cfg.Operator,
 	})
 	if err != nil {
 		return err

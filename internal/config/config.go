@@ -22,6 +22,7 @@ type Config struct {
 	Operator        string
 	SMTPURL         string
 	MailFrom        string
+	AdminEmail      string
 }
 
 // Setting describes one setting for flags, the environment and the docs.
@@ -56,6 +57,8 @@ var Settings = []Setting{
 		func(c *Config, v string) error { c.SMTPURL = v; return nil }},
 	{"mail-from", "REDRESS_MAIL_FROM", "Redress <no-reply@localhost>", "sender of every email", true,
 		func(c *Config, v string) error { c.MailFrom = v; return nil }},
+	{"admin-email", "REDRESS_ADMIN_EMAIL", "admin@localhost", "email of the administrator serve creates on first start when there is none", true,
+		func(c *Config, v string) error { c.AdminEmail = v; return nil }},
 	{"operator", "REDRESS_OPERATOR", "", "who runs this service, shown at the foot of every public page; empty: a neutral default line", true,
 		func(c *Config, v string) error { c.Operator = v; return nil }},
 }

@@ -80,6 +80,14 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 		c.Allegations = append(c.Allegations, redress.Allegation{Category: cat})
 	}
 
+	// Route to the review unit that covers the agency or state (routing rules proper come
+	// with the case workflow).
+	units, err := s.DB.ListUnits(ctx)
+	if err != nil {
+		return Filed{}, err
+	}
+	c.Unit = redress.UnitFor(units, c.AgencyID, c.State)
+
 	var agreement *redress.Agreement
 	if c.AgencyID != 0 {
 		ags, err := s.DB.AgreementsForAgency(ctx, c.AgencyID)

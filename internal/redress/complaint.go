@@ -147,6 +147,8 @@ type Complaint struct {
 	Consent           []Recipient
 	Status            string
 	StatusChangedAt   time.Time
+	// Unit is the review unit the complaint belongs to; "" until one covers it.
+	Unit string
 }
 
 // Allegation is one category of misconduct alleged in a complaint; findings attach here.

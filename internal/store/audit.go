@@ -125,3 +125,9 @@ func (db *DB) CountAudit(ctx context.Context, action string) (int64, error) {
 	}
 	return q.Count(ctx)
 }
+
+// RecordAudit writes events that stand alone (a case opened, a refused request) in
+// their own transaction.
+func (db *DB) RecordAudit(ctx context.Context, events ...redress.AuditEvent) error {
+	return db.inTx(ctx, func(tx bun.Tx, now time.Time) error { return insertAudit(ctx, tx, now, events...) })
+}

@@ -38,6 +38,7 @@ type complaintRow struct {
 	Consent           string       `bun:"consent"`
 	Status            string       `bun:"status"`
 	StatusChangedAt   time.Time    `bun:"status_changed_at"`
+	Unit              string       `bun:"unit"`
 }
 
 type functionRow struct {
@@ -96,7 +97,7 @@ func (db *DB) CreateComplaint(ctx context.Context, nc NewComplaint) (redress.Com
 			DetainerIssued: c.Custody.DetainerIssued, HeldPastRelease: c.Custody.HeldPastRelease,
 			Filer: string(c.Filer), PreferredLanguage: c.PreferredLanguage, Anonymous: c.Anonymous,
 			IdentitySealed: nc.IdentitySealed, Consent: joinStrings(c.Consent),
-			Status: c.Status, StatusChangedAt: now,
+			Status: c.Status, StatusChangedAt: now, Unit: c.Unit,
 		}
 		if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
 			return err
@@ -217,7 +218,7 @@ func (db *DB) Complaint(ctx context.Context, id int64) (redress.Complaint, []byt
 		Officers: row.Officers, Witnesses: row.Witnesses,
 		Custody: redress.Custody{InCustody: row.InCustody, DetainerIssued: row.DetainerIssued, HeldPastRelease: row.HeldPastRelease},
 		Filer:   redress.Filer(row.Filer), PreferredLanguage: row.PreferredLanguage, Anonymous: row.Anonymous,
-		Status: row.Status, StatusChangedAt: row.StatusChangedAt,
+		Status: row.Status, StatusChangedAt: row.StatusChangedAt, Unit: row.Unit,
 	}
 	for _, f := range fns {
 		c.Functions = append(c.Functions, redress.Function(f.Function))
@@ -242,4 +243,71 @@ func joinStrings[T ~string](vs []T) string {
 		s[i] = string(v)
 	}
 	return strings.Join(s, " ")
+}
+
+// ComplaintFilter narrows ListComplaints. Units limits the list to complaints of those
+// units unless AllUnits is set: the caller passes what the user may see.
+type ComplaintFilter struct {
+	AllUnits bool
+	Units    []string
+	Limit    int
+	Offset   int
+}
+
+// ComplaintSummary is one row of a staff list: no identity, no free text.
+type ComplaintSummary struct {
+	ID             int64
+	TrackingNumber string
+	ReceivedAt     time.Time
+	State          string
+	AgencyID       int64
+	AgencyName     string
+	AgreementID    int64
+	Status         string
+	Unit           string
+	Language       string
+}
+
+// ListComplaints returns complaints oldest first, with the agency's name.
+func (db *DB) ListComplaints(ctx context.Context, f ComplaintFilter) ([]ComplaintSummary, int, error) {
+	if !f.AllUnits && len(f.Units) == 0 {
+		return nil, 0, nil
+	}
+	q := db.bun.NewSelect().TableExpr("complaints AS c").
+		ColumnExpr("c.id, c.tracking_number, c.received_at, c.state, c.agency_id, c.agreement_id, c.status, c.unit, c.language").
+		ColumnExpr("COALESCE(a.name, c.agency_other) AS agency_name").
+		Join("LEFT JOIN agencies AS a ON a.id = c.agency_id")
+	if !f.AllUnits {
+		q.Where("c.unit IN (?)", bun.In(f.Units))
+	}
+	total, err := q.Count(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	var rows []struct {
+		ID             int64
+		TrackingNumber string
+		ReceivedAt     time.Time
+		State          string
+		AgencyID       *int64
+		AgreementID    *int64
+		Status         string
+		Unit           string
+		Language       string
+		AgencyName     string
+	}
+	if err := q.OrderExpr("c.received_at, c.id").Limit(int64(limit)).Offset(int64(f.Offset)).Scan(ctx, &rows); err != nil {
+		return nil, 0, err
+	}
+	out := make([]ComplaintSummary, len(rows))
+	for i, r := range rows {
+		out[i] = ComplaintSummary{ID: r.ID, TrackingNumber: r.TrackingNumber, ReceivedAt: r.ReceivedAt, State: r.State,
+			AgencyID: derefID(r.AgencyID), AgencyName: r.AgencyName, AgreementID: derefID(r.AgreementID),
+			Status: r.Status, Unit: r.Unit, Language: r.Language}
+	}
+	return out, int(total), nil
 }

@@ -25,7 +25,7 @@ func TestMigrateTwice(t *testing.T) {
 func TestAuditTriggersRefuseChanges(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		if err := db.InsertAuditForTest(ctx, redress.AuditEvent{Actor: "public", Action: "test.event"}); err != nil {
+		if err := db.RecordAudit(ctx, redress.AuditEvent{Actor: "public", Action: "test.event"}); err != nil {
 			t.Fatal(err)
 		}
 		for _, stmt := range []string{

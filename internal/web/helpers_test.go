@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redress-oversight/redress/internal/auth"
+	"github.com/redress-oversight/redress/internal/authz"
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/mail"
@@ -28,6 +30,8 @@ type env struct {
 	db     *store.DB
 	box    *secret.Box
 	srv    *web.Server
+	auth   *auth.Service
+	authz  *authz.Enforcer
 	agency redress.Agency // Harris County Sheriff's Office (TX): one JEM agreement
 	multi  redress.Agency // Collier County Sheriff's Office (FL): JEM, WSO and TFM
 }
@@ -64,7 +68,12 @@ func newEnv(t *testing.T, db *store.DB) *env {
 		t.Fatal(err)
 	}
 	e := &env{t: t, db: db, box: box}
-	e.srv = newServer(t, db, box, catalog)
+	e.auth = &auth.Service{DB: db, Box: box, Catalog: catalog, PublicURL: "https://redress.example"}
+	e.authz, err = authz.New(ctx, db, quietLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv = newServer(t, db, box, catalog, e.auth, e.authz)
 	for _, a := range mustAgencies(t, db, "TX") {
 		e.agency = a
 	}
@@ -82,7 +91,7 @@ func mustAgencies(t *testing.T, db *store.DB, state string) []redress.Agency {
 	return as
 }
 
-func newServer(t *testing.T, db *store.DB, box *secret.Box, catalog *i18n.Catalog) *web.Server {
+func newServer(t *testing.T, db *store.DB, box *secret.Box, catalog *i18n.Catalog, a *auth.Service, z *authz.Enforcer) *web.Server {
 	t.Helper()
 	srv, err := web.NewServer(web.Deps{
 		DB: db,
@@ -93,6 +102,8 @@ func newServer(t *testing.T, db *store.DB, box *secret.Box, catalog *i18n.Catalo
 		Catalog: catalog,
 		Log:     quietLog,
 		Now:     func() time.Time { return fixedNow },
+		Auth:    a,
+		Authz:   z,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -7,19 +7,24 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/templates"
 )
 
 // pageNames are the pages parsed at start-up; a missing or broken one stops the start.
-var pageNames = []string{"home.html", "complaint.html", "receipt.html", "status.html", "error.html"}
+var pageNames = []string{"home.html", "complaint.html", "receipt.html", "status.html", "error.html",
+	"login.html", "login_totp.html", "password_reset.html", "password_set.html", "account.html", "account_mfa.html",
+	"staff_home.html", "staff_complaints.html", "staff_case.html",
+	"admin_users.html", "admin_user.html", "admin_units.html", "admin_settings.html"}
 
 func parsePages() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
 	for _, name := range pageNames {
-		t, err := template.New(name).ParseFS(templates.FS, "layout.html", name)
+		t, err := template.New(name).ParseFS(templates.FS, "layout.html", "partials.html", name)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
@@ -45,7 +50,37 @@ type pageData struct {
 	Problem  string
 	Tracking string
 	Message  string
+
+	// Staff pages.
+	Staff      *staffView
+	Flash      string
+	Next       string
+	Email      string
+	Token      string
+	Action     string
+	AskOld     bool
+	MinLength  int
+	Secret     string
+	MustEnrol  bool
+	Link       string
+	Complaints []store.ComplaintSummary
+	Total      int
+	Case       *caseView
+	Users      []redress.User
+	User       redress.User
+	Roles      []redress.Role
+	Units      []redress.Unit
+	MFARoles   []option
 }
+
+// staffView is the signed-in staff member and the menu their roles allow.
+type staffView struct {
+	User  redress.User
+	Links []langLink
+}
+
+// DT writes a moment as its calendar day (UTC) in the page's language.
+func (p *pageData) DT(t time.Time) string { return p.D(redress.DateOf(t.UTC())) }
 
 // T translates id; kv are template arguments as name/value pairs.
 func (p *pageData) T(id string, kv ...any) string {
@@ -80,6 +115,19 @@ func (s *Server) pageLang(w http.ResponseWriter, r *http.Request) string {
 
 func (s *Server) newPage(r *http.Request, lang string) *pageData {
 	p := &pageData{Lang: lang, cat: s.Catalog}
+	if pr, ok := principal(r); ok && !pr.MFAPending {
+		p.Staff = &staffView{User: pr.User}
+		sub := pr.Subject()
+		for _, l := range []struct{ href, key string }{
+			{"/staff/complaints", "staff.link.complaints"}, {"/admin/users", "staff.link.users"},
+			{"/admin/units", "staff.link.units"}, {"/admin/settings", "staff.link.settings"},
+			{"/account", "staff.link.account"},
+		} {
+			if s.Authz.AllowedAnywhere(sub, l.href, http.MethodGet) {
+				p.Staff.Links = append(p.Staff.Links, langLink{Href: l.href, Name: p.T(l.key)})
+			}
+		}
+	}
 	p.Operator = s.Operator
 	if p.Operator == "" {
 		p.Operator = p.T("site.operator_default")

@@ -5,7 +5,8 @@ import "net/http"
 // routes lists every route of the service. Maintenance starts from a URL: find it here.
 func (s *Server) routes() {
 	r := s.router
-	r.Use(s.withRequestID, s.withLogging, s.withRecover, s.withSecurityHeaders)
+	r.Use(s.withRequestID, s.withLogging, s.withRecover, s.withSecurityHeaders, s.withPrincipal, s.withStaffGate,
+		s.Authz.Middleware(subject, s.deny))
 	r.NotFoundHandler = s.chain(http.HandlerFunc(s.handleNotFound))
 	r.MethodNotAllowedHandler = s.chain(http.HandlerFunc(s.handleMethodNotAllowed))
 
@@ -15,6 +16,40 @@ func (s *Server) routes() {
 	r.HandleFunc("/status", s.handleStatusForm).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/status", s.handleStatusSubmit).Methods(http.MethodPost)
 	r.PathPrefix("/static/").Handler(s.handleStatic()).Methods(http.MethodGet, http.MethodHead)
+
+	// Signing in and accounts.
+	r.HandleFunc("/login", s.handleLoginForm).Methods(http.MethodGet)
+	r.HandleFunc("/login", s.handleLogin).Methods(http.MethodPost)
+	r.HandleFunc("/login/totp", s.handleTOTPForm).Methods(http.MethodGet)
+	r.HandleFunc("/login/totp", s.handleTOTP).Methods(http.MethodPost)
+	r.HandleFunc("/logout", s.handleLogout).Methods(http.MethodPost)
+	r.HandleFunc("/password/reset", s.handleResetForm).Methods(http.MethodGet)
+	r.HandleFunc("/password/reset", s.handleReset).Methods(http.MethodPost)
+	r.HandleFunc("/password/set", s.handleSetPasswordForm).Methods(http.MethodGet)
+	r.HandleFunc("/password/set", s.handleSetPassword).Methods(http.MethodPost)
+	r.HandleFunc("/account", s.handleAccount).Methods(http.MethodGet)
+	r.HandleFunc("/account/password", s.handlePasswordChangeForm).Methods(http.MethodGet)
+	r.HandleFunc("/account/password", s.handlePasswordChange).Methods(http.MethodPost)
+	r.HandleFunc("/account/mfa", s.handleMFAForm).Methods(http.MethodGet)
+	r.HandleFunc("/account/mfa", s.handleMFAConfirm).Methods(http.MethodPost)
+	r.HandleFunc("/account/mfa/qr.png", s.handleMFAQR).Methods(http.MethodGet)
+
+	// Review officers.
+	r.HandleFunc("/staff", s.handleStaffHome).Methods(http.MethodGet)
+	r.HandleFunc("/staff/complaints", s.handleStaffComplaints).Methods(http.MethodGet)
+	r.HandleFunc("/staff/complaints/{id}", s.handleStaffCase).Methods(http.MethodGet)
+	r.HandleFunc("/staff/complaints/{id}/identity", s.handleStaffIdentity).Methods(http.MethodPost)
+
+	// Administrators: accounts, units, settings; never case content.
+	r.HandleFunc("/admin/users", s.handleAdminUsers).Methods(http.MethodGet)
+	r.HandleFunc("/admin/users", s.handleAdminUserCreate).Methods(http.MethodPost)
+	r.HandleFunc("/admin/users/{id}", s.handleAdminUser).Methods(http.MethodGet)
+	r.HandleFunc("/admin/users/{id}", s.handleAdminUserUpdate).Methods(http.MethodPost)
+	r.HandleFunc("/admin/users/{id}/roles", s.handleAdminUserRoles).Methods(http.MethodPost)
+	r.HandleFunc("/admin/units", s.handleAdminUnits).Methods(http.MethodGet)
+	r.HandleFunc("/admin/units", s.handleAdminUnitSave).Methods(http.MethodPost)
+	r.HandleFunc("/admin/settings", s.handleAdminSettings).Methods(http.MethodGet)
+	r.HandleFunc("/admin/settings", s.handleAdminSettingsSave).Methods(http.MethodPost)
 	r.HandleFunc("/healthz", s.handleHealthz).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/readyz", s.handleReadyz).Methods(http.MethodGet, http.MethodHead)
 
@@ -25,6 +60,10 @@ func (s *Server) routes() {
 	r.HandleFunc("/api/v1/complaints/status", s.handleComplaintStatus).Methods(http.MethodPost)
 	r.HandleFunc("/api/v1/agencies", s.handleAgencyList).Methods(http.MethodGet)
 	r.HandleFunc("/api/v1/agreements", s.handleAgreementList).Methods(http.MethodGet)
+	r.HandleFunc("/api/v1/staff/me", s.handleAPIMe).Methods(http.MethodGet)
+	r.HandleFunc("/api/v1/staff/complaints", s.handleAPIStaffComplaints).Methods(http.MethodGet)
+	r.HandleFunc("/api/v1/staff/complaints/{id}", s.handleAPIStaffCase).Methods(http.MethodGet)
+	r.HandleFunc("/api/v1/staff/complaints/{id}/identity", s.handleAPIStaffIdentity).Methods(http.MethodPost)
 }
 
 // chain wraps handlers mux calls outside its middleware (not found, method not allowed)

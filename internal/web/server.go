@@ -11,6 +11,8 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/redress-oversight/redress/internal/auth"
+	"github.com/redress-oversight/redress/internal/authz"
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/store"
@@ -27,6 +29,11 @@ type Deps struct {
 	Operator string
 	// MailQueued is called after a request queued email, to wake the sender; may be nil.
 	MailQueued func()
+	// Auth signs staff in; Authz decides what they may do, from policies/.
+	Auth  *auth.Service
+	Authz *authz.Enforcer
+	// SecureCookies marks cookies Secure: set when the public URL is https.
+	SecureCookies bool
 	// Now is the clock for "today" in validation; tests replace it.
 	Now func() time.Time
 }

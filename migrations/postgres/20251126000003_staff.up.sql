@@ -17,6 +17,7 @@ CREATE TABLE users (
     password_set_at TIMESTAMPTZ,
     totp_sealed     BYTEA,                     -- confirmed TOTP secret
     totp_pending    BYTEA,                     -- secret being enrolled, not yet confirmed
+    totp_last_step  BIGINT NOT NULL DEFAULT 0, -- last 30-second step whose code was used (no replay)
     disabled        BOOLEAN NOT NULL DEFAULT FALSE,
     failed_logins   INTEGER NOT NULL DEFAULT 0,
     locked_until    TIMESTAMPTZ,
@@ -57,6 +58,17 @@ CREATE TABLE password_tokens (
     created_at TIMESTAMPTZ NOT NULL,
     expires_at TIMESTAMPTZ NOT NULL,
     used_at    TIMESTAMPTZ
+);
+CREATE INDEX api_tokens_user ON api_tokens (user_id);
+CREATE INDEX password_tokens_user ON password_tokens (user_id);
+-- Failed sign-ins for addresses that have no account, keyed by the SHA-256 of the
+-- address: they lock out like real accounts do, so lockout does not tell which
+-- addresses have accounts. Rows idle for a day are deleted.
+CREATE TABLE login_throttle (
+    email_hash   BYTEA PRIMARY KEY,
+    failures     INTEGER NOT NULL,
+    locked_until TIMESTAMPTZ,
+    updated_at   TIMESTAMPTZ NOT NULL
 );
 -- Roles whose holders must use a second factor; an administrator edits it.
 CREATE TABLE mfa_required_roles (

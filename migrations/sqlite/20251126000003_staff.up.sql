@@ -18,6 +18,7 @@ CREATE TABLE users (
     password_set_at TIMESTAMP,
     totp_sealed     BLOB,                     -- confirmed TOTP secret
     totp_pending    BLOB,                     -- secret being enrolled, not yet confirmed
+    totp_last_step  INTEGER NOT NULL DEFAULT 0, -- last 30-second step whose code was used (no replay)
     disabled        BOOLEAN NOT NULL DEFAULT FALSE,
     failed_logins   INTEGER NOT NULL DEFAULT 0,
     locked_until    TIMESTAMP,
@@ -63,6 +64,20 @@ CREATE TABLE password_tokens (
     created_at TIMESTAMP NOT NULL,
     expires_at TIMESTAMP NOT NULL,
     used_at    TIMESTAMP
+);
+--bun:split
+CREATE INDEX api_tokens_user ON api_tokens (user_id);
+--bun:split
+CREATE INDEX password_tokens_user ON password_tokens (user_id);
+--bun:split
+-- Failed sign-ins for addresses that have no account, keyed by the SHA-256 of the
+-- address: they lock out like real accounts do, so lockout does not tell which
+-- addresses have accounts. Rows idle for a day are deleted.
+CREATE TABLE login_throttle (
+    email_hash   BLOB PRIMARY KEY,
+    failures     INTEGER NOT NULL,
+    locked_until TIMESTAMP,
+    updated_at   TIMESTAMP NOT NULL
 );
 --bun:split
 -- Roles whose holders must use a second factor; an administrator edits it.

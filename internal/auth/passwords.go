@@ -1,0 +1,121 @@
+package auth
+
+import (
+	"context"
+	"strings"
+
+	"github.com/redress-oversight/redress/internal/mail"
+	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/store"
+)
+
+// SetPasswordWithToken sets a password through a one-time link ("set" for a new account,
+// "reset" after RequestPasswordReset). The link works once and until it expires; using
+// it ends every session of the account and lifts any lockout.
+func (s *Service) SetPasswordWithToken(ctx context.Context, m Meta, token, password string) (redress.User, error) {
+	if token == "" {
+		return redress.User{}, store.ErrLinkUsed
+	}
+	link, err := s.DB.PasswordLinkByHash(ctx, HashToken(token))
+	if isNotFound(err) {
+		return redress.User{}, store.ErrLinkUsed
+	} else if err != nil {
+		return redress.User{}, err
+	}
+	now := s.now()
+	if link.Used || !now.Before(link.ExpiresAt) {
+		return redress.User{}, store.ErrLinkUsed
+	}
+	acct, err := s.DB.Account(ctx, link.UserID)
+	if err != nil {
+		return redress.User{}, err
+	}
+	if acct.Disabled {
+		return redress.User{}, store.ErrLinkUsed
+	}
+	if err := s.CheckPassword(password, acct.Email); err != nil {
+		return redress.User{}, err
+	}
+	if err := s.DB.UsePasswordLink(ctx, m.as(acct.ID).by(), link, HashPassword(password), now); err != nil {
+		return redress.User{}, err
+	}
+	return s.DB.User(ctx, acct.ID)
+}
+
+// ErrWrongPassword answers a password change whose current password is wrong: an
+// authentication failure (EUNAUTHORIZED) that names the field, so the form can say so.
+var ErrWrongPassword = &redress.Error{Code: redress.EUNAUTHORIZED, Key: "rule.password_wrong",
+	Message: "The current password is not right.", Fields: redress.FieldErrors{{Field: "old_password", Rule: "password_wrong"}}}
+
+// ChangePassword replaces a signed-in person's password, given the current one, and
+// ends ALL sessions of the account, this one too: the caller starts a fresh session
+// (Login) for the person who changed it. A wrong current password (ErrWrongPassword)
+// counts toward lockout.
+func (s *Service) ChangePassword(ctx context.Context, m Meta, userID int64, old, newPassword string) error {
+	acct, err := s.DB.Account(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if acct.Disabled {
+		return ErrSignIn
+	}
+	if s.now().Before(acct.LockedUntil) {
+		return s.refuseLocked(ctx, m, acct.ID)
+	}
+	if acct.PasswordHash == "" || !VerifyPassword(old, acct.PasswordHash) {
+		if err := s.loginFailed(ctx, m, store.LoginFailure{UserID: acct.ID, Reason: "password_change"}); err != ErrLoginFailed {
+			return err // ErrLocked, or the database's error
+		}
+		return ErrWrongPassword
+	}
+	if err := s.CheckPassword(newPassword, acct.Email); err != nil {
+		return err
+	}
+	return s.DB.ChangePassword(ctx, m.as(acct.ID).by(), acct.ID, HashPassword(newPassword), s.now())
+}
+
+// RequestPasswordReset emails a one-time reset link (valid Policy.ResetLinkTTL) through
+// the outbox, in the same transaction as the link, when email belongs to an enabled
+// account, and at most Policy.ResetsPerHour times an hour per account. The answer is the
+// same nil whether or not anything was sent, so the form does not reveal which
+// addresses have accounts.
+func (s *Service) RequestPasswordReset(ctx context.Context, m Meta, email, lang string) error {
+	acct, err := s.DB.AccountByEmail(ctx, redress.NormalizeEmail(email))
+	if isNotFound(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if acct.Disabled {
+		return nil
+	}
+	p, now := s.policy(), s.now()
+	token, hash := newSecret()
+	msg := s.resetMail(lang, acct.Email, s.SetPasswordURL(token), int(p.ResetLinkTTL.Minutes()))
+	link := store.PasswordLink{UserID: acct.ID, Hash: hash, Purpose: store.LinkReset, ExpiresAt: now.Add(p.ResetLinkTTL)}
+	by := m.by()
+	by.Actor = redress.ActorPublic // whoever typed the address; it proves nothing of who they are
+	_, err = s.DB.QueuePasswordReset(ctx, by, link, msg, p.ResetsPerHour)
+	return err
+}
+
+// resetMail composes the reset email in lang (English when there is no such catalog),
+// addressed, sealed, to the account.
+func (s *Service) resetMail(lang, to, link string, minutes int) redress.OutboundMail {
+	cat := s.Catalog
+	if !cat.Supported(lang) {
+		lang = "en"
+	}
+	data := map[string]any{"Link": link, "Minutes": minutes}
+	paragraphs := []string{
+		cat.T(lang, "email.reset.requested", nil),
+		cat.T(lang, "email.reset.link", data),
+		cat.T(lang, "email.reset.once", nil),
+		cat.T(lang, "email.reset.ignore", nil),
+		cat.T(lang, "email.footer.automatic", nil),
+	}
+	m := redress.OutboundMail{Kind: redress.MailPasswordReset, Language: lang,
+		Subject: cat.T(lang, "email.reset.subject", nil), Body: strings.Join(paragraphs, "\n\n") + "\n"}
+	mail.SealRecipient(s.Box, &m, to)
+	return m
+}

@@ -1,0 +1,95 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/redress-oversight/redress/internal/redress"
+)
+
+type meJSON struct {
+	ID    int64                    `json:"id"`
+	Email string                   `json:"email"`
+	Name  string                   `json:"name"`
+	Roles []redress.RoleAssignment `json:"roles"`
+}
+
+func (s *Server) handleAPIMe(w http.ResponseWriter, r *http.Request) {
+	pr, _ := principal(r)
+	writeJSON(w, http.StatusOK, meJSON{ID: pr.User.ID, Email: pr.User.Email, Name: pr.User.Name, Roles: pr.User.Roles})
+}
+
+type complaintRowJSON struct {
+	ID             int64     `json:"id"`
+	TrackingNumber string    `json:"tracking_number"`
+	ReceivedAt     time.Time `json:"received_at"`
+	State          string    `json:"state"`
+	AgencyID       int64     `json:"agency_id,omitempty"`
+	Agency         string    `json:"agency"`
+	AgreementID    int64     `json:"agreement_id,omitempty"`
+	Status         string    `json:"status"`
+	Unit           string    `json:"unit"`
+}
+
+func (s *Server) handleAPIStaffComplaints(w http.ResponseWriter, r *http.Request) {
+	list, total, err := s.visibleComplaints(r)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	out := make([]complaintRowJSON, len(list))
+	for i, c := range list {
+		out[i] = complaintRowJSON{ID: c.ID, TrackingNumber: c.TrackingNumber, ReceivedAt: c.ReceivedAt, State: c.State,
+			AgencyID: c.AgencyID, Agency: c.AgencyName, AgreementID: c.AgreementID, Status: c.Status, Unit: c.Unit}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"complaints": out, "total": total})
+}
+
+type caseJSON struct {
+	ID             int64              `json:"id"`
+	TrackingNumber string             `json:"tracking_number"`
+	ReceivedAt     time.Time          `json:"received_at"`
+	Status         string             `json:"status"`
+	Unit           string             `json:"unit"`
+	IncidentDate   redress.Date       `json:"incident_date"`
+	State          string             `json:"state"`
+	County         string             `json:"county,omitempty"`
+	Agency         string             `json:"agency"`
+	AgreementID    int64              `json:"agreement_id,omitempty"`
+	Categories     []redress.Category `json:"categories"`
+	Functions      []redress.Function `json:"functions"`
+	Narrative      *string            `json:"narrative,omitempty"`
+	Officers       *string            `json:"officers,omitempty"`
+	Witnesses      *string            `json:"witnesses,omitempty"`
+	Anonymous      bool               `json:"anonymous"`
+	Contact        *redress.Contact   `json:"contact,omitempty"`
+}
+
+func (s *Server) handleAPIStaffCase(w http.ResponseWriter, r *http.Request) { s.apiCase(w, r, false) }
+func (s *Server) handleAPIStaffIdentity(w http.ResponseWriter, r *http.Request) {
+	s.apiCase(w, r, true)
+}
+
+func (s *Server) apiCase(w http.ResponseWriter, r *http.Request, reveal bool) {
+	noStore(w)
+	v, err := s.loadCase(r, reveal)
+	if err != nil {
+		if redress.ErrorCode(err) == redress.EFORBIDDEN {
+			s.deny(w, r, http.StatusForbidden)
+			return
+		}
+		s.renderError(w, r, err)
+		return
+	}
+	c := v.Complaint
+	out := caseJSON{ID: c.ID, TrackingNumber: c.TrackingNumber, ReceivedAt: c.ReceivedAt, Status: c.Status, Unit: c.Unit,
+		IncidentDate: c.IncidentDate, State: c.State, County: c.County, Agency: v.AgencyName, AgreementID: c.AgreementID,
+		Functions: c.Functions, Anonymous: c.Anonymous, Contact: v.Identity}
+	for _, a := range c.Allegations {
+		out.Categories = append(out.Categories, a.Category)
+	}
+	if v.ShowNarrative {
+		out.Narrative, out.Officers, out.Witnesses = &c.Narrative, &c.Officers, &c.Witnesses
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,216 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/redress-oversight/redress/internal/redress"
+)
+
+// adminPage gathers what every administration page shows: accounts, units, roles.
+func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) (*pageData, error) {
+	p := s.newPage(r, s.pageLang(w, r))
+	units, err := s.Auth.ListUnits(r.Context())
+	if err != nil {
+		return p, err
+	}
+	p.Units, p.Roles = units, redress.StaffRoles
+	return p, nil
+}
+
+func (s *Server) handleAdminUsers(w http.ResponseWriter, r *http.Request) {
+	noStore(w)
+	p, err := s.adminPage(w, r)
+	if err == nil {
+		p.Users, err = s.Auth.ListUsers(r.Context())
+	}
+	if err != nil {
+		s.renderPageError(w, r, p, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "admin_users.html", p)
+}
+
+// handleAdminUserCreate adds an account with its first role and shows the one-time
+// set-password link, once.
+func (s *Server) handleAdminUserCreate(w http.ResponseWriter, r *http.Request) {
+	noStore(w)
+	p, err := s.adminPage(w, r)
+	if err == nil {
+		err = r.ParseForm()
+	}
+	status := http.StatusCreated
+	if err == nil {
+		var u redress.User
+		var token string
+		u, token, err = s.Auth.CreateUser(r.Context(), s.meta(r), r.PostForm.Get("email"), r.PostForm.Get("name"))
+		if err == nil {
+			err = s.Auth.AddRole(r.Context(), s.meta(r), u.ID, redress.Role(r.PostForm.Get("role")), r.PostForm.Get("unit"))
+		}
+		if err == nil {
+			p.Flash, p.Link = p.T("admin.user_created"), s.Auth.SetPasswordURL(token)
+			s.Authz.Reload(r.Context())
+		}
+	}
+	if err != nil {
+		if code := redress.ErrorCode(err); code != redress.EINVALID && code != redress.ECONFLICT {
+			s.renderPageError(w, r, p, err)
+			return
+		}
+		p.Problem, status = s.problemText(p, err), statusFor(err)
+	}
+	if p.Users, err = s.Auth.ListUsers(r.Context()); err != nil {
+		s.renderPageError(w, r, p, err)
+		return
+	}
+	s.render(w, r, status, "admin_users.html", p)
+}
+
+func (s *Server) adminUser(w http.ResponseWriter, r *http.Request) (*pageData, error) {
+	p, err := s.adminPage(w, r)
+	if err != nil {
+		return p, err
+	}
+	id, err := strconv.ParseInt(mux.Vars(r)["id"], 10, 64)
+	if err != nil {
+		return p, redress.Errorf(redress.ENOTFOUND, "Account not found.")
+	}
+	p.User, err = s.Auth.User(r.Context(), id)
+	return p, err
+}
+
+func (s *Server) handleAdminUser(w http.ResponseWriter, r *http.Request) {
+	p, err := s.adminUser(w, r)
+	if err != nil {
+		s.renderPageError(w, r, p, err)
+		return
+	}
+	if r.URL.Query().Get("saved") != "" {
+		p.Flash = p.T("admin.saved")
+	}
+	s.render(w, r, http.StatusOK, "admin_user.html", p)
+}
+
+// handleAdminUserUpdate disables an account; its sessions end at once.
+func (s *Server) handleAdminUserUpdate(w http.ResponseWriter, r *http.Request) {
+	p, err := s.adminUser(w, r)
+	if err == nil {
+		err = r.ParseForm()
+	}
+	if err == nil && r.PostForm.Get("op") == "disable" {
+		err = s.Auth.DisableUser(r.Context(), s.meta(r), p.User.ID)
+	}
+	if err != nil {
+		s.renderPageError(w, r, p, err)
+		return
+	}
+	s.Authz.Reload(r.Context())
+	http.Redirect(w, r, "/admin/users/"+strconv.FormatInt(p.User.ID, 10)+"?saved=1", http.StatusSeeOther)
+}
+
+func (s *Server) handleAdminUserRoles(w http.ResponseWriter, r *http.Request) {
+	p, err := s.adminUser(w, r)
+	if err == nil {
+		err = r.ParseForm()
+	}
+	if err == nil {
+		role, unit := redress.Role(r.PostForm.Get("role")), r.PostForm.Get("unit")
+		if r.PostForm.Get("op") == "remove" {
+			err = s.Auth.RemoveRole(r.Context(), s.meta(r), p.User.ID, role, unit)
+		} else {
+			err = s.Auth.AddRole(r.Context(), s.meta(r), p.User.ID, role, unit)
+		}
+	}
+	if redress.ErrorCode(err) == redress.EINVALID {
+		p.Problem = s.problemText(p, err)
+		s.render(w, r, http.StatusUnprocessableEntity, "admin_user.html", p)
+		return
+	} else if err != nil {
+		s.renderPageError(w, r, p, err)
+		return
+	}
+	// Take effect at once in this process; other processes see the new version soon.
+	s.Authz.Reload(r.Context())
+	http.Redirect(w, r, "/admin/users/"+strconv.FormatInt(p.User.ID, 10)+"?saved=1", http.StatusSeeOther)
+}
+
+func (s *Server) handleAdminUnits(w http.ResponseWriter, r *http.Request) {
+	p, err := s.adminPage(w, r)
+	if err != nil {
+		s.renderPageError(w, r, p, err)
+		return
+	}
+	if r.URL.Query().Get("saved") != "" {
+		p.Flash = p.T("admin.saved")
+	}
+	s.render(w, r, http.StatusOK, "admin_units.html", p)
+}
+
+func (s *Server) handleAdminUnitSave(w http.ResponseWriter, r *http.Request) {
+	p, err := s.adminPage(w, r)
+	if err == nil {
+		err = r.ParseForm()
+	}
+	if err == nil {
+		u := redress.Unit{Name: strings.TrimSpace(r.PostForm.Get("name")), Title: strings.TrimSpace(r.PostForm.Get("title"))}
+		for _, st := range strings.FieldsFunc(r.PostForm.Get("states"), func(c rune) bool { return c == ',' || c == ' ' }) {
+			code, ok := redress.StateCode(st)
+			if !ok {
+				var fe redress.FieldErrors
+				fe.Add("states", "state")
+				err = fe.Err()
+				break
+			}
+			u.States = append(u.States, code)
+		}
+		if err == nil {
+			_, err = s.Auth.SaveUnit(r.Context(), s.meta(r), u)
+		}
+	}
+	if redress.ErrorCode(err) == redress.EINVALID {
+		p.Problem = s.problemText(p, err)
+		s.render(w, r, http.StatusUnprocessableEntity, "admin_units.html", p)
+		return
+	} else if err != nil {
+		s.renderPageError(w, r, p, err)
+		return
+	}
+	s.Authz.Reload(r.Context())
+	http.Redirect(w, r, "/admin/units?saved=1", http.StatusSeeOther)
+}
+
+func (s *Server) handleAdminSettings(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(r, s.pageLang(w, r))
+	required, err := s.Auth.MFARequiredRoles(r.Context())
+	if err != nil {
+		s.renderPageError(w, r, p, err)
+		return
+	}
+	for _, role := range redress.StaffRoles {
+		p.MFARoles = append(p.MFARoles, option{string(role), p.T("role." + string(role)), slices.Contains(required, role)})
+	}
+	if r.URL.Query().Get("saved") != "" {
+		p.Flash = p.T("admin.saved")
+	}
+	s.render(w, r, http.StatusOK, "admin_settings.html", p)
+}
+
+func (s *Server) handleAdminSettingsSave(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(r, s.pageLang(w, r))
+	if err := r.ParseForm(); err != nil {
+		s.renderPageError(w, r, p, formReadError(err))
+		return
+	}
+	chosen := r.PostForm["mfa_required"]
+	for _, role := range redress.StaffRoles {
+		if err := s.Auth.SetMFARequired(r.Context(), s.meta(r), role, slices.Contains(chosen, string(role))); err != nil {
+			s.renderPageError(w, r, p, err)
+			return
+		}
+	}
+	http.Redirect(w, r, "/admin/settings?saved=1", http.StatusSeeOther)
+}

@@ -1,0 +1,133 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/gorilla/mux"
+
+	"github.com/redress-oversight/redress/internal/intake"
+	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/store"
+)
+
+// Permissions checked where a complaint is loaded, in the complaint's unit.
+const (
+	permRead      = "complaint.read"
+	permNarrative = "complaint.narrative"
+	permIdentity  = "complaint.identity"
+)
+
+func (s *Server) handleStaffHome(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "staff_home.html", s.newPage(r, s.pageLang(w, r)))
+}
+
+// visibleComplaints lists the complaints of the units in which the caller may read them.
+func (s *Server) visibleComplaints(r *http.Request) ([]store.ComplaintSummary, int, error) {
+	pr, _ := principal(r)
+	all, units := s.Authz.Units(pr.Subject(), permRead, "read")
+	offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
+	return s.DB.ListComplaints(r.Context(), store.ComplaintFilter{AllUnits: all, Units: units, Offset: max(offset, 0)})
+}
+
+func (s *Server) handleStaffComplaints(w http.ResponseWriter, r *http.Request) {
+	p := s.newPage(r, s.pageLang(w, r))
+	list, total, err := s.visibleComplaints(r)
+	if err != nil {
+		s.renderPageError(w, r, p, err)
+		return
+	}
+	p.Complaints, p.Total = list, total
+	s.render(w, r, http.StatusOK, "staff_complaints.html", p)
+}
+
+// caseView is a complaint as one staff member may see it.
+type caseView struct {
+	Complaint     redress.Complaint
+	AgencyName    string
+	Agreement     *redress.Agreement
+	ShowNarrative bool
+	CanReveal     bool
+	Identity      *redress.Contact
+}
+
+// loadCase loads a complaint and applies the record-level rules: the caller must hold a
+// role that may read cases in the complaint's unit; free text and identity are separate
+// permissions. Opening a case is an audit event, and so is revealing identity.
+func (s *Server) loadCase(r *http.Request, reveal bool) (*caseView, error) {
+	pr, _ := principal(r)
+	id, err := strconv.ParseInt(mux.Vars(r)["id"], 10, 64)
+	if err != nil {
+		return nil, redress.Errorf(redress.ENOTFOUND, "Complaint not found.")
+	}
+	c, sealed, err := s.DB.Complaint(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	sub := pr.Subject()
+	if !s.Authz.Allowed(sub, c.Unit, permRead, "read") {
+		return nil, redress.Errorf(redress.EFORBIDDEN, "This complaint belongs to a unit you do not work in.")
+	}
+	v := &caseView{Complaint: c, AgencyName: c.AgencyOther,
+		ShowNarrative: s.Authz.Allowed(sub, c.Unit, permNarrative, "read"),
+		CanReveal:     !c.Anonymous && sealed != nil && s.Authz.Allowed(sub, c.Unit, permIdentity, "reveal")}
+	if !v.ShowNarrative {
+		v.Complaint.Narrative, v.Complaint.Officers, v.Complaint.Witnesses = "", "", ""
+	}
+	if c.AgencyID != 0 {
+		if a, err := s.DB.Agency(r.Context(), c.AgencyID); err == nil {
+			v.AgencyName = a.Name
+		}
+	}
+	if c.AgreementID != 0 {
+		if a, err := s.DB.Agreement(r.Context(), c.AgreementID); err == nil {
+			v.Agreement = &a
+		}
+	}
+	ev := redress.AuditEvent{Actor: sub, Action: redress.ActionComplaintViewed, RequestID: requestID(r),
+		ComplaintID: c.ID, AgencyID: c.AgencyID, AgreementID: c.AgreementID}
+	if reveal {
+		if !v.CanReveal {
+			return nil, redress.Errorf(redress.EFORBIDDEN, "Your role may not see identity or contact details.")
+		}
+		plain, err := s.Intake.Box.Open(sealed, intake.IdentityContext(c.TrackingNumber))
+		if err != nil {
+			return nil, err
+		}
+		var contact redress.Contact
+		if err := json.Unmarshal(plain, &contact); err != nil {
+			return nil, err
+		}
+		v.Identity = &contact
+		ev.Action = redress.ActionIdentityViewed
+	}
+	if err := s.DB.RecordAudit(r.Context(), ev); err != nil {
+		return nil, err // a view that cannot be recorded is not shown
+	}
+	return v, nil
+}
+
+func (s *Server) handleStaffCase(w http.ResponseWriter, r *http.Request) {
+	s.staffCase(w, r, false)
+}
+
+func (s *Server) handleStaffIdentity(w http.ResponseWriter, r *http.Request) {
+	noStore(w)
+	s.staffCase(w, r, true)
+}
+
+func (s *Server) staffCase(w http.ResponseWriter, r *http.Request, reveal bool) {
+	p := s.newPage(r, s.pageLang(w, r))
+	v, err := s.loadCase(r, reveal)
+	if err != nil {
+		if redress.ErrorCode(err) == redress.EFORBIDDEN {
+			s.deny(w, r, http.StatusForbidden)
+			return
+		}
+		s.renderPageError(w, r, p, err)
+		return
+	}
+	p.Case = v
+	s.render(w, r, http.StatusOK, "staff_case.html", p)
+}
