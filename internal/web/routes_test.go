@@ -265,3 +265,29 @@ func with(m map[string]int, caller string, status int) map[string]int {
 	m[caller] = status
 	return m
 }
+
+// A state-changing staff request from another site is refused, even with a valid
+// session cookie, and changes nothing.
+func TestStaffCrossOriginRefused(t *testing.T) {
+	db := storetest.Open(t, storetest.SQLiteDSN(t))
+	s := newStaff(t, db)
+	before, err := s.auth.ListUsers(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := s.do("POST", "/admin/users", formType, []byte("email=x%40example.org&name=X&role=investigator&unit=tx"),
+		"Cookie", "redress_session="+s.cookies["admin"], "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example")
+	if rec.Code != http.StatusForbidden {
+		t.Fatalf("cross-site POST: %d", rec.Code)
+	}
+	after, _ := s.auth.ListUsers(context.Background())
+	if len(after) != len(before) {
+		t.Fatal("cross-site POST created an account")
+	}
+	// The same request from the site itself goes through.
+	rec = s.do("POST", "/admin/users", formType, []byte("email=x%40example.org&name=X&role=investigator&unit=tx"),
+		"Cookie", "redress_session="+s.cookies["admin"], "Sec-Fetch-Site", "same-origin")
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("same-origin POST: %d", rec.Code)
+	}
+}
