@@ -149,6 +149,8 @@ type Complaint struct {
 	StatusChangedAt   time.Time
 	// Unit is the review unit the complaint belongs to; "" until one covers it.
 	Unit string
+	// Priority is "normal" or "urgent" (someone may still be held, force, medical).
+	Priority string
 }
 
 // Allegation is one category of misconduct alleged in a complaint; findings attach here.

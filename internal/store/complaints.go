@@ -39,6 +39,11 @@ type complaintRow struct {
 	Status            string       `bun:"status"`
 	StatusChangedAt   time.Time    `bun:"status_changed_at"`
 	Unit              string       `bun:"unit"`
+	Priority          string       `bun:"priority"`
+	AssigneeID        *int64       `bun:"assignee_id"`
+	Disposition       string       `bun:"disposition"`
+	ProposedBy        *int64       `bun:"proposed_by"`
+	ClosedAt          *time.Time   `bun:"closed_at"`
 }
 
 type functionRow struct {
@@ -60,6 +65,8 @@ type statusChangeRow struct {
 	ComplaintID   int64     `bun:"complaint_id"`
 	Status        string    `bun:"status"`
 	ChangedAt     time.Time `bun:"changed_at"`
+	Actor         string    `bun:"actor"`
+	Reason        string    `bun:"reason"`
 }
 
 // NewComplaint is a complaint ready to be stored: validated, numbered, identity sealed.
@@ -97,7 +104,10 @@ func (db *DB) CreateComplaint(ctx context.Context, nc NewComplaint) (redress.Com
 			DetainerIssued: c.Custody.DetainerIssued, HeldPastRelease: c.Custody.HeldPastRelease,
 			Filer: string(c.Filer), PreferredLanguage: c.PreferredLanguage, Anonymous: c.Anonymous,
 			IdentitySealed: nc.IdentitySealed, Consent: joinStrings(c.Consent),
-			Status: c.Status, StatusChangedAt: now, Unit: c.Unit,
+			Status: c.Status, StatusChangedAt: now, Unit: c.Unit, Priority: c.Priority,
+		}
+		if row.Priority == "" {
+			row.Priority = "normal"
 		}
 		if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
 			return err
@@ -171,10 +181,13 @@ func (db *DB) ComplaintReceipt(ctx context.Context, tracking string) (ReceiptRec
 	}, nil
 }
 
-// StatusStep is one status a complaint reached and when.
+// StatusStep is one status a complaint reached and when. Actor and Reason are for
+// staff; the public status page shows only the status and the day.
 type StatusStep struct {
 	Status string
 	At     time.Time
+	Actor  string
+	Reason string
 }
 
 // RecordStatusCheck returns the complaint's status history and writes the audit event
@@ -218,7 +231,7 @@ func (db *DB) Complaint(ctx context.Context, id int64) (redress.Complaint, []byt
 		Officers: row.Officers, Witnesses: row.Witnesses,
 		Custody: redress.Custody{InCustody: row.InCustody, DetainerIssued: row.DetainerIssued, HeldPastRelease: row.HeldPastRelease},
 		Filer:   redress.Filer(row.Filer), PreferredLanguage: row.PreferredLanguage, Anonymous: row.Anonymous,
-		Status: row.Status, StatusChangedAt: row.StatusChangedAt, Unit: row.Unit,
+		Status: row.Status, StatusChangedAt: row.StatusChangedAt, Unit: row.Unit, Priority: row.Priority,
 	}
 	for _, f := range fns {
 		c.Functions = append(c.Functions, redress.Function(f.Function))

@@ -1,0 +1,380 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/redress-oversight/redress/internal/redress"
+)
+
+// The case workflow's writes. Each change and its audit event (with old and new values)
+// commit together; a change made against a status that has moved on meanwhile is a
+// conflict, never a silent overwrite.
+
+// StatusChange moves a complaint from one status to another.
+type StatusChange struct {
+	ComplaintID int64
+	From, To    string
+	Reason      string
+	// Disposition is set when the complaint closes; ProposedBy when findings are proposed.
+	Disposition string
+	ProposedBy  int64
+	// Findings per allegation id, written with a proposal.
+	Findings map[int64]string
+	// Clocks to stop (met), pause or resume with this change.
+	MeetClocks   []string
+	PauseClocks  bool
+	ResumeClocks bool
+	// Mail to queue in the same transaction (the outcome letter, say).
+	Mail  []redress.OutboundMail
+	Audit redress.AuditEvent
+}
+
+// ErrStaleStatus means the complaint's status changed since the caller read it.
+var ErrStaleStatus = &redress.Error{Code: redress.ECONFLICT, Key: "error.stale_status",
+	Message: "The complaint changed while you were working on it. Reload and try again."}
+
+// ChangeStatus applies a status change. The caller has checked the transition is
+// allowed; the store checks the complaint is still where the caller saw it.
+func (db *DB) ChangeStatus(ctx context.Context, ch StatusChange) error {
+	return db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
+		q := tx.NewUpdate().Model((*complaintRow)(nil)).
+			Set("status = ?", ch.To).Set("status_changed_at = ?", now).
+			Where("id = ? AND status = ?", ch.ComplaintID, ch.From)
+		if ch.Disposition != "" {
+			q.Set("disposition = ?", ch.Disposition).Set("closed_at = ?", now)
+		}
+		if ch.ProposedBy != 0 {
+			q.Set("proposed_by = ?", ch.ProposedBy)
+		}
+		res, err := q.Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrStaleStatus
+		}
+		for id, finding := range ch.Findings {
+			if _, err := tx.NewUpdate().Table("allegations").Set("finding = ?", finding).
+				Where("id = ? AND complaint_id = ?", id, ch.ComplaintID).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.NewInsert().Model(&statusChangeRow{ComplaintID: ch.ComplaintID, Status: ch.To, ChangedAt: now,
+			Actor: ch.Audit.Actor, Reason: ch.Reason}).Exec(ctx); err != nil {
+			return err
+		}
+		if err := meetClocks(ctx, tx, now, ch.ComplaintID, ch.MeetClocks...); err != nil {
+			return err
+		}
+		if ch.PauseClocks {
+			if _, err := tx.NewUpdate().Table("complaint_clocks").Set("paused_at = ?", now).
+				Where("complaint_id = ? AND met_at IS NULL AND paused_at IS NULL", ch.ComplaintID).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		if ch.ResumeClocks {
+			if err := resumeClocks(ctx, tx, now, ch.ComplaintID); err != nil {
+				return err
+			}
+		}
+		if err := InsertOutbox(ctx, tx, now, ch.Mail...); err != nil {
+			return err
+		}
+		ev := ch.Audit
+		ev.ComplaintID = ch.ComplaintID
+		if ev.Details == nil {
+			ev.Details = map[string]any{}
+		}
+		ev.Details["from"], ev.Details["to"] = ch.From, ch.To
+		if ch.Reason != "" {
+			ev.Details["reason"] = ch.Reason
+		}
+		if ch.Disposition != "" {
+			ev.Details["disposition"] = ch.Disposition
+		}
+		if len(ch.Findings) > 0 {
+			ev.Details["findings"] = ch.Findings
+		}
+		return insertAudit(ctx, tx, now, ev)
+	})
+}
+
+// Clock is one deadline of a complaint.
+type Clock struct {
+	ID          int64
+	ComplaintID int64
+	Name        string
+	StartedAt   time.Time
+	DueAt       time.Time
+	MetAt       time.Time
+	PausedAt    time.Time
+}
+
+type clockRow struct {
+	bun.BaseModel `bun:"table:complaint_clocks"`
+	ID            int64      `bun:"id,pk,autoincrement"`
+	ComplaintID   int64      `bun:"complaint_id"`
+	Clock         string     `bun:"clock"`
+	StartedAt     time.Time  `bun:"started_at"`
+	DueAt         time.Time  `bun:"due_at"`
+	MetAt         *time.Time `bun:"met_at"`
+	PausedAt      *time.Time `bun:"paused_at"`
+	MissedLogged  bool       `bun:"missed_logged"`
+}
+
+func (r clockRow) clock() Clock {
+	c := Clock{ID: r.ID, ComplaintID: r.ComplaintID, Name: r.Clock, StartedAt: r.StartedAt, DueAt: r.DueAt}
+	if r.MetAt != nil {
+		c.MetAt = *r.MetAt
+	}
+	if r.PausedAt != nil {
+		c.PausedAt = *r.PausedAt
+	}
+	return c
+}
+
+// StartClocks adds clocks to a complaint (already running ones are left alone).
+func (db *DB) StartClocks(ctx context.Context, complaintID int64, clocks []Clock) error {
+	return db.inTx(ctx, func(tx bun.Tx, now time.Time) error { return startClocks(ctx, tx, complaintID, clocks) })
+}
+
+func startClocks(ctx context.Context, tx bun.IDB, complaintID int64, clocks []Clock) error {
+	for _, c := range clocks {
+		row := clockRow{ComplaintID: complaintID, Clock: c.Name, StartedAt: c.StartedAt.UTC(), DueAt: c.DueAt.UTC()}
+		if _, err := tx.NewInsert().Model(&row).On("CONFLICT (complaint_id, clock) DO NOTHING").Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func meetClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID int64, names ...string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	_, err := tx.NewUpdate().Table("complaint_clocks").Set("met_at = ?", now).Set("paused_at = NULL").
+		Where("complaint_id = ? AND met_at IS NULL AND clock IN (?)", complaintID, bun.In(names)).Exec(ctx)
+	return err
+}
+
+// resumeClocks restarts paused clocks, moving each due time on by the time it stood
+// still. (Clocks measured in business days are moved on by wall time; the deadline
+// package's Resume does it in the clock's own units when the caller passes due times.)
+func resumeClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID int64) error {
+	var rows []clockRow
+	if err := tx.NewSelect().Model(&rows).Where("complaint_id = ? AND paused_at IS NOT NULL AND met_at IS NULL", complaintID).Scan(ctx); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		due := r.DueAt.Add(now.Sub(*r.PausedAt))
+		if _, err := tx.NewUpdate().Table("complaint_clocks").Set("due_at = ?", due).Set("paused_at = NULL").
+			Where("id = ?", r.ID).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Clocks returns a complaint's clocks, soonest due first.
+func (db *DB) Clocks(ctx context.Context, complaintID int64) ([]Clock, error) {
+	var rows []clockRow
+	if err := db.bun.NewSelect().Model(&rows).Where("complaint_id = ?", complaintID).Order("due_at", "id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]Clock, len(rows))
+	for i, r := range rows {
+		out[i] = r.clock()
+	}
+	return out, nil
+}
+
+// Assignment gives complaints to an investigator and queues the notices.
+type AssignmentChange struct {
+	ComplaintIDs []int64
+	AssigneeID   int64
+	Mail         []redress.OutboundMail
+	Audit        redress.AuditEvent
+}
+
+// Assign sets the assignee of each complaint, one audit event per complaint with the
+// old and new assignee.
+func (db *DB) Assign(ctx context.Context, a AssignmentChange) error {
+	return db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
+		for _, id := range a.ComplaintIDs {
+			var row complaintRow
+			if err := tx.NewSelect().Model(&row).Column("id", "assignee_id", "agency_id", "agreement_id").Where("id = ?", id).Scan(ctx); err != nil {
+				return notFound(err, "Complaint")
+			}
+			if _, err := tx.NewUpdate().Table("complaints").Set("assignee_id = ?", a.AssigneeID).Where("id = ?", id).Exec(ctx); err != nil {
+				return err
+			}
+			ev := a.Audit
+			ev.ComplaintID, ev.AgencyID, ev.AgreementID = id, derefID(row.AgencyID), derefID(row.AgreementID)
+			ev.Details = map[string]any{"old_assignee": derefID(row.AssigneeID), "new_assignee": a.AssigneeID}
+			if err := insertAudit(ctx, tx, now, ev); err != nil {
+				return err
+			}
+		}
+		return InsertOutbox(ctx, tx, now, a.Mail...)
+	})
+}
+
+// TriageChange records what triage decided.
+type TriageChange struct {
+	ComplaintID int64
+	AgencyID    int64 // 0 leaves it
+	AgreementID int64 // 0 leaves it
+	Priority    string
+	Unit        string
+	Categories  []redress.Category // added as allegations when missing
+	Links       []ComplaintLink
+	Audit       redress.AuditEvent
+}
+
+// ComplaintLink ties two complaints: a duplicate or a related one.
+type ComplaintLink struct {
+	OtherID int64
+	Kind    string
+}
+
+// Triage applies a triage decision with an audit event of old and new values.
+func (db *DB) Triage(ctx context.Context, ch TriageChange) error {
+	return db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
+		var row complaintRow
+		if err := tx.NewSelect().Model(&row).Where("id = ?", ch.ComplaintID).Scan(ctx); err != nil {
+			return notFound(err, "Complaint")
+		}
+		old, changed := map[string]any{}, map[string]any{}
+		q := tx.NewUpdate().Table("complaints").Where("id = ?", ch.ComplaintID)
+		set := func(col string, oldV, newV any) {
+			q.Set(col+" = ?", newV)
+			old[col], changed[col] = oldV, newV
+		}
+		if ch.AgencyID != 0 && ch.AgencyID != derefID(row.AgencyID) {
+			set("agency_id", derefID(row.AgencyID), ch.AgencyID)
+		}
+		if ch.AgreementID != 0 && ch.AgreementID != derefID(row.AgreementID) {
+			set("agreement_id", derefID(row.AgreementID), ch.AgreementID)
+		}
+		if ch.Priority != "" && ch.Priority != row.Priority {
+			set("priority", row.Priority, ch.Priority)
+		}
+		if ch.Unit != "" && ch.Unit != row.Unit {
+			set("unit", row.Unit, ch.Unit)
+		}
+		if len(changed) > 0 {
+			if _, err := q.Exec(ctx); err != nil {
+				return err
+			}
+		}
+		var added []redress.Category
+		for _, cat := range ch.Categories {
+			exists, err := tx.NewSelect().Model((*allegationRow)(nil)).Where("complaint_id = ? AND category = ?", ch.ComplaintID, cat).Exists(ctx)
+			if err != nil {
+				return err
+			}
+			if !exists {
+				if _, err := tx.NewInsert().Model(&allegationRow{ComplaintID: ch.ComplaintID, Category: string(cat)}).Exec(ctx); err != nil {
+					return err
+				}
+				added = append(added, cat)
+			}
+		}
+		var links []map[string]any
+		for _, l := range ch.Links {
+			if l.OtherID == ch.ComplaintID {
+				continue
+			}
+			if _, err := tx.NewRaw("INSERT INTO complaint_links (complaint_id, other_id, kind, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+				ch.ComplaintID, l.OtherID, l.Kind, now).Exec(ctx); err != nil {
+				return err
+			}
+			links = append(links, map[string]any{"other": l.OtherID, "kind": l.Kind})
+		}
+		ev := ch.Audit
+		ev.ComplaintID = ch.ComplaintID
+		ev.AgencyID, ev.AgreementID = derefID(row.AgencyID), derefID(row.AgreementID)
+		if ch.AgencyID != 0 {
+			ev.AgencyID = ch.AgencyID
+		}
+		if ch.AgreementID != 0 {
+			ev.AgreementID = ch.AgreementID
+		}
+		ev.Details = map[string]any{"old": old, "new": changed}
+		if len(added) > 0 {
+			ev.Details["categories_added"] = added
+		}
+		if len(links) > 0 {
+			ev.Details["links"] = links
+		}
+		return insertAudit(ctx, tx, now, ev)
+	})
+}
+
+// CaseState is the workflow facts of a complaint the case page and the service need.
+type CaseState struct {
+	Priority    string
+	AssigneeID  int64
+	ProposedBy  int64
+	Disposition string
+	ClosedAt    time.Time
+	Findings    map[int64]string
+	Links       []ComplaintLink
+	History     []StatusStep
+}
+
+// CaseState loads the workflow facts of a complaint.
+func (db *DB) CaseState(ctx context.Context, complaintID int64) (CaseState, error) {
+	var row struct {
+		Priority    string
+		AssigneeID  sql.NullInt64
+		ProposedBy  sql.NullInt64
+		Disposition string
+		ClosedAt    sql.NullTime
+	}
+	err := db.bun.NewSelect().Table("complaints").Column("priority", "assignee_id", "proposed_by", "disposition", "closed_at").
+		Where("id = ?", complaintID).Scan(ctx, &row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return CaseState{}, notFound(err, "Complaint")
+	} else if err != nil {
+		return CaseState{}, err
+	}
+	st := CaseState{Priority: row.Priority, AssigneeID: row.AssigneeID.Int64, ProposedBy: row.ProposedBy.Int64,
+		Disposition: row.Disposition, ClosedAt: row.ClosedAt.Time, Findings: map[int64]string{}}
+	var als []struct {
+		ID      int64
+		Finding string
+	}
+	if err := db.bun.NewSelect().Table("allegations").Column("id", "finding").Where("complaint_id = ?", complaintID).Scan(ctx, &als); err != nil {
+		return st, err
+	}
+	for _, a := range als {
+		if a.Finding != "" {
+			st.Findings[a.ID] = a.Finding
+		}
+	}
+	var links []struct {
+		OtherID int64
+		Kind    string
+	}
+	if err := db.bun.NewRaw("SELECT other_id, kind FROM complaint_links WHERE complaint_id = ? UNION SELECT complaint_id, kind FROM complaint_links WHERE other_id = ?",
+		complaintID, complaintID).Scan(ctx, &links); err != nil {
+		return st, err
+	}
+	for _, l := range links {
+		st.Links = append(st.Links, ComplaintLink{OtherID: l.OtherID, Kind: l.Kind})
+	}
+	var hist []statusChangeRow
+	if err := db.bun.NewSelect().Model(&hist).Where("complaint_id = ?", complaintID).Order("changed_at", "id").Scan(ctx); err != nil {
+		return st, err
+	}
+	for _, h := range hist {
+		st.History = append(st.History, StatusStep{Status: h.Status, At: h.ChangedAt, Reason: h.Reason, Actor: h.Actor})
+	}
+	return st, nil
+}
