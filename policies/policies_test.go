@@ -67,7 +67,7 @@ func readPolicy(t *testing.T) rules {
 var (
 	methods    = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"}
 	permission = regexp.MustCompile(`^[a-z]+(\.[a-z_]+)+$`)
-	verb       = regexp.MustCompile(`^[a-z]+$`)
+	verb       = regexp.MustCompile(`^[a-z]+(_[a-z]+)*$`) // read, reveal, or a transition: start_review
 )
 
 func TestPolicyRules(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/authz"
+	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/config"
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/intake"
@@ -67,6 +68,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 			}},
 		MailQueued:    mailer.Notify,
 		Auth:          accounts,
+		Casework:      &casework.Service{DB: db, Box: box, Catalog: catalog, PublicURL: cfg.PublicBaseURL},
 		Authz:         enforcer,
 		SecureCookies: strings.HasPrefix(cfg.PublicBaseURL, "https://"),
 		Catalog:       catalog,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/authz"
+	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/mail"
@@ -99,11 +100,12 @@ func newServer(t *testing.T, db *store.DB, box *secret.Box, catalog *i18n.Catalo
 			ReceiptMail: func(lang, to, tracking string) redress.OutboundMail {
 				return mail.NewReceipt(catalog, box, lang, to, tracking, "https://redress.example/status")
 			}},
-		Catalog: catalog,
-		Log:     quietLog,
-		Now:     func() time.Time { return fixedNow },
-		Auth:    a,
-		Authz:   z,
+		Catalog:  catalog,
+		Log:      quietLog,
+		Now:      func() time.Time { return fixedNow },
+		Auth:     a,
+		Authz:    z,
+		Casework: &casework.Service{DB: db, Box: box, Catalog: catalog, PublicURL: "https://redress.example"},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -7,8 +7,11 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/store"
+	"github.com/redress-oversight/redress/internal/workflow"
 )
 
 // Permissions checked where a complaint is loaded, in the complaint's unit.
@@ -30,6 +33,27 @@ type caseView struct {
 	ShowNarrative bool
 	CanReveal     bool
 	Identity      *redress.Contact
+
+	// Case work: what the caller may do next, and what has been done.
+	State        store.CaseState
+	Assignee     string
+	Clocks       []store.Clock
+	Referrals    []store.Referral
+	Transitions  []transitionView
+	CanTriage    bool
+	CanAssign    bool
+	CanRefer     bool
+	Assignees    []redress.User
+	Units        []redress.Unit
+	FindingNames []workflow.Finding
+}
+
+// transitionView is one step the caller may take from the complaint's status.
+type transitionView struct {
+	Name         string
+	NeedsReason  bool
+	Dispositions []workflow.Disposition
+	Findings     bool
 }
 
 // loadCase loads a complaint and applies the record-level rules: the caller must hold a
@@ -64,6 +88,9 @@ func (s *Server) loadCase(r *http.Request, reveal bool) (*caseView, error) {
 		if a, err := s.DB.Agreement(r.Context(), c.AgreementID); err == nil {
 			v.Agreement = &a
 		}
+	}
+	if err := s.loadCaseWork(r, sub, v); err != nil {
+		return nil, err
 	}
 	ev := redress.AuditEvent{Actor: sub, Action: redress.ActionComplaintViewed, RequestID: requestID(r),
 		ComplaintID: c.ID, AgencyID: c.AgencyID, AgreementID: c.AgreementID}
@@ -110,4 +137,51 @@ func (s *Server) staffCase(w http.ResponseWriter, r *http.Request, reveal bool) 
 	}
 	p.Case = v
 	s.render(w, r, http.StatusOK, "staff_case.html", p)
+}
+
+// loadCaseWork fills in the case's workflow facts and the steps the caller may take.
+func (s *Server) loadCaseWork(r *http.Request, sub string, v *caseView) error {
+	ctx, c := r.Context(), v.Complaint
+	var err error
+	if v.State, err = s.DB.CaseState(ctx, c.ID); err != nil {
+		return err
+	}
+	if v.Clocks, err = s.DB.Clocks(ctx, c.ID); err != nil {
+		return err
+	}
+	if v.Referrals, err = s.DB.Referrals(ctx, c.ID); err != nil {
+		return err
+	}
+	if v.State.AssigneeID != 0 {
+		if u, err := s.Auth.User(ctx, v.State.AssigneeID); err == nil {
+			v.Assignee = u.Name
+		}
+	}
+	for _, t := range workflow.Allowed(c.Status) {
+		if s.Authz.Allowed(sub, c.Unit, workflow.Permission, string(t)) {
+			v.Transitions = append(v.Transitions, transitionView{Name: string(t), NeedsReason: workflow.NeedsReason(t),
+				Dispositions: workflow.DispositionsFor(t), Findings: t == workflow.ProposeFindings})
+		}
+	}
+	v.FindingNames = workflow.Findings
+	v.CanTriage = s.Authz.Allowed(sub, c.Unit, permTriage, "edit")
+	v.CanAssign = s.Authz.Allowed(sub, c.Unit, permAssign, "assign")
+	v.CanRefer = s.Authz.Allowed(sub, c.Unit, permReferral, "add")
+	if v.CanTriage {
+		if v.Units, err = s.DB.ListUnits(ctx); err != nil {
+			return err
+		}
+	}
+	if v.CanAssign {
+		users, err := s.Auth.ListUsers(ctx)
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			if !u.Disabled && s.Authz.Allowed(auth.Subject(u.ID), c.Unit, workflow.Permission, string(workflow.StartReview)) {
+				v.Assignees = append(v.Assignees, u)
+			}
+		}
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
@@ -181,3 +182,25 @@ func (s *Server) handleStatic() http.Handler {
 
 // today returns the date shown as the form's latest allowed incident date.
 func (s *Server) todayString() string { return s.today().String() }
+
+// ClockState words where a clock stands: met (on time or late), paused, missed, due soon
+// (within a day) or due.
+func (p *pageData) ClockState(c store.Clock) string {
+	now := time.Now()
+	switch {
+	case !c.MetAt.IsZero() && c.MetAt.After(c.DueAt):
+		return p.T("clockstate.met_late")
+	case !c.MetAt.IsZero():
+		return p.T("clockstate.met")
+	case !c.PausedAt.IsZero():
+		return p.T("clockstate.paused")
+	case now.After(c.DueAt):
+		return p.T("clockstate.missed")
+	case c.DueAt.Sub(now) < 24*time.Hour:
+		return p.T("clockstate.due_soon")
+	}
+	return p.T("clockstate.due")
+}
+
+// ReferralRecipients lists the offices a case can be referred to.
+func (p *pageData) ReferralRecipients() []string { return casework.ReferralRecipients }

@@ -39,6 +39,11 @@ func (s *Server) routes() {
 	r.HandleFunc("/staff/complaints", s.handleStaffComplaints).Methods(http.MethodGet)
 	r.HandleFunc("/staff/complaints/{id}", s.handleStaffCase).Methods(http.MethodGet)
 	r.HandleFunc("/staff/complaints/{id}/identity", s.handleStaffIdentity).Methods(http.MethodPost)
+	r.HandleFunc("/staff/complaints/{id}/transition", s.handleCaseTransition).Methods(http.MethodPost)
+	r.HandleFunc("/staff/complaints/{id}/triage", s.handleCaseTriage).Methods(http.MethodPost)
+	r.HandleFunc("/staff/complaints/{id}/assign", s.handleCaseAssign).Methods(http.MethodPost)
+	r.HandleFunc("/staff/complaints/{id}/referrals", s.handleCaseReferral).Methods(http.MethodPost)
+	r.HandleFunc("/staff/complaints/{id}/referrals/{rid}", s.handleCaseReferralAnswer).Methods(http.MethodPost)
 
 	// Administrators: accounts, units, settings; never case content.
 	r.HandleFunc("/admin/users", s.handleAdminUsers).Methods(http.MethodGet)

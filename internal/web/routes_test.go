@@ -185,6 +185,15 @@ func TestRouteTable(t *testing.T) {
 			{method: "GET", template: "/api/v1/staff/complaints/{id}", path: "/api/v1/staff/complaints/" + fl, want: only(200, "auditor", "other_unit")},
 			{method: "POST", template: "/api/v1/staff/complaints/{id}/identity", path: "/api/v1/staff/complaints/" + tx + "/identity", want: only(200, caseRoles...)},
 
+			// Case work: the route is open to case handlers; each step's permission and the
+			// complaint's unit decide the rest (an empty form is a 422, or a 409 for a step
+			// the state machine does not know from here).
+			{method: "POST", template: "/staff/complaints/{id}/transition", path: "/staff/complaints/" + tx + "/transition", body: "transition=withdraw", want: only(422, "investigator", "supervisor")},
+			{method: "POST", template: "/staff/complaints/{id}/triage", path: "/staff/complaints/" + tx + "/triage", body: "priority=whenever", want: only(422, "intake", "supervisor")},
+			{method: "POST", template: "/staff/complaints/{id}/assign", path: "/staff/complaints/" + tx + "/assign", body: "assignee=0", want: only(422, "intake", "supervisor")},
+			{method: "POST", template: "/staff/complaints/{id}/referrals", path: "/staff/complaints/" + tx + "/referrals", body: "", want: only(422, "investigator", "supervisor")},
+			{method: "POST", template: "/staff/complaints/{id}/referrals/{rid}", path: "/staff/complaints/" + tx + "/referrals/999", body: "answer=x", want: only(404, "investigator", "supervisor")},
+
 			{method: "GET", template: "/admin/users", want: only(200, "admin")},
 			{method: "POST", template: "/admin/users", body: "email=&name=", want: only(422, "admin")},
 			{method: "GET", template: "/admin/users/{id}", path: "/admin/users/" + admin, want: only(200, "admin")},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/authz"
+	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/store"
@@ -29,6 +30,8 @@ type Deps struct {
 	Operator string
 	// MailQueued is called after a request queued email, to wake the sender; may be nil.
 	MailQueued func()
+	// Casework carries out triage, assignment, transitions, referrals and findings.
+	Casework *casework.Service
 	// Auth signs staff in; Authz decides what they may do, from policies/.
 	Auth  *auth.Service
 	Authz *authz.Enforcer

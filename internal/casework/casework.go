@@ -1,0 +1,302 @@
+// Package casework is what review officers do to a case: triage, assignment, status
+// transitions through the workflow, referrals and findings. The web layer has already
+// asked Casbin whether the caller may; this package keeps the case consistent and the
+// record complete, and tells people what they need to know by email.
+package casework
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/redress-oversight/redress/internal/i18n"
+	"github.com/redress-oversight/redress/internal/intake"
+	"github.com/redress-oversight/redress/internal/mail"
+	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/secret"
+	"github.com/redress-oversight/redress/internal/store"
+	"github.com/redress-oversight/redress/internal/workflow"
+)
+
+// Service carries out case work.
+type Service struct {
+	DB        *store.DB
+	Box       *secret.Box
+	Catalog   *i18n.Catalog
+	PublicURL string
+	Now       func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Actor is who does the work, for the audit trail.
+type Actor struct {
+	UserID    int64
+	Subject   string
+	RequestID string
+}
+
+func (a Actor) event(action string) redress.AuditEvent {
+	return redress.AuditEvent{Actor: a.Subject, Action: action, RequestID: a.RequestID}
+}
+
+// Audit actions of case work.
+const (
+	ActionTriaged           = "complaint.triaged"
+	ActionAssigned          = "complaint.assigned"
+	ActionTransition        = "complaint.transition"
+	ActionReferred          = "complaint.referred"
+	ActionReferralAnswer    = "complaint.referral_answered"
+	MailAssigned            = "complaint.assigned"
+	MailOutcome             = "complaint.outcome"
+	MailReferralDefaultDays = 30
+)
+
+// Priorities of a complaint.
+var Priorities = workflow.Priorities
+
+// TriageInput is what an intake officer decides.
+type TriageInput struct {
+	AgencyID    int64
+	AgreementID int64
+	Priority    string
+	Unit        string
+	Categories  []redress.Category
+	// Related are tracking numbers of duplicates or related complaints.
+	Duplicates []string
+	Related    []string
+}
+
+// Triage applies a triage decision. Unknown categories, priorities or tracking numbers
+// are field errors; nothing is half-applied.
+func (s *Service) Triage(ctx context.Context, a Actor, complaintID int64, in TriageInput, units []redress.Unit) error {
+	var fe redress.FieldErrors
+	if in.Priority != "" && !contains(Priorities, in.Priority) {
+		fe.Add("priority", "one_of", strings.Join(Priorities, ", "))
+	}
+	if in.Unit != "" {
+		found := false
+		for _, u := range units {
+			found = found || u.Name == in.Unit
+		}
+		if !found {
+			fe.Add("unit", "unknown_unit")
+		}
+	}
+	for _, c := range in.Categories {
+		if !contains(redress.Categories, c) {
+			fe.Add("categories", "unknown_code", c)
+			break
+		}
+	}
+	if in.AgencyID != 0 {
+		if _, err := s.DB.Agency(ctx, in.AgencyID); redress.ErrorCode(err) == redress.ENOTFOUND {
+			fe.Add("agency_id", "unknown_agency")
+		} else if err != nil {
+			return err
+		}
+	}
+	ch := store.TriageChange{ComplaintID: complaintID, AgencyID: in.AgencyID, AgreementID: in.AgreementID,
+		Priority: in.Priority, Unit: in.Unit, Categories: in.Categories, Audit: a.event(ActionTriaged)}
+	for kind, list := range map[string][]string{"duplicate": in.Duplicates, "related": in.Related} {
+		for _, tn := range list {
+			if strings.TrimSpace(tn) == "" {
+				continue
+			}
+			rec, err := s.DB.ComplaintReceipt(ctx, redress.NormalizeTrackingNumber(tn))
+			if redress.ErrorCode(err) == redress.ENOTFOUND {
+				fe.Add(kind, "unknown_tracking", tn)
+				continue
+			} else if err != nil {
+				return err
+			}
+			ch.Links = append(ch.Links, store.ComplaintLink{OtherID: rec.ComplaintID, Kind: kind})
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	return s.DB.Triage(ctx, ch)
+}
+
+// Assign gives complaints to an investigator and tells them by email (the tracking
+// numbers and a link; nothing about the complainant).
+func (s *Service) Assign(ctx context.Context, a Actor, complaintIDs []int64, assignee redress.User, lang string) error {
+	if len(complaintIDs) == 0 {
+		var fe redress.FieldErrors
+		fe.Add("complaints", "required_one")
+		return fe.Err()
+	}
+	var numbers []string
+	for _, id := range complaintIDs {
+		c, _, err := s.DB.Complaint(ctx, id)
+		if err != nil {
+			return err
+		}
+		numbers = append(numbers, c.TrackingNumber)
+	}
+	data := map[string]any{"Count": len(numbers), "Numbers": strings.Join(numbers, ", "),
+		"Link": strings.TrimRight(s.PublicURL, "/") + "/staff/complaints"}
+	m := redress.OutboundMail{Kind: MailAssigned, Language: lang,
+		Subject: s.Catalog.T(lang, "email.assigned.subject", data),
+		Body:    s.Catalog.T(lang, "email.assigned.body", data) + "\n\n" + s.Catalog.T(lang, "email.footer.automatic", nil) + "\n"}
+	mail.SealRecipient(s.Box, &m, assignee.Email)
+	return s.DB.Assign(ctx, store.AssignmentChange{ComplaintIDs: complaintIDs, AssigneeID: assignee.ID,
+		Mail: []redress.OutboundMail{m}, Audit: a.event(ActionAssigned)})
+}
+
+// Recipients of referrals: the offices a complaint can be sent to.
+var ReferralRecipients = []string{"agency_ia", "ice_opr", "dhs_oig", "dhs_crcl", "state_ag", "other"}
+
+// ReferralInput sends a complaint to one or more offices at once.
+type ReferralInput struct {
+	Recipients []string
+	Other      string // the office, when "other" is chosen
+	Method     string // email, mail, portal, phone…
+	Shared     string // what was sent, in words
+	// WithIdentity asks to share identity; it goes only to recipients the complainant
+	// consented to.
+	WithIdentity bool
+	DueDays      int
+}
+
+// Refer records referrals. Identity is shared only with recipients the complainant
+// consented to, whatever the officer asked.
+func (s *Service) Refer(ctx context.Context, a Actor, c redress.Complaint, in ReferralInput) ([]store.Referral, error) {
+	var fe redress.FieldErrors
+	if len(in.Recipients) == 0 {
+		fe.Add("recipients", "required_one")
+	}
+	for _, r := range in.Recipients {
+		if !contains(ReferralRecipients, r) {
+			fe.Add("recipients", "unknown_code", r)
+			break
+		}
+	}
+	if contains(in.Recipients, "other") && strings.TrimSpace(in.Other) == "" {
+		fe.Add("other", "required")
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	days := in.DueDays
+	if days <= 0 {
+		days = MailReferralDefaultDays
+	}
+	var refs []store.Referral
+	for _, r := range in.Recipients {
+		consented := contains(c.Consent, redress.Recipient(r))
+		ref := store.Referral{ComplaintID: c.ID, Recipient: r, Method: in.Method, Shared: in.Shared,
+			IdentityShared: in.WithIdentity && consented && !c.Anonymous, DueAt: s.now().AddDate(0, 0, days)}
+		if r == "other" {
+			ref.RecipientOther = in.Other
+		}
+		refs = append(refs, ref)
+	}
+	return s.DB.AddReferrals(ctx, refs, a.event(ActionReferred))
+}
+
+// OutcomeLetter composes the letter telling the complainant the outcome, in their
+// language; it goes by email when they gave one, and is shown on the status page.
+func (s *Service) outcomeMail(c redress.Complaint, sealed []byte, disposition string) ([]redress.OutboundMail, error) {
+	if c.Anonymous || sealed == nil {
+		return nil, nil
+	}
+	plain, err := s.Box.Open(sealed, intake.IdentityContext(c.TrackingNumber))
+	if err != nil {
+		return nil, err
+	}
+	var contact redress.Contact
+	if err := json.Unmarshal(plain, &contact); err != nil {
+		return nil, err
+	}
+	if contact.Email == "" {
+		return nil, nil
+	}
+	lang := c.Language
+	data := map[string]any{"Tracking": c.TrackingNumber, "StatusURL": strings.TrimRight(s.PublicURL, "/") + "/status",
+		"Outcome": s.Catalog.T(lang, "disposition."+disposition, nil)}
+	m := redress.OutboundMail{Kind: MailOutcome, Language: lang,
+		Subject: s.Catalog.T(lang, "email.outcome.subject", data),
+		Body:    s.Catalog.T(lang, "email.outcome.body", data) + "\n\n" + s.Catalog.T(lang, "email.footer.automatic", nil) + "\n"}
+	mail.SealRecipient(s.Box, &m, contact.Email)
+	return []redress.OutboundMail{m}, nil
+}
+
+func contains[T comparable](list []T, v T) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// TransitionInput is one step of the workflow asked for by a review officer.
+type TransitionInput struct {
+	Transition  workflow.Transition
+	Reason      string
+	Disposition workflow.Disposition
+	// Findings per allegation id, with propose_findings.
+	Findings map[int64]workflow.Finding
+}
+
+// Clock names met by the workflow's steps (the deadline package defines them).
+var meets = map[workflow.Transition][]string{
+	workflow.Triage:      {"acknowledge", "triage"},
+	workflow.StartReview: {"acknowledge", "triage"},
+}
+
+// Transition moves a complaint through the workflow: the state machine says whether the
+// step exists from here, the two-person rule guards closing on findings, clocks pause,
+// resume or are met, and the complainant is told the outcome in their language.
+func (s *Service) Transition(ctx context.Context, a Actor, c redress.Complaint, sealed []byte, in TransitionInput) (string, error) {
+	to, err := workflow.Next(c.Status, in.Transition)
+	if err != nil {
+		return "", err
+	}
+	if err := workflow.CheckReason(in.Transition, in.Reason); err != nil {
+		return "", err
+	}
+	disposition, err := workflow.DispositionFor(in.Transition, in.Disposition)
+	if err != nil {
+		return "", err
+	}
+	ch := store.StatusChange{ComplaintID: c.ID, From: c.Status, To: to, Reason: strings.TrimSpace(in.Reason),
+		Disposition: string(disposition), PauseClocks: workflow.Pauses(in.Transition),
+		ResumeClocks: workflow.Resumes(in.Transition), MeetClocks: meets[in.Transition],
+		Audit: a.event(ActionTransition)}
+	ch.Audit.AgencyID, ch.Audit.AgreementID = c.AgencyID, c.AgreementID
+	ch.Audit.Details = map[string]any{"transition": string(in.Transition)}
+	switch in.Transition {
+	case workflow.ProposeFindings:
+		if err := workflow.CheckFindings(c.Allegations, in.Findings); err != nil {
+			return "", err
+		}
+		ch.ProposedBy, ch.Findings = a.UserID, map[int64]string{}
+		for id, f := range in.Findings {
+			ch.Findings[id] = string(f)
+		}
+	case workflow.ApproveClose:
+		st, err := s.DB.CaseState(ctx, c.ID)
+		if err != nil {
+			return "", err
+		}
+		if err := workflow.CheckApprover(st.ProposedBy, a.UserID); err != nil {
+			return "", err
+		}
+	}
+	if workflow.Ends(in.Transition) {
+		ch.MeetClocks = []string{"acknowledge", "triage", "resolve", "resolve_tfm"}
+		if ch.Mail, err = s.outcomeMail(c, sealed, string(disposition)); err != nil {
+			return "", err
+		}
+	}
+	return to, s.DB.ChangeStatus(ctx, ch)
+}

@@ -1,0 +1,196 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/redress-oversight/redress/internal/auth"
+	"github.com/redress-oversight/redress/internal/casework"
+	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/workflow"
+)
+
+// Permissions of case work, checked in the complaint's unit (see policies/policy.csv).
+const (
+	permTriage   = "complaint.triage"
+	permAssign   = "complaint.assign"
+	permReferral = "complaint.referral"
+)
+
+// caseTarget loads the complaint a case-work request is about and checks the caller may
+// do obj/act in its unit. A complaint of another unit, or a step the role may not take,
+// is a 403 (and an audit event, through deny).
+func (s *Server) caseTarget(w http.ResponseWriter, r *http.Request, obj, act string) (redress.Complaint, []byte, casework.Actor, bool) {
+	pr, _ := principal(r)
+	id, err := strconv.ParseInt(mux.Vars(r)["id"], 10, 64)
+	if err != nil {
+		s.renderError(w, r, redress.Errorf(redress.ENOTFOUND, "Complaint not found."))
+		return redress.Complaint{}, nil, casework.Actor{}, false
+	}
+	c, sealed, err := s.DB.Complaint(r.Context(), id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return c, nil, casework.Actor{}, false
+	}
+	if !s.Authz.Allowed(pr.Subject(), c.Unit, permRead, "read") || !s.Authz.Allowed(pr.Subject(), c.Unit, obj, act) {
+		s.deny(w, r, http.StatusForbidden)
+		return c, nil, casework.Actor{}, false
+	}
+	return c, sealed, casework.Actor{UserID: pr.User.ID, Subject: pr.Subject(), RequestID: requestID(r)}, true
+}
+
+// afterCaseWork answers a case-work form: back to the case page on success, or the case
+// page again with the problem in the page's language (409 for a step not possible from
+// the complaint's status, 422 for a refused field).
+func (s *Server) afterCaseWork(w http.ResponseWriter, r *http.Request, c redress.Complaint, err error) {
+	if err == nil {
+		http.Redirect(w, r, "/staff/complaints/"+strconv.FormatInt(c.ID, 10)+"?done=1", http.StatusSeeOther)
+		return
+	}
+	code := redress.ErrorCode(err)
+	if code != redress.EINVALID && code != redress.ECONFLICT && code != redress.EFORBIDDEN {
+		s.renderError(w, r, err)
+		return
+	}
+	p := s.newPage(r, s.pageLang(w, r))
+	v, lerr := s.loadCase(r, false)
+	if lerr != nil {
+		s.renderError(w, r, lerr)
+		return
+	}
+	p.Case, p.Problem = v, s.caseProblem(p, err)
+	s.render(w, r, statusFor(err), "staff_case.html", p)
+}
+
+// caseProblem words a refused step. A transition not possible from the status names
+// the ones that are.
+func (s *Server) caseProblem(p *pageData, err error) string {
+	var te *workflow.TransitionError
+	if errors.As(err, &te) {
+		names := make([]string, len(te.Allowed))
+		for i, t := range te.Allowed {
+			names[i] = p.T("transition." + string(t))
+		}
+		allowed := strings.Join(names, ", ")
+		if allowed == "" {
+			allowed = p.T("transition.none")
+		}
+		return p.T("error.transition_not_allowed", "Status", p.T("status."+te.From), "Allowed", allowed)
+	}
+	return s.problemText(p, err)
+}
+
+func (s *Server) handleCaseTransition(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, formReadError(err))
+		return
+	}
+	t := workflow.Transition(r.PostForm.Get("transition"))
+	c, sealed, actor, ok := s.caseTarget(w, r, workflow.Permission, string(t))
+	if !ok {
+		return
+	}
+	in := casework.TransitionInput{Transition: t, Reason: r.PostForm.Get("reason"),
+		Disposition: workflow.Disposition(r.PostForm.Get("disposition")), Findings: map[int64]workflow.Finding{}}
+	for _, a := range c.Allegations {
+		if f := r.PostForm.Get("finding_" + strconv.FormatInt(a.ID, 10)); f != "" {
+			in.Findings[a.ID] = workflow.Finding(f)
+		}
+	}
+	_, err := s.Casework.Transition(r.Context(), actor, c, sealed, in)
+	if err == nil && workflow.Ends(t) && s.MailQueued != nil {
+		s.MailQueued()
+	}
+	s.afterCaseWork(w, r, c, err)
+}
+
+func (s *Server) handleCaseTriage(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, formReadError(err))
+		return
+	}
+	c, _, actor, ok := s.caseTarget(w, r, permTriage, "edit")
+	if !ok {
+		return
+	}
+	units, err := s.DB.ListUnits(r.Context())
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	in := casework.TriageInput{Priority: r.PostForm.Get("priority"), Unit: r.PostForm.Get("unit"),
+		Duplicates: strings.Fields(r.PostForm.Get("duplicates")), Related: strings.Fields(r.PostForm.Get("related"))}
+	if v := r.PostForm.Get("agency_id"); v != "" {
+		in.AgencyID, _ = strconv.ParseInt(v, 10, 64)
+		if in.AgencyID <= 0 {
+			in.AgencyID = -1
+		}
+	}
+	for _, cat := range r.PostForm["categories"] {
+		in.Categories = append(in.Categories, redress.Category(cat))
+	}
+	s.afterCaseWork(w, r, c, s.Casework.Triage(r.Context(), actor, c.ID, in, units))
+}
+
+func (s *Server) handleCaseAssign(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, formReadError(err))
+		return
+	}
+	c, _, actor, ok := s.caseTarget(w, r, permAssign, "assign")
+	if !ok {
+		return
+	}
+	err := s.assignTo(r, actor, c.Unit, []int64{c.ID}, r.PostForm.Get("assignee"))
+	if err == nil && s.MailQueued != nil {
+		s.MailQueued()
+	}
+	s.afterCaseWork(w, r, c, err)
+}
+
+// assignTo checks the assignee is an investigator of the complaints' unit and assigns.
+func (s *Server) assignTo(r *http.Request, actor casework.Actor, unit string, ids []int64, assignee string) error {
+	id, _ := strconv.ParseInt(assignee, 10, 64)
+	u, err := s.Auth.User(r.Context(), id)
+	if err != nil || u.Disabled || !s.Authz.Allowed(auth.Subject(u.ID), unit, workflow.Permission, string(workflow.StartReview)) {
+		var fe redress.FieldErrors
+		fe.Add("assignee", "not_investigator")
+		return fe.Err()
+	}
+	return s.Casework.Assign(r.Context(), actor, ids, u, s.Catalog.Match(""))
+}
+
+func (s *Server) handleCaseReferral(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, formReadError(err))
+		return
+	}
+	c, _, actor, ok := s.caseTarget(w, r, permReferral, "add")
+	if !ok {
+		return
+	}
+	days, _ := strconv.Atoi(r.PostForm.Get("due_days"))
+	_, err := s.Casework.Refer(r.Context(), actor, c, casework.ReferralInput{
+		Recipients: r.PostForm["recipients"], Other: r.PostForm.Get("other"), Method: r.PostForm.Get("method"),
+		Shared: r.PostForm.Get("shared"), WithIdentity: r.PostForm.Get("with_identity") == "yes", DueDays: days})
+	s.afterCaseWork(w, r, c, err)
+}
+
+func (s *Server) handleCaseReferralAnswer(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, formReadError(err))
+		return
+	}
+	c, _, actor, ok := s.caseTarget(w, r, permReferral, "answer")
+	if !ok {
+		return
+	}
+	rid, _ := strconv.ParseInt(mux.Vars(r)["rid"], 10, 64)
+	err := s.DB.AnswerReferral(r.Context(), c.ID, rid, r.PostForm.Get("answer"), r.PostForm.Get("outcome"),
+		redress.AuditEvent{Actor: actor.Subject, Action: casework.ActionReferralAnswer, RequestID: actor.RequestID})
+	s.afterCaseWork(w, r, c, err)
+}
