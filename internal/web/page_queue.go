@@ -25,4 +25,3 @@ func (s *Server) handleStaffComplaints(w http.ResponseWriter, r *http.Request) {
 	p.Complaints, p.Total = list, total
 	s.render(w, r, http.StatusOK, "staff_complaints.html", p)
 }
-
