@@ -13,10 +13,12 @@ import (
 	"github.com/redress-oversight/redress/internal/authz"
 	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/config"
+	"github.com/redress-oversight/redress/internal/deadline"
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/mail"
 	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/web"
 )
 
@@ -47,6 +49,11 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	statusURL := strings.TrimRight(cfg.PublicBaseURL, "/") + "/status"
+	clocks, err := deadline.Load(cfg.ClocksFile)
+	if err != nil {
+		return fmt.Errorf("--clocks-file: %w", err)
+	}
+	cases := &casework.Service{DB: db, Box: box, Catalog: catalog, PublicURL: cfg.PublicBaseURL, Deadlines: clocks}
 	accounts := &auth.Service{DB: db, Box: box, Catalog: catalog, PublicURL: cfg.PublicBaseURL}
 	if token, created, err := accounts.EnsureFirstAdmin(ctx, cfg.AdminEmail); err != nil {
 		return fmt.Errorf("first administrator: %w", err)
@@ -65,10 +72,14 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		Intake: &intake.Service{DB: db, Box: box, Languages: catalog.Languages(),
 			ReceiptMail: func(lang, to, tracking string) redress.OutboundMail {
 				return mail.NewReceipt(catalog, box, lang, to, tracking, statusURL)
-			}},
+			},
+			StartClocks: func(model redress.Model, now time.Time) []store.Clock {
+				return cases.Clocks(model, deadline.EventReceived, now)
+			},
+			Acknowledged: clocks.MetBy(deadline.EventAcknowledged)},
 		MailQueued:    mailer.Notify,
 		Auth:          accounts,
-		Casework:      &casework.Service{DB: db, Box: box, Catalog: catalog, PublicURL: cfg.PublicBaseURL},
+		Casework:      cases,
 		Authz:         enforcer,
 		SecureCookies: strings.HasPrefix(cfg.PublicBaseURL, "https://"),
 		Catalog:       catalog,

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redress-oversight/redress/internal/deadline"
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/mail"
@@ -26,6 +27,8 @@ type Service struct {
 	Catalog   *i18n.Catalog
 	PublicURL string
 	Now       func() time.Time
+	// Deadlines defines the case clocks (deadline.Defaults() unless configured).
+	Deadlines deadline.Config
 }
 
 func (s *Service) now() time.Time {
@@ -199,7 +202,17 @@ func (s *Service) Refer(ctx context.Context, a Actor, c redress.Complaint, in Re
 		}
 		refs = append(refs, ref)
 	}
-	return s.DB.AddReferrals(ctx, refs, a.event(ActionReferred))
+	refs, err := s.DB.AddReferrals(ctx, refs, a.event(ActionReferred))
+	if err != nil {
+		return nil, err
+	}
+	// A referral to ICE's OPR is how ICE is notified (the JEM and WSO 48-hour clock).
+	if contains(in.Recipients, "ice_opr") {
+		if err := s.DB.MeetClocks(ctx, c.ID, s.Deadlines.MetBy(deadline.EventICENotified)...); err != nil {
+			return nil, err
+		}
+	}
+	return refs, nil
 }
 
 // OutcomeLetter composes the letter telling the complainant the outcome, in their
@@ -247,12 +260,6 @@ type TransitionInput struct {
 	Findings map[int64]workflow.Finding
 }
 
-// Clock names met by the workflow's steps (the deadline package defines them).
-var meets = map[workflow.Transition][]string{
-	workflow.Triage:      {"acknowledge", "triage"},
-	workflow.StartReview: {"acknowledge", "triage"},
-}
-
 // Transition moves a complaint through the workflow: the state machine says whether the
 // step exists from here, the two-person rule guards closing on findings, clocks pause,
 // resume or are met, and the complainant is told the outcome in their language.
@@ -269,9 +276,12 @@ func (s *Service) Transition(ctx context.Context, a Actor, c redress.Complaint, 
 		return "", err
 	}
 	ch := store.StatusChange{ComplaintID: c.ID, From: c.Status, To: to, Reason: strings.TrimSpace(in.Reason),
-		Disposition: string(disposition), PauseClocks: workflow.Pauses(in.Transition),
-		ResumeClocks: workflow.Resumes(in.Transition), MeetClocks: meets[in.Transition],
+		Disposition: string(disposition), ResumeClocks: workflow.Resumes(in.Transition),
+		MeetClocks: s.Deadlines.MetBy(deadline.Events(in.Transition)...), ResumeDue: s.resumeDue,
 		Audit: a.event(ActionTransition)}
+	if workflow.Pauses(in.Transition) {
+		ch.PauseClocks = s.Deadlines.Pausing()
+	}
 	ch.Audit.AgencyID, ch.Audit.AgreementID = c.AgencyID, c.AgreementID
 	ch.Audit.Details = map[string]any{"transition": string(in.Transition)}
 	switch in.Transition {
@@ -293,10 +303,46 @@ func (s *Service) Transition(ctx context.Context, a Actor, c redress.Complaint, 
 		}
 	}
 	if workflow.Ends(in.Transition) {
-		ch.MeetClocks = []string{"acknowledge", "triage", "resolve", "resolve_tfm"}
+		// The end of a case starts the clocks that run from resolution (JEM: report the
+		// results to ICE within 30 days).
+		model, err := s.model(ctx, c)
+		if err != nil {
+			return "", err
+		}
+		ch.StartClocks = s.Clocks(model, deadline.EventResolved, s.now())
 		if ch.Mail, err = s.outcomeMail(c, sealed, string(disposition)); err != nil {
 			return "", err
 		}
 	}
 	return to, s.DB.ChangeStatus(ctx, ch)
+}
+
+// Clocks are the clocks event starts at at for a complaint under an agreement of model.
+func (s *Service) Clocks(model redress.Model, event string, at time.Time) []store.Clock {
+	var out []store.Clock
+	for _, k := range s.Deadlines.Starting(model, event) {
+		out = append(out, store.Clock{Name: k.Name, StartedAt: at, DueAt: deadline.Due(at, k, s.Deadlines.Loc())})
+	}
+	return out
+}
+
+// resumeDue moves a paused clock's due time on by the pause, in the clock's own units.
+func (s *Service) resumeDue(k store.Clock, at time.Time) time.Time {
+	clk, ok := s.Deadlines.Clock(k.Name)
+	if !ok {
+		return k.DueAt.Add(at.Sub(k.PausedAt))
+	}
+	return deadline.Resume(k.DueAt, k.PausedAt, at, clk, s.Deadlines.Loc())
+}
+
+// model is the MOA model of the complaint's agreement, "" when it has none.
+func (s *Service) model(ctx context.Context, c redress.Complaint) (redress.Model, error) {
+	if c.AgreementID == 0 {
+		return "", nil
+	}
+	a, err := s.DB.Agreement(ctx, c.AgreementID)
+	if err != nil {
+		return "", err
+	}
+	return a.Model, nil
 }

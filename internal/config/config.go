@@ -23,6 +23,7 @@ type Config struct {
 	SMTPURL         string
 	MailFrom        string
 	AdminEmail      string
+	ClocksFile      string
 }
 
 // Setting describes one setting for flags, the environment and the docs.
@@ -59,6 +60,8 @@ var Settings = []Setting{
 		func(c *Config, v string) error { c.MailFrom = v; return nil }},
 	{"admin-email", "REDRESS_ADMIN_EMAIL", "admin@localhost", "email of the administrator serve creates on first start when there is none", true,
 		func(c *Config, v string) error { c.AdminEmail = v; return nil }},
+	{"clocks-file", "REDRESS_CLOCKS_FILE", "", "JSON file of case deadlines (see internal/deadline/defaults.json); empty: the built-in defaults", true,
+		func(c *Config, v string) error { c.ClocksFile = v; return nil }},
 	{"operator", "REDRESS_OPERATOR", "", "who runs this service, shown at the foot of every public page; empty: a neutral default line", true,
 		func(c *Config, v string) error { c.Operator = v; return nil }},
 }

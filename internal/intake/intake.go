@@ -11,6 +11,7 @@ import (
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/secret"
 	"github.com/redress-oversight/redress/internal/store"
+	"github.com/redress-oversight/redress/internal/workflow"
 )
 
 // Service files complaints and answers status checks.
@@ -22,6 +23,12 @@ type Service struct {
 	// ReceiptMail composes the receipt email to an address, queued with the complaint in
 	// its own transaction. Nil sends none.
 	ReceiptMail func(lang, to, tracking string) redress.OutboundMail
+	// StartClocks gives the clocks a new complaint starts (acknowledge, triage, resolve,
+	// and those of its agreement's model), due from now; nil starts none.
+	StartClocks func(model redress.Model, now time.Time) []store.Clock
+	// Acknowledged names the clocks met at filing: the web and API give the filer a
+	// written receipt on the spot.
+	Acknowledged []string
 }
 
 // Request is who is asking and through which request, for the audit trail.
@@ -80,13 +87,20 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 		c.Allegations = append(c.Allegations, redress.Allegation{Category: cat})
 	}
 
-	// Route to the review unit that covers the agency or state (routing rules proper come
-	// with the case workflow).
-	units, err := s.DB.ListUnits(ctx)
+	// Route on arrival: the administrator's routing rules name the unit and raise the
+	// priority; without a unit rule, the unit that covers the agency or state.
+	rules, err := s.DB.RoutingRules(ctx)
 	if err != nil {
 		return Filed{}, err
 	}
-	c.Unit = redress.UnitFor(units, c.AgencyID, c.State)
+	c.Unit, c.Priority = workflow.Route(rules, c)
+	if c.Unit == "" {
+		units, err := s.DB.ListUnits(ctx)
+		if err != nil {
+			return Filed{}, err
+		}
+		c.Unit = redress.UnitFor(units, c.AgencyID, c.State)
+	}
 
 	var agreement *redress.Agreement
 	if c.AgencyID != 0 {
@@ -120,6 +134,16 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 				Actor: req.Actor, ActorRole: req.ActorRole, Action: redress.ActionComplaintFiled,
 				RequestID: req.RequestID, Details: filedDetails(c),
 			},
+		}
+		if s.StartClocks != nil {
+			var model redress.Model
+			if agreement != nil {
+				model = agreement.Model
+			}
+			nc.Clocks = s.StartClocks(model, time.Now())
+			if c.Channel == redress.ChannelWeb || c.Channel == redress.ChannelAPI {
+				nc.MetClocks = s.Acknowledged
+			}
 		}
 		if identity != nil {
 			nc.IdentitySealed = s.Box.Seal(identity, IdentityContext(c.TrackingNumber))

@@ -25,10 +25,13 @@ type StatusChange struct {
 	ProposedBy  int64
 	// Findings per allegation id, written with a proposal.
 	Findings map[int64]string
-	// Clocks to stop (met), pause or resume with this change.
+	// Clocks to stop (met), pause, resume or start with this change. ResumeDue gives a
+	// paused clock its new due time (the deadline package counts in the clock's units).
 	MeetClocks   []string
-	PauseClocks  bool
+	PauseClocks  []string
 	ResumeClocks bool
+	ResumeDue    func(c Clock, resumedAt time.Time) time.Time
+	StartClocks  []Clock
 	// Mail to queue in the same transaction (the outcome letter, say).
 	Mail  []redress.OutboundMail
 	Audit redress.AuditEvent
@@ -68,19 +71,23 @@ func (db *DB) ChangeStatus(ctx context.Context, ch StatusChange) error {
 			Actor: ch.Audit.Actor, Reason: ch.Reason}).Exec(ctx); err != nil {
 			return err
 		}
+		// Resume before meeting, so a clock met on the way out of a pause keeps its due time.
+		if ch.ResumeClocks {
+			if err := resumeClocks(ctx, tx, now, ch.ComplaintID, ch.ResumeDue); err != nil {
+				return err
+			}
+		}
 		if err := meetClocks(ctx, tx, now, ch.ComplaintID, ch.MeetClocks...); err != nil {
 			return err
 		}
-		if ch.PauseClocks {
+		if len(ch.PauseClocks) > 0 {
 			if _, err := tx.NewUpdate().Table("complaint_clocks").Set("paused_at = ?", now).
-				Where("complaint_id = ? AND met_at IS NULL AND paused_at IS NULL", ch.ComplaintID).Exec(ctx); err != nil {
+				Where("complaint_id = ? AND met_at IS NULL AND paused_at IS NULL AND clock IN (?)", ch.ComplaintID, bun.In(ch.PauseClocks)).Exec(ctx); err != nil {
 				return err
 			}
 		}
-		if ch.ResumeClocks {
-			if err := resumeClocks(ctx, tx, now, ch.ComplaintID); err != nil {
-				return err
-			}
+		if err := startClocks(ctx, tx, ch.ComplaintID, ch.StartClocks); err != nil {
+			return err
 		}
 		if err := InsertOutbox(ctx, tx, now, ch.Mail...); err != nil {
 			return err
@@ -162,22 +169,29 @@ func meetClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID int6
 	return err
 }
 
-// resumeClocks restarts paused clocks, moving each due time on by the time it stood
-// still. (Clocks measured in business days are moved on by wall time; the deadline
-// package's Resume does it in the clock's own units when the caller passes due times.)
-func resumeClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID int64) error {
+// resumeClocks restarts paused clocks. due gives each its new due time; without it the
+// due time moves on by the wall time it stood still.
+func resumeClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID int64, due func(Clock, time.Time) time.Time) error {
 	var rows []clockRow
 	if err := tx.NewSelect().Model(&rows).Where("complaint_id = ? AND paused_at IS NOT NULL AND met_at IS NULL", complaintID).Scan(ctx); err != nil {
 		return err
 	}
 	for _, r := range rows {
-		due := r.DueAt.Add(now.Sub(*r.PausedAt))
-		if _, err := tx.NewUpdate().Table("complaint_clocks").Set("due_at = ?", due).Set("paused_at = NULL").
+		newDue := r.DueAt.Add(now.Sub(*r.PausedAt))
+		if due != nil {
+			newDue = due(r.clock(), now)
+		}
+		if _, err := tx.NewUpdate().Table("complaint_clocks").Set("due_at = ?", newDue.UTC()).Set("paused_at = NULL").
 			Where("id = ?", r.ID).Exec(ctx); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// MeetClocks marks clocks of a complaint met now.
+func (db *DB) MeetClocks(ctx context.Context, complaintID int64, names ...string) error {
+	return db.inTx(ctx, func(tx bun.Tx, now time.Time) error { return meetClocks(ctx, tx, now, complaintID, names...) })
 }
 
 // Clocks returns a complaint's clocks, soonest due first.

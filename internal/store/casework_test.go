@@ -39,7 +39,7 @@ func TestChangeStatus(t *testing.T) {
 
 		t.Run("PauseResume", func(t *testing.T) {
 			if err := db.ChangeStatus(ctx, store.StatusChange{ComplaintID: c.ID, From: "triaged", To: "waiting_on_complainant",
-				PauseClocks: true, Audit: ev}); err != nil {
+				PauseClocks: []string{"resolve"}, Audit: ev}); err != nil {
 				t.Fatal(err)
 			}
 			clocks, _ := db.Clocks(ctx, c.ID)

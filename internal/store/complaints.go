@@ -79,6 +79,10 @@ type NewComplaint struct {
 	// Mail is queued in the same transaction (the receipt email); the store fills in
 	// the complaint, agency and agreement ids.
 	Mail []redress.OutboundMail
+	// Clocks start with the complaint; MetClocks are met at once (an acknowledgement the
+	// filer got on the spot).
+	Clocks    []Clock
+	MetClocks []string
 }
 
 // CreateComplaint stores a complaint, its functions, allegations, first status and its
@@ -143,6 +147,12 @@ func (db *DB) CreateComplaint(ctx context.Context, nc NewComplaint) (redress.Com
 			mail[i].ComplaintID, mail[i].AgencyID, mail[i].AgreementID = c.ID, c.AgencyID, c.AgreementID
 		}
 		if err := InsertOutbox(ctx, tx, now, mail...); err != nil {
+			return err
+		}
+		if err := startClocks(ctx, tx, c.ID, nc.Clocks); err != nil {
+			return err
+		}
+		if err := meetClocks(ctx, tx, now, c.ID, nc.MetClocks...); err != nil {
 			return err
 		}
 		ev := nc.Audit

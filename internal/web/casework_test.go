@@ -42,6 +42,19 @@ func TestCaseWorkflow(t *testing.T) {
 		s.cookies["boss"] = res.SessionToken
 		s.authz.Reload(ctx)
 
+		// Filing started the case clocks; the receipt on the spot met "acknowledge".
+		clocks, _ := db.Clocks(ctx, s.txCase)
+		state := func() map[string]bool {
+			m := map[string]bool{}
+			clocks, _ = db.Clocks(ctx, s.txCase)
+			for _, k := range clocks {
+				m[k.Name] = !k.MetAt.IsZero()
+			}
+			return m
+		}
+		if st := state(); len(st) != 3 || !st["acknowledge"] || st["triage"] || st["resolve"] {
+			t.Fatalf("clocks at filing %v", st)
+		}
 		id := strconv.FormatInt(s.txCase, 10)
 		base := "/staff/complaints/" + id
 		step := func(caller, path string, form url.Values, want int) string {
@@ -63,6 +76,9 @@ func TestCaseWorkflow(t *testing.T) {
 
 		step("intake", base+"/triage", url.Values{"priority": {"urgent"}}, 303)
 		step("intake", base+"/transition", url.Values{"transition": {"triage"}}, 303)
+		if st := state(); !st["triage"] || st["resolve"] {
+			t.Fatalf("clocks after triage %v", st)
+		}
 		inv := strconv.FormatInt(s.users["investigator"].ID, 10)
 		step("intake", base+"/assign", url.Values{"assignee": {inv}}, 303)
 		// Someone who does not investigate this unit cannot be the assignee.
@@ -80,6 +96,9 @@ func TestCaseWorkflow(t *testing.T) {
 		// The supervisor closes: one person proposed, another approved.
 		step("boss", base+"/transition", url.Values{"transition": {"approve_close"}}, 303)
 
+		if st := state(); !st["resolve"] {
+			t.Fatalf("clocks after closing %v", st)
+		}
 		c, _, _ = db.Complaint(ctx, s.txCase)
 		if c.Status != "closed" {
 			t.Fatalf("status %q, want closed", c.Status)

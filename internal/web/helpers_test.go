@@ -14,6 +14,7 @@ import (
 	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/authz"
 	"github.com/redress-oversight/redress/internal/casework"
+	"github.com/redress-oversight/redress/internal/deadline"
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/mail"
@@ -94,9 +95,14 @@ func mustAgencies(t *testing.T, db *store.DB, state string) []redress.Agency {
 
 func newServer(t *testing.T, db *store.DB, box *secret.Box, catalog *i18n.Catalog, a *auth.Service, z *authz.Enforcer) *web.Server {
 	t.Helper()
+	cases := &casework.Service{DB: db, Box: box, Catalog: catalog, PublicURL: "https://redress.example", Deadlines: deadline.Defaults()}
 	srv, err := web.NewServer(web.Deps{
 		DB: db,
 		Intake: &intake.Service{DB: db, Box: box, Languages: catalog.Languages(),
+			StartClocks: func(model redress.Model, now time.Time) []store.Clock {
+				return cases.Clocks(model, deadline.EventReceived, now)
+			},
+			Acknowledged: cases.Deadlines.MetBy(deadline.EventAcknowledged),
 			ReceiptMail: func(lang, to, tracking string) redress.OutboundMail {
 				return mail.NewReceipt(catalog, box, lang, to, tracking, "https://redress.example/status")
 			}},
@@ -105,7 +111,7 @@ func newServer(t *testing.T, db *store.DB, box *secret.Box, catalog *i18n.Catalo
 		Now:      func() time.Time { return fixedNow },
 		Auth:     a,
 		Authz:    z,
-		Casework: &casework.Service{DB: db, Box: box, Catalog: catalog, PublicURL: "https://redress.example"},
+		Casework: cases,
 	})
 	if err != nil {
 		t.Fatal(err)
