@@ -167,3 +167,52 @@ func TestCloseTakesTwoPeople(t *testing.T) {
 		t.Fatalf("status %q after a refused approval", c.Status)
 	}
 }
+
+// Routing rules are data the administrator edits on a page; a complaint filed after a
+// change is routed by it on arrival.
+func TestRoutingRules(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newStaff(t, db)
+		ctx := context.Background()
+		for _, f := range []url.Values{
+			{"op": {"add"}, "kind": {"unit"}, "state": {"TX"}, "category": {"coercion"}, "unit": {"fl"}},
+			{"op": {"add"}, "kind": {"priority"}, "category": {"no_interpreter"}, "priority": {"urgent"}},
+		} {
+			if code, body := s.post("admin", "/admin/routing", f); code != 303 {
+				t.Fatalf("add rule: %d\n%s", code, body)
+			}
+		}
+		file := func(state string, cats ...string) redress.Complaint {
+			in := validComplaint(0)
+			delete(in, "agency_id")
+			delete(in, "custody")
+			in["state"], in["categories"] = state, cats
+			got := decode[created](t, s.postJSON("/api/v1/complaints", in))
+			rr, _ := db.ComplaintReceipt(ctx, got.TrackingNumber)
+			c, _, _ := db.Complaint(ctx, rr.ComplaintID)
+			return c
+		}
+		if c := file("TX", "coercion"); c.Unit != "fl" || c.Priority != "normal" {
+			t.Errorf("TX coercion: unit %q priority %q, want fl by rule, normal", c.Unit, c.Priority)
+		}
+		if c := file("TX", "other"); c.Unit != "tx" {
+			t.Errorf("TX other: unit %q, want tx (the unit covering Texas)", c.Unit)
+		}
+		if c := file("FL", "no_interpreter"); c.Priority != "urgent" {
+			t.Errorf("no interpreter: priority %q, want urgent by rule", c.Priority)
+		}
+		if c := file("FL", "force"); c.Priority != "urgent" {
+			t.Errorf("force: priority %q, want urgent (built in)", c.Priority)
+		}
+		// Removing the unit rule routes by state again.
+		if code, _ := s.post("admin", "/admin/routing", url.Values{"op": {"delete"}, "index": {"0"}}); code != 303 {
+			t.Fatalf("delete rule: %d", code)
+		}
+		if c := file("TX", "coercion"); c.Unit != "tx" {
+			t.Errorf("after removing the rule: unit %q, want tx", c.Unit)
+		}
+		if evs, _ := db.ListAudit(ctx, store.AuditFilter{Action: "routing.rules_saved"}); len(evs) != 3 {
+			t.Errorf("%d routing audit events, want 3", len(evs))
+		}
+	})
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
+	"github.com/redress-oversight/redress/internal/workflow"
 	"github.com/redress-oversight/redress/templates"
 )
 
@@ -20,7 +21,7 @@ import (
 var pageNames = []string{"home.html", "complaint.html", "receipt.html", "status.html", "error.html",
 	"login.html", "login_totp.html", "password_reset.html", "password_set.html", "account.html", "account_mfa.html",
 	"staff_home.html", "staff_complaints.html", "staff_case.html",
-	"admin_users.html", "admin_user.html", "admin_units.html", "admin_settings.html"}
+	"admin_users.html", "admin_user.html", "admin_units.html", "admin_settings.html", "admin_routing.html"}
 
 func parsePages() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
@@ -72,6 +73,8 @@ type pageData struct {
 	Roles      []redress.Role
 	Units      []redress.Unit
 	MFARoles   []option
+	Rules      []workflow.Rule
+	Categories []redress.Category
 }
 
 // staffView is the signed-in staff member and the menu their roles allow.
@@ -121,7 +124,7 @@ func (s *Server) newPage(r *http.Request, lang string) *pageData {
 		sub := pr.Subject()
 		for _, l := range []struct{ href, key string }{
 			{"/staff/complaints", "staff.link.complaints"}, {"/admin/users", "staff.link.users"},
-			{"/admin/units", "staff.link.units"}, {"/admin/settings", "staff.link.settings"},
+			{"/admin/units", "staff.link.units"}, {"/admin/routing", "staff.link.routing"}, {"/admin/settings", "staff.link.settings"},
 			{"/account", "staff.link.account"},
 		} {
 			if s.Authz.AllowedAnywhere(sub, l.href, http.MethodGet) {

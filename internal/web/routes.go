@@ -53,6 +53,8 @@ func (s *Server) routes() {
 	r.HandleFunc("/admin/users/{id}/roles", s.handleAdminUserRoles).Methods(http.MethodPost)
 	r.HandleFunc("/admin/units", s.handleAdminUnits).Methods(http.MethodGet)
 	r.HandleFunc("/admin/units", s.handleAdminUnitSave).Methods(http.MethodPost)
+	r.HandleFunc("/admin/routing", s.handleAdminRouting).Methods(http.MethodGet)
+	r.HandleFunc("/admin/routing", s.handleAdminRoutingSave).Methods(http.MethodPost)
 	r.HandleFunc("/admin/settings", s.handleAdminSettings).Methods(http.MethodGet)
 	r.HandleFunc("/admin/settings", s.handleAdminSettingsSave).Methods(http.MethodPost)
 	r.HandleFunc("/healthz", s.handleHealthz).Methods(http.MethodGet, http.MethodHead)
