@@ -55,6 +55,8 @@ Usage:
   redress token create --email E --name N | revoke --id N | list --email E
                                          API tokens for the staff JSON API (printed once)
 
+  redress digest send                    record missed deadlines; queue supervisors' overdue digest (daily, from cron)
+
 Run "redress COMMAND --help" for a command's flags.
 
 Settings (each also an environment variable; a flag wins over the environment):
@@ -87,6 +89,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return c.unitCommand(ctx, rest)
 	case "token":
 		return c.tokenCommand(ctx, rest)
+	case "digest":
+		return c.digestCommand(ctx, rest)
 	case "-h", "-help", "--help", "help":
 		c.printUsage()
 		return nil

@@ -16,6 +16,8 @@ const (
 	ActionAgreementAdded   = "agreement.added"
 	ActionAgreementUpdated = "agreement.updated"
 	ActionAgreementDropped = "agreement.no_longer_listed"
+	ActionDeadlineMissed   = "deadline.missed"
+	ActionDigestSent       = "digest.queued"
 )
 
 // AuditEvent is one entry in the append-only trail. Details is a compact JSON object of

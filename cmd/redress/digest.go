@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/redress-oversight/redress/internal/auth"
+	"github.com/redress-oversight/redress/internal/authz"
+	"github.com/redress-oversight/redress/internal/casework"
+	"github.com/redress-oversight/redress/internal/config"
+	"github.com/redress-oversight/redress/internal/deadline"
+	"github.com/redress-oversight/redress/internal/i18n"
+	"github.com/redress-oversight/redress/internal/workflow"
+)
+
+// digestCommand runs "redress digest send": record newly missed deadlines and queue each
+// supervisor's overdue digest. Run it once a day (cron, a systemd timer); serve sends
+// what it queues. It is a command, not a timer inside serve, so that several serve
+// processes never send the same digest twice.
+func (c *cli) digestCommand(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "send" {
+		fmt.Fprintln(c.stderr, "Usage: redress digest send [flags]")
+		return errUsage
+	}
+	fs := c.flagSet("digest send", "digest send [flags]")
+	cfg, err := config.Register(fs, c.getenv, true)
+	if err != nil {
+		return err
+	}
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	db, err := c.openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	box, err := c.secretBox(cfg)
+	if err != nil {
+		return err
+	}
+	catalog, err := i18n.Load()
+	if err != nil {
+		return err
+	}
+	clocks, err := deadline.Load(cfg.ClocksFile)
+	if err != nil {
+		return err
+	}
+	enforcer, err := authz.New(ctx, db, c.log)
+	if err != nil {
+		return err
+	}
+	users, err := db.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	// Supervisors are whoever may approve findings; their units are where they may.
+	var to []casework.DigestRecipient
+	for _, u := range users {
+		if u.Disabled {
+			continue
+		}
+		all, units := enforcer.Units(auth.Subject(u.ID), workflow.Permission, string(workflow.ApproveClose))
+		if all || len(units) > 0 {
+			to = append(to, casework.DigestRecipient{User: u, All: all, Units: units})
+		}
+	}
+	cases := &casework.Service{DB: db, Box: box, Catalog: catalog, PublicURL: cfg.PublicBaseURL, Deadlines: clocks}
+	n, err := cases.QueueOverdueDigest(ctx, time.Now(), to)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "queued %d overdue digest(s) for %d supervisor(s)\n", n, len(to))
+	return nil
+}

@@ -1,0 +1,77 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/redress-oversight/redress/internal/redress"
+)
+
+// OverdueClock is a running clock past its due time, with what a digest needs to name
+// its complaint.
+type OverdueClock struct {
+	Clock
+	TrackingNumber string
+	Unit           string
+	AgencyID       int64
+	AgreementID    int64
+}
+
+// OverdueClocks lists running (unmet, unpaused) clocks due before now, oldest first.
+func (db *DB) OverdueClocks(ctx context.Context, now time.Time) ([]OverdueClock, error) {
+	var rows []struct {
+		clockRow       `bun:",extend"`
+		TrackingNumber string `bun:"tracking_number"`
+		Unit           string `bun:"unit"`
+		AgencyID       *int64 `bun:"agency_id"`
+		AgreementID    *int64 `bun:"agreement_id"`
+	}
+	err := db.bun.NewSelect().TableExpr("complaint_clocks AS k").
+		ColumnExpr("k.id, k.complaint_id, k.clock, k.started_at, k.due_at, k.met_at, k.paused_at, k.missed_logged").
+		ColumnExpr("c.tracking_number, c.unit, c.agency_id, c.agreement_id").
+		Join("JOIN complaints AS c ON c.id = k.complaint_id").
+		Where("k.met_at IS NULL AND k.paused_at IS NULL AND k.due_at < ?", now.UTC()).
+		OrderExpr("k.due_at, k.id").Scan(ctx, &rows)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]OverdueClock, len(rows))
+	for i, r := range rows {
+		out[i] = OverdueClock{Clock: r.clockRow.clock(), TrackingNumber: r.TrackingNumber, Unit: r.Unit,
+			AgencyID: derefID(r.AgencyID), AgreementID: derefID(r.AgreementID)}
+	}
+	return out, nil
+}
+
+// LogMissedClocks writes one audit event, by the system actor, for each overdue clock
+// not yet recorded as missed, and marks it, in one transaction: a deadline miss enters
+// the trail once, naming the complaint, agency and MOA.
+func (db *DB) LogMissedClocks(ctx context.Context, now time.Time) (int, error) {
+	overdue, err := db.OverdueClocks(ctx, now)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	err = db.inTx(ctx, func(tx bun.Tx, txNow time.Time) error {
+		for _, o := range overdue {
+			res, err := tx.NewUpdate().Table("complaint_clocks").Set("missed_logged = ?", true).
+				Where("id = ? AND missed_logged = ?", o.ID, false).Exec(ctx)
+			if err != nil {
+				return err
+			}
+			if k, _ := res.RowsAffected(); k == 0 {
+				continue // already recorded, by this or another process
+			}
+			n++
+			if err := insertAudit(ctx, tx, txNow, redress.AuditEvent{Actor: redress.ActorSystem, Action: redress.ActionDeadlineMissed,
+				ComplaintID: o.ComplaintID, AgencyID: o.AgencyID, AgreementID: o.AgreementID,
+				Details: map[string]any{"clock": o.Name, "due": o.DueAt.UTC().Format(time.RFC3339)}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, err
+}

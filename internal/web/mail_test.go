@@ -1,0 +1,142 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"mime/quotedprintable"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/redress-oversight/redress/internal/casework"
+	"github.com/redress-oversight/redress/internal/i18n"
+	"github.com/redress-oversight/redress/internal/mail"
+	"github.com/redress-oversight/redress/internal/store"
+	"github.com/redress-oversight/redress/internal/store/storetest"
+)
+
+// smtpInbox is a real SMTP server on loopback that keeps each message with its
+// recipient.
+type smtpInbox struct {
+	mu   sync.Mutex
+	msgs []smtpMsg
+}
+
+type smtpMsg struct{ to, body string }
+
+func (in *smtpInbox) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSess{in: in}, nil }
+
+type smtpSess struct {
+	in *smtpInbox
+	to string
+}
+
+func (s *smtpSess) Mail(string, *smtp.MailOptions) error      { return nil }
+func (s *smtpSess) Rcpt(to string, _ *smtp.RcptOptions) error { s.to = to; return nil }
+func (s *smtpSess) Data(r io.Reader) error {
+	b, err := io.ReadAll(quotedprintable.NewReader(r))
+	s.in.mu.Lock()
+	s.in.msgs = append(s.in.msgs, smtpMsg{to: s.to, body: string(b)})
+	s.in.mu.Unlock()
+	return err
+}
+func (s *smtpSess) Reset()        {}
+func (s *smtpSess) Logout() error { return nil }
+
+func startInbox(t *testing.T) (string, *smtpInbox) {
+	in := &smtpInbox{}
+	srv := smtp.NewServer(in)
+	srv.Domain, srv.AllowInsecureAuth = "localhost", true
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return "smtp://" + ln.Addr().String(), in
+}
+
+// The assignment notice and the supervisors' overdue digest travel through the outbox
+// to a real SMTP server, once each, to the right people, without complainant details.
+func TestCaseEmails(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newStaff(t, db)
+		ctx := context.Background()
+		smtpURL, inbox := startInbox(t)
+		worker, err := mail.NewWorker(db, s.box, mail.Config{SMTPURL: smtpURL, Logger: quietLog})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The receipt emails of the two complaints newStaff filed are in the outbox too.
+		if _, err := worker.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		inbox.mu.Lock()
+		inbox.msgs = nil
+		inbox.mu.Unlock()
+
+		base := "/staff/complaints/" + strconv.FormatInt(s.txCase, 10)
+		if code, body := s.post("intake", base+"/assign", url.Values{"assignee": {strconv.FormatInt(s.users["investigator"].ID, 10)}}); code != 303 {
+			t.Fatalf("assign: %d %s", code, body)
+		}
+		// A clock of the Texas complaint is overdue; the digest goes to the Texas supervisor.
+		if _, err := db.Bun().NewRaw("UPDATE complaint_clocks SET due_at = ? WHERE complaint_id = ? AND clock = 'triage'",
+			time.Now().Add(-time.Hour).UTC(), s.txCase).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		cases := &casework.Service{DB: db, Box: s.box, Catalog: mustCatalog(t), PublicURL: "https://redress.example"}
+		n, err := cases.QueueOverdueDigest(ctx, time.Now(), []casework.DigestRecipient{
+			{User: s.users["supervisor"], Units: []string{"tx"}},
+			{User: s.users["other_unit"], Units: []string{"fl"}}, // nothing overdue in Florida
+		})
+		if err != nil || n != 1 {
+			t.Fatalf("digest: %d %v", n, err)
+		}
+		// A second run records no second miss.
+		if missed, _ := db.ListAudit(ctx, store.AuditFilter{Action: "deadline.missed"}); len(missed) != 1 || missed[0].Actor != "system" {
+			t.Fatalf("missed-deadline events %+v", missed)
+		}
+		if _, err := worker.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		c, _, _ := db.Complaint(ctx, s.txCase)
+		inbox.mu.Lock()
+		msgs := inbox.msgs
+		inbox.mu.Unlock()
+		if len(msgs) != 2 {
+			t.Fatalf("%d messages, want the assignment and the digest: %+v", len(msgs), msgs)
+		}
+		for _, m := range msgs {
+			switch m.to {
+			case "investigator@example.org":
+				if !strings.Contains(m.body, c.TrackingNumber) || !strings.Contains(m.body, "assigned to you") {
+					t.Errorf("assignment email:\n%s", m.body)
+				}
+			case "supervisor@example.org":
+				if !strings.Contains(m.body, c.TrackingNumber) || !strings.Contains(m.body, "Triage") {
+					t.Errorf("digest email:\n%s", m.body)
+				}
+			default:
+				t.Errorf("email to %s", m.to)
+			}
+			if strings.Contains(m.body, "ana@example.org") || strings.Contains(m.body, "fianza") {
+				t.Errorf("email to %s carries complainant details", m.to)
+			}
+		}
+	})
+}
+
+func mustCatalog(t *testing.T) *i18n.Catalog {
+	t.Helper()
+	c, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
