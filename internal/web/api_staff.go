@@ -20,29 +20,49 @@ func (s *Server) handleAPIMe(w http.ResponseWriter, r *http.Request) {
 }
 
 type complaintRowJSON struct {
-	ID             int64     `json:"id"`
-	TrackingNumber string    `json:"tracking_number"`
-	ReceivedAt     time.Time `json:"received_at"`
-	State          string    `json:"state"`
-	AgencyID       int64     `json:"agency_id,omitempty"`
-	Agency         string    `json:"agency"`
-	AgreementID    int64     `json:"agreement_id,omitempty"`
-	Status         string    `json:"status"`
-	Unit           string    `json:"unit"`
+	ID             int64      `json:"id"`
+	TrackingNumber string     `json:"tracking_number"`
+	ReceivedAt     time.Time  `json:"received_at"`
+	State          string     `json:"state"`
+	AgencyID       int64      `json:"agency_id,omitempty"`
+	Agency         string     `json:"agency"`
+	AgreementID    int64      `json:"agreement_id,omitempty"`
+	Status         string     `json:"status"`
+	Unit           string     `json:"unit"`
+	Priority       string     `json:"priority"`
+	AssigneeID     int64      `json:"assignee_id,omitempty"`
+	NextDueAt      *time.Time `json:"next_due_at,omitempty"`
+	Deadline       string     `json:"deadline,omitempty"`
+}
+
+type complaintListJSON struct {
+	Complaints []complaintRowJSON `json:"complaints"`
+	Total      int                `json:"total"`
+	Page       int                `json:"page"`
+	PerPage    int                `json:"per_page"`
 }
 
 func (s *Server) handleAPIStaffComplaints(w http.ResponseWriter, r *http.Request) {
-	list, total, err := s.visibleComplaints(r)
+	qq, err := s.parseQueueQuery(r)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	out := make([]complaintRowJSON, len(list))
-	for i, c := range list {
-		out[i] = complaintRowJSON{ID: c.ID, TrackingNumber: c.TrackingNumber, ReceivedAt: c.ReceivedAt, State: c.State,
-			AgencyID: c.AgencyID, Agency: c.AgencyName, AgreementID: c.AgreementID, Status: c.Status, Unit: c.Unit}
+	list, total, err := s.searchQueue(r, qq)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"complaints": out, "total": total})
+	out := complaintListJSON{Complaints: make([]complaintRowJSON, len(list)), Total: total, Page: qq.Page, PerPage: qq.PerPage}
+	for i, c := range list {
+		out.Complaints[i] = complaintRowJSON{ID: c.ID, TrackingNumber: c.TrackingNumber, ReceivedAt: c.ReceivedAt, State: c.State,
+			AgencyID: c.AgencyID, Agency: c.AgencyName, AgreementID: c.AgreementID, Status: c.Status, Unit: c.Unit,
+			Priority: c.Priority, AssigneeID: c.AssigneeID, Deadline: c.Deadline}
+		if !c.NextDueAt.IsZero() {
+			out.Complaints[i].NextDueAt = &list[i].NextDueAt
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 type caseJSON struct {

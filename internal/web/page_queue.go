@@ -1,27 +1,408 @@
 package web
 
 import (
+	"errors"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
+	"github.com/redress-oversight/redress/internal/auth"
+	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
+	"github.com/redress-oversight/redress/internal/workflow"
 )
 
-// visibleComplaints lists the complaints of the units in which the caller may read them.
-func (s *Server) visibleComplaints(r *http.Request) ([]store.ComplaintSummary, int, error) {
+// The staff queue and its search. The page's filter form and the staff JSON API take the
+// same query parameters, read by parseQueueQuery; every search is an audit event.
+
+// actionComplaintSearched is the audit action of a search: its details are the filters
+// given, never the complaints found.
+const actionComplaintSearched = "complaint.searched"
+
+// queueFilters are the query parameters that narrow the queue, in the order the form
+// shows them and errors are listed. sort, page and per_page only order and page it.
+var queueFilters = []string{"q", "officer", "tracking", "status", "unit", "model", "category", "agency", "assignee",
+	"from", "to", "overdue", "due_soon"}
+
+const (
+	maxSearchText = 200
+	maxPage       = 10000
+)
+
+// queueQuery is a queue request as read: the search and the page asked for.
+type queueQuery struct {
+	Filter  store.SearchFilter
+	Page    int
+	PerPage int
+	// Given holds the non-empty filters and the order as typed: the audit event's
+	// details. Empty when the caller only lists the queue.
+	Given map[string]any
+}
+
+// parseQueueQuery reads the queue's query parameters. The units searched are those in
+// which the caller may read complaints and, for a search of the complainant's words
+// (q, officer), also read those words. Bad values come back as field errors naming the
+// parameter.
+func (s *Server) parseQueueQuery(r *http.Request) (queueQuery, error) {
 	pr, _ := principal(r)
-	all, units := s.Authz.Units(pr.Subject(), permRead, "read")
-	offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
-	return s.DB.ListComplaints(r.Context(), store.ComplaintFilter{AllUnits: all, Units: units, Offset: max(offset, 0)})
+	sub := pr.Subject()
+	v := r.URL.Query()
+	get := func(name string) string { return strings.TrimSpace(v.Get(name)) }
+	qq := queueQuery{Page: 1, PerPage: store.DefaultSearchLimit, Given: map[string]any{}}
+	for _, name := range append(slices.Clone(queueFilters), "sort") {
+		if val := get(name); val != "" {
+			qq.Given[name] = val
+		}
+	}
+	f := &qq.Filter
+	var fe redress.FieldErrors
+	f.AllUnits, f.Units = s.Authz.Units(sub, permRead, "read")
+
+	for _, name := range []string{"q", "officer"} {
+		text := get(name)
+		switch {
+		case text == "":
+			continue
+		case !utf8.ValidString(text):
+			fe.Add(name, "invalid_text")
+			continue
+		case utf8.RuneCountInString(text) > maxSearchText:
+			fe.Add(name, "too_long", maxSearchText)
+			continue
+		}
+		nAll, nUnits := s.Authz.Units(sub, permNarrative, "read")
+		if !nAll && len(nUnits) == 0 {
+			fe.Add(name, "search_narrative")
+			continue
+		}
+		f.AllUnits, f.Units = intersectUnits(f.AllUnits, f.Units, nAll, nUnits)
+		if name == "q" {
+			f.Text = text
+		} else {
+			f.Officer = text
+		}
+	}
+	if t := get("tracking"); t != "" {
+		if f.Tracking = redress.NormalizeTrackingNumber(t); f.Tracking == "" {
+			fe.Add("tracking", "tracking_number")
+		}
+	}
+	if st := get("status"); st != "" {
+		if !slices.Contains(workflow.States, st) {
+			fe.Add("status", "one_of", strings.Join(workflow.States, ", "))
+		}
+		f.Status = st
+	}
+	if u := get("unit"); u != "" {
+		if u == redress.AllUnits || !redress.ValidUnitName(u) {
+			fe.Add("unit", "unit_name")
+		}
+		f.Unit = u
+	}
+	if m := get("model"); m != "" {
+		f.Model = redress.Model(strings.ToUpper(m))
+		if !slices.Contains(redress.Models, f.Model) {
+			fe.Add("model", "one_of", "JEM, WSO, TFM")
+		}
+	}
+	if c := get("category"); c != "" {
+		f.Category = redress.Category(c)
+		if !slices.Contains(redress.Categories, f.Category) {
+			fe.Add("category", "unknown_code", c)
+		}
+	}
+	if a := get("agency"); a != "" {
+		if id, err := strconv.ParseInt(a, 10, 64); err != nil || id <= 0 {
+			fe.Add("agency", "id")
+		} else {
+			f.AgencyID = id
+		}
+	}
+	switch a := get("assignee"); a {
+	case "":
+	case "me":
+		f.AssigneeID = pr.User.ID
+	case "none":
+		f.Unassigned = true
+	default:
+		if id, err := strconv.ParseInt(a, 10, 64); err != nil || id <= 0 {
+			fe.Add("assignee", "assignee")
+		} else {
+			f.AssigneeID = id
+		}
+	}
+	for _, d := range []struct {
+		name string
+		to   *redress.Date
+	}{{"from", &f.ReceivedFrom}, {"to", &f.ReceivedTo}} {
+		if val := get(d.name); val != "" {
+			day, err := redress.ParseDate(val)
+			if err != nil {
+				fe.Add(d.name, "date")
+			}
+			*d.to = day
+		}
+	}
+	if !f.ReceivedFrom.IsZero() && !f.ReceivedTo.IsZero() && f.ReceivedTo.Before(f.ReceivedFrom) {
+		fe.Add("to", "date_order")
+	}
+	for _, b := range []struct {
+		name string
+		to   *bool
+	}{{"overdue", &f.Overdue}, {"due_soon", &f.DueSoon}} {
+		switch get(b.name) {
+		case "", "0", "false", "off":
+		case "1", "true", "on":
+			*b.to = true
+		default:
+			fe.Add(b.name, "one_of", "1, 0")
+		}
+	}
+	switch get("sort") {
+	case "", "oldest":
+	case "newest":
+		f.NewestFirst = true
+	default:
+		fe.Add("sort", "one_of", "oldest, newest")
+	}
+	for _, n := range []struct {
+		name  string
+		limit int
+		to    *int
+	}{{"page", maxPage, &qq.Page}, {"per_page", store.MaxSearchLimit, &qq.PerPage}} {
+		if val := get(n.name); val != "" {
+			i, err := strconv.Atoi(val)
+			if err != nil || i < 1 || i > n.limit {
+				fe.Add(n.name, "number_range", n.limit)
+				continue
+			}
+			*n.to = i
+		}
+	}
+	f.Limit, f.Offset = qq.PerPage, (qq.Page-1)*qq.PerPage
+	return qq, fe.Err()
+}
+
+// intersectUnits is the units in both sets; all stands for every unit.
+func intersectUnits(allA bool, a []string, allB bool, b []string) (bool, []string) {
+	switch {
+	case allA && allB:
+		return true, nil
+	case allA:
+		return false, b
+	case allB:
+		return false, a
+	}
+	var out []string
+	for _, u := range a {
+		if slices.Contains(b, u) {
+			out = append(out, u)
+		}
+	}
+	return false, out
+}
+
+// searchQueue runs a parsed search. A search with filters is recorded first: a search
+// that cannot be recorded is not run.
+func (s *Server) searchQueue(r *http.Request, qq queueQuery) ([]store.QueueRow, int, error) {
+	if len(qq.Given) > 0 {
+		pr, _ := principal(r)
+		ev := redress.AuditEvent{Actor: pr.Subject(), Action: actionComplaintSearched, RequestID: requestID(r),
+			Details: map[string]any{"filters": qq.Given, "page": qq.Page}}
+		if err := s.DB.RecordAudit(r.Context(), ev); err != nil {
+			return nil, 0, err
+		}
+	}
+	return s.DB.SearchComplaints(r.Context(), qq.Filter)
+}
+
+// queueView is the queue page: the filter form as filled in, what was wrong with it,
+// and one page of results.
+type queueView struct {
+	page   *pageData
+	values url.Values
+	Errors map[string]string
+	order  []string
+
+	Rows     []store.QueueRow
+	Total    int
+	Filtered bool
+	Page     int
+	Pages    int
+	PrevURL  string
+	NextURL  string
+
+	CanSearchText                                                   bool
+	Statuses, Units, Models, Categories, Agencies, Assignees, Sorts []option
+}
+
+// MoreOpen tells whether the less used filters are shown open: when one is set or wrong.
+func (v *queueView) MoreOpen() bool {
+	for _, name := range []string{"officer", "model", "category", "agency", "assignee", "from", "to"} {
+		if v.Val(name) != "" || v.Err(name) != "" {
+			return true
+		}
+	}
+	return v.Err("sort") != "" || v.Val("sort") == "newest"
+}
+
+// Val is a parameter as typed, to fill the form in again.
+func (v *queueView) Val(name string) string { return v.values.Get(name) }
+
+// Err is the problem with a parameter, in the page's language.
+func (v *queueView) Err(name string) string { return v.Errors[name] }
+
+// ErrorList is the summary above the form, each entry linking to its field.
+func (v *queueView) ErrorList() []errorLink {
+	var out []errorLink
+	for _, name := range v.order {
+		out = append(out, errorLink{ID: "filter-" + name, Label: v.page.T("queue.filter." + name), Message: v.Errors[name]})
+	}
+	return out
+}
+
+// queueField is one filter as the form's shared pieces draw it.
+type queueField struct {
+	View    *queueView
+	Page    *pageData
+	Name    string
+	Hint    bool
+	Options []option
+}
+
+// Field gathers what the form draws for the filter name.
+func (v *queueView) Field(name string) queueField {
+	f := queueField{View: v, Page: v.page, Name: name, Hint: name == "q"}
+	switch name {
+	case "status":
+		f.Options = v.Statuses
+	case "unit":
+		f.Options = v.Units
+	case "model":
+		f.Options = v.Models
+	case "category":
+		f.Options = v.Categories
+	case "agency":
+		f.Options = v.Agencies
+	}
+	return f
+}
+
+func (v *queueView) setErrors(fe redress.FieldErrors) {
+	for _, e := range fe {
+		if _, dup := v.Errors[e.Field]; !dup {
+			v.Errors[e.Field] = v.page.T("rule."+e.Rule, "Param", e.Param)
+			v.order = append(v.order, e.Field)
+		}
+	}
+}
+
+// pageURL is this search at another page.
+func (v *queueView) pageURL(page int) string {
+	q := url.Values{}
+	for k, vals := range v.values {
+		if k != "page" && k != "lang" {
+			q[k] = vals
+		}
+	}
+	if page > 1 {
+		q.Set("page", strconv.Itoa(page))
+	}
+	if len(q) == 0 {
+		return "/staff/complaints"
+	}
+	return "/staff/complaints?" + q.Encode()
 }
 
 func (s *Server) handleStaffComplaints(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(r, s.pageLang(w, r))
-	list, total, err := s.visibleComplaints(r)
-	if err != nil {
+	v := &queueView{page: p, values: r.URL.Query(), Errors: map[string]string{}}
+	p.Queue = v
+	status := http.StatusOK
+	qq, err := s.parseQueueQuery(r)
+	var de *redress.Error
+	switch {
+	case errors.As(err, &de) && de.Code == redress.EINVALID:
+		v.setErrors(de.Fields)
+		status = http.StatusUnprocessableEntity
+	case err != nil:
+		s.renderPageError(w, r, p, err)
+		return
+	default:
+		v.Rows, v.Total, err = s.searchQueue(r, qq)
+		if err != nil {
+			s.renderPageError(w, r, p, err)
+			return
+		}
+		v.Filtered, v.Page = len(qq.Given) > 0, qq.Page
+		v.Pages = max(1, (v.Total+qq.PerPage-1)/qq.PerPage)
+		if v.Page > 1 {
+			v.PrevURL = v.pageURL(v.Page - 1)
+		}
+		if v.Page < v.Pages {
+			v.NextURL = v.pageURL(v.Page + 1)
+		}
+	}
+	if err := s.queueChoices(r, v); err != nil {
 		s.renderPageError(w, r, p, err)
 		return
 	}
-	p.Complaints, p.Total = list, total
-	s.render(w, r, http.StatusOK, "staff_complaints.html", p)
+	p.Total = v.Total
+	s.render(w, r, status, "staff_complaints.html", p)
+}
+
+// queueChoices fills in the choices of the filter form: only units and agencies the
+// caller may see, and the people who handle cases.
+func (s *Server) queueChoices(r *http.Request, v *queueView) error {
+	ctx, p := r.Context(), v.page
+	pr, _ := principal(r)
+	sub := pr.Subject()
+	all, units := s.Authz.Units(sub, permRead, "read")
+	nAll, nUnits := s.Authz.Units(sub, permNarrative, "read")
+	v.CanSearchText = nAll || len(nUnits) > 0
+	choose := func(name, value, label string) option {
+		return option{Value: value, Label: label, Checked: v.Val(name) == value}
+	}
+	for _, st := range workflow.States {
+		v.Statuses = append(v.Statuses, choose("status", st, p.T("status."+st)))
+	}
+	for _, m := range redress.Models {
+		v.Models = append(v.Models, choose("model", string(m), p.T("model."+string(m))))
+	}
+	for _, c := range redress.Categories {
+		v.Categories = append(v.Categories, choose("category", string(c), p.T("category."+string(c))))
+	}
+	for _, o := range []string{"oldest", "newest"} {
+		v.Sorts = append(v.Sorts, choose("sort", o, p.T("queue.sort."+o)))
+	}
+	known, err := s.DB.ListUnits(ctx)
+	if err != nil {
+		return err
+	}
+	for _, u := range known {
+		if all || slices.Contains(units, u.Name) {
+			v.Units = append(v.Units, choose("unit", u.Name, u.Title+" ("+u.Name+")"))
+		}
+	}
+	agencies, err := s.DB.ComplaintAgencies(ctx, store.ComplaintFilter{AllUnits: all, Units: units})
+	if err != nil {
+		return err
+	}
+	for _, a := range agencies {
+		v.Agencies = append(v.Agencies, choose("agency", strconv.FormatInt(a.ID, 10), a.Name+" ("+a.State+")"))
+	}
+	users, err := s.Auth.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		hAll, hUnits := s.Authz.Units(auth.Subject(u.ID), permNarrative, "read")
+		if common, commonUnits := intersectUnits(all, units, hAll, hUnits); !u.Disabled && (common || len(commonUnits) > 0) {
+			v.Assignees = append(v.Assignees, choose("assignee", strconv.FormatInt(u.ID, 10), u.Name))
+		}
+	}
+	return nil
 }

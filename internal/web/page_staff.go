@@ -46,6 +46,8 @@ type caseView struct {
 	Assignees    []redress.User
 	Units        []redress.Unit
 	FindingNames []workflow.Finding
+	// Files are the notes, messages and evidence sections (nil: none the caller may see).
+	Files *caseFilesView
 }
 
 // transitionView is one step the caller may take from the complaint's status.
@@ -90,6 +92,9 @@ func (s *Server) loadCase(r *http.Request, reveal bool) (*caseView, error) {
 		}
 	}
 	if err := s.loadCaseWork(r, sub, v); err != nil {
+		return nil, err
+	}
+	if v.Files, err = s.loadCaseFiles(r, c.ID, c.Unit); err != nil {
 		return nil, err
 	}
 	ev := redress.AuditEvent{Actor: sub, Action: redress.ActionComplaintViewed, RequestID: requestID(r),

@@ -2,16 +2,48 @@ package web
 
 import (
 	"errors"
+	"github.com/redress-oversight/redress/internal/casework"
 	"net/http"
+	"net/url"
+	"strings"
 
+	"github.com/redress-oversight/redress/internal/casefile"
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/workflow"
 )
+
+// The status page is the complainant's whole view of their case: the status, the
+// messages from the review office, a form to answer and one to send evidence. The
+// receipt is their only credential and it is never kept: not in a cookie, not in a URL.
+// Each form of the page carries it in hidden fields of this (no-store) response, and
+// each follow-up POST proves it again, through the same constant-time check and the
+// same limiter of failed attempts as the status check itself.
 
 func (s *Server) handleStatusForm(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
 	s.render(w, r, http.StatusOK, "status.html", s.newPage(r, s.pageLang(w, r)))
 }
+
+// statusFilesView is what a proven receipt shows beyond the status.
+type statusFilesView struct {
+	// Tracking and Receipt are what the complainant typed, echoed in the hidden fields
+	// of each form so the next request can prove the receipt again.
+	Tracking string
+	Receipt  string
+	Messages []casefile.Message
+	// Files are those the complainant sent; Full says the complaint holds MaxFiles.
+	Files    []casefile.EvidenceInfo
+	Full     bool
+	MaxMiB   int
+	MaxFiles int
+	Flash    string
+	// Reply is the answer to draw again after a refusal.
+	Reply string
+}
+
+// Lines splits text people wrote into its lines, for the template to join with <br>.
+func (v *statusFilesView) Lines(s string) []string { return strings.Split(s, "\n") }
 
 // handleStatusSubmit checks a status from the page. Wrong pairs get one generic answer,
 // and a client that keeps failing is slowed down.
@@ -23,26 +55,165 @@ func (s *Server) handleStatusSubmit(w http.ResponseWriter, r *http.Request) {
 		s.renderPageError(w, r, p, formReadError(err))
 		return
 	}
+	receipt := r.PostForm.Get("receipt_code")
 	p.Tracking = r.PostForm.Get("tracking_number")
-	if wait := s.limiter.blocked(r); wait > 0 {
-		tooMany(w, wait)
-		p.Problem = p.T("error.too_many")
-		s.render(w, r, http.StatusTooManyRequests, "status.html", p)
+	h, ok := s.statusHolder(w, r, p, receipt)
+	if !ok {
 		return
 	}
-	st, err := s.Intake.CheckStatus(r.Context(), p.Tracking, r.PostForm.Get("receipt_code"), intake.Request{RequestID: requestID(r)})
-	if errors.Is(err, intake.ErrNoMatch) {
-		s.limiter.fail(r)
-		p.Problem = p.T("error.status_no_match")
-		s.render(w, r, http.StatusNotFound, "status.html", p)
+	s.renderStatus(w, r, p, h, receipt, http.StatusOK, "")
+}
+
+// handleStatusReply takes the complainant's answer to the review office.
+func (s *Server) handleStatusReply(w http.ResponseWriter, r *http.Request) {
+	noStore(w)
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	p := s.statusPage(w, r)
+	if err := r.ParseForm(); err != nil {
+		s.renderPageError(w, r, p, formReadError(err))
+		return
+	}
+	receipt := r.PostForm.Get("receipt_code")
+	p.Tracking = r.PostForm.Get("tracking_number")
+	h, ok := s.statusHolder(w, r, p, receipt)
+	if !ok {
+		return
+	}
+	body := r.PostForm.Get("body")
+	if _, err := s.casefiles().Reply(r.Context(), h, body); redress.ErrorCode(err) == redress.EINVALID {
+		p.Problem = s.problemText(p, err)
+		p.StatusFiles = &statusFilesView{Reply: body}
+		s.renderStatus(w, r, p, h, receipt, http.StatusUnprocessableEntity, "")
 		return
 	} else if err != nil {
 		s.renderPageError(w, r, p, err)
 		return
 	}
-	view := s.statusView(p.Lang, st)
-	p.Status = &view
-	s.render(w, r, http.StatusOK, "status.html", p)
+	// The reply is what the case was waiting for: it moves on, and its clocks run again.
+	if h.Status == workflow.StatusWaitingOnComplainant {
+		c, _, err := s.DB.Complaint(r.Context(), h.ComplaintID)
+		if err == nil {
+			_, err = s.Casework.Transition(r.Context(), casework.Actor{Subject: redress.SubjectReceiptHolder, RequestID: requestID(r)},
+				c, nil, casework.TransitionInput{Transition: workflow.ComplainantReplied})
+		}
+		if err != nil && redress.ErrorCode(err) != redress.ECONFLICT {
+			s.renderPageError(w, r, p, err)
+			return
+		}
+		h.Status = workflow.StatusUnderReview
+	}
+	s.renderStatus(w, r, p, h, receipt, http.StatusOK, "status.reply_sent")
+}
+
+// handleStatusEvidence takes a file from the complainant. The receipt comes in the
+// same multipart form, before the file.
+func (s *Server) handleStatusEvidence(w http.ResponseWriter, r *http.Request) {
+	noStore(w)
+	p := s.statusPage(w, r)
+	up, err := readUpload(w, r)
+	if err != nil && !isFileError(err) {
+		s.renderPageError(w, r, p, err)
+		return
+	}
+	receipt := up.fields.Get("receipt_code")
+	p.Tracking = up.fields.Get("tracking_number")
+	if err != nil && receipt == "" && p.Tracking == "" {
+		// Refused before the receipt was read (a client that sent the file first): say
+		// why, with the status form.
+		status, problem := s.fileProblem(p, err)
+		p.Problem = problem
+		s.render(w, r, status, "status.html", p)
+		return
+	}
+	h, ok := s.statusHolder(w, r, p, receipt)
+	if !ok {
+		return
+	}
+	if err == nil {
+		_, err = s.casefiles().HolderAddEvidence(r.Context(), h, up.name, up.data)
+	}
+	if status, problem := s.fileProblem(p, err); err != nil && status < 500 {
+		p.Problem = problem
+		s.renderStatus(w, r, p, h, receipt, status, "")
+		return
+	} else if err != nil {
+		s.renderPageError(w, r, p, err)
+		return
+	}
+	s.renderStatus(w, r, p, h, receipt, http.StatusOK, "status.evidence_sent")
+}
+
+// statusPage is the page of a follow-up POST. Its language switch leads to the status
+// form: the follow-up addresses take no GET, and the receipt is never put in a link.
+func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) *pageData {
+	p := s.newPage(r, s.pageLang(w, r))
+	for i, l := range p.Switch {
+		p.Switch[i].Href = "/status?" + url.Values{"lang": {l.Lang}}.Encode()
+	}
+	return p
+}
+
+// statusHolder proves the receipt of a status-page request. When it cannot, it answers
+// (429 while the client is slowed down, the one generic 404 for any wrong pair) and
+// returns false.
+func (s *Server) statusHolder(w http.ResponseWriter, r *http.Request, p *pageData, receipt string) (casefile.Holder, bool) {
+	if wait := s.limiter.blocked(r); wait > 0 {
+		tooMany(w, wait)
+		p.Problem = p.T("error.too_many")
+		s.render(w, r, http.StatusTooManyRequests, "status.html", p)
+		return casefile.Holder{}, false
+	}
+	h, err := s.casefiles().CheckReceipt(r.Context(), p.Tracking, receipt, requestID(r))
+	if errors.Is(err, intake.ErrNoMatch) {
+		s.limiter.fail(r)
+		p.Problem = p.T("error.status_no_match")
+		s.render(w, r, http.StatusNotFound, "status.html", p)
+		return casefile.Holder{}, false
+	} else if err != nil {
+		s.renderPageError(w, r, p, err)
+		return casefile.Holder{}, false
+	}
+	return h, true
+}
+
+// renderStatus shows a proven receipt's page: the status (the check is an audit event),
+// the messages (reading them marks them read) and the forms, each carrying the receipt.
+// flash names a catalog message saying what was just done.
+func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, p *pageData, h casefile.Holder, receipt string, status int, flash string) {
+	ctx, cf := r.Context(), s.casefiles()
+	steps, err := cf.StatusSteps(ctx, h)
+	if err != nil {
+		s.renderPageError(w, r, p, err)
+		return
+	}
+	msgs, err := cf.HolderMessages(ctx, h)
+	if err != nil {
+		s.renderPageError(w, r, p, err)
+		return
+	}
+	all, err := cf.Evidence(ctx, h.ComplaintID)
+	if err != nil {
+		s.renderPageError(w, r, p, err)
+		return
+	}
+	v := p.StatusFiles
+	if v == nil {
+		v = &statusFilesView{}
+	}
+	v.Tracking, v.Receipt, v.Messages = p.Tracking, receipt, msgs
+	v.MaxMiB, v.MaxFiles, v.Full = casefile.MaxFileSize>>20, casefile.MaxFiles, len(all) >= casefile.MaxFiles
+	for _, e := range all {
+		if e.UploadedBy == redress.SubjectReceiptHolder {
+			v.Files = append(v.Files, e)
+		}
+	}
+	if flash != "" {
+		v.Flash = p.T(flash)
+	}
+	view := s.statusView(p.Lang, intake.Status{TrackingNumber: h.TrackingNumber, Status: h.Status,
+		ReceivedAt: h.ReceivedAt, Steps: steps, Language: h.Language})
+	p.Status, p.StatusFiles = &view, v
+	s.render(w, r, status, "status.html", p)
 }
 
 // statusView puts a status in plain words in lang, for the page and the API alike.
@@ -64,7 +235,7 @@ func (s *Server) statusView(lang string, st intake.Status) statusResponse {
 func (s *Server) renderPageError(w http.ResponseWriter, r *http.Request, p *pageData, err error) {
 	ae := s.classify(r, err)
 	p.Message = p.T(ae.key, mapToKV(ae.data)...)
-	p.Form, p.Status, p.Receipt = nil, nil, nil
+	p.Form, p.Status, p.Receipt, p.StatusFiles = nil, nil, nil, nil
 	s.render(w, r, ae.status, "error.html", p)
 }
 

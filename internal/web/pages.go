@@ -26,7 +26,7 @@ var pageNames = []string{"home.html", "complaint.html", "receipt.html", "status.
 func parsePages() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
 	for _, name := range pageNames {
-		t, err := template.New(name).ParseFS(templates.FS, "layout.html", "partials.html", name)
+		t, err := template.New(name).ParseFS(templates.FS, "layout.html", "partials.html", "casefile_partials.html", name)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
@@ -66,6 +66,7 @@ type pageData struct {
 	MustEnrol  bool
 	Link       string
 	Complaints []store.ComplaintSummary
+	Queue      *queueView
 	Total      int
 	Case       *caseView
 	Users      []redress.User
@@ -75,6 +76,9 @@ type pageData struct {
 	MFARoles   []option
 	Rules      []workflow.Rule
 	Categories []redress.Category
+
+	// The status page's messages and forms, once a receipt is proven (page_status.go).
+	StatusFiles *statusFilesView
 }
 
 // staffView is the signed-in staff member and the menu their roles allow.

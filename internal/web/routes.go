@@ -45,6 +45,22 @@ func (s *Server) routes() {
 	r.HandleFunc("/staff/complaints/{id}/referrals", s.handleCaseReferral).Methods(http.MethodPost)
 	r.HandleFunc("/staff/complaints/{id}/referrals/{rid}", s.handleCaseReferralAnswer).Methods(http.MethodPost)
 
+	// Notes, messages and evidence. The complainant's routes prove the receipt on every
+	// request (page_status.go); staff routes check the permission in the case's unit.
+	r.HandleFunc("/status/reply", s.handleStatusReply).Methods(http.MethodPost)
+	r.HandleFunc("/status/evidence", s.handleStatusEvidence).Methods(http.MethodPost)
+	r.HandleFunc("/staff/complaints/{id}/notes", s.handleCaseNote).Methods(http.MethodPost)
+	r.HandleFunc("/staff/complaints/{id}/messages", s.handleCaseMessage).Methods(http.MethodPost)
+	r.HandleFunc("/staff/complaints/{id}/evidence", s.handleCaseEvidenceUpload).Methods(http.MethodPost)
+	r.HandleFunc("/staff/complaints/{id}/evidence/{eid}", s.handleCaseEvidenceDownload).Methods(http.MethodGet)
+	r.HandleFunc("/api/v1/staff/complaints/{id}/notes", s.handleAPICaseNotes).Methods(http.MethodGet)
+	r.HandleFunc("/api/v1/staff/complaints/{id}/notes", s.handleAPICaseNoteAdd).Methods(http.MethodPost)
+	r.HandleFunc("/api/v1/staff/complaints/{id}/messages", s.handleAPICaseMessages).Methods(http.MethodGet)
+	r.HandleFunc("/api/v1/staff/complaints/{id}/messages", s.handleAPICaseMessageSend).Methods(http.MethodPost)
+	r.HandleFunc("/api/v1/staff/complaints/{id}/evidence", s.handleAPICaseEvidence).Methods(http.MethodGet)
+	r.HandleFunc("/api/v1/staff/complaints/{id}/evidence", s.handleAPICaseEvidenceAdd).Methods(http.MethodPost)
+	r.HandleFunc("/api/v1/staff/complaints/{id}/evidence/{eid}", s.handleCaseEvidenceDownload).Methods(http.MethodGet)
+
 	// Administrators: accounts, units, settings; never case content.
 	r.HandleFunc("/admin/users", s.handleAdminUsers).Methods(http.MethodGet)
 	r.HandleFunc("/admin/users", s.handleAdminUserCreate).Methods(http.MethodPost)
@@ -71,6 +87,10 @@ func (s *Server) routes() {
 	r.HandleFunc("/api/v1/staff/complaints", s.handleAPIStaffComplaints).Methods(http.MethodGet)
 	r.HandleFunc("/api/v1/staff/complaints/{id}", s.handleAPIStaffCase).Methods(http.MethodGet)
 	r.HandleFunc("/api/v1/staff/complaints/{id}/identity", s.handleAPIStaffIdentity).Methods(http.MethodPost)
+	r.HandleFunc("/api/v1/staff/complaints/{id}/transition", s.handleAPICaseTransition).Methods(http.MethodPost)
+	r.HandleFunc("/api/v1/staff/complaints/{id}/triage", s.handleAPICaseTriage).Methods(http.MethodPost)
+	r.HandleFunc("/api/v1/staff/complaints/{id}/assign", s.handleAPICaseAssign).Methods(http.MethodPost)
+	r.HandleFunc("/api/v1/staff/complaints/{id}/referrals", s.handleAPICaseReferral).Methods(http.MethodPost)
 }
 
 // chain wraps handlers mux calls outside its middleware (not found, method not allowed)

@@ -194,6 +194,28 @@ func TestRouteTable(t *testing.T) {
 			{method: "POST", template: "/staff/complaints/{id}/referrals", path: "/staff/complaints/" + tx + "/referrals", body: "", want: only(422, "investigator", "supervisor")},
 			{method: "POST", template: "/staff/complaints/{id}/referrals/{rid}", path: "/staff/complaints/" + tx + "/referrals/999", body: "answer=x", want: only(404, "investigator", "supervisor")},
 
+			// Notes, messages and evidence: the receipt holder's forms prove the receipt (a
+			// wrong one is the status check's 404; an upload that is not multipart a 400);
+			// staff routes are case handlers', and each permission is asked in the unit.
+			{method: "POST", template: "/status/reply", body: "tracking_number=RX-0000-0000&receipt_code=x&body=hello", want: everyone(404)},
+			{method: "POST", template: "/status/evidence", body: "tracking_number=RX-0000-0000&receipt_code=x", want: everyone(400)},
+			{method: "POST", template: "/staff/complaints/{id}/notes", path: "/staff/complaints/" + tx + "/notes", body: "body=", want: only(422, caseRoles...)},
+			{method: "POST", template: "/staff/complaints/{id}/messages", path: "/staff/complaints/" + tx + "/messages", body: "body=", want: only(422, "investigator", "supervisor")},
+			{method: "POST", template: "/staff/complaints/{id}/evidence", path: "/staff/complaints/" + tx + "/evidence", body: "file=x", want: only(400, caseRoles...)},
+			{method: "GET", template: "/staff/complaints/{id}/evidence/{eid}", path: "/staff/complaints/" + tx + "/evidence/999", want: only(404, caseRoles...)},
+			{method: "GET", template: "/api/v1/staff/complaints/{id}/notes", path: "/api/v1/staff/complaints/" + tx + "/notes", want: only(200, caseRoles...)},
+			{method: "POST", template: "/api/v1/staff/complaints/{id}/notes", path: "/api/v1/staff/complaints/" + tx + "/notes", body: "{}", want: only(422, caseRoles...)},
+			{method: "GET", template: "/api/v1/staff/complaints/{id}/messages", path: "/api/v1/staff/complaints/" + tx + "/messages", want: only(200, "investigator", "supervisor")},
+			{method: "POST", template: "/api/v1/staff/complaints/{id}/messages", path: "/api/v1/staff/complaints/" + tx + "/messages", body: "{}", want: only(422, "investigator", "supervisor")},
+			{method: "GET", template: "/api/v1/staff/complaints/{id}/evidence", path: "/api/v1/staff/complaints/" + tx + "/evidence", want: only(200, caseRoles...)},
+			{method: "POST", template: "/api/v1/staff/complaints/{id}/evidence", path: "/api/v1/staff/complaints/" + tx + "/evidence", body: "{}", want: only(400, caseRoles...)},
+			{method: "GET", template: "/api/v1/staff/complaints/{id}/evidence/{eid}", path: "/api/v1/staff/complaints/" + tx + "/evidence/999", want: only(404, caseRoles...)},
+
+			{method: "POST", template: "/api/v1/staff/complaints/{id}/transition", path: "/api/v1/staff/complaints/" + tx + "/transition", body: `{"transition":"approve_close"}`, want: only(409, "supervisor")},
+			{method: "POST", template: "/api/v1/staff/complaints/{id}/triage", path: "/api/v1/staff/complaints/" + tx + "/triage", body: `{"priority":"whenever"}`, want: only(422, "intake", "supervisor")},
+			{method: "POST", template: "/api/v1/staff/complaints/{id}/assign", path: "/api/v1/staff/complaints/" + tx + "/assign", body: `{"assignee_id":0}`, want: only(422, "intake", "supervisor")},
+			{method: "POST", template: "/api/v1/staff/complaints/{id}/referrals", path: "/api/v1/staff/complaints/" + tx + "/referrals", body: `{}`, want: only(422, "investigator", "supervisor")},
+
 			{method: "GET", template: "/admin/users", want: only(200, "admin")},
 			{method: "POST", template: "/admin/users", body: "email=&name=", want: only(422, "admin")},
 			{method: "GET", template: "/admin/users/{id}", path: "/admin/users/" + admin, want: only(200, "admin")},

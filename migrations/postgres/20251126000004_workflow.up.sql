@@ -56,6 +56,7 @@ CREATE TABLE notes (
     body         TEXT NOT NULL,
     created_at   TIMESTAMPTZ NOT NULL
 );
+CREATE INDEX notes_complaint ON notes (complaint_id, id);
 CREATE TABLE messages (
     id           BIGSERIAL PRIMARY KEY,
     complaint_id BIGINT NOT NULL REFERENCES complaints (id),
@@ -63,8 +64,12 @@ CREATE TABLE messages (
     author_id    BIGINT REFERENCES users (id),
     body         TEXT NOT NULL,
     created_at   TIMESTAMPTZ NOT NULL,
-    read_at      TIMESTAMPTZ
+    -- to_complainant: when the complainant first read it on the status page, and when
+    -- they answered; from_complainant: when staff first read it.
+    read_at      TIMESTAMPTZ,
+    answered_at  TIMESTAMPTZ
 );
+CREATE INDEX messages_complaint ON messages (complaint_id, id);
 CREATE TABLE evidence (
     id           BIGSERIAL PRIMARY KEY,
     complaint_id BIGINT NOT NULL REFERENCES complaints (id),
@@ -73,9 +78,10 @@ CREATE TABLE evidence (
     content_type TEXT NOT NULL,
     size         BIGINT NOT NULL,
     sha256       TEXT NOT NULL,
-    data         BYTEA NOT NULL,
+    data         BYTEA NOT NULL,             -- the file itself, so every instance serves it
     created_at   TIMESTAMPTZ NOT NULL
 );
+CREATE INDEX evidence_complaint ON evidence (complaint_id, id);
 CREATE TABLE referrals (
     id              BIGSERIAL PRIMARY KEY,
     complaint_id    BIGINT NOT NULL REFERENCES complaints (id),

@@ -70,6 +70,8 @@ CREATE TABLE notes (
     created_at   TIMESTAMP NOT NULL
 );
 --bun:split
+CREATE INDEX notes_complaint ON notes (complaint_id, id);
+--bun:split
 CREATE TABLE messages (
     id           INTEGER PRIMARY KEY,
     complaint_id INTEGER NOT NULL REFERENCES complaints (id),
@@ -77,8 +79,13 @@ CREATE TABLE messages (
     author_id    INTEGER REFERENCES users (id),
     body         TEXT NOT NULL,
     created_at   TIMESTAMP NOT NULL,
-    read_at      TIMESTAMP
+    -- to_complainant: when the complainant first read it on the status page, and when
+    -- they answered; from_complainant: when staff first read it.
+    read_at      TIMESTAMP,
+    answered_at  TIMESTAMP
 );
+--bun:split
+CREATE INDEX messages_complaint ON messages (complaint_id, id);
 --bun:split
 CREATE TABLE evidence (
     id           INTEGER PRIMARY KEY,
@@ -88,9 +95,11 @@ CREATE TABLE evidence (
     content_type TEXT NOT NULL,
     size         INTEGER NOT NULL,
     sha256       TEXT NOT NULL,
-    data         BLOB NOT NULL,
+    data         BLOB NOT NULL,             -- the file itself, so every instance serves it
     created_at   TIMESTAMP NOT NULL
 );
+--bun:split
+CREATE INDEX evidence_complaint ON evidence (complaint_id, id);
 --bun:split
 CREATE TABLE referrals (
     id              INTEGER PRIMARY KEY,

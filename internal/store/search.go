@@ -1,0 +1,274 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/uptrace/bun"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/redress-oversight/redress/internal/redress"
+)
+
+// Finding cases: the staff queue and its search. Every filter is optional; the units
+// of the embedded ComplaintFilter always apply, so a search never reaches a complaint
+// of a unit the caller may not read, however well it matches.
+
+// SearchFilter narrows SearchComplaints. The embedded ComplaintFilter holds the units the
+// caller may see (AllUnits / Units) and the page (Limit, Offset).
+type SearchFilter struct {
+	ComplaintFilter
+
+	// Tracking is a tracking number as typed ("rx 7k4m 2q9d"); it is normalized here.
+	Tracking string
+	// Text: each word must begin a word of the narrative or the officers field, in
+	// any case and with or without accents ("ingles" finds "inglés"). Officer is the
+	// same, held to the officers field. Both reach the complainant's own words: the
+	// caller passes in Units only those in which the user may read them.
+	Text    string
+	Officer string
+
+	AgencyID   int64
+	Model      redress.Model // of the complaint's agreement
+	Category   redress.Category
+	Status     string
+	AssigneeID int64
+	Unassigned bool
+	Unit       string
+	// ReceivedFrom and ReceivedTo bound the day received (UTC), both days included.
+	ReceivedFrom redress.Date
+	ReceivedTo   redress.Date
+	// Overdue: a running clock (not met, not paused) is past due. DueSoon: one is due
+	// within DueSoonWindow. Both together: either.
+	Overdue bool
+	DueSoon bool
+
+	// NewestFirst sorts by the day received, newest first; the default is oldest first,
+	// as the intake queue is worked.
+	NewestFirst bool
+}
+
+// DueSoonWindow is how close a deadline must be to count as due soon.
+const DueSoonWindow = 24 * time.Hour
+
+// Deadline states of a queue row.
+const (
+	DeadlineOverdue = "overdue"
+	DeadlineDueSoon = "due_soon"
+	DeadlineRunning = "running"
+)
+
+// QueueRow is one complaint of the queue or of a search: the summary, its workflow
+// facts and its next deadline.
+type QueueRow struct {
+	ComplaintSummary
+	Priority     string
+	AssigneeID   int64
+	AssigneeName string
+	// NextDueAt is the soonest due time of its running clocks (zero when none runs);
+	// Deadline says where that stands: overdue, due_soon, running or "".
+	NextDueAt time.Time
+	Deadline  string
+}
+
+// Search page sizes.
+const (
+	DefaultSearchLimit = 50
+	MaxSearchLimit     = 200
+)
+
+// MaxSearchWords bounds the words of one text search; further words are ignored.
+const MaxSearchWords = 12
+
+// SearchComplaints returns one page of the complaints that pass every filter, with the
+// number of all of them.
+func (db *DB) SearchComplaints(ctx context.Context, f SearchFilter) ([]QueueRow, int, error) {
+	if !f.AllUnits && len(f.Units) == 0 {
+		return nil, 0, nil
+	}
+	now := db.Now().UTC()
+	total, err := db.searchQuery(f, now).Count(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > MaxSearchLimit {
+		limit = DefaultSearchLimit
+	}
+	order := "c.received_at, c.id"
+	if f.NewestFirst {
+		order = "c.received_at DESC, c.id DESC"
+	}
+	var rows []struct {
+		ID             int64
+		TrackingNumber string
+		ReceivedAt     time.Time
+		State          string
+		AgencyID       *int64
+		AgreementID    *int64
+		Status         string
+		Unit           string
+		Language       string
+		AgencyName     string
+		Priority       string
+		AssigneeID     *int64
+		AssigneeName   string
+		NextDueAt      bun.NullTime
+	}
+	err = db.searchQuery(f, now).
+		ColumnExpr("c.id, c.tracking_number, c.received_at, c.state, c.agency_id, c.agreement_id, c.status, c.unit, c.language").
+		ColumnExpr("COALESCE(a.name, c.agency_other) AS agency_name").
+		ColumnExpr("c.priority, c.assignee_id, COALESCE(u.name, '') AS assignee_name").
+		ColumnExpr("(SELECT MIN(k.due_at) FROM complaint_clocks AS k WHERE k.complaint_id = c.id AND k.met_at IS NULL AND k.paused_at IS NULL) AS next_due_at").
+		Join("LEFT JOIN agencies AS a ON a.id = c.agency_id").
+		Join("LEFT JOIN users AS u ON u.id = c.assignee_id").
+		OrderExpr(order).Limit(int64(limit)).Offset(int64(max(f.Offset, 0))).
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]QueueRow, len(rows))
+	for i, r := range rows {
+		out[i] = QueueRow{
+			ComplaintSummary: ComplaintSummary{ID: r.ID, TrackingNumber: r.TrackingNumber, ReceivedAt: r.ReceivedAt,
+				State: r.State, AgencyID: derefID(r.AgencyID), AgencyName: r.AgencyName, AgreementID: derefID(r.AgreementID),
+				Status: r.Status, Unit: r.Unit, Language: r.Language},
+			Priority: r.Priority, AssigneeID: derefID(r.AssigneeID), AssigneeName: r.AssigneeName,
+			NextDueAt: r.NextDueAt.Time, Deadline: deadlineState(r.NextDueAt.Time, now),
+		}
+	}
+	return out, int(total), nil
+}
+
+func deadlineState(due, now time.Time) string {
+	switch {
+	case due.IsZero():
+		return ""
+	case due.Before(now):
+		return DeadlineOverdue
+	case due.Before(now.Add(DueSoonWindow)):
+		return DeadlineDueSoon
+	}
+	return DeadlineRunning
+}
+
+// searchQuery is the complaints passing f, without columns, order or page, so the same
+// conditions serve the count and the page.
+func (db *DB) searchQuery(f SearchFilter, now time.Time) *bun.SelectQuery {
+	q := db.bun.NewSelect().TableExpr("complaints AS c")
+	if !f.AllUnits {
+		q.Where("c.unit IN (?)", bun.In(f.Units))
+	}
+	if f.Tracking != "" {
+		// A number that cannot be one matches nothing rather than everything.
+		q.Where("c.tracking_number = ?", redress.NormalizeTrackingNumber(f.Tracking))
+	}
+	if words := SearchWords(f.Text); len(words) > 0 {
+		db.whereText(q, words, false)
+	}
+	if words := SearchWords(f.Officer); len(words) > 0 {
+		db.whereText(q, words, true)
+	}
+	if f.AgencyID != 0 {
+		q.Where("c.agency_id = ?", f.AgencyID)
+	}
+	if f.Model != "" {
+		q.Where("c.agreement_id IN (SELECT g.id FROM agreements AS g WHERE g.model = ?)", string(f.Model))
+	}
+	if f.Category != "" {
+		q.Where("EXISTS (SELECT 1 FROM allegations AS al WHERE al.complaint_id = c.id AND al.category = ?)", string(f.Category))
+	}
+	if f.Status != "" {
+		q.Where("c.status = ?", f.Status)
+	}
+	if f.AssigneeID != 0 {
+		q.Where("c.assignee_id = ?", f.AssigneeID)
+	}
+	if f.Unassigned {
+		q.Where("c.assignee_id IS NULL")
+	}
+	if f.Unit != "" {
+		q.Where("c.unit = ?", f.Unit)
+	}
+	if !f.ReceivedFrom.IsZero() {
+		q.Where("c.received_at >= ?", f.ReceivedFrom.Time())
+	}
+	if !f.ReceivedTo.IsZero() {
+		q.Where("c.received_at < ?", f.ReceivedTo.Time().AddDate(0, 0, 1))
+	}
+	if f.Overdue || f.DueSoon {
+		const running = "EXISTS (SELECT 1 FROM complaint_clocks AS k WHERE k.complaint_id = c.id AND k.met_at IS NULL AND k.paused_at IS NULL AND "
+		switch {
+		case f.Overdue && f.DueSoon:
+			q.Where(running+"k.due_at < ?)", now.Add(DueSoonWindow))
+		case f.Overdue:
+			q.Where(running+"k.due_at < ?)", now)
+		default:
+			q.Where(running+"k.due_at >= ? AND k.due_at < ?)", now, now.Add(DueSoonWindow))
+		}
+	}
+	return q
+}
+
+// whereText adds a full-text condition: every word begins a word of the narrative or
+// the officers field (of the officers field alone when officersOnly). Words hold only
+// letters and digits, so they are safe inside either dialect's query syntax.
+func (db *DB) whereText(q *bun.SelectQuery, words []string, officersOnly bool) {
+	parts := make([]string, len(words))
+	if db.Dialect == PostgreSQL {
+		// Officers are weighted B in complaints.search (see the migration).
+		for i, w := range words {
+			parts[i] = w + ":*"
+			if officersOnly {
+				parts[i] += "B"
+			}
+		}
+		q.Where("c.search @@ to_tsquery('simple', search_fold(?))", strings.Join(parts, " & "))
+		return
+	}
+	for i, w := range words {
+		parts[i] = `"` + w + `"*`
+		if officersOnly {
+			parts[i] = "officers : " + parts[i]
+		}
+	}
+	q.Where("c.id IN (SELECT rowid FROM complaints_fts WHERE complaints_fts MATCH ?)", strings.Join(parts, " AND "))
+}
+
+// SearchWords splits what someone typed into the words a text search looks for: runs
+// of letters and digits, lower-cased, at most MaxSearchWords of them.
+func SearchWords(s string) []string {
+	words := strings.FieldsFunc(strings.ToLower(norm.NFC.String(s)), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	if len(words) > MaxSearchWords {
+		words = words[:MaxSearchWords]
+	}
+	return words
+}
+
+// AgencyChoice is an agency offered in the queue's filter.
+type AgencyChoice struct {
+	ID   int64
+	Name string
+	// State is the agency's state, which tells same-named agencies apart.
+	State string
+}
+
+// ComplaintAgencies lists the agencies named by complaints of the units in f, by name:
+// the choices of the queue's agency filter.
+func (db *DB) ComplaintAgencies(ctx context.Context, f ComplaintFilter) ([]AgencyChoice, error) {
+	if !f.AllUnits && len(f.Units) == 0 {
+		return nil, nil
+	}
+	sub := db.bun.NewSelect().TableExpr("complaints AS c").ColumnExpr("c.agency_id").Where("c.agency_id IS NOT NULL")
+	if !f.AllUnits {
+		sub.Where("c.unit IN (?)", bun.In(f.Units))
+	}
+	var out []AgencyChoice
+	err := db.bun.NewSelect().TableExpr("agencies AS a").ColumnExpr("a.id, a.name, a.state").
+		Where("a.id IN (?)", sub).OrderExpr("a.name, a.state, a.id").Scan(ctx, &out)
+	return out, err
+}

@@ -1,0 +1,201 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/redress-oversight/redress/internal/casefile"
+)
+
+// The staff API of the case file: the same permissions as the pages, asked in the
+// complaint's unit by caseTarget; refusals are JSON in the caller's language.
+
+type noteJSON struct {
+	ID        int64     `json:"id"`
+	AuthorID  int64     `json:"author_id"`
+	Author    string    `json:"author"`
+	Body      string    `json:"body"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+type messageJSON struct {
+	ID         int64      `json:"id"`
+	Direction  string     `json:"direction"`
+	AuthorID   int64      `json:"author_id,omitempty"`
+	Author     string     `json:"author,omitempty"`
+	Body       string     `json:"body"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ReadAt     *time.Time `json:"read_at"`
+	AnsweredAt *time.Time `json:"answered_at,omitempty"`
+}
+
+type evidenceJSON struct {
+	ID          int64     `json:"id"`
+	FileName    string    `json:"file_name"`
+	ContentType string    `json:"content_type"`
+	Size        int64     `json:"size"`
+	SHA256      string    `json:"sha256"`
+	UploadedBy  string    `json:"uploaded_by"`
+	CreatedAt   time.Time `json:"created_at"`
+	Download    string    `json:"download"`
+}
+
+type textBody struct {
+	Body string `json:"body"`
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func toNoteJSON(n casefile.Note) noteJSON {
+	return noteJSON{ID: n.ID, AuthorID: n.AuthorID, Author: n.Author, Body: n.Body, CreatedAt: n.CreatedAt}
+}
+
+func toMessageJSON(m casefile.Message) messageJSON {
+	out := messageJSON{ID: m.ID, Direction: m.Direction, AuthorID: m.AuthorID, Author: m.Author, Body: m.Body,
+		CreatedAt: m.CreatedAt, ReadAt: timePtr(m.ReadAt)}
+	if m.Direction == casefile.ToComplainant {
+		out.AnsweredAt = timePtr(m.AnsweredAt)
+	}
+	return out
+}
+
+func toEvidenceJSON(e casefile.EvidenceInfo) evidenceJSON {
+	return evidenceJSON{ID: e.ID, FileName: e.FileName, ContentType: e.ContentType, Size: e.Size, SHA256: e.SHA256,
+		UploadedBy: e.UploadedBy, CreatedAt: e.CreatedAt,
+		Download: "/api/v1/staff/complaints/" + strconv.FormatInt(e.ComplaintID, 10) + "/evidence/" + strconv.FormatInt(e.ID, 10)}
+}
+
+func (s *Server) handleAPICaseNotes(w http.ResponseWriter, r *http.Request) {
+	noStore(w)
+	c, _, _, ok := s.caseTarget(w, r, permNote, "read")
+	if !ok {
+		return
+	}
+	notes, err := s.casefiles().Notes(r.Context(), c.ID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	out := make([]noteJSON, len(notes))
+	for i, n := range notes {
+		out[i] = toNoteJSON(n)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"notes": out})
+}
+
+func (s *Server) handleAPICaseNoteAdd(w http.ResponseWriter, r *http.Request) {
+	noStore(w)
+	c, _, actor, ok := s.caseTarget(w, r, permNote, "add")
+	if !ok {
+		return
+	}
+	var in textBody
+	if _, err := s.decodeJSON(w, r, &in); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	n, err := s.casefiles().AddNote(r.Context(), fileActor(actor), c, in.Body)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, toNoteJSON(n))
+}
+
+// handleAPICaseMessages lists the messages; reading them marks the complainant's
+// replies read, as the case page does.
+func (s *Server) handleAPICaseMessages(w http.ResponseWriter, r *http.Request) {
+	noStore(w)
+	c, _, _, ok := s.caseTarget(w, r, permMessage, "read")
+	if !ok {
+		return
+	}
+	msgs, err := s.casefiles().StaffMessages(r.Context(), c.ID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	out := make([]messageJSON, len(msgs))
+	for i, m := range msgs {
+		out[i] = toMessageJSON(m)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"messages": out})
+}
+
+func (s *Server) handleAPICaseMessageSend(w http.ResponseWriter, r *http.Request) {
+	noStore(w)
+	c, sealed, actor, ok := s.caseTarget(w, r, permMessage, "send")
+	if !ok {
+		return
+	}
+	var in textBody
+	if _, err := s.decodeJSON(w, r, &in); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	m, emailed, err := s.casefiles().SendMessage(r.Context(), fileActor(actor), c, sealed, in.Body)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	if emailed && s.MailQueued != nil {
+		s.MailQueued()
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"message": toMessageJSON(m), "emailed": emailed})
+}
+
+func (s *Server) handleAPICaseEvidence(w http.ResponseWriter, r *http.Request) {
+	noStore(w)
+	c, _, _, ok := s.caseTarget(w, r, permEvidence, "read")
+	if !ok {
+		return
+	}
+	list, err := s.casefiles().Evidence(r.Context(), c.ID)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	out := make([]evidenceJSON, len(list))
+	for i, e := range list {
+		out[i] = toEvidenceJSON(e)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"evidence": out, "max_files": casefile.MaxFiles,
+		"max_file_bytes": casefile.MaxFileSize})
+}
+
+// handleAPICaseEvidenceAdd takes one file as multipart/form-data, in the field "file".
+func (s *Server) handleAPICaseEvidenceAdd(w http.ResponseWriter, r *http.Request) {
+	noStore(w)
+	c, _, actor, ok := s.caseTarget(w, r, permEvidence, "add")
+	if !ok {
+		return
+	}
+	up, err := readUpload(w, r)
+	if err != nil && !isFileError(err) {
+		s.renderError(w, r, err)
+		return
+	}
+	var e casefile.EvidenceInfo
+	if err == nil {
+		e, err = s.casefiles().AddEvidence(r.Context(), fileActor(actor), c, up.name, up.data)
+	}
+	if err != nil {
+		s.renderError(w, r, fileAPIError(err))
+		return
+	}
+	writeJSON(w, http.StatusCreated, toEvidenceJSON(e))
+}
+
+// fileAPIError gives a refused file its own status and a message with the limits.
+func fileAPIError(err error) error {
+	if status, key, ok := fileRefusal(err); ok {
+		return &apiError{status: status, key: key, data: map[string]any{"MiB": casefile.MaxFileSize >> 20, "Max": casefile.MaxFiles}}
+	}
+	return err
+}

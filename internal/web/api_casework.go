@@ -1,0 +1,138 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/redress-oversight/redress/internal/casework"
+	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/workflow"
+)
+
+// The staff JSON API's case steps: the same checks and service as the case page.
+
+type transitionJSON struct {
+	Transition  workflow.Transition        `json:"transition"`
+	Reason      string                     `json:"reason"`
+	Disposition workflow.Disposition       `json:"disposition"`
+	Findings    map[int64]workflow.Finding `json:"findings"`
+}
+
+func (s *Server) handleAPICaseTransition(w http.ResponseWriter, r *http.Request) {
+	var in transitionJSON
+	if _, err := s.decodeJSON(w, r, &in); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	c, sealed, actor, ok := s.caseTarget(w, r, workflow.Permission, string(in.Transition))
+	if !ok {
+		return
+	}
+	to, err := s.Casework.Transition(r.Context(), actor, c, sealed, casework.TransitionInput{
+		Transition: in.Transition, Reason: in.Reason, Disposition: in.Disposition, Findings: in.Findings})
+	if err != nil {
+		s.renderAPICaseError(w, r, err)
+		return
+	}
+	if workflow.Ends(in.Transition) && s.MailQueued != nil {
+		s.MailQueued()
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": c.ID, "status": to})
+}
+
+type triageJSON struct {
+	AgencyID   int64              `json:"agency_id"`
+	Priority   string             `json:"priority"`
+	Unit       string             `json:"unit"`
+	Categories []redress.Category `json:"categories"`
+	Duplicates []string           `json:"duplicates"`
+	Related    []string           `json:"related"`
+}
+
+func (s *Server) handleAPICaseTriage(w http.ResponseWriter, r *http.Request) {
+	var in triageJSON
+	if _, err := s.decodeJSON(w, r, &in); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	c, _, actor, ok := s.caseTarget(w, r, permTriage, "edit")
+	if !ok {
+		return
+	}
+	units, err := s.DB.ListUnits(r.Context())
+	if err == nil {
+		err = s.Casework.Triage(r.Context(), actor, c.ID, casework.TriageInput{AgencyID: in.AgencyID, Priority: in.Priority,
+			Unit: in.Unit, Categories: in.Categories, Duplicates: in.Duplicates, Related: in.Related}, units)
+	}
+	if err != nil {
+		s.renderAPICaseError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": c.ID})
+}
+
+func (s *Server) handleAPICaseAssign(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		AssigneeID int64 `json:"assignee_id"`
+	}
+	if _, err := s.decodeJSON(w, r, &in); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	c, _, actor, ok := s.caseTarget(w, r, permAssign, "assign")
+	if !ok {
+		return
+	}
+	if err := s.assignTo(r, actor, c.Unit, []int64{c.ID}, itoa64(in.AssigneeID)); err != nil {
+		s.renderAPICaseError(w, r, err)
+		return
+	}
+	if s.MailQueued != nil {
+		s.MailQueued()
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": c.ID, "assignee_id": in.AssigneeID})
+}
+
+func (s *Server) handleAPICaseReferral(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Recipients   []string `json:"recipients"`
+		Other        string   `json:"other"`
+		Method       string   `json:"method"`
+		Shared       string   `json:"shared"`
+		WithIdentity bool     `json:"with_identity"`
+		DueDays      int      `json:"due_days"`
+	}
+	if _, err := s.decodeJSON(w, r, &in); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	c, _, actor, ok := s.caseTarget(w, r, permReferral, "add")
+	if !ok {
+		return
+	}
+	refs, err := s.Casework.Refer(r.Context(), actor, c, casework.ReferralInput{Recipients: in.Recipients, Other: in.Other,
+		Method: in.Method, Shared: in.Shared, WithIdentity: in.WithIdentity, DueDays: in.DueDays})
+	if err != nil {
+		s.renderAPICaseError(w, r, err)
+		return
+	}
+	out := make([]map[string]any, len(refs))
+	for i, ref := range refs {
+		out[i] = map[string]any{"id": ref.ID, "recipient": ref.Recipient, "identity_shared": ref.IdentityShared, "due_at": ref.DueAt}
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"referrals": out})
+}
+
+// renderAPICaseError answers a refused step; a transition not possible from the
+// complaint's status is a 409 whose message names the possible ones.
+func (s *Server) renderAPICaseError(w http.ResponseWriter, r *http.Request, err error) {
+	lang := s.lang(r)
+	if redress.ErrorCode(err) == redress.ECONFLICT {
+		p := &pageData{Lang: lang, cat: s.Catalog}
+		writeJSON(w, http.StatusConflict, errorBody{Error: s.caseProblem(p, err)})
+		return
+	}
+	s.renderErrorLang(w, r, err, lang)
+}
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
