@@ -7,6 +7,7 @@ package casework
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,6 +57,7 @@ const (
 	ActionTransition        = "complaint.transition"
 	ActionReferred          = "complaint.referred"
 	ActionReferralAnswer    = "complaint.referral_answered"
+	ActionUnitClocksSaved   = "unit.clocks_saved"
 	MailAssigned            = "complaint.assigned"
 	MailOutcome             = "complaint.outcome"
 	MailReferralDefaultDays = 30
@@ -79,6 +81,13 @@ type TriageInput struct {
 // Triage applies a triage decision. Unknown categories, priorities or tracking numbers
 // are field errors; nothing is half-applied.
 func (s *Service) Triage(ctx context.Context, a Actor, complaintID int64, in TriageInput, units []redress.Unit) error {
+	c, _, err := s.DB.Complaint(ctx, complaintID)
+	if err != nil {
+		return err
+	}
+	if err := mustBeOpen(c); err != nil {
+		return err
+	}
 	var fe redress.FieldErrors
 	if in.Priority != "" && !contains(Priorities, in.Priority) {
 		fe.Add("priority", "one_of", strings.Join(Priorities, ", "))
@@ -103,8 +112,24 @@ func (s *Service) Triage(ctx context.Context, a Actor, complaintID int64, in Tri
 			fe.Add("agency_id", "unknown_agency")
 		} else if err != nil {
 			return err
+		} else if in.AgreementID == 0 && in.AgencyID != c.AgencyID {
+			// The agreement follows the agency, chosen as at filing: the one in force
+			// on the incident date that covers the functions involved.
+			ags, err := s.DB.AgreementsForAgency(ctx, in.AgencyID)
+			if err != nil {
+				return err
+			}
+			if ag := redress.ChooseAgreement(ags, c.IncidentDate, c.Functions); ag != nil {
+				in.AgreementID = ag.ID
+			}
 		}
 	}
+	// A move to another unit leaves the running clocks' due times as they are. They
+	// measure how long the office as a whole takes to answer the complainant, who is
+	// owed the same deadline whoever works the case; recomputing them would let a
+	// transfer extend a deadline (or make one missed before the move on time again). The
+	// new unit's deadlines apply to the clocks started from now on (at resolution) and
+	// to how a pause is counted when the case resumes.
 	ch := store.TriageChange{ComplaintID: complaintID, AgencyID: in.AgencyID, AgreementID: in.AgreementID,
 		Priority: in.Priority, Unit: in.Unit, Categories: in.Categories, Audit: a.event(ActionTriaged)}
 	for kind, list := range map[string][]string{"duplicate": in.Duplicates, "related": in.Related} {
@@ -125,6 +150,32 @@ func (s *Service) Triage(ctx context.Context, a Actor, complaintID int64, in Tri
 	if err := fe.Err(); err != nil {
 		return err
 	}
+	if c.AgreementID == 0 && in.AgreementID > 0 {
+		// The agreement became known only now: its model's clocks (notify ICE within 48
+		// weekday hours, for JEM and WSO) run from the moment the office could know
+		// the complaint fell under a 287(g) agreement, which is this triage.
+		ag, err := s.DB.Agreement(ctx, in.AgreementID)
+		if err != nil {
+			return err
+		}
+		unit := c.Unit
+		if in.Unit != "" {
+			unit = in.Unit
+		}
+		all, err := s.Clocks(ctx, unit, ag.Model, deadline.EventReceived, s.now())
+		if err != nil {
+			return err
+		}
+		base, err := s.Clocks(ctx, unit, "", deadline.EventReceived, s.now())
+		if err != nil {
+			return err
+		}
+		for _, k := range all {
+			if !slices.ContainsFunc(base, func(b store.Clock) bool { return b.Name == k.Name }) {
+				ch.StartClocks = append(ch.StartClocks, k)
+			}
+		}
+	}
 	return s.DB.Triage(ctx, ch)
 }
 
@@ -140,6 +191,9 @@ func (s *Service) Assign(ctx context.Context, a Actor, complaintIDs []int64, ass
 	for _, id := range complaintIDs {
 		c, _, err := s.DB.Complaint(ctx, id)
 		if err != nil {
+			return err
+		}
+		if err := mustBeOpen(c); err != nil {
 			return err
 		}
 		numbers = append(numbers, c.TrackingNumber)
@@ -172,6 +226,9 @@ type ReferralInput struct {
 // Refer records referrals. Identity is shared only with recipients the complainant
 // consented to, whatever the officer asked.
 func (s *Service) Refer(ctx context.Context, a Actor, c redress.Complaint, in ReferralInput) ([]store.Referral, error) {
+	if err := mustBeOpen(c); err != nil {
+		return nil, err
+	}
 	var fe redress.FieldErrors
 	if len(in.Recipients) == 0 {
 		fe.Add("recipients", "required_one")
@@ -215,8 +272,46 @@ func (s *Service) Refer(ctx context.Context, a Actor, c redress.Complaint, in Re
 	return refs, nil
 }
 
-// OutcomeLetter composes the letter telling the complainant the outcome, in their
-// language; it goes by email when they gave one, and is shown on the status page.
+// mustBeOpen refuses work on a closed or withdrawn case: it is reopened (with a reason,
+// in the record) before anything else is done to it.
+func mustBeOpen(c redress.Complaint) error {
+	if workflow.Open(c.Status) {
+		return nil
+	}
+	return &redress.Error{Code: redress.ECONFLICT, Key: "error.case_ended",
+		Message: "This complaint is " + c.Status + "; reopen it before changing it."}
+}
+
+// maxReferralAnswer bounds an office's answer as recorded (the full reply, if long,
+// belongs in the case's evidence).
+const maxReferralAnswer = 5000
+
+// AnswerReferral records what an office answered and the outcome it reported. The
+// answer is required: a referral marked answered with nothing written down tells the
+// next reader nothing.
+func (s *Service) AnswerReferral(ctx context.Context, a Actor, c redress.Complaint, referralID int64, answer, outcome string) error {
+	var fe redress.FieldErrors
+	answer, outcome = strings.TrimSpace(answer), strings.TrimSpace(outcome)
+	switch {
+	case answer == "":
+		fe.Add("answer", "required")
+	case len([]rune(answer)) > maxReferralAnswer:
+		fe.Add("answer", "too_long", maxReferralAnswer)
+	}
+	if len([]rune(outcome)) > 500 {
+		fe.Add("outcome", "too_long", 500)
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	ev := a.event(ActionReferralAnswer)
+	ev.AgencyID, ev.AgreementID = c.AgencyID, c.AgreementID
+	return s.DB.AnswerReferral(ctx, c.ID, referralID, answer, outcome, ev)
+}
+
+// outcomeMail composes the email telling the complainant how the case ended, in their
+// language, when they gave an address; the status page shows the whole outcome
+// (intake.Outcome), findings and all.
 func (s *Service) outcomeMail(c redress.Complaint, sealed []byte, disposition string) ([]redress.OutboundMail, error) {
 	if c.Anonymous || sealed == nil {
 		return nil, nil
@@ -233,11 +328,24 @@ func (s *Service) outcomeMail(c redress.Complaint, sealed []byte, disposition st
 		return nil, nil
 	}
 	lang := c.Language
+	if !s.Catalog.Supported(lang) {
+		lang = "en"
+	}
+	// The outcome in the words of the status page, where the complainant reads the rest:
+	// the findings are not in the email, nor anything they wrote.
 	data := map[string]any{"Tracking": c.TrackingNumber, "StatusURL": strings.TrimRight(s.PublicURL, "/") + "/status",
-		"Outcome": s.Catalog.T(lang, "disposition."+disposition, nil)}
+		"Outcome": s.Catalog.T(lang, "outcome."+disposition, nil)}
+	paragraphs := []string{
+		s.Catalog.T(lang, "email.outcome.body", data),
+		s.Catalog.T(lang, "email.outcome.read", data),
+		s.Catalog.T(lang, "email.outcome.privacy", nil),
+		s.Catalog.T(lang, "email.footer.automatic", nil),
+	}
+	// Tied to the complaint and its MOA, so the audit events of sending it are too.
 	m := redress.OutboundMail{Kind: MailOutcome, Language: lang,
-		Subject: s.Catalog.T(lang, "email.outcome.subject", data),
-		Body:    s.Catalog.T(lang, "email.outcome.body", data) + "\n\n" + s.Catalog.T(lang, "email.footer.automatic", nil) + "\n"}
+		Subject:     s.Catalog.T(lang, "email.outcome.subject", data),
+		Body:        strings.Join(paragraphs, "\n\n") + "\n",
+		ComplaintID: c.ID, AgencyID: c.AgencyID, AgreementID: c.AgreementID}
 	mail.SealRecipient(s.Box, &m, contact.Email)
 	return []redress.OutboundMail{m}, nil
 }
@@ -275,12 +383,16 @@ func (s *Service) Transition(ctx context.Context, a Actor, c redress.Complaint, 
 	if err != nil {
 		return "", err
 	}
+	clocks, err := s.UnitDeadlines(ctx, c.Unit)
+	if err != nil {
+		return "", err
+	}
 	ch := store.StatusChange{ComplaintID: c.ID, From: c.Status, To: to, Reason: strings.TrimSpace(in.Reason),
 		Disposition: string(disposition), ResumeClocks: workflow.Resumes(in.Transition),
-		MeetClocks: s.Deadlines.MetBy(deadline.Events(in.Transition)...), ResumeDue: s.resumeDue,
+		MeetClocks: clocks.MetBy(deadline.Events(in.Transition)...), ResumeDue: resumeDue(clocks),
 		Audit: a.event(ActionTransition)}
 	if workflow.Pauses(in.Transition) {
-		ch.PauseClocks = s.Deadlines.Pausing()
+		ch.PauseClocks = clocks.Pausing()
 	}
 	ch.Audit.AgencyID, ch.Audit.AgreementID = c.AgencyID, c.AgreementID
 	ch.Audit.Details = map[string]any{"transition": string(in.Transition)}
@@ -309,7 +421,7 @@ func (s *Service) Transition(ctx context.Context, a Actor, c redress.Complaint, 
 		if err != nil {
 			return "", err
 		}
-		ch.StartClocks = s.Clocks(model, deadline.EventResolved, s.now())
+		ch.StartClocks = startClocks(clocks, model, deadline.EventResolved, s.now())
 		if ch.Mail, err = s.outcomeMail(c, sealed, string(disposition)); err != nil {
 			return "", err
 		}
@@ -317,22 +429,99 @@ func (s *Service) Transition(ctx context.Context, a Actor, c redress.Complaint, 
 	return to, s.DB.ChangeStatus(ctx, ch)
 }
 
-// Clocks are the clocks event starts at at for a complaint under an agreement of model.
-func (s *Service) Clocks(model redress.Model, event string, at time.Time) []store.Clock {
+// Clocks are the clocks event starts at at for a complaint of unit under an agreement
+// of model, due by the unit's deadlines.
+func (s *Service) Clocks(ctx context.Context, unit string, model redress.Model, event string, at time.Time) ([]store.Clock, error) {
+	clocks, err := s.UnitDeadlines(ctx, unit)
+	if err != nil {
+		return nil, err
+	}
+	return startClocks(clocks, model, event, at), nil
+}
+
+func startClocks(clocks deadline.Config, model redress.Model, event string, at time.Time) []store.Clock {
 	var out []store.Clock
-	for _, k := range s.Deadlines.Starting(model, event) {
-		out = append(out, store.Clock{Name: k.Name, StartedAt: at, DueAt: deadline.Due(at, k, s.Deadlines.Loc())})
+	for _, k := range clocks.Starting(model, event) {
+		out = append(out, store.Clock{Name: k.Name, StartedAt: at, DueAt: deadline.Due(at, k, clocks.Loc())})
 	}
 	return out
 }
 
-// resumeDue moves a paused clock's due time on by the pause, in the clock's own units.
-func (s *Service) resumeDue(k store.Clock, at time.Time) time.Time {
-	clk, ok := s.Deadlines.Clock(k.Name)
-	if !ok {
-		return k.DueAt.Add(at.Sub(k.PausedAt))
+// UnitDeadlines are the deadlines of a unit: the defaults (Deadlines) with the unit's
+// own amounts. They are read from the database on each use, one small query, so a
+// change an administrator makes holds at once in every serve process.
+func (s *Service) UnitDeadlines(ctx context.Context, unit string) (deadline.Config, error) {
+	if unit == "" {
+		return s.Deadlines, nil
 	}
-	return deadline.Resume(k.DueAt, k.PausedAt, at, clk, s.Deadlines.Loc())
+	overrides, err := s.DB.UnitClocks(ctx, unit)
+	if err != nil {
+		return deadline.Config{}, err
+	}
+	// An override of a clock the clock file no longer defines (the file changed since
+	// it was set) has nothing to apply to; it must not stop complaints being filed.
+	known := overrides[:0]
+	for _, o := range overrides {
+		if _, ok := s.Deadlines.Clock(o.Clock); ok {
+			known = append(known, o)
+		}
+	}
+	return s.Deadlines.WithOverrides(known)
+}
+
+// resumeDue moves a paused clock's due time on by the pause, in the clock's own units.
+func resumeDue(clocks deadline.Config) func(store.Clock, time.Time) time.Time {
+	return func(k store.Clock, at time.Time) time.Time {
+		clk, ok := clocks.Clock(k.Name)
+		if !ok {
+			return k.DueAt.Add(at.Sub(k.PausedAt))
+		}
+		return deadline.Resume(k.DueAt, k.PausedAt, at, clk, clocks.Loc())
+	}
+}
+
+// MaxClockAmount bounds a unit's own deadline: up to three digits of days or hours.
+const MaxClockAmount = 999
+
+// ClockSetting is a unit's own deadline for one clock, as an administrator sets it: an
+// amount, and whether it counts business days (weekday hours) or calendar days (hours).
+type ClockSetting struct {
+	Clock  string
+	Amount int
+	Count  deadline.Unit
+}
+
+// SetUnitClocks replaces a unit's own deadlines: a clock with a setting is due by it,
+// one without follows the default. A setting refused is a field error named
+// "clock.<name>", and then nothing is stored.
+func (s *Service) SetUnitClocks(ctx context.Context, a Actor, unit string, settings []ClockSetting) error {
+	var fe redress.FieldErrors
+	var overrides []deadline.Override
+	seen := map[string]bool{}
+	for _, st := range settings {
+		field := "clock." + st.Clock
+		k, ok := s.Deadlines.Clock(st.Clock)
+		switch {
+		case !ok:
+			fe.Add(field, "unknown_code", st.Clock)
+		case seen[st.Clock]:
+			fe.Add(field, "duplicate", st.Clock)
+		case st.Amount < 1 || st.Amount > MaxClockAmount:
+			fe.Add(field, "number_range", MaxClockAmount)
+		case !contains(deadline.Units, st.Count) || st.Count.Days() != k.Unit.Days():
+			fe.Add(field, "clock_count")
+		default:
+			overrides = append(overrides, deadline.Override{Clock: st.Clock, Amount: st.Amount, Business: st.Count.Business()})
+		}
+		seen[st.Clock] = true
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	if _, err := s.Deadlines.WithOverrides(overrides); err != nil {
+		return err // checked above; a failure here is a bug, shown as internal
+	}
+	return s.DB.ReplaceUnitClocks(ctx, unit, overrides, a.event(ActionUnitClocksSaved))
 }
 
 // model is the MOA model of the complaint's agreement, "" when it has none.

@@ -21,7 +21,9 @@ type DigestRecipient struct {
 // QueueOverdueDigest records every newly missed deadline in the audit trail (by the
 // system actor), then queues for each supervisor one email listing the overdue clocks
 // of their units: tracking numbers, clocks and due days, nothing about complainants. It
-// returns how many emails it queued; a supervisor with nothing overdue gets none.
+// returns how many emails it queued; a supervisor with nothing overdue gets none. Each
+// digest queued is an audit event (digest.queued, by the system actor) naming its
+// recipient and how many clocks it lists.
 func (s *Service) QueueOverdueDigest(ctx context.Context, now time.Time, to []DigestRecipient) (int, error) {
 	if _, err := s.DB.LogMissedClocks(ctx, now); err != nil {
 		return 0, err
@@ -31,6 +33,7 @@ func (s *Service) QueueOverdueDigest(ctx context.Context, now time.Time, to []Di
 		return 0, err
 	}
 	var msgs []redress.OutboundMail
+	var events []redress.AuditEvent
 	for _, r := range to {
 		lang := "en"
 		var lines []string
@@ -52,11 +55,13 @@ func (s *Service) QueueOverdueDigest(ctx context.Context, now time.Time, to []Di
 				s.Catalog.T(lang, "email.footer.automatic", nil) + "\n"}
 		mail.SealRecipient(s.Box, &m, r.User.Email)
 		msgs = append(msgs, m)
+		events = append(events, redress.AuditEvent{Actor: redress.ActorSystem, Action: redress.ActionDigestSent,
+			Details: map[string]any{"user_id": r.User.ID, "overdue": len(lines)}})
 	}
 	if len(msgs) == 0 {
 		return 0, nil
 	}
-	return len(msgs), s.DB.QueueMail(ctx, msgs...)
+	return len(msgs), s.DB.QueueMailAudited(ctx, events, msgs...)
 }
 
 // MailDigest is the kind of the supervisors' daily overdue digest.

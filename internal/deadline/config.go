@@ -168,9 +168,9 @@ func (c Config) Clock(name string) (Clock, bool) {
 // business days over calendar days for a day clock, weekday hours over hours for an
 // hour clock.
 type Override struct {
-	Clock    string
-	Amount   int
-	Business bool
+	Clock    string `json:"clock"`
+	Amount   int    `json:"amount"`
+	Business bool   `json:"business"`
 }
 
 // WithOverrides is c with a unit's overrides applied. An override of a clock c does

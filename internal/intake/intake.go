@@ -24,8 +24,9 @@ type Service struct {
 	// its own transaction. Nil sends none.
 	ReceiptMail func(lang, to, tracking string) redress.OutboundMail
 	// StartClocks gives the clocks a new complaint starts (acknowledge, triage, resolve,
-	// and those of its agreement's model), due from now; nil starts none.
-	StartClocks func(model redress.Model, now time.Time) []store.Clock
+	// and those of its agreement's model), due from now by the deadlines of the unit
+	// routing gave it; nil starts none.
+	StartClocks func(ctx context.Context, unit string, model redress.Model, now time.Time) ([]store.Clock, error)
 	// Acknowledged names the clocks met at filing: the web and API give the filer a
 	// written receipt on the spot.
 	Acknowledged []string
@@ -113,6 +114,18 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 		}
 	}
 
+	// The clocks run by the deadlines of the unit just picked: a unit may have its own.
+	var clocks []store.Clock
+	if s.StartClocks != nil {
+		var model redress.Model
+		if agreement != nil {
+			model = agreement.Model
+		}
+		if clocks, err = s.StartClocks(ctx, c.Unit, model, time.Now()); err != nil {
+			return Filed{}, err
+		}
+	}
+
 	var identity []byte
 	if !c.Anonymous {
 		plain, err := json.Marshal(in.Contact)
@@ -136,11 +149,7 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 			},
 		}
 		if s.StartClocks != nil {
-			var model redress.Model
-			if agreement != nil {
-				model = agreement.Model
-			}
-			nc.Clocks = s.StartClocks(model, time.Now())
+			nc.Clocks = clocks
 			if c.Channel == redress.ChannelWeb || c.Channel == redress.ChannelAPI {
 				nc.MetClocks = s.Acknowledged
 			}
@@ -191,6 +200,8 @@ type Status struct {
 	ReceivedAt     time.Time
 	Steps          []store.StatusStep
 	Language       string
+	// Outcome is how the case ended; nil while it is open.
+	Outcome *Outcome
 }
 
 // ErrNoMatch is the one answer to any wrong tracking number and receipt pair, so the
@@ -220,5 +231,10 @@ func (s *Service) CheckStatus(ctx context.Context, tracking, receipt string, req
 	if err != nil {
 		return Status{}, err
 	}
-	return Status{TrackingNumber: norm, Status: rec.Status, ReceivedAt: rec.ReceivedAt, Steps: steps, Language: rec.Language}, nil
+	outcome, err := s.Outcome(ctx, rec.ComplaintID)
+	if err != nil {
+		return Status{}, err
+	}
+	return Status{TrackingNumber: norm, Status: rec.Status, ReceivedAt: rec.ReceivedAt, Steps: steps, Language: rec.Language,
+		Outcome: outcome}, nil
 }

@@ -512,6 +512,15 @@ func TestTwoWorkersSendEachOnce(t *testing.T) {
 		defer cancel()
 		f := newFixture(t, db)
 		in := &inbox{}
+		// A server that takes a moment per message, as real ones do: one worker cannot
+		// drain the queue before the other has started claiming, however the scheduler
+		// of a busy machine runs them (the last assertion depends on it).
+		in.setRefuse(func(stage string) error {
+			if stage == "data" {
+				time.Sleep(20 * time.Millisecond)
+			}
+			return nil
+		})
 		addr := serveSMTP(t, "127.0.0.1:0", in, nil)
 		const n = 50
 		f.queue(t, n)

@@ -1,8 +1,11 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
+
+	"github.com/gorilla/mux"
 
 	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/redress"
@@ -83,14 +86,81 @@ func (s *Server) handleAPICaseAssign(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := s.assignTo(r, actor, c.Unit, []int64{c.ID}, itoa64(in.AssigneeID)); err != nil {
-		s.renderAPICaseError(w, r, err)
+	if err := s.assignCases(r, actor, []redress.Complaint{c}, itoa64(in.AssigneeID)); err != nil {
+		s.renderAPIAssignError(w, r, err)
 		return
 	}
 	if s.MailQueued != nil {
 		s.MailQueued()
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": c.ID, "assignee_id": in.AssigneeID})
+}
+
+func (s *Server) handleAPICaseReferralAnswer(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Answer  string `json:"answer"`
+		Outcome string `json:"outcome"`
+	}
+	if _, err := s.decodeJSON(w, r, &in); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	c, _, actor, ok := s.caseTarget(w, r, permReferral, "answer")
+	if !ok {
+		return
+	}
+	rid, _ := strconv.ParseInt(mux.Vars(r)["rid"], 10, 64)
+	if err := s.Casework.AnswerReferral(r.Context(), actor, c, rid, in.Answer, in.Outcome); err != nil {
+		s.renderAPICaseError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": c.ID, "referral_id": rid})
+}
+
+// handleAPIBulkAssign gives several complaints to one investigator at once, all or none.
+func (s *Server) handleAPIBulkAssign(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		IDs        []int64 `json:"ids"`
+		AssigneeID int64   `json:"assignee_id"`
+	}
+	if _, err := s.decodeJSON(w, r, &in); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	actor, ok := s.bulkActor(w, r)
+	if !ok {
+		return
+	}
+	raw := make([]string, len(in.IDs))
+	for i, id := range in.IDs {
+		raw[i] = itoa64(id)
+	}
+	cs, err := s.bulkTargets(r, raw)
+	if err == nil {
+		err = s.assignCases(r, actor, cs, itoa64(in.AssigneeID))
+	}
+	if err != nil {
+		s.renderAPIAssignError(w, r, err)
+		return
+	}
+	if s.MailQueued != nil {
+		s.MailQueued()
+	}
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ids": ids, "assignee_id": in.AssigneeID})
+}
+
+// renderAPIAssignError answers a refused assignment: a complaint the caller may not
+// assign is a 403 recorded like any refusal; the rest as other case work.
+func (s *Server) renderAPIAssignError(w http.ResponseWriter, r *http.Request, err error) {
+	if redress.ErrorCode(err) == redress.EFORBIDDEN && !errors.Is(err, errReassign) {
+		s.deny(w, r, http.StatusForbidden)
+		return
+	}
+	s.renderAPICaseError(w, r, err)
 }
 
 func (s *Server) handleAPICaseReferral(w http.ResponseWriter, r *http.Request) {

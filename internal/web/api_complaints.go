@@ -86,6 +86,27 @@ type statusResponse struct {
 	Explanation    string       `json:"explanation"`
 	ReceivedOn     redress.Date `json:"received_on"`
 	Steps          []statusStep `json:"steps"`
+	// Outcome is null while the case is open, and again once it is reopened.
+	Outcome *statusOutcome `json:"outcome"`
+}
+
+// statusOutcome is how a finished case ended, in plain words in the reader's language.
+type statusOutcome struct {
+	Disposition string          `json:"disposition"`
+	Label       string          `json:"label"`
+	Explanation string          `json:"explanation"`
+	DecidedOn   redress.Date    `json:"decided_on"`
+	Findings    []statusFinding `json:"findings"`
+	NextSteps   string          `json:"next_steps"`
+}
+
+// statusFinding is the finding on one allegation of the complaint.
+type statusFinding struct {
+	Category      string `json:"category"`
+	CategoryLabel string `json:"category_label"`
+	Finding       string `json:"finding"`
+	Label         string `json:"label"`
+	Explanation   string `json:"explanation"`
 }
 
 // handleComplaintStatus answers a status check. It is a POST so the receipt code never

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/store"
 )
 
 type meJSON struct {
@@ -83,6 +84,68 @@ type caseJSON struct {
 	Witnesses      *string            `json:"witnesses,omitempty"`
 	Anonymous      bool               `json:"anonymous"`
 	Contact        *redress.Contact   `json:"contact,omitempty"`
+
+	// The case work: where it stands and what the caller may do next.
+	Priority    string           `json:"priority"`
+	AssigneeID  int64            `json:"assignee_id,omitempty"`
+	Disposition string           `json:"disposition,omitempty"`
+	Allegations []allegationJSON `json:"allegations"`
+	Clocks      []clockJSON      `json:"clocks"`
+	Referrals   []referralJSON   `json:"referrals"`
+	Links       []linkJSON       `json:"links"`
+	Transitions []string         `json:"transitions"`
+}
+
+type allegationJSON struct {
+	ID       int64            `json:"id"`
+	Category redress.Category `json:"category"`
+	Finding  string           `json:"finding,omitempty"`
+}
+
+// clockJSON is a deadline; state is due, due_soon, missed, paused, met or met_late.
+type clockJSON struct {
+	Name     string     `json:"name"`
+	DueAt    time.Time  `json:"due_at"`
+	MetAt    *time.Time `json:"met_at,omitempty"`
+	PausedAt *time.Time `json:"paused_at,omitempty"`
+	State    string     `json:"state"`
+}
+
+type referralJSON struct {
+	ID             int64      `json:"id"`
+	Recipient      string     `json:"recipient"`
+	RecipientOther string     `json:"recipient_other,omitempty"`
+	IdentityShared bool       `json:"identity_shared"`
+	Method         string     `json:"method,omitempty"`
+	Shared         string     `json:"shared,omitempty"`
+	SentAt         time.Time  `json:"sent_at"`
+	DueAt          time.Time  `json:"due_at"`
+	AnsweredAt     *time.Time `json:"answered_at,omitempty"`
+	Answer         string     `json:"answer,omitempty"`
+	Outcome        string     `json:"outcome,omitempty"`
+}
+
+type linkJSON struct {
+	ID             int64  `json:"id"`
+	TrackingNumber string `json:"tracking_number"`
+	Kind           string `json:"kind"`
+}
+
+// clockState names where a clock stands at now, as the case page words it.
+func clockState(c store.Clock, now time.Time) string {
+	switch {
+	case !c.MetAt.IsZero() && c.MetAt.After(c.DueAt):
+		return "met_late"
+	case !c.MetAt.IsZero():
+		return "met"
+	case !c.PausedAt.IsZero():
+		return "paused"
+	case now.After(c.DueAt):
+		return "missed"
+	case c.DueAt.Sub(now) < 24*time.Hour:
+		return "due_soon"
+	}
+	return "due"
 }
 
 func (s *Server) handleAPIStaffCase(w http.ResponseWriter, r *http.Request) { s.apiCase(w, r, false) }
@@ -107,6 +170,24 @@ func (s *Server) apiCase(w http.ResponseWriter, r *http.Request, reveal bool) {
 		Functions: c.Functions, Anonymous: c.Anonymous, Contact: v.Identity}
 	for _, a := range c.Allegations {
 		out.Categories = append(out.Categories, a.Category)
+		out.Allegations = append(out.Allegations, allegationJSON{ID: a.ID, Category: a.Category, Finding: v.State.Findings[a.ID]})
+	}
+	out.Priority, out.AssigneeID, out.Disposition = v.State.Priority, v.State.AssigneeID, v.State.Disposition
+	now := time.Now()
+	out.Clocks, out.Referrals, out.Links, out.Transitions = []clockJSON{}, []referralJSON{}, []linkJSON{}, []string{}
+	for _, k := range v.Clocks {
+		out.Clocks = append(out.Clocks, clockJSON{Name: k.Name, DueAt: k.DueAt, MetAt: timePtr(k.MetAt), PausedAt: timePtr(k.PausedAt), State: clockState(k, now)})
+	}
+	for _, r := range v.Referrals {
+		out.Referrals = append(out.Referrals, referralJSON{ID: r.ID, Recipient: r.Recipient, RecipientOther: r.RecipientOther,
+			IdentityShared: r.IdentityShared, Method: r.Method, Shared: r.Shared, SentAt: r.SentAt, DueAt: r.DueAt,
+			AnsweredAt: timePtr(r.AnsweredAt), Answer: r.Answer, Outcome: r.Outcome})
+	}
+	for _, l := range v.Links {
+		out.Links = append(out.Links, linkJSON{ID: l.ID, TrackingNumber: l.TrackingNumber, Kind: l.Kind})
+	}
+	for _, t := range v.Transitions {
+		out.Transitions = append(out.Transitions, t.Name)
 	}
 	if v.ShowNarrative {
 		out.Narrative, out.Officers, out.Witnesses = &c.Narrative, &c.Officers, &c.Witnesses

@@ -17,6 +17,7 @@ import (
 	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/mail"
+	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/store/storetest"
 )
@@ -102,6 +103,11 @@ func TestCaseEmails(t *testing.T) {
 		if missed, _ := db.ListAudit(ctx, store.AuditFilter{Action: "deadline.missed"}); len(missed) != 1 || missed[0].Actor != "system" {
 			t.Fatalf("missed-deadline events %+v", missed)
 		}
+		// The digest queued is an event naming its recipient, by the system actor.
+		if dg, _ := db.ListAudit(ctx, store.AuditFilter{Action: redress.ActionDigestSent}); len(dg) != 1 || dg[0].Actor != "system" ||
+			dg[0].Details["user_id"] != float64(s.users["supervisor"].ID) || dg[0].Details["overdue"] != float64(1) {
+			t.Fatalf("digest events %+v", dg)
+		}
 		if _, err := worker.Drain(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -139,4 +145,122 @@ func mustCatalog(t *testing.T) *i18n.Catalog {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// When the review office writes to a complainant, one who gave an email address is told
+// in their language that a message waits and where to read it, through the outbox and a
+// real SMTP server: never the message, never the receipt code. A complainant who filed
+// anonymously, or gave no email address, gets nothing.
+func TestMessageNoticeEmails(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newStaff(t, db)
+		ctx := context.Background()
+		cat := mustCatalog(t)
+		smtpURL, inbox := startInbox(t)
+		worker, err := mail.NewWorker(db, s.box, mail.Config{SMTPURL: smtpURL, Logger: quietLog})
+		if err != nil {
+			t.Fatal(err)
+		}
+		type complainant struct {
+			id                int64
+			tracking, receipt string
+		}
+		file := func(change func(in map[string]any)) complainant {
+			t.Helper()
+			in := validComplaint(0)
+			delete(in, "agency_id")
+			in["state"] = "TX"
+			change(in)
+			got := decode[created](t, s.postJSON("/api/v1/complaints", in))
+			rr, err := db.ComplaintReceipt(ctx, got.TrackingNumber)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return complainant{rr.ComplaintID, got.TrackingNumber, got.ReceiptCode}
+		}
+		spanish := file(func(map[string]any) {}) // ana@example.org, in Spanish
+		english := file(func(in map[string]any) {
+			in["language"] = "en"
+			in["contact"] = map[string]any{"name": "Sam Lee", "email": "sam@example.org"}
+		})
+		anonymous := file(func(in map[string]any) { in["anonymous"] = true })
+		phoneOnly := file(func(in map[string]any) { in["contact"] = map[string]any{"phone": "+1 713 555 0101"} })
+		// The receipt emails of the filings go first.
+		if _, err := worker.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		inbox.mu.Lock()
+		inbox.msgs = nil
+		inbox.mu.Unlock()
+
+		const content = "Please send the bail receipt from 12 July; Deputy Ruiz says it was lost"
+		send := func(c complainant, viaAPI, wantEmailed bool) {
+			t.Helper()
+			path := "/staff/complaints/" + strconv.FormatInt(c.id, 10) + "/messages"
+			if viaAPI {
+				rec := s.cfReq("investigator", "POST", "/api/v1"+path, "application/json",
+					[]byte(`{"body":"`+content+`"}`))
+				got := decode[struct{ Emailed bool }](t, rec)
+				if rec.Code != 201 || got.Emailed != wantEmailed {
+					t.Fatalf("API message to %s: %d emailed=%v", c.tracking, rec.Code, got.Emailed)
+				}
+				return
+			}
+			rec := s.cfReq("investigator", "POST", path, formType, []byte(url.Values{"body": {content}}.Encode()))
+			if rec.Code != 303 || strings.Contains(rec.Header().Get("Location"), "filed=message_emailed") != wantEmailed {
+				t.Fatalf("message to %s: %d %s", c.tracking, rec.Code, rec.Header().Get("Location"))
+			}
+		}
+		send(spanish, false, true)
+		send(english, true, true)
+		send(anonymous, false, false)
+		send(phoneOnly, true, false)
+
+		if _, err := worker.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		inbox.mu.Lock()
+		msgs := inbox.msgs
+		inbox.mu.Unlock()
+		if len(msgs) != 2 {
+			t.Fatalf("%d emails, want one each to the two complainants with an address: %+v", len(msgs), msgs)
+		}
+		want := map[string]struct {
+			c    complainant
+			lang string
+		}{"ana@example.org": {spanish, "es"}, "sam@example.org": {english, "en"}}
+		for _, m := range msgs {
+			w, ok := want[m.to]
+			if !ok {
+				t.Fatalf("email to %s", m.to)
+			}
+			delete(want, m.to)
+			body := strings.ReplaceAll(m.body, "\r\n", "\n")
+			data := map[string]any{"Tracking": w.c.tracking, "StatusURL": "https://redress.example/status"}
+			for _, text := range []string{
+				"Subject: " + cat.T(w.lang, "email.message.subject", nil),
+				"Content-Language: " + w.lang,
+				cat.T(w.lang, "email.message.new", data),
+				cat.T(w.lang, "email.message.read", data),
+				cat.T(w.lang, "email.message.privacy", nil),
+			} {
+				if !strings.Contains(body, text) {
+					t.Errorf("email to %s lacks %q:\n%s", m.to, text, body)
+				}
+			}
+			for _, secret := range []string{content, "bail receipt", "Ruiz", w.c.receipt, "fianza"} {
+				if strings.Contains(body, secret) {
+					t.Errorf("email to %s gives away %q", m.to, secret)
+				}
+			}
+		}
+		// Nothing waits in the outbox for the other two either.
+		for _, c := range []complainant{anonymous, phoneOnly} {
+			var n int
+			if err := db.Bun().NewRaw("SELECT count(*) FROM outbox WHERE complaint_id = ? AND kind = 'complaint.message'", c.id).
+				Scan(ctx, &n); err != nil || n != 0 {
+				t.Errorf("%s: %d notices queued %v", c.tracking, n, err)
+			}
+		}
+	})
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -62,6 +63,10 @@ func (s *Server) afterCaseWork(w http.ResponseWriter, r *http.Request, c redress
 		s.renderError(w, r, lerr)
 		return
 	}
+	if lerr := s.caseTimeline(r, p, v); lerr != nil {
+		s.renderError(w, r, lerr)
+		return
+	}
 	p.Case, p.Problem = v, s.caseProblem(p, err)
 	s.render(w, r, statusFor(err), "staff_case.html", p)
 }
@@ -79,7 +84,7 @@ func (s *Server) caseProblem(p *pageData, err error) string {
 		if allowed == "" {
 			allowed = p.T("transition.none")
 		}
-		return p.T("error.transition_not_allowed", "Status", p.T("status."+te.From), "Allowed", allowed)
+		return p.T("error.transition_not_allowed", "Status", p.T("casestatus."+te.From), "Allowed", allowed)
 	}
 	return s.problemText(p, err)
 }
@@ -145,23 +150,153 @@ func (s *Server) handleCaseAssign(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	err := s.assignTo(r, actor, c.Unit, []int64{c.ID}, r.PostForm.Get("assignee"))
+	err := s.assignCases(r, actor, []redress.Complaint{c}, r.PostForm.Get("assignee"))
+	if redress.ErrorCode(err) == redress.EFORBIDDEN && !errors.Is(err, errReassign) {
+		s.deny(w, r, http.StatusForbidden)
+		return
+	}
 	if err == nil && s.MailQueued != nil {
 		s.MailQueued()
 	}
 	s.afterCaseWork(w, r, c, err)
 }
 
-// assignTo checks the assignee is an investigator of the complaints' unit and assigns.
-func (s *Server) assignTo(r *http.Request, actor casework.Actor, unit string, ids []int64, assignee string) error {
+// errReassign refuses giving a case that already has an investigator to another one
+// without the reassign permission: taking a case off someone is a supervisor's call.
+var errReassign = &redress.Error{Code: redress.EFORBIDDEN, Key: "error.reassign",
+	Message: "This complaint already has an investigator; only a supervisor may give it to someone else."}
+
+// assignCases checks, for every complaint, that the caller may assign it in its unit
+// (reassign, when it already has another investigator) and that the assignee
+// investigates in that unit; then assigns them all, or none.
+func (s *Server) assignCases(r *http.Request, actor casework.Actor, cs []redress.Complaint, assignee string) error {
 	id, _ := strconv.ParseInt(assignee, 10, 64)
 	u, err := s.Auth.User(r.Context(), id)
-	if err != nil || u.Disabled || !s.Authz.Allowed(auth.Subject(u.ID), unit, workflow.Permission, string(workflow.StartReview)) {
-		var fe redress.FieldErrors
-		fe.Add("assignee", "not_investigator")
-		return fe.Err()
+	if err != nil && redress.ErrorCode(err) != redress.ENOTFOUND {
+		return err
+	}
+	ids := make([]int64, 0, len(cs))
+	for _, c := range cs {
+		// The caller's right first: a complaint they may not touch is a 403 whoever
+		// the assignee.
+		if !s.Authz.Allowed(actor.Subject, c.Unit, permRead, "read") || !s.Authz.Allowed(actor.Subject, c.Unit, permAssign, "assign") {
+			return redress.Errorf(redress.EFORBIDDEN, "This complaint belongs to a unit you do not assign in.")
+		}
+		if err != nil || u.Disabled || !s.Authz.Allowed(auth.Subject(u.ID), c.Unit, workflow.Permission, string(workflow.StartReview)) {
+			var fe redress.FieldErrors
+			fe.Add("assignee", "not_investigator")
+			return fe.Err()
+		}
+		st, serr := s.DB.CaseState(r.Context(), c.ID)
+		if serr != nil {
+			return serr
+		}
+		if st.AssigneeID != 0 && st.AssigneeID != u.ID && !s.Authz.Allowed(actor.Subject, c.Unit, permAssign, "reassign") {
+			return errReassign
+		}
+		ids = append(ids, c.ID)
 	}
 	return s.Casework.Assign(r.Context(), actor, ids, u, s.Catalog.Match(""))
+}
+
+// maxBulkAssign bounds one bulk assignment: a queue page's worth and then some.
+const maxBulkAssign = 200
+
+// handleBulkAssign gives the complaints ticked on the queue to one investigator at once,
+// all or none, and goes back to the same queue page.
+func (s *Server) handleBulkAssign(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, formReadError(err))
+		return
+	}
+	actor, ok := s.bulkActor(w, r)
+	if !ok {
+		return
+	}
+	back := queueBack(r.PostForm.Get("back"))
+	cs, err := s.bulkTargets(r, r.PostForm["ids"])
+	if err == nil {
+		err = s.assignCases(r, actor, cs, r.PostForm.Get("assignee"))
+	}
+	switch {
+	case redress.ErrorCode(err) == redress.EFORBIDDEN && !errors.Is(err, errReassign):
+		s.deny(w, r, http.StatusForbidden)
+	case err != nil:
+		// The queue again, as it was, with what went wrong.
+		q := r.Clone(r.Context())
+		q.Method, q.URL.RawQuery = http.MethodGet, strings.TrimPrefix(strings.TrimPrefix(back, "/staff/complaints"), "?")
+		p := s.newPage(q, s.pageLang(w, q))
+		s.queuePage(w, q, p, statusFor(err), s.problemText(p, err))
+	default:
+		if s.MailQueued != nil {
+			s.MailQueued()
+		}
+		sep := "?"
+		if strings.Contains(back, "?") {
+			sep = "&"
+		}
+		http.Redirect(w, r, back+sep+"assigned="+strconv.Itoa(len(cs)), http.StatusSeeOther)
+	}
+}
+
+// bulkActor is the caller of a bulk assignment, who must assign cases in some unit
+// (each complaint's own unit is checked again).
+func (s *Server) bulkActor(w http.ResponseWriter, r *http.Request) (casework.Actor, bool) {
+	pr, _ := principal(r)
+	if all, units := s.Authz.Units(pr.Subject(), permAssign, "assign"); !all && len(units) == 0 {
+		s.deny(w, r, http.StatusForbidden)
+		return casework.Actor{}, false
+	}
+	return casework.Actor{UserID: pr.User.ID, Subject: pr.Subject(), RequestID: requestID(r)}, true
+}
+
+// bulkTargets loads the complaints of a bulk step by id: at least one, at most
+// maxBulkAssign, each known.
+func (s *Server) bulkTargets(r *http.Request, raw []string) ([]redress.Complaint, error) {
+	var fe redress.FieldErrors
+	switch {
+	case len(raw) == 0:
+		fe.Add("ids", "required_one")
+	case len(raw) > maxBulkAssign:
+		fe.Add("ids", "too_many", maxBulkAssign)
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	seen := map[int64]bool{}
+	var cs []redress.Complaint
+	for _, v := range raw {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			fe.Add("ids", "id")
+			return nil, fe.Err()
+		}
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		c, _, err := s.DB.Complaint(r.Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		cs = append(cs, c)
+	}
+	return cs, nil
+}
+
+// queueBack is where a queue form returns: the queue with its filters, never another
+// site or page.
+func queueBack(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Path != "/staff/complaints" {
+		return "/staff/complaints"
+	}
+	q := u.Query()
+	q.Del("assigned")
+	if len(q) == 0 {
+		return "/staff/complaints"
+	}
+	return "/staff/complaints?" + q.Encode()
 }
 
 func (s *Server) handleCaseReferral(w http.ResponseWriter, r *http.Request) {
@@ -190,7 +325,6 @@ func (s *Server) handleCaseReferralAnswer(w http.ResponseWriter, r *http.Request
 		return
 	}
 	rid, _ := strconv.ParseInt(mux.Vars(r)["rid"], 10, 64)
-	err := s.DB.AnswerReferral(r.Context(), c.ID, rid, r.PostForm.Get("answer"), r.PostForm.Get("outcome"),
-		redress.AuditEvent{Actor: actor.Subject, Action: casework.ActionReferralAnswer, RequestID: actor.RequestID})
+	err := s.Casework.AnswerReferral(r.Context(), actor, c, rid, r.PostForm.Get("answer"), r.PostForm.Get("outcome"))
 	s.afterCaseWork(w, r, c, err)
 }

@@ -237,7 +237,17 @@ type queueView struct {
 
 	CanSearchText                                                   bool
 	Statuses, Units, Models, Categories, Agencies, Assignees, Sorts []option
+
+	// Bulk assignment: shown to those who assign cases in some unit, offering the
+	// people who investigate in one; each complaint is checked again when posted.
+	CanBulkAssign bool
+	Investigators []option
+	// Problem is what went wrong with a bulk step, in the page's language.
+	Problem string
 }
+
+// BackURL is this very page of the queue, where a bulk step returns.
+func (v *queueView) BackURL() string { return v.pageURL(v.Page) }
 
 // MoreOpen tells whether the less used filters are shown open: when one is set or wrong.
 func (v *queueView) MoreOpen() bool {
@@ -304,7 +314,7 @@ func (v *queueView) setErrors(fe redress.FieldErrors) {
 func (v *queueView) pageURL(page int) string {
 	q := url.Values{}
 	for k, vals := range v.values {
-		if k != "page" && k != "lang" {
+		if k != "page" && k != "lang" && k != "assigned" {
 			q[k] = vals
 		}
 	}
@@ -319,9 +329,17 @@ func (v *queueView) pageURL(page int) string {
 
 func (s *Server) handleStaffComplaints(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(r, s.pageLang(w, r))
-	v := &queueView{page: p, values: r.URL.Query(), Errors: map[string]string{}}
+	if n, err := strconv.Atoi(r.URL.Query().Get("assigned")); err == nil && n > 0 {
+		p.Flash = p.T("queue.assigned", "Count", n)
+	}
+	s.queuePage(w, r, p, http.StatusOK, "")
+}
+
+// queuePage shows the queue the request's query asks for; problem (with its status)
+// is a bulk step that was refused, shown above the results.
+func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, p *pageData, status int, problem string) {
+	v := &queueView{page: p, values: r.URL.Query(), Errors: map[string]string{}, Problem: problem}
 	p.Queue = v
-	status := http.StatusOK
 	qq, err := s.parseQueueQuery(r)
 	var de *redress.Error
 	switch {
@@ -367,7 +385,7 @@ func (s *Server) queueChoices(r *http.Request, v *queueView) error {
 		return option{Value: value, Label: label, Checked: v.Val(name) == value}
 	}
 	for _, st := range workflow.States {
-		v.Statuses = append(v.Statuses, choose("status", st, p.T("status."+st)))
+		v.Statuses = append(v.Statuses, choose("status", st, p.T("casestatus."+st)))
 	}
 	for _, m := range redress.Models {
 		v.Models = append(v.Models, choose("model", string(m), p.T("model."+string(m))))
@@ -398,7 +416,15 @@ func (s *Server) queueChoices(r *http.Request, v *queueView) error {
 	if err != nil {
 		return err
 	}
+	aAll, aUnits := s.Authz.Units(sub, permAssign, "assign")
+	v.CanBulkAssign = aAll || len(aUnits) > 0
 	for _, u := range users {
+		if v.CanBulkAssign && !u.Disabled {
+			iAll, iUnits := s.Authz.Units(auth.Subject(u.ID), workflow.Permission, string(workflow.StartReview))
+			if common, commonUnits := intersectUnits(aAll, aUnits, iAll, iUnits); common || len(commonUnits) > 0 {
+				v.Investigators = append(v.Investigators, option{Value: strconv.FormatInt(u.ID, 10), Label: u.Name})
+			}
+		}
 		hAll, hUnits := s.Authz.Units(auth.Subject(u.ID), permNarrative, "read")
 		if common, commonUnits := intersectUnits(all, units, hAll, hUnits); !u.Disabled && (common || len(commonUnits) > 0) {
 			v.Assignees = append(v.Assignees, choose("assignee", strconv.FormatInt(u.ID, 10), u.Name))

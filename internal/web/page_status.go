@@ -210,8 +210,13 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, p *pageDat
 	if flash != "" {
 		v.Flash = p.T(flash)
 	}
+	outcome, err := s.Intake.Outcome(ctx, h.ComplaintID)
+	if err != nil {
+		s.renderPageError(w, r, p, err)
+		return
+	}
 	view := s.statusView(p.Lang, intake.Status{TrackingNumber: h.TrackingNumber, Status: h.Status,
-		ReceivedAt: h.ReceivedAt, Steps: steps, Language: h.Language})
+		ReceivedAt: h.ReceivedAt, Steps: steps, Language: h.Language, Outcome: outcome})
 	p.Status, p.StatusFiles = &view, v
 	s.render(w, r, status, "status.html", p)
 }
@@ -227,6 +232,22 @@ func (s *Server) statusView(lang string, st intake.Status) statusResponse {
 	for _, step := range st.Steps {
 		out.Steps = append(out.Steps, statusStep{Status: step.Status,
 			Label: s.Catalog.T(lang, "status."+step.Status, nil), Date: redress.DateOf(step.At)})
+	}
+	if o := st.Outcome; o != nil {
+		d := string(o.Disposition)
+		out.Outcome = &statusOutcome{Disposition: d,
+			Label:       s.Catalog.T(lang, "outcome."+d, nil),
+			Explanation: s.Catalog.T(lang, "outcome."+d+".help", nil),
+			DecidedOn:   redress.DateOf(o.DecidedAt),
+			Findings:    []statusFinding{},
+			NextSteps:   s.Catalog.T(lang, "outcome.next", nil),
+		}
+		for _, f := range o.Findings {
+			out.Outcome.Findings = append(out.Outcome.Findings, statusFinding{
+				Category: string(f.Category), CategoryLabel: s.Catalog.T(lang, "category."+string(f.Category), nil),
+				Finding: string(f.Finding), Label: s.Catalog.T(lang, "finding."+string(f.Finding), nil),
+				Explanation: s.Catalog.T(lang, "outcome.finding."+string(f.Finding), nil)})
+		}
 	}
 	return out
 }

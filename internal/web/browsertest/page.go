@@ -180,6 +180,12 @@ func (p *Page) Text(css string) string {
 	return strings.TrimSpace(Run(p, chromedp.Text(chromedp.CSS(css))))
 }
 
+// Location returns the address of the page shown.
+func (p *Page) Location() string {
+	p.t.Helper()
+	return Run(p, chromedp.Evaluate[string](`location.href`))
+}
+
 // Lang returns the page's <html lang>.
 func (p *Page) Lang() string {
 	p.t.Helper()
