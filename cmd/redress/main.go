@@ -17,6 +17,7 @@ import (
 	"syscall"
 
 	"github.com/redress-oversight/redress/internal/config"
+	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/registry"
 	"github.com/redress-oversight/redress/internal/secret"
 	"github.com/redress-oversight/redress/internal/store"
@@ -56,6 +57,11 @@ Usage:
                                          API tokens for the staff JSON API (printed once)
 
   redress digest send                    record missed deadlines; queue supervisors' overdue digest (daily, from cron)
+  redress audit verify [--file EXPORT --key PUBKEY]
+                                         recompute the audit trail's hash chain and check its signed checkpoints
+  redress audit export [--from --to --complaint --agreement --out]
+                                         write sealed audit events as JSON Lines for offline checking
+  redress audit key                      print the public key audit checkpoints are signed with
 
 Run "redress COMMAND --help" for a command's flags.
 
@@ -91,6 +97,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return c.tokenCommand(ctx, rest)
 	case "digest":
 		return c.digestCommand(ctx, rest)
+	case "audit":
+		return c.auditCommand(ctx, rest)
 	case "-h", "-help", "--help", "help":
 		c.printUsage()
 		return nil
@@ -181,6 +189,14 @@ func (c *cli) openDB(ctx context.Context, cfg *config.Config) (*store.DB, error)
 	}
 	for _, m := range applied {
 		c.log.Info("migration applied", "migration", m)
+	}
+	if len(applied) > 0 {
+		// A change of schema is an action like any other: who ran it, and which.
+		if err := db.RecordAudit(ctx, redress.AuditEvent{Actor: c.actor(), Action: redress.ActionDatabaseMigrated,
+			RequestID: newRequestID(), Details: map[string]any{"migrations": applied}}); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	seeded, err := registry.SeedIfEmpty(ctx, db)
 	if err != nil {

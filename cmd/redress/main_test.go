@@ -25,6 +25,8 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/redress-oversight/redress/internal/config"
+	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/store/storetest"
 )
 
@@ -309,6 +311,22 @@ func TestMigrateCommand(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "redress.db")); err != nil {
 		t.Fatal(err)
+	}
+	// Migrating is an audit event naming the migrations, once: a second run applies none.
+	getenv = func(k string) string { return map[string]string{"USER": "tester"}[k] }
+	if err := run(context.Background(), []string{"migrate", "--data-dir", dir}, getenv, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	db := storetest.Open(t, "sqlite:"+filepath.Join(dir, "redress.db"))
+	evs, err := db.ListAudit(context.Background(), store.AuditFilter{Action: redress.ActionDatabaseMigrated})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 1 || evs[0].Actor != "cli" {
+		t.Fatalf("migration events %+v", evs)
+	}
+	if ms, _ := evs[0].Details["migrations"].([]any); len(ms) == 0 {
+		t.Fatalf("migration event names no migration: %+v", evs[0])
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/redress-oversight/redress/internal/ice/icetest"
+	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/store/storetest"
 )
 
@@ -58,6 +60,35 @@ func TestMoaImport(t *testing.T) {
 		want = "participatingAgencies07182025pm.xlsx (participating, as of 2025-07-18): 832 rows: 0 added, 0 updated, 832 unchanged, 0 no longer listed, 231 warnings (already imported)\n"
 		if !strings.HasPrefix(out, want) {
 			t.Errorf("second import\n got %q\nwant %q…", strings.SplitN(out, "\n", 2)[0], want)
+		}
+
+		// Each import is in the trail under the operator's name, and so is each agreement
+		// it added, with its agency and agreement (MOA).
+		db := storetest.Open(t, dsn)
+		ctx := context.Background()
+		imports, err := db.ListAudit(ctx, store.AuditFilter{Action: redress.ActionRegistryImported})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byFile := map[string]string{}
+		for _, ev := range imports {
+			byFile[ev.Details["file"].(string)] = ev.Actor
+		}
+		if byFile["participatingAgencies06172025pm.xlsx"] != "cli:tester" || byFile["participatingAgencies07182025pm.xlsx"] == "" {
+			t.Errorf("import events by file and actor: %v", byFile)
+		}
+		added, _ := db.ListAudit(ctx, store.AuditFilter{Action: redress.ActionAgreementAdded})
+		n := 0
+		for _, ev := range added {
+			if ev.Actor == "cli:tester" {
+				n++
+				if ev.AgencyID == 0 || ev.AgreementID == 0 {
+					t.Errorf("agreement.added without agency or agreement: %+v", ev)
+				}
+			}
+		}
+		if n != 16 {
+			t.Errorf("%d agreement.added events by the operator, want 16", n)
 		}
 	})
 }

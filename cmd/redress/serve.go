@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redress-oversight/redress/internal/audit"
 	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/authz"
 	"github.com/redress-oversight/redress/internal/casework"
@@ -40,6 +41,12 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	auditKey, err := c.auditKey(cfg, true)
+	if err != nil {
+		return err
+	}
+	sealer := audit.NewSealer(db, auditKey, audit.SealerConfig{CheckpointEvery: cfg.AuditCheckpointEvents,
+		CheckpointInterval: cfg.AuditCheckpointInterval, Logger: c.log})
 	catalog, err := i18n.Load()
 	if err != nil {
 		return err
@@ -89,8 +96,8 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 			ReceiptMail: func(lang, to, tracking string) redress.OutboundMail {
 				return mail.NewReceipt(catalog, box, lang, to, tracking, statusURL)
 			},
-			StartClocks: func(model redress.Model, now time.Time) []store.Clock {
-				return cases.Clocks(model, deadline.EventReceived, now)
+			StartClocks: func(ctx context.Context, unit string, model redress.Model, now time.Time) ([]store.Clock, error) {
+				return cases.Clocks(ctx, unit, model, deadline.EventReceived, now)
 			},
 			Acknowledged: clocks.MetBy(deadline.EventAcknowledged)},
 		MailQueued:    mailer.Notify,
@@ -118,6 +125,20 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+	// The sealer stops after the server and the mail worker, with one last pass, so the
+	// events of the last requests are sealed too (docs/audit.md).
+	sealCtx, stopSealer := context.WithCancel(context.WithoutCancel(ctx))
+	sealDone := make(chan struct{})
+	go func() { defer close(sealDone); sealer.Run(sealCtx) }()
+	defer func() {
+		stopSealer()
+		<-sealDone
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if _, err := sealer.SealPending(fctx); err != nil {
+			c.log.Error("sealing the audit trail at shutdown", "err", err)
+		}
+	}()
 	// The mail worker stops with the server; mail it has not sent waits in the outbox.
 	mailCtx, stopMail := context.WithCancel(context.WithoutCancel(ctx))
 	mailDone := make(chan struct{})

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"maps"
 	"regexp"
 	"strings"
 	"testing"
@@ -587,9 +588,16 @@ func TestPasswordReset(t *testing.T) {
 		if err := db.Bun().NewRaw("SELECT count(*) FROM password_tokens WHERE token_hash = ?", []byte(token)).Scan(f.ctx, &n); err != nil || n != 0 {
 			t.Errorf("token stored in clear: %d, %v", n, err)
 		}
+		// Both requests are events; the one for the unknown address keeps no trace of it.
 		evs, _ := db.ListAudit(f.ctx, store.AuditFilter{Action: redress.ActionPasswordReset})
-		if len(evs) != 1 || evs[0].Actor != "public" || evs[0].Details["user_id"] != float64(u.ID) {
-			t.Errorf("reset events %+v", evs)
+		if len(evs) != 2 || evs[1].Actor != "public" || evs[1].Details["user_id"] != float64(u.ID) || evs[1].Details["queued"] != true {
+			t.Fatalf("reset events %+v", evs)
+		}
+		if d := evs[0].Details; evs[0].Actor != "public" || d["reason"] != "no_account" || d["queued"] != false || d["user_id"] != nil {
+			t.Errorf("reset event for an unknown address %+v", evs[0])
+		}
+		if b, _ := json.Marshal(evs[0]); strings.Contains(strings.ToLower(string(b)), "nobody") {
+			t.Errorf("reset event holds the address typed: %s", b)
 		}
 
 		// The link sets a password once, and ends the sessions.
@@ -630,6 +638,18 @@ func TestPasswordReset(t *testing.T) {
 		}
 		if n, _ := db.CountQueuedMail(f.ctx); n != 4 {
 			t.Errorf("%d messages queued after a disabled account's request, want still 4", n)
+		}
+		// Refused requests are events too: the two over the hourly limit and the disabled
+		// account's.
+		refused := map[string]int{}
+		evs, _ = db.ListAudit(f.ctx, store.AuditFilter{Action: redress.ActionPasswordReset})
+		for _, ev := range evs {
+			if ev.Details["queued"] == false {
+				refused[ev.Details["reason"].(string)]++
+			}
+		}
+		if want := map[string]int{"no_account": 1, "too_many": 2, "disabled": 1}; !maps.Equal(refused, want) {
+			t.Errorf("refused reset requests %v, want %v", refused, want)
 		}
 
 		// A reset link expires after an hour.

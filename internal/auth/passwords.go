@@ -79,22 +79,32 @@ func (s *Service) ChangePassword(ctx context.Context, m Meta, userID int64, old,
 // account, and at most Policy.ResetsPerHour times an hour per account. The answer is the
 // same nil whether or not anything was sent, so the form does not reveal which
 // addresses have accounts.
+//
+// Every request is an audit event (auth.password_reset_requested, with queued true or
+// false). For an address without an account the event holds no trace of the address:
+// what was typed may be a mistyped password or someone else's address, and a hash of
+// it would be undone by guessing.
 func (s *Service) RequestPasswordReset(ctx context.Context, m Meta, email, lang string) error {
+	by := m.by()
+	by.Actor = redress.ActorPublic // whoever typed the address; it proves nothing of who they are
+	refused := func(details map[string]any) error {
+		by.Action, by.Details = redress.ActionPasswordReset, details
+		details["queued"] = false
+		return s.DB.RecordAudit(ctx, by)
+	}
 	acct, err := s.DB.AccountByEmail(ctx, redress.NormalizeEmail(email))
 	if isNotFound(err) {
-		return nil
+		return refused(map[string]any{"reason": "no_account"})
 	} else if err != nil {
 		return err
 	}
 	if acct.Disabled {
-		return nil
+		return refused(map[string]any{"reason": "disabled", "user_id": acct.ID})
 	}
 	p, now := s.policy(), s.now()
 	token, hash := newSecret()
 	msg := s.resetMail(lang, acct.Email, s.SetPasswordURL(token), int(p.ResetLinkTTL.Minutes()))
 	link := store.PasswordLink{UserID: acct.ID, Hash: hash, Purpose: store.LinkReset, ExpiresAt: now.Add(p.ResetLinkTTL)}
-	by := m.by()
-	by.Actor = redress.ActorPublic // whoever typed the address; it proves nothing of who they are
 	_, err = s.DB.QueuePasswordReset(ctx, by, link, msg, p.ResetsPerHour)
 	return err
 }

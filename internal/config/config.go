@@ -24,6 +24,11 @@ type Config struct {
 	MailFrom        string
 	AdminEmail      string
 	ClocksFile      string
+	// The audit trail's checkpoint signing key (docs/audit.md).
+	AuditKey                string
+	AuditKeyFile            string
+	AuditCheckpointEvents   int64
+	AuditCheckpointInterval time.Duration
 }
 
 // Setting describes one setting for flags, the environment and the docs.
@@ -62,6 +67,17 @@ var Settings = []Setting{
 		func(c *Config, v string) error { c.AdminEmail = v; return nil }},
 	{"clocks-file", "REDRESS_CLOCKS_FILE", "", "JSON file of case deadlines (see internal/deadline/defaults.json); empty: the built-in defaults", true,
 		func(c *Config, v string) error { c.ClocksFile = v; return nil }},
+	{"audit-key", "REDRESS_AUDIT_KEY", "", "Ed25519 key that signs audit checkpoints: base64 of the 32-byte seed (or 64-byte private key); empty: a key file is used, generated on first start", false,
+		func(c *Config, v string) error { c.AuditKey = v; return nil }},
+	{"audit-key-file", "REDRESS_AUDIT_KEY_FILE", "", "the audit key's file when REDRESS_AUDIT_KEY is empty; empty: <data-dir>/audit.key", false,
+		func(c *Config, v string) error { c.AuditKeyFile = v; return nil }},
+	{"audit-checkpoint-events", "REDRESS_AUDIT_CHECKPOINT_EVENTS", "1000", "sign an audit checkpoint once this many events were sealed since the last", true,
+		func(c *Config, v string) (err error) { _, err = fmt.Sscan(v, &c.AuditCheckpointEvents); return err }},
+	{"audit-checkpoint-interval", "REDRESS_AUDIT_CHECKPOINT_INTERVAL", "60s", "or once this long has passed, when events were sealed since the last", true,
+		func(c *Config, v string) (err error) {
+			c.AuditCheckpointInterval, err = time.ParseDuration(v)
+			return err
+		}},
 	{"operator", "REDRESS_OPERATOR", "", "who runs this service, shown at the foot of every public page; empty: a neutral default line", true,
 		func(c *Config, v string) error { c.Operator = v; return nil }},
 }
@@ -76,7 +92,7 @@ func (v *value) String() string {
 	if v == nil || v.s == nil {
 		return ""
 	}
-	if (v.s.Flag == "secret-key" || v.s.Flag == "smtp-url") && v.v != "" {
+	if (v.s.Flag == "secret-key" || v.s.Flag == "smtp-url" || v.s.Flag == "audit-key") && v.v != "" {
 		return "(set)" // --help must not print a key or a password
 	}
 	return v.v

@@ -18,6 +18,7 @@ const (
 	ActionAgreementDropped = "agreement.no_longer_listed"
 	ActionDeadlineMissed   = "deadline.missed"
 	ActionDigestSent       = "digest.queued"
+	ActionDatabaseMigrated = "database.migrated"
 )
 
 // AuditEvent is one entry in the append-only trail. Details is a compact JSON object of

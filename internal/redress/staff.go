@@ -110,6 +110,7 @@ func ValidUnitName(s string) bool {
 // Audit actions of accounts and access.
 const (
 	ActionLogin            = "auth.login"
+	ActionLoginPending     = "auth.login_pending" // password right; second factor awaited
 	ActionLoginFailed      = "auth.login_failed"
 	ActionLockout          = "auth.lockout"
 	ActionLogout           = "auth.logout"

@@ -247,6 +247,9 @@ type TriageChange struct {
 	Unit        string
 	Categories  []redress.Category // added as allegations when missing
 	Links       []ComplaintLink
+	// StartClocks are clocks that begin with this triage (those of the agreement's
+	// model, when triage is where the agreement became known).
+	StartClocks []Clock
 	Audit       redress.AuditEvent
 }
 
@@ -309,6 +312,9 @@ func (db *DB) Triage(ctx context.Context, ch TriageChange) error {
 				return err
 			}
 			links = append(links, map[string]any{"other": l.OtherID, "kind": l.Kind})
+		}
+		if err := startClocks(ctx, tx, ch.ComplaintID, ch.StartClocks); err != nil {
+			return err
 		}
 		ev := ch.Audit
 		ev.ComplaintID = ch.ComplaintID

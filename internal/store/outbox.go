@@ -98,6 +98,17 @@ func (db *DB) QueueMail(ctx context.Context, msgs ...redress.OutboundMail) error
 	return db.inTx(ctx, func(tx bun.Tx, now time.Time) error { return InsertOutbox(ctx, tx, now, msgs...) })
 }
 
+// QueueMailAudited queues messages and writes their audit events in one transaction,
+// for mail that is an action of its own (the supervisors' digest).
+func (db *DB) QueueMailAudited(ctx context.Context, events []redress.AuditEvent, msgs ...redress.OutboundMail) error {
+	return db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
+		if err := InsertOutbox(ctx, tx, now, msgs...); err != nil {
+			return err
+		}
+		return insertAudit(ctx, tx, now, events...)
+	})
+}
+
 // ClaimedMail is a message a worker holds until ClaimedUntil.
 type ClaimedMail struct {
 	ID int64

@@ -65,8 +65,8 @@ type NewSession struct {
 
 // StartSession stores a session. A complete sign-in (no second factor pending) also
 // clears the account's failed attempts and writes the auth.login event; a pending one
-// leaves both to CompleteMFA, so that guessing codes keeps counting toward lockout
-// however often the password is given again.
+// writes auth.login_pending and leaves both to CompleteMFA, so that guessing codes keeps
+// counting toward lockout however often the password is given again.
 func (db *DB) StartSession(ctx context.Context, by redress.AuditEvent, s NewSession) (int64, error) {
 	now := s.Now.UTC().Truncate(time.Microsecond)
 	row := sessionRow{TokenHash: s.Hash, UserID: s.UserID, MFAPending: s.MFAPending,
@@ -76,7 +76,9 @@ func (db *DB) StartSession(ctx context.Context, by redress.AuditEvent, s NewSess
 			return err
 		}
 		if s.MFAPending {
-			return nil
+			// The password step is on the record too, though sign-in is not complete.
+			return insertAudit(ctx, tx, now, event(by, redress.ActionLoginPending,
+				map[string]any{"user_id": s.UserID, "session_id": row.ID}))
 		}
 		return loggedIn(ctx, tx, now, by, s.UserID, row.ID, false)
 	})

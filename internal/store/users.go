@@ -531,8 +531,20 @@ func (db *DB) SaveUnit(ctx context.Context, by redress.AuditEvent, u redress.Uni
 		default:
 			return err
 		}
+		// Old and new values of what changed (of everything, for a new unit).
+		before, after := map[string]any{}, map[string]any{}
+		for _, f := range []struct{ name, old, new string }{
+			{"title", old.Title, row.Title}, {"states", old.States, row.States}, {"agency_ids", old.AgencyIDs, row.AgencyIDs},
+		} {
+			if created || f.old != f.new {
+				if !created {
+					before[f.name] = f.old
+				}
+				after[f.name] = f.new
+			}
+		}
 		if err := insertAudit(ctx, tx, now, event(by, redress.ActionUnitSaved, map[string]any{
-			"unit": row.Name, "title": row.Title, "states": row.States, "agency_ids": row.AgencyIDs, "created": created,
+			"unit": row.Name, "created": created, "old": before, "new": after,
 		})); err != nil {
 			return err
 		}
@@ -599,13 +611,18 @@ func (db *DB) MFARequiredRoles(ctx context.Context) ([]redress.Role, error) {
 
 // QueuePasswordReset stores a reset link for the account and queues the email that
 // carries it, unless the account already had max reset links made in the hour before,
-// so the form cannot be used to flood a mailbox. queued says which.
+// so the form cannot be used to flood a mailbox. queued says which; the audit event
+// (auth.password_reset_requested) is written either way.
 func (db *DB) QueuePasswordReset(ctx context.Context, by redress.AuditEvent, link PasswordLink, mail redress.OutboundMail, max int) (queued bool, err error) {
 	err = db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
 		recent, err := tx.NewSelect().Model((*passwordTokenRow)(nil)).
 			Where("user_id = ? AND purpose = ? AND created_at > ?", link.UserID, LinkReset, now.Add(-time.Hour)).Count(ctx)
-		if err != nil || int(recent) >= max {
+		if err != nil {
 			return err
+		}
+		if int(recent) >= max {
+			return insertAudit(ctx, tx, now, event(by, redress.ActionPasswordReset,
+				map[string]any{"user_id": link.UserID, "queued": false, "reason": "too_many"}))
 		}
 		link.Purpose = LinkReset
 		if err := insertLink(ctx, tx, now, link); err != nil {
@@ -615,7 +632,7 @@ func (db *DB) QueuePasswordReset(ctx context.Context, by redress.AuditEvent, lin
 			return err
 		}
 		queued = true
-		return insertAudit(ctx, tx, now, event(by, redress.ActionPasswordReset, map[string]any{"user_id": link.UserID}))
+		return insertAudit(ctx, tx, now, event(by, redress.ActionPasswordReset, map[string]any{"user_id": link.UserID, "queued": true}))
 	})
 	return queued, err
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/redress-oversight/redress/internal/casefile"
+	"github.com/redress-oversight/redress/internal/casework"
+	"github.com/redress-oversight/redress/internal/redress"
 )
 
 // The staff API of the case file: the same permissions as the pages, asked in the
@@ -73,8 +75,12 @@ func toEvidenceJSON(e casefile.EvidenceInfo) evidenceJSON {
 
 func (s *Server) handleAPICaseNotes(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
-	c, _, _, ok := s.caseTarget(w, r, permNote, "read")
+	c, _, actor, ok := s.caseTarget(w, r, permNote, "read")
 	if !ok {
+		return
+	}
+	if err := s.recordCaseRead(r, actor, c, "notes"); err != nil {
+		s.renderError(w, r, err)
 		return
 	}
 	notes, err := s.casefiles().Notes(r.Context(), c.ID)
@@ -112,8 +118,12 @@ func (s *Server) handleAPICaseNoteAdd(w http.ResponseWriter, r *http.Request) {
 // replies read, as the case page does.
 func (s *Server) handleAPICaseMessages(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
-	c, _, _, ok := s.caseTarget(w, r, permMessage, "read")
+	c, _, actor, ok := s.caseTarget(w, r, permMessage, "read")
 	if !ok {
+		return
+	}
+	if err := s.recordCaseRead(r, actor, c, "messages"); err != nil {
+		s.renderError(w, r, err)
 		return
 	}
 	msgs, err := s.casefiles().StaffMessages(r.Context(), c.ID)
@@ -152,8 +162,12 @@ func (s *Server) handleAPICaseMessageSend(w http.ResponseWriter, r *http.Request
 
 func (s *Server) handleAPICaseEvidence(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
-	c, _, _, ok := s.caseTarget(w, r, permEvidence, "read")
+	c, _, actor, ok := s.caseTarget(w, r, permEvidence, "read")
 	if !ok {
+		return
+	}
+	if err := s.recordCaseRead(r, actor, c, "evidence"); err != nil {
+		s.renderError(w, r, err)
 		return
 	}
 	list, err := s.casefiles().Evidence(r.Context(), c.ID)
@@ -190,6 +204,15 @@ func (s *Server) handleAPICaseEvidenceAdd(w http.ResponseWriter, r *http.Request
 		return
 	}
 	writeJSON(w, http.StatusCreated, toEvidenceJSON(e))
+}
+
+// recordCaseRead writes the audit event of a read of one part of a case through the API
+// (the case page's own complaint.viewed covers all it shows), before the read: a read
+// that cannot be recorded is not answered.
+func (s *Server) recordCaseRead(r *http.Request, actor casework.Actor, c redress.Complaint, part string) error {
+	return s.DB.RecordAudit(r.Context(), redress.AuditEvent{Actor: actor.Subject, Action: redress.ActionComplaintViewed,
+		RequestID: actor.RequestID, ComplaintID: c.ID, AgencyID: c.AgencyID, AgreementID: c.AgreementID,
+		Details: map[string]any{"part": part}})
 }
 
 // fileAPIError gives a refused file its own status and a message with the limits.

@@ -99,8 +99,8 @@ func newServer(t *testing.T, db *store.DB, box *secret.Box, catalog *i18n.Catalo
 	srv, err := web.NewServer(web.Deps{
 		DB: db,
 		Intake: &intake.Service{DB: db, Box: box, Languages: catalog.Languages(),
-			StartClocks: func(model redress.Model, now time.Time) []store.Clock {
-				return cases.Clocks(model, deadline.EventReceived, now)
+			StartClocks: func(ctx context.Context, unit string, model redress.Model, now time.Time) ([]store.Clock, error) {
+				return cases.Clocks(ctx, unit, model, deadline.EventReceived, now)
 			},
 			Acknowledged: cases.Deadlines.MetBy(deadline.EventAcknowledged),
 			ReceiptMail: func(lang, to, tracking string) redress.OutboundMail {

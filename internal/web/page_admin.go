@@ -139,7 +139,7 @@ func (s *Server) handleAdminUserRoles(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleAdminUnits(w http.ResponseWriter, r *http.Request) {
-	p, err := s.adminPage(w, r)
+	p, err := s.unitsPage(w, r)
 	if err != nil {
 		s.renderPageError(w, r, p, err)
 		return
@@ -151,9 +151,13 @@ func (s *Server) handleAdminUnits(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleAdminUnitSave(w http.ResponseWriter, r *http.Request) {
-	p, err := s.adminPage(w, r)
+	p, err := s.unitsPage(w, r)
 	if err == nil {
 		err = r.ParseForm()
+	}
+	if err == nil && r.PostForm.Get("op") == "clocks" {
+		s.handleAdminUnitClocksSave(w, r, p) // page_unitclocks.go
+		return
 	}
 	if err == nil {
 		u := redress.Unit{Name: strings.TrimSpace(r.PostForm.Get("name")), Title: strings.TrimSpace(r.PostForm.Get("title"))}

@@ -3,7 +3,10 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -48,6 +51,34 @@ type caseView struct {
 	FindingNames []workflow.Finding
 	// Files are the notes, messages and evidence sections (nil: none the caller may see).
 	Files *caseFilesView
+
+	CanAnswerReferral bool
+	// NewCategories are the allegation categories triage may add: those not alleged yet.
+	NewCategories []redress.Category
+	// Links are the duplicates and related complaints triage tied to this one.
+	Links []caseLink
+	// Timeline is the case's history from the audit trail, oldest first; openings of
+	// the case are counted, not listed, so the steps stay readable.
+	Timeline []timelineEntry
+	Views    int
+	LastView *timelineEntry
+}
+
+// caseLink is another complaint tied to this one.
+type caseLink struct {
+	ID             int64
+	TrackingNumber string
+	Kind           string
+	Status         string
+}
+
+// timelineEntry is one audit event as the case page words it.
+type timelineEntry struct {
+	At     time.Time
+	Who    string
+	Action string
+	// Label and Detail are in the page's language; Detail may be empty.
+	Label, Detail string
 }
 
 // transitionView is one step the caller may take from the complaint's status.
@@ -97,8 +128,11 @@ func (s *Server) loadCase(r *http.Request, reveal bool) (*caseView, error) {
 	if v.Files, err = s.loadCaseFiles(r, c.ID, c.Unit); err != nil {
 		return nil, err
 	}
+	// The event says what was shown (whether the complainant's words were), never the
+	// content itself.
 	ev := redress.AuditEvent{Actor: sub, Action: redress.ActionComplaintViewed, RequestID: requestID(r),
-		ComplaintID: c.ID, AgencyID: c.AgencyID, AgreementID: c.AgreementID}
+		ComplaintID: c.ID, AgencyID: c.AgencyID, AgreementID: c.AgreementID,
+		Details: map[string]any{"narrative": v.ShowNarrative}}
 	if reveal {
 		if !v.CanReveal {
 			return nil, redress.Errorf(redress.EFORBIDDEN, "Your role may not see identity or contact details.")
@@ -113,11 +147,24 @@ func (s *Server) loadCase(r *http.Request, reveal bool) (*caseView, error) {
 		}
 		v.Identity = &contact
 		ev.Action = redress.ActionIdentityViewed
+		ev.Details["fields"] = contactFields(contact)
 	}
 	if err := s.DB.RecordAudit(r.Context(), ev); err != nil {
 		return nil, err // a view that cannot be recorded is not shown
 	}
 	return v, nil
+}
+
+// contactFields names the contact fields a complainant gave, for the audit event of a
+// reveal: which fields were seen, never their values.
+func contactFields(c redress.Contact) []string {
+	fields := []string{}
+	for _, f := range []struct{ name, value string }{{"name", c.Name}, {"email", c.Email}, {"phone", c.Phone}, {"address", c.Address}} {
+		if f.value != "" {
+			fields = append(fields, f.name)
+		}
+	}
+	return fields
 }
 
 func (s *Server) handleStaffCase(w http.ResponseWriter, r *http.Request) {
@@ -140,8 +187,74 @@ func (s *Server) staffCase(w http.ResponseWriter, r *http.Request, reveal bool) 
 		s.renderPageError(w, r, p, err)
 		return
 	}
+	if err := s.caseTimeline(r, p, v); err != nil {
+		s.renderPageError(w, r, p, err)
+		return
+	}
 	p.Case = v
 	s.render(w, r, http.StatusOK, "staff_case.html", p)
+}
+
+// caseTimeline words the case's audit events for the page: who did what, when. Staff
+// accounts are named; the complainant and the system are said so.
+func (s *Server) caseTimeline(r *http.Request, p *pageData, v *caseView) error {
+	evs, err := s.DB.ListAudit(r.Context(), store.AuditFilter{ComplaintID: v.Complaint.ID})
+	if err != nil {
+		return err
+	}
+	names := map[string]string{redress.ActorPublic: p.T("timeline.complainant"), redress.SubjectReceiptHolder: p.T("timeline.complainant"),
+		redress.ActorSystem: p.T("timeline.system")}
+	who := func(actor string) string {
+		if n, ok := names[actor]; ok {
+			return n
+		}
+		n := actor
+		if id, ok := strings.CutPrefix(actor, "user:"); ok {
+			if uid, err := strconv.ParseInt(id, 10, 64); err == nil {
+				if u, err := s.Auth.User(r.Context(), uid); err == nil {
+					n = u.Name
+				}
+			}
+		}
+		names[actor] = n
+		return n
+	}
+	v.Timeline, v.Views, v.LastView = nil, 0, nil
+	for _, ev := range evs {
+		e := timelineEntry{At: ev.OccurredAt, Who: who(ev.Actor), Action: ev.Action, Label: p.T("audit.action." + ev.Action)}
+		if e.Label == "audit.action."+ev.Action {
+			e.Label = ev.Action // an action the catalog does not word yet
+		}
+		if ev.Action == redress.ActionComplaintViewed {
+			v.Views++
+			v.LastView = &e
+			continue
+		}
+		e.Detail = timelineDetail(p, ev)
+		v.Timeline = append(v.Timeline, e)
+	}
+	return nil
+}
+
+// timelineDetail is the one fact of an event worth a line on the case page. Details
+// never hold identity, so nothing here can leak it.
+func timelineDetail(p *pageData, ev redress.AuditEvent) string {
+	str := func(k string) string { s, _ := ev.Details[k].(string); return s }
+	switch ev.Action {
+	case "complaint.transition":
+		d := p.T("transition." + str("transition"))
+		if r := str("reason"); r != "" {
+			d += ": " + r
+		}
+		return d
+	case redress.ActionDeadlineMissed:
+		return p.T("clock." + str("clock"))
+	case "complaint.referred":
+		return p.T("referral." + str("recipient"))
+	case "complaint.referral_answered":
+		return str("outcome")
+	}
+	return ""
 }
 
 // loadCaseWork fills in the case's workflow facts and the steps the caller may take.
@@ -169,12 +282,28 @@ func (s *Server) loadCaseWork(r *http.Request, sub string, v *caseView) error {
 		}
 	}
 	v.FindingNames = workflow.Findings
-	v.CanTriage = s.Authz.Allowed(sub, c.Unit, permTriage, "edit")
-	v.CanAssign = s.Authz.Allowed(sub, c.Unit, permAssign, "assign")
-	v.CanRefer = s.Authz.Allowed(sub, c.Unit, permReferral, "add")
+	// A closed or withdrawn case is not triaged, assigned or referred until it is
+	// reopened: the forms would only invite steps the record should not show.
+	open := workflow.Open(c.Status)
+	v.CanTriage = open && s.Authz.Allowed(sub, c.Unit, permTriage, "edit")
+	v.CanAssign = open && s.Authz.Allowed(sub, c.Unit, permAssign, "assign")
+	v.CanRefer = open && s.Authz.Allowed(sub, c.Unit, permReferral, "add")
+	v.CanAnswerReferral = s.Authz.Allowed(sub, c.Unit, permReferral, "answer")
+	for _, l := range v.State.Links {
+		o, _, err := s.DB.Complaint(ctx, l.OtherID)
+		if err != nil {
+			return err
+		}
+		v.Links = append(v.Links, caseLink{ID: o.ID, TrackingNumber: o.TrackingNumber, Kind: l.Kind, Status: o.Status})
+	}
 	if v.CanTriage {
 		if v.Units, err = s.DB.ListUnits(ctx); err != nil {
 			return err
+		}
+		for _, cat := range redress.Categories {
+			if !slices.ContainsFunc(c.Allegations, func(a redress.Allegation) bool { return a.Category == cat }) {
+				v.NewCategories = append(v.NewCategories, cat)
+			}
 		}
 	}
 	if v.CanAssign {

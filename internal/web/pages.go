@@ -76,6 +76,7 @@ type pageData struct {
 	MFARoles   []option
 	Rules      []workflow.Rule
 	Categories []redress.Category
+	UnitClocks []unitClocksView
 
 	// The status page's messages and forms, once a receipt is proven (page_status.go).
 	StatusFiles *statusFilesView
@@ -193,20 +194,7 @@ func (s *Server) todayString() string { return s.today().String() }
 // ClockState words where a clock stands: met (on time or late), paused, missed, due soon
 // (within a day) or due.
 func (p *pageData) ClockState(c store.Clock) string {
-	now := time.Now()
-	switch {
-	case !c.MetAt.IsZero() && c.MetAt.After(c.DueAt):
-		return p.T("clockstate.met_late")
-	case !c.MetAt.IsZero():
-		return p.T("clockstate.met")
-	case !c.PausedAt.IsZero():
-		return p.T("clockstate.paused")
-	case now.After(c.DueAt):
-		return p.T("clockstate.missed")
-	case c.DueAt.Sub(now) < 24*time.Hour:
-		return p.T("clockstate.due_soon")
-	}
-	return p.T("clockstate.due")
+	return p.T("clockstate." + clockState(c, time.Now()))
 }
 
 // ReferralRecipients lists the offices a case can be referred to.

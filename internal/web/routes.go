@@ -37,6 +37,7 @@ func (s *Server) routes() {
 	// Review officers.
 	r.HandleFunc("/staff", s.handleStaffHome).Methods(http.MethodGet)
 	r.HandleFunc("/staff/complaints", s.handleStaffComplaints).Methods(http.MethodGet)
+	r.HandleFunc("/staff/complaints/assign", s.handleBulkAssign).Methods(http.MethodPost)
 	r.HandleFunc("/staff/complaints/{id}", s.handleStaffCase).Methods(http.MethodGet)
 	r.HandleFunc("/staff/complaints/{id}/identity", s.handleStaffIdentity).Methods(http.MethodPost)
 	r.HandleFunc("/staff/complaints/{id}/transition", s.handleCaseTransition).Methods(http.MethodPost)
@@ -91,6 +92,8 @@ func (s *Server) routes() {
 	r.HandleFunc("/api/v1/staff/complaints/{id}/triage", s.handleAPICaseTriage).Methods(http.MethodPost)
 	r.HandleFunc("/api/v1/staff/complaints/{id}/assign", s.handleAPICaseAssign).Methods(http.MethodPost)
 	r.HandleFunc("/api/v1/staff/complaints/{id}/referrals", s.handleAPICaseReferral).Methods(http.MethodPost)
+	r.HandleFunc("/api/v1/staff/complaints/{id}/referrals/{rid}", s.handleAPICaseReferralAnswer).Methods(http.MethodPost)
+	r.HandleFunc("/api/v1/staff/complaints/assign", s.handleAPIBulkAssign).Methods(http.MethodPost)
 }
 
 // chain wraps handlers mux calls outside its middleware (not found, method not allowed)

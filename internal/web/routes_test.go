@@ -191,6 +191,7 @@ func TestRouteTable(t *testing.T) {
 			{method: "POST", template: "/staff/complaints/{id}/transition", path: "/staff/complaints/" + tx + "/transition", body: "transition=withdraw", want: only(422, "investigator", "supervisor")},
 			{method: "POST", template: "/staff/complaints/{id}/triage", path: "/staff/complaints/" + tx + "/triage", body: "priority=whenever", want: only(422, "intake", "supervisor")},
 			{method: "POST", template: "/staff/complaints/{id}/assign", path: "/staff/complaints/" + tx + "/assign", body: "assignee=0", want: only(422, "intake", "supervisor")},
+			{method: "POST", template: "/staff/complaints/assign", body: "ids=", want: only(422, "intake", "supervisor")},
 			{method: "POST", template: "/staff/complaints/{id}/referrals", path: "/staff/complaints/" + tx + "/referrals", body: "", want: only(422, "investigator", "supervisor")},
 			{method: "POST", template: "/staff/complaints/{id}/referrals/{rid}", path: "/staff/complaints/" + tx + "/referrals/999", body: "answer=x", want: only(404, "investigator", "supervisor")},
 
@@ -215,6 +216,8 @@ func TestRouteTable(t *testing.T) {
 			{method: "POST", template: "/api/v1/staff/complaints/{id}/triage", path: "/api/v1/staff/complaints/" + tx + "/triage", body: `{"priority":"whenever"}`, want: only(422, "intake", "supervisor")},
 			{method: "POST", template: "/api/v1/staff/complaints/{id}/assign", path: "/api/v1/staff/complaints/" + tx + "/assign", body: `{"assignee_id":0}`, want: only(422, "intake", "supervisor")},
 			{method: "POST", template: "/api/v1/staff/complaints/{id}/referrals", path: "/api/v1/staff/complaints/" + tx + "/referrals", body: `{}`, want: only(422, "investigator", "supervisor")},
+			{method: "POST", template: "/api/v1/staff/complaints/{id}/referrals/{rid}", path: "/api/v1/staff/complaints/" + tx + "/referrals/999", body: `{"answer":"x"}`, want: only(404, "investigator", "supervisor")},
+			{method: "POST", template: "/api/v1/staff/complaints/assign", body: `{"ids":[]}`, want: only(422, "intake", "supervisor")},
 
 			{method: "GET", template: "/admin/users", want: only(200, "admin")},
 			{method: "POST", template: "/admin/users", body: "email=&name=", want: only(422, "admin")},

@@ -1,0 +1,135 @@
+package audit_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redress-oversight/redress/internal/audit"
+	"github.com/redress-oversight/redress/internal/store"
+	"github.com/redress-oversight/redress/internal/store/storetest"
+)
+
+// The figures in docs/audit.md come from:
+//
+//	go test -run '^$' -bench . -benchtime 3x ./internal/audit/
+//
+// (BenchmarkSeal and BenchmarkFiling size themselves; -benchtime 3x applies to the
+// verification of a million events.)
+
+// forDialects runs fn once per dialect on a fresh database, as a sub-benchmark whose own
+// sub-benchmarks share that database.
+func forDialects(b *testing.B, fn func(b *testing.B, db *store.DB)) {
+	b.Run(store.SQLite, func(b *testing.B) { fn(b, storetest.Open(b, storetest.SQLiteDSN(b))) })
+	b.Run(store.PostgreSQL, func(b *testing.B) { fn(b, storetest.Open(b, storetest.PostgresDSN(b))) })
+}
+
+// insertUnsealed writes n unsealed events in one statement, shaped like a case being
+// worked: a staff actor, a complaint, an agency, most with an agreement, a small JSON
+// of what changed.
+func insertUnsealed(b *testing.B, db *store.DB, n int) {
+	b.Helper()
+	q := `INSERT INTO audit_events (occurred_at, actor, actor_role, action, complaint_id, agency_id, agreement_id, request_id, details)
+		SELECT timestamptz '2025-07-01 00:00:00+00' + g * interval '1 millisecond', 'user:' || (g % 50), 'investigator',
+			'complaint.field_changed', g % 5000 + 1, g % 300 + 1, CASE WHEN g % 3 = 0 THEN NULL ELSE g % 700 + 1 END,
+			'req-' || g, '{"field":"priority","old":"normal","new":"high","n":' || g || '}'
+		FROM generate_series(1, ?) AS g`
+	if db.Dialect == store.SQLite {
+		q = `WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < ?)
+		INSERT INTO audit_events (occurred_at, actor, actor_role, action, complaint_id, agency_id, agreement_id, request_id, details)
+		SELECT strftime('%Y-%m-%d %H:%M:%f', '2025-07-01', '+' || (g / 1000.0) || ' seconds') || '+00:00', 'user:' || (g % 50), 'investigator',
+			'complaint.field_changed', g % 5000 + 1, g % 300 + 1, CASE WHEN g % 3 = 0 THEN NULL ELSE g % 700 + 1 END,
+			'req-' || g, '{"field":"priority","old":"normal","new":"high","n":' || g || '}'
+		FROM s`
+	}
+	if _, err := db.Bun().ExecContext(context.Background(), q, n); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkSeal: events sealed per second, from a backlog, in the sealer's default
+// batches (each a transaction; a checkpoint, with its check of the chain since the
+// last, every 1000 events).
+func BenchmarkSeal(b *testing.B) {
+	forDialects(b, func(b *testing.B, db *store.DB) {
+		s := audit.NewSealer(db, testKey, audit.SealerConfig{})
+		b.Run("batch1000", func(b *testing.B) {
+			b.StopTimer()
+			insertUnsealed(b, db, b.N)
+			b.StartTimer()
+			start := time.Now()
+			n, err := s.SealPending(context.Background())
+			if err != nil || n != b.N {
+				b.Fatalf("sealed %d of %d: %v", n, b.N, err)
+			}
+			b.ReportMetric(float64(n)/time.Since(start).Seconds(), "events/s")
+		})
+	})
+}
+
+// BenchmarkVerify: a full verification of a million sealed events.
+func BenchmarkVerify(b *testing.B) {
+	const events = 1_000_000
+	forDialects(b, func(b *testing.B, db *store.DB) {
+		ctx := context.Background()
+		start := time.Now()
+		insertUnsealed(b, db, events)
+		if n, err := audit.NewSealer(db, testKey, audit.SealerConfig{BatchSize: 10000}).SealPending(ctx); err != nil || n != events {
+			b.Fatalf("sealed %d: %v", n, err)
+		}
+		if db.Dialect == store.PostgreSQL {
+			// Sealing updated every row; let the benchmark read the table as it would be
+			// after autovacuum rather than full of dead row versions.
+			if _, err := db.Bun().ExecContext(ctx, "VACUUM ANALYZE audit_events"); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Logf("made and sealed %d events in %v", events, time.Since(start).Round(time.Second))
+		b.Run("1M", func(b *testing.B) {
+			var checked int64
+			for b.Loop() {
+				rep, err := audit.Verify(ctx, db, audit.VerifyOptions{TrustedKeys: trusted().TrustedKeys})
+				if err != nil || !rep.OK() || rep.Events != events {
+					b.Fatalf("%v %v", rep, err)
+				}
+				checked += rep.Events
+			}
+			b.ReportMetric(float64(checked)/b.Elapsed().Seconds(), "events/s")
+		})
+	})
+}
+
+// BenchmarkFiling: complaints filed per second by concurrent clients through the store,
+// with the sealer stopped and with it running as in serve. The goal is the second
+// within 10% of the first.
+func BenchmarkFiling(b *testing.B) {
+	forDialects(b, func(b *testing.B, db *store.DB) {
+		var seq atomic.Int64
+		file := func(b *testing.B) {
+			b.SetParallelism(4) // 8 clients on 2 cores
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					n := seq.Add(1)
+					if _, err := db.CreateComplaint(context.Background(), newComplaint(fmt.Sprintf("RX-%04X-%04X", n>>16, n&0xffff))); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+		b.Run("sealer=stopped", file)
+		b.Run("sealer=running", func(b *testing.B) {
+			ctx, stop := context.WithCancel(context.Background())
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() { defer wg.Done(); audit.NewSealer(db, testKey, audit.SealerConfig{}).Run(ctx) }()
+			file(b)
+			b.StopTimer()
+			stop()
+			wg.Wait()
+		})
+	})
+}

@@ -1,0 +1,353 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/redress-oversight/redress/internal/store"
+)
+
+// ProblemKind names what is wrong with the trail at a sequence number.
+type ProblemKind string
+
+const (
+	// HashMismatch: the event does not match its stored hash, and neither does the
+	// hash link to the next event: the event and its hash were both changed.
+	HashMismatch ProblemKind = "hash mismatch"
+	// RowAltered: the event's fields were changed after sealing; its stored hash is the
+	// sealed one (it still links to the next event). Equally: the event before it was
+	// changed together with its hash.
+	RowAltered ProblemKind = "row altered"
+	// Gap: no event has this sequence number: a sealed event was deleted.
+	Gap ProblemKind = "gap"
+	// RowMissing: a checkpoint signs events beyond the end of the trail: the tail was
+	// deleted (or an export file was cut short).
+	RowMissing ProblemKind = "row missing"
+	// RowInserted: an event stands where no event was sealed; the events after it were
+	// renumbered.
+	RowInserted ProblemKind = "inserted row"
+	// Reordered: two events have traded sequence numbers.
+	Reordered ProblemKind = "reorder"
+	// BadSignature: a checkpoint's signature does not verify, or its key is not trusted.
+	BadSignature ProblemKind = "bad signature"
+	// CheckpointMismatch: a correctly signed checkpoint disagrees with the chain: the
+	// history up to it was rewritten (hashes and all).
+	CheckpointMismatch ProblemKind = "checkpoint does not match"
+	// Withheld: an export elided an event that matches the export's own filter.
+	Withheld ProblemKind = "withheld event"
+	// Malformed: an export line that cannot be read, or a file out of order.
+	Malformed ProblemKind = "malformed export"
+)
+
+// Problem is the first thing found wrong, at the lowest sequence number.
+type Problem struct {
+	Seq    int64
+	Kind   ProblemKind
+	Detail string
+}
+
+func (p *Problem) Error() string { return fmt.Sprintf("seq %d: %s: %s", p.Seq, p.Kind, p.Detail) }
+
+// Report is the outcome of a verification. Problem is nil when everything checked out.
+type Report struct {
+	Events        int64 // sealed events (in an export: event and elided lines) checked
+	FirstSeq      int64
+	HeadSeq       int64 // the last seq checked
+	Checkpoints   int64 // checkpoints whose signature and hash were checked
+	LastSignedSeq int64 // the highest seq a good checkpoint covers
+	Unsealed      int64 // events not sealed yet (database only; not an error)
+	Trusted       bool  // signatures were checked against keys given as trusted
+	Shown, Elided int64 // export only
+	Export        bool
+	Problem       *Problem
+}
+
+// OK tells whether the trail verified.
+func (r Report) OK() bool { return r.Problem == nil }
+
+// String is the one-line summary `redress audit verify` prints.
+func (r Report) String() string {
+	var b strings.Builder
+	what := "audit trail"
+	if r.Export {
+		what = "audit export"
+	}
+	if r.Problem != nil {
+		fmt.Fprintf(&b, "%s FAILED at seq %d: %s: %s", what, r.Problem.Seq, r.Problem.Kind, r.Problem.Detail)
+		return b.String()
+	}
+	fmt.Fprintf(&b, "%s OK: %d events", what, r.Events)
+	if r.Events > 0 {
+		fmt.Fprintf(&b, " (seq %d-%d", r.FirstSeq, r.HeadSeq)
+		if r.Export {
+			fmt.Fprintf(&b, ", %d shown, %d elided", r.Shown, r.Elided)
+		}
+		b.WriteString(")")
+	}
+	fmt.Fprintf(&b, ", %d checkpoints", r.Checkpoints)
+	if r.Checkpoints > 0 {
+		fmt.Fprintf(&b, " (last at seq %d)", r.LastSignedSeq)
+	}
+	if tail := r.HeadSeq - r.LastSignedSeq; r.Events > 0 && tail > 0 {
+		fmt.Fprintf(&b, ", %d not yet under a checkpoint", tail)
+	}
+	if !r.Export {
+		fmt.Fprintf(&b, ", %d unsealed", r.Unsealed)
+	}
+	if !r.Trusted {
+		b.WriteString("; no trusted key given: signatures checked only against the keys stored with them")
+	}
+	return b.String()
+}
+
+// VerifyOptions tunes Verify and VerifyExport.
+type VerifyOptions struct {
+	// TrustedKeys are the public keys checkpoints must be signed with. Without any, a
+	// checkpoint's own key is taken at its word, which anyone rewriting the trail could
+	// also do.
+	TrustedKeys []ed25519.PublicKey
+	// Kept are checkpoints kept outside the database (from the API or an earlier
+	// export), checked like stored ones: they catch a history rewritten together with
+	// its stored checkpoints.
+	Kept []Checkpoint
+	// Progress, when set, is called now and then with the events checked so far and
+	// the number expected (for an export, bytes read and the file size, when known).
+	Progress func(done, total int64)
+}
+
+// progressEvery is how many events pass between Progress calls.
+const progressEvery = 1 << 14
+
+// diagnoseWindow is how far past a broken link Verify looks to tell a reorder or an
+// insertion from an altered row.
+const diagnoseWindow = 512
+
+var errStop = errors.New("stop")
+
+// Verify recomputes the chain in the database from the first event, checks every
+// checkpoint (stored and kept) against it and its signature, and reports the first
+// problem. It reads in chunks, in constant memory, and looks only at what existed when
+// it started: events sealed and checkpoints signed meanwhile wait for the next run.
+// The error is for failures to read; a broken trail is a Report with a Problem.
+func Verify(ctx context.Context, db *store.DB, opt VerifyOptions) (Report, error) {
+	st, err := db.AuditState(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	rep := Report{Trusted: len(opt.TrustedKeys) > 0}
+	if rep.Unsealed, err = db.CountUnsealedAudit(ctx); err != nil {
+		return rep, err
+	}
+	cps := &checkpointStream{db: db, maxID: st.CheckpointMaxID, kept: opt.Kept}
+	var (
+		h        recordHasher
+		expect   int64 = 1
+		prev           = make([]byte, HashSize) // hash at expect-1
+		prevPrev       = make([]byte, HashSize) // hash at expect-2
+		brokenAt int64
+	)
+	if opt.Progress != nil {
+		opt.Progress(0, st.HeadSeq)
+	}
+	err = db.ScanSealedAudit(ctx, 0, st.HeadSeq, func(r *store.AuditRecord) error {
+		if r.Seq != expect {
+			rep.Problem = &Problem{expect, Gap, gapDetail(expect, r.Seq)}
+			return errStop
+		}
+		link := h.link(prev, r, r.Seq)
+		if !bytes.Equal(link[:], r.Hash) {
+			brokenAt = r.Seq
+			return errStop
+		}
+		prevPrev, prev = prev, append(prevPrev[:0], link[:]...)
+		expect++
+		if rep.Events++; rep.Events == 1 {
+			rep.FirstSeq = r.Seq
+		}
+		rep.HeadSeq = r.Seq
+		if p, err := cps.check(ctx, r.Seq, link[:], opt.TrustedKeys, &rep); err != nil || p != nil {
+			rep.Problem = p
+			return cmpErr(err)
+		}
+		if opt.Progress != nil && rep.Events%progressEvery == 0 {
+			opt.Progress(rep.Events, st.HeadSeq)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return rep, err
+	}
+	if brokenAt != 0 {
+		p, err := diagnose(ctx, db, brokenAt, prev, prevPrev)
+		rep.Problem = p
+		return rep, err
+	}
+	if rep.Problem == nil {
+		// Whatever checkpoints remain sign events past the end of the trail.
+		cp, err := cps.peek(ctx)
+		if err != nil {
+			return rep, err
+		}
+		if cp != nil {
+			rep.Problem = &Problem{expect, RowMissing, fmt.Sprintf(
+				"a checkpoint signed at %s covers events up to seq %d, but the trail ends at seq %d: events were deleted from the end",
+				FormatTime(cp.SignedAt), cp.Seq, expect-1)}
+		}
+	}
+	if opt.Progress != nil {
+		opt.Progress(rep.Events, st.HeadSeq)
+	}
+	return rep, nil
+}
+
+func cmpErr(err error) error {
+	if err != nil {
+		return err
+	}
+	return errStop
+}
+
+func gapDetail(expect, found int64) string {
+	if found == expect+1 {
+		return fmt.Sprintf("no event has seq %d (the next is %d): a sealed event was deleted", expect, found)
+	}
+	return fmt.Sprintf("no events have seq %d-%d (the next is %d): sealed events were deleted", expect, found-1, found)
+}
+
+// checkpointStream merges stored checkpoints (read a chunk at a time, by seq) with
+// kept ones, and checks each when the chain reaches its seq.
+type checkpointStream struct {
+	db      *store.DB
+	maxID   int64
+	kept    []Checkpoint
+	buf     []Checkpoint
+	afterDB int64 // seq of the last stored checkpoint read
+	done    bool
+}
+
+func (s *checkpointStream) peek(ctx context.Context) (*Checkpoint, error) {
+	if len(s.buf) == 0 && !s.done {
+		if s.maxID == 0 {
+			s.done = true
+		} else {
+			rows, err := s.db.AuditCheckpoints(ctx, s.afterDB, s.maxID, 1000)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range rows {
+				s.buf = append(s.buf, checkpointFromStore(r))
+			}
+			if len(rows) > 0 {
+				s.afterDB = rows[len(rows)-1].Seq
+			}
+			s.done = len(rows) < 1000
+		}
+	}
+	switch {
+	case len(s.buf) > 0 && (len(s.kept) == 0 || s.buf[0].Seq <= s.kept[0].Seq):
+		return &s.buf[0], nil
+	case len(s.kept) > 0:
+		return &s.kept[0], nil
+	}
+	return nil, nil
+}
+
+func (s *checkpointStream) pop(cp *Checkpoint) {
+	if len(s.buf) > 0 && cp == &s.buf[0] {
+		s.buf = s.buf[1:]
+	} else {
+		s.kept = s.kept[1:]
+	}
+}
+
+// check verifies every checkpoint at or below seq against the chain's hash at seq.
+func (s *checkpointStream) check(ctx context.Context, seq int64, hash []byte, trusted []ed25519.PublicKey, rep *Report) (*Problem, error) {
+	for {
+		cp, err := s.peek(ctx)
+		if err != nil || cp == nil || cp.Seq > seq {
+			return nil, err
+		}
+		s.pop(cp)
+		if p := checkCheckpoint(*cp, seq, hash, trusted, rep); p != nil {
+			return p, nil
+		}
+	}
+}
+
+func checkCheckpoint(cp Checkpoint, seq int64, hash []byte, trusted []ed25519.PublicKey, rep *Report) *Problem {
+	if cp.Seq < seq {
+		// Only a kept checkpoint for seq 0 or less can get here: stored ones are met
+		// in order, each at its own seq.
+		return &Problem{cp.Seq, Malformed, "a checkpoint for a sequence number no event can have"}
+	}
+	if err := cp.Verify(trusted); err != nil {
+		return &Problem{cp.Seq, BadSignature, "checkpoint signed at " + FormatTime(cp.SignedAt) + ": " + err.Error()}
+	}
+	if !bytes.Equal(cp.Hash, hash) {
+		since := "the first event"
+		if rep.LastSignedSeq > 0 {
+			since = fmt.Sprintf("the checkpoint at seq %d", rep.LastSignedSeq)
+		}
+		return &Problem{cp.Seq, CheckpointMismatch, fmt.Sprintf(
+			"the checkpoint signed at %s gives seq %d the hash %x, the chain has %x: history was rewritten after %s and at or before seq %d",
+			FormatTime(cp.SignedAt), cp.Seq, cp.Hash[:8], hash[:8], since, cp.Seq)}
+	}
+	rep.Checkpoints++
+	rep.LastSignedSeq = cp.Seq
+	return nil
+}
+
+// diagnose names what broke the link at seq s, given the verified hashes at s-1 (prev)
+// and s-2 (prevPrev), by trying the explanations in turn against the rows that follow.
+func diagnose(ctx context.Context, db *store.DB, s int64, prev, prevPrev []byte) (*Problem, error) {
+	var w []store.AuditRecord
+	err := db.ScanSealedAudit(ctx, s-1, s-1+diagnoseWindow, func(r *store.AuditRecord) error {
+		w = append(w, r.Clone())
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(w) == 0 || w[0].Seq != s {
+		return &Problem{s, HashMismatch, "the event changed while it was being verified"}, nil
+	}
+	var h recordHasher
+	matches := func(prev []byte, r *store.AuditRecord, seq int64) bool {
+		link := h.link(prev, r, seq)
+		return bytes.Equal(link[:], r.Hash)
+	}
+	// The event at s was sealed at s-1: the event now at s-1 does not belong.
+	if s >= 2 && matches(prevPrev, &w[0], s-1) {
+		return &Problem{s - 1, RowInserted, fmt.Sprintf(
+			"the event at seq %d was never sealed there: the events from seq %d on were sealed one seq lower", s-1, s)}, nil
+	}
+	// Some later event was sealed at s: it traded places with this one, or this one
+	// was put in front of it.
+	for j := 1; j < len(w); j++ {
+		if !matches(prev, &w[j], s) {
+			continue
+		}
+		t := w[j].Seq
+		prevT := w[j-1].Hash
+		if t == s+1 {
+			prevT = w[j].Hash
+		}
+		if matches(prevT, &w[0], t) {
+			return &Problem{s, Reordered, fmt.Sprintf("the events at seq %d (id %d) and seq %d (id %d) have traded places", s, w[0].ID, t, w[j].ID)}, nil
+		}
+		return &Problem{s, RowInserted, fmt.Sprintf(
+			"the event at seq %d (id %d) was never sealed there: the event sealed at seq %d now has seq %d", s, w[0].ID, s, t)}, nil
+	}
+	if len(w) > 1 && w[1].Seq == s+1 && matches(w[0].Hash, &w[1], s+1) {
+		detail := fmt.Sprintf("the event (id %d) no longer matches the hash it was sealed with", w[0].ID)
+		if s > 1 {
+			detail += fmt.Sprintf(" (or seq %d was changed together with its hash)", s-1)
+		}
+		return &Problem{s, RowAltered, detail}, nil
+	}
+	return &Problem{s, HashMismatch, fmt.Sprintf("the event (id %d) does not match its stored hash, nor does that hash link to the next event", w[0].ID)}, nil
+}
