@@ -89,6 +89,7 @@ func (s *Service) Triage(ctx context.Context, a Actor, complaintID int64, in Tri
 		return err
 	}
 	var fe redress.FieldErrors
+	clearAgreement := false
 	if in.Priority != "" && !contains(Priorities, in.Priority) {
 		fe.Add("priority", "one_of", strings.Join(Priorities, ", "))
 	}
@@ -121,6 +122,8 @@ func (s *Service) Triage(ctx context.Context, a Actor, complaintID int64, in Tri
 			}
 			if ag := redress.ChooseAgreement(ags, c.IncidentDate, c.Functions); ag != nil {
 				in.AgreementID = ag.ID
+			} else {
+				clearAgreement = true // the old agency's MOA does not follow the complaint
 			}
 		}
 	}
@@ -131,7 +134,7 @@ func (s *Service) Triage(ctx context.Context, a Actor, complaintID int64, in Tri
 	// new unit's deadlines apply to the clocks started from now on (at resolution) and
 	// to how a pause is counted when the case resumes.
 	ch := store.TriageChange{ComplaintID: complaintID, AgencyID: in.AgencyID, AgreementID: in.AgreementID,
-		Priority: in.Priority, Unit: in.Unit, Categories: in.Categories, Audit: a.event(ActionTriaged)}
+		ClearAgreement: clearAgreement, Priority: in.Priority, Unit: in.Unit, Categories: in.Categories, Audit: a.event(ActionTriaged)}
 	for kind, list := range map[string][]string{"duplicate": in.Duplicates, "related": in.Related} {
 		for _, tn := range list {
 			if strings.TrimSpace(tn) == "" {

@@ -243,10 +243,12 @@ type TriageChange struct {
 	ComplaintID int64
 	AgencyID    int64 // 0 leaves it
 	AgreementID int64 // 0 leaves it
-	Priority    string
-	Unit        string
-	Categories  []redress.Category // added as allegations when missing
-	Links       []ComplaintLink
+	// ClearAgreement drops the agreement: the agency named now has none in force.
+	ClearAgreement bool
+	Priority       string
+	Unit           string
+	Categories     []redress.Category // added as allegations when missing
+	Links          []ComplaintLink
 	// StartClocks are clocks that begin with this triage (those of the agreement's
 	// model, when triage is where the agreement became known).
 	StartClocks []Clock
@@ -277,6 +279,8 @@ func (db *DB) Triage(ctx context.Context, ch TriageChange) error {
 		}
 		if ch.AgreementID != 0 && ch.AgreementID != derefID(row.AgreementID) {
 			set("agreement_id", derefID(row.AgreementID), ch.AgreementID)
+		} else if ch.ClearAgreement && row.AgreementID != nil {
+			set("agreement_id", derefID(row.AgreementID), nil)
 		}
 		if ch.Priority != "" && ch.Priority != row.Priority {
 			set("priority", row.Priority, ch.Priority)

@@ -135,3 +135,25 @@ func TestTriageAndAssign(t *testing.T) {
 		}
 	})
 }
+
+// Triage that names an agency with no agreement in force drops the old agreement: the
+// complaint no longer counts under an MOA it does not fall under.
+func TestTriageClearsAgreement(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		c := scopedComplaint(t, db, "RX-CCCC-0001")
+		if err := db.Triage(ctx, store.TriageChange{ComplaintID: c.ID, ClearAgreement: true,
+			Audit: redress.AuditEvent{Actor: "user:3", Action: "complaint.triaged"}}); err != nil {
+			t.Fatal(err)
+		}
+		got, _, _ := db.Complaint(ctx, c.ID)
+		if got.AgreementID != 0 || got.AgencyID != c.AgencyID {
+			t.Fatalf("after triage agency %d agreement %d", got.AgencyID, got.AgreementID)
+		}
+		evs, _ := db.ListAudit(ctx, store.AuditFilter{ComplaintID: c.ID, Action: "complaint.triaged"})
+		old, _ := evs[0].Details["old"].(map[string]any)
+		if len(evs) != 1 || old["agreement_id"] != float64(c.AgreementID) {
+			t.Fatalf("triage events %+v", evs)
+		}
+	})
+}
