@@ -109,6 +109,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		Log:           c.log,
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Operator:      cfg.Operator,
+		AuditKey:      auditKey.Public(),
 	})
 	if err != nil {
 		return err
@@ -135,7 +136,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		<-sealDone
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		if _, err := sealer.SealPending(fctx); err != nil {
+		if _, err := sealer.Flush(fctx); err != nil {
 			c.log.Error("sealing the audit trail at shutdown", "err", err)
 		}
 	}()
@@ -149,6 +150,9 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		}
 	}()
 	defer func() { stopMail(); <-mailDone }()
+	// Verifications of the trail started from the web end first (recorded as stopped
+	// if unfinished), so the sealer's last pass seals their events too.
+	defer handler.Close()
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/hex"
 	"strings"
 	"testing"
 	"time"
@@ -51,6 +52,20 @@ func TestSealAndVerify(t *testing.T) {
 		sealAll(t, later)
 		if cps, _ := audit.Checkpoints(ctx, db, 0, 100); len(cps) != 3 {
 			t.Fatalf("%d checkpoints, want 3", len(cps))
+		}
+		// Flush (serve on its way out) signs a head that moved at all, at once.
+		record(t, db, 2)
+		if n, err := s.Flush(ctx); err != nil || n != 2 {
+			t.Fatalf("flush: %d %v", n, err)
+		}
+		if rep := verify(t, db, trusted()); !rep.OK() || rep.Checkpoints != 4 || rep.LastSignedSeq != 27 {
+			t.Fatalf("after flush: %+v", rep)
+		}
+		if n, err := s.Flush(ctx); err != nil || n != 0 {
+			t.Fatalf("second flush: %d %v", n, err)
+		}
+		if cps, _ := audit.Checkpoints(ctx, db, 0, 100); len(cps) != 4 {
+			t.Fatalf("%d checkpoints after a flush with nothing new, want 4", len(cps))
 		}
 
 		// Another key's signatures are refused when a key is trusted.
@@ -170,4 +185,55 @@ func TestFormatTime(t *testing.T) {
 			t.Errorf("FormatTime(%v) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
+}
+
+// The worked example of docs/audit.md, so the document and the code cannot drift apart.
+func TestDocumentedExample(t *testing.T) {
+	complaint, agency := int64(7), int64(312)
+	ev := audit.Event{Seq: 1, ID: 42, OccurredAt: "2025-07-20T14:03:05.123456Z", Actor: "public", Action: "complaint.filed",
+		ComplaintID: &complaint, AgencyID: &agency, RequestID: "req-1", Details: `{"language":"es"}`}
+	digest := audit.BodyDigest(ev)
+	h := audit.Hash(make([]byte, 32), ev)
+	cp := testKey.Sign(1, h[:], time.Date(2025, 7, 20, 14, 4, 0, 0, time.UTC))
+	for _, c := range []struct{ name, got, want string }{
+		{"body digest", hex.EncodeToString(digest[:]), "ebd1aa6469b94ef93e08a7224dc0732766bc11ac7dfa1c3da18bd49e48bb1c3c"},
+		{"entry", hex.EncodeToString(audit.Entry(ev, digest)), "010000000000000001000000000000002a0000001b323032352d30372d32305431343a30333a30352e3132333435365a01000000000000000701000000000000013800ebd1aa6469b94ef93e08a7224dc0732766bc11ac7dfa1c3da18bd49e48bb1c3c"},
+		{"hash", hex.EncodeToString(h[:]), "f5c1948e61d47ac8d7b2d1cb5f55d623d07f8e4c6e0a86de337d4b1231ced301"},
+		{"public key", audit.EncodePublicKey(testKey.Public()), "A6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg="},
+		{"key id", cp.KeyID, "56475aa75463474c"},
+		{"signature", b64(cp.Signature), "p29P+Emq/uT0z9I+uoRT5vb1/2mm5oqMulJL+pjxhmcGkDuGVcDzY/N0W5oInh3M36rWt0H1AZq78zJUoJFhAg=="},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: %s, docs/audit.md says %s", c.name, c.got, c.want)
+		}
+	}
+}
+
+// A trail longer than one reader's range: the readers' ranges are chained in order, and
+// a problem far into the trail is found at its sequence number.
+func TestVerifyLongTrail(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		const n = 34000 // over two readers' ranges of 16384
+		insertUnsealed(t, db, n)
+		if got := sealAll(t, audit.NewSealer(db, testKey, audit.SealerConfig{BatchSize: 5000, CheckpointEvery: 10000})); got != n {
+			t.Fatalf("sealed %d", got)
+		}
+		var calls, last int64
+		opt := trusted()
+		opt.Progress = func(done, total int64) {
+			if done < last || total != n {
+				t.Errorf("progress %d/%d after %d", done, total, last)
+			}
+			calls, last = calls+1, done
+		}
+		rep := verify(t, db, opt)
+		if !rep.OK() || rep.Events != n || rep.Checkpoints != 3 || last != n || calls < 3 {
+			t.Fatalf("%v; progress called %d times, last %d", rep, calls, last)
+		}
+		dropTriggers(t, db)
+		exec(t, db, "UPDATE audit_events SET actor = 'someone else' WHERE seq = 33001")
+		if rep := verify(t, db, trusted()); rep.OK() || rep.Problem.Seq != 33001 || rep.Problem.Kind != audit.RowAltered {
+			t.Fatalf("%v", rep)
+		}
+	})
 }

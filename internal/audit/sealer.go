@@ -67,6 +67,7 @@ type Sealer struct {
 	// wait a checkpoint interval before trying again rather than re-reading it each batch.
 	refusedAt time.Time
 	errLogged time.Time
+	force     bool // Flush: sign the head if it moved at all
 }
 
 // NewSealer returns a sealer that signs checkpoints with key.
@@ -112,6 +113,21 @@ func (s *Sealer) Run(ctx context.Context) error {
 func (s *Sealer) SealPending(ctx context.Context) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.sealPending(ctx)
+}
+
+// Flush is SealPending that also signs the head whenever it moved since the last
+// checkpoint, however recently that was: serve calls it on its way out, so the events
+// of its last minute do not wait for another process to be signed.
+func (s *Sealer) Flush(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.force = true
+	defer func() { s.force = false }()
+	return s.sealPending(ctx)
+}
+
+func (s *Sealer) sealPending(ctx context.Context) (int, error) {
 	// Look before taking any lock: on SQLite the sealing transaction is a write
 	// transaction, and an idle system should not take the write lock five times a second.
 	st, err := s.db.AuditState(ctx)
@@ -151,6 +167,7 @@ func (s *Sealer) sealBatch(ctx context.Context, afterID int64) (n int, lastID in
 		if err != nil {
 			return err
 		}
+		before, beforeHash := head, hash
 		recs, err := tx.Unsealed(ctx, afterID, s.cfg.BatchSize)
 		if err != nil {
 			return err
@@ -173,7 +190,7 @@ func (s *Sealer) sealBatch(ctx context.Context, afterID int64) (n int, lastID in
 		if n > 0 {
 			lastID = recs[n-1].ID
 		}
-		return s.maybeCheckpoint(ctx, tx, head, prev)
+		return s.maybeCheckpoint(ctx, tx, before, beforeHash, head, prev)
 	})
 	if err != nil {
 		n = 0 // rolled back
@@ -189,14 +206,16 @@ func (s *Sealer) checkpointDue(head int64, last store.AuditCheckpoint, ok bool) 
 	if !s.refusedAt.IsZero() && now.Sub(s.refusedAt) < s.cfg.CheckpointInterval {
 		return false
 	}
-	return !ok || head-last.Seq >= s.cfg.CheckpointEvery || now.Sub(last.SignedAt) >= s.cfg.CheckpointInterval
+	return s.force || !ok || head-last.Seq >= s.cfg.CheckpointEvery || now.Sub(last.SignedAt) >= s.cfg.CheckpointInterval
 }
 
 // maybeCheckpoint signs the head when due, but only after checking the chain from the
 // last checkpoint up to it: the key must never vouch for events changed since they
-// were sealed. (Events changed together with every hash after them cannot be told
+// were sealed. Events up to before (sealed earlier, perhaps by another process) are
+// read back and checked; those after it were chained from before's hash in this very
+// transaction. (Events changed together with every hash after them cannot be told
 // from real ones here; that is what earlier checkpoints are for.)
-func (s *Sealer) maybeCheckpoint(ctx context.Context, tx *store.AuditSealTx, head int64, headHash []byte) error {
+func (s *Sealer) maybeCheckpoint(ctx context.Context, tx *store.AuditSealTx, before int64, beforeHash []byte, head int64, headHash []byte) error {
 	last, ok, err := tx.LastCheckpoint(ctx)
 	if err != nil {
 		return err
@@ -210,24 +229,28 @@ func (s *Sealer) maybeCheckpoint(ctx context.Context, tx *store.AuditSealTx, hea
 	}
 	expect := from + 1
 	var bad error
-	err = tx.ScanSealed(ctx, from, head, func(r *store.AuditRecord) error {
-		if r.Seq != expect {
-			bad = fmt.Errorf("seq %d is missing", expect)
-			return bad
-		}
-		link := s.h.link(prev, r, r.Seq)
-		if !bytes.Equal(link[:], r.Hash) {
-			bad = fmt.Errorf("seq %d does not match its hash", r.Seq)
-			return bad
-		}
-		prev = append(prev[:0], link[:]...)
-		expect++
-		return nil
-	})
-	if bad == nil && err == nil && expect != head+1 {
-		bad = fmt.Errorf("the chain ends at seq %d, before the head %d", expect-1, head)
+	if from > before {
+		bad = fmt.Errorf("the last checkpoint signs seq %d, beyond the chain's end at %d", from, before)
+	} else {
+		err = tx.ScanSealed(ctx, from, before, func(r *store.AuditRecord) error {
+			if r.Seq != expect {
+				bad = fmt.Errorf("seq %d is missing", expect)
+				return bad
+			}
+			link := s.h.link(prev, r, r.Seq)
+			if !bytes.Equal(link[:], r.Hash) {
+				bad = fmt.Errorf("seq %d does not match its hash", r.Seq)
+				return bad
+			}
+			prev = append(prev[:0], link[:]...)
+			expect++
+			return nil
+		})
 	}
-	if bad == nil && err == nil && !bytes.Equal(prev, headHash) {
+	if bad == nil && err == nil && expect != before+1 {
+		bad = fmt.Errorf("the chain ends at seq %d, before the head %d", expect-1, before)
+	}
+	if bad == nil && err == nil && before > 0 && !bytes.Equal(prev, beforeHash) {
 		bad = fmt.Errorf("the head's hash changed while it was being signed")
 	}
 	if bad != nil {

@@ -175,3 +175,18 @@ func rewriteTail(t *testing.T, db *store.DB) {
 		prev = forge(t, db, seq, prev)
 	}
 }
+
+// A sealed event moved to an absurd sequence number is a gap where it was, found without
+// reading through the empty numbers in between.
+func TestTamperFarSeq(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		record(t, db, 30)
+		sealAll(t, sealer(db))
+		dropTriggers(t, db)
+		exec(t, db, "UPDATE audit_events SET seq = 4000000000000 WHERE seq = 30")
+		rep := verify(t, db, trusted())
+		if rep.OK() || rep.Problem.Seq != 30 || rep.Problem.Kind != audit.Gap {
+			t.Fatalf("got %q, want seq 30: gap", rep)
+		}
+	})
+}

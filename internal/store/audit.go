@@ -114,44 +114,38 @@ func complaintScope(ctx context.Context, tx bun.IDB, row *auditRow, scopes map[i
 
 func validUTF8(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
 
-// AuditFilter narrows ListAudit.
+// AuditFilter narrows ListAudit and SearchAudit. Zero fields do not filter.
 type AuditFilter struct {
 	ComplaintID int64
 	AgreementID int64
-	Action      string
-	Limit       int
+	AgencyID    int64
+	Actor       string
+	// Action is an action's name, or the start of names followed by "*" ("complaint.*").
+	Action string
+	// From and To bound occurred_at: From included, To excluded.
+	From, To time.Time
+	// Scoped keeps only events about complaints that are now in one of Units (none:
+	// nothing): what a unit's supervisor may see of the trail.
+	Scoped bool
+	Units  []string
+	// UptoID, when set, keeps only events with ids up to it: pages of a log that
+	// grows while it is read (every look at it is an event) stay put.
+	UptoID int64
+	// NewestFirst orders by id descending (the order events were written) instead of
+	// ascending.
+	NewestFirst   bool
+	Limit, Offset int
 }
 
-// ListAudit returns audit events oldest first.
+// ListAudit returns audit events oldest first (newest first with NewestFirst).
 func (db *DB) ListAudit(ctx context.Context, f AuditFilter) ([]redress.AuditEvent, error) {
-	var rows []auditRow
-	q := db.bun.NewSelect().Model(&rows).Order("id")
-	if f.ComplaintID != 0 {
-		q.Where("complaint_id = ?", f.ComplaintID)
-	}
-	if f.AgreementID != 0 {
-		q.Where("agreement_id = ?", f.AgreementID)
-	}
-	if f.Action != "" {
-		q.Where("action = ?", f.Action)
-	}
-	if f.Limit > 0 {
-		q.Limit(int64(f.Limit))
-	}
-	if err := q.Scan(ctx); err != nil {
+	entries, err := db.listAudit(ctx, f)
+	if err != nil {
 		return nil, err
 	}
-	out := make([]redress.AuditEvent, len(rows))
-	for i, r := range rows {
-		ev := redress.AuditEvent{
-			ID: r.ID, OccurredAt: r.OccurredAt, Actor: r.Actor, ActorRole: r.ActorRole,
-			Action: r.Action, ComplaintID: derefID(r.ComplaintID), AgencyID: derefID(r.AgencyID),
-			AgreementID: derefID(r.AgreementID), RequestID: r.RequestID,
-		}
-		if err := json.Unmarshal([]byte(r.Details), &ev.Details); err != nil {
-			return nil, err
-		}
-		out[i] = ev
+	out := make([]redress.AuditEvent, len(entries))
+	for i, e := range entries {
+		out[i] = e.AuditEvent
 	}
 	return out, nil
 }

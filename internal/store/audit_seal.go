@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/lib/pq"
 )
@@ -331,8 +332,9 @@ func scanSealedRaw(ctx context.Context, db *DB, q driver.QueryerContext, afterSe
 		case []byte:
 			return x // the driver's own buffer, valid until the next row
 		case string:
-			*buf = append((*buf)[:0], x...)
-			return *buf
+			// The driver made this string for this row alone and nothing writes to it:
+			// reading it in place saves copying every event's text once more.
+			return unsafe.Slice(unsafe.StringData(x), len(x))
 		case nil:
 			return nil
 		}
@@ -539,8 +541,7 @@ func (t *AuditSealTx) Unsealed(ctx context.Context, afterID int64, limit int) ([
 	return out, rows.Err()
 }
 
-// Seal writes seq and hash to each event: on PostgreSQL in one statement per batch, on
-// SQLite one prepared statement per row (no round trips there).
+// Seal writes seq and hash to each event, many rows a statement.
 func (t *AuditSealTx) Seal(ctx context.Context, seals []AuditSeal) error {
 	if len(seals) == 0 {
 		return nil
@@ -560,19 +561,28 @@ func (t *AuditSealTx) Seal(ctx context.Context, seals []AuditSeal) error {
 		}
 		return checkSealed(res, len(seals))
 	}
-	stmt, err := t.tx.PrepareContext(ctx, "UPDATE audit_events SET seq = ?, hash = ? WHERE id = ?")
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
-	for _, s := range seals {
-		res, err := stmt.ExecContext(ctx, s.Seq, s.Hash, s.ID)
-		if err != nil {
-			return fmt.Errorf("seal audit event %d: %w", s.ID, err)
+	// SQLite: UPDATE … FROM a VALUES list, up to 300 rows (900 parameters) a statement.
+	for len(seals) > 0 {
+		n := min(len(seals), 300)
+		var q strings.Builder
+		q.WriteString("UPDATE audit_events SET seq = v.column2, hash = v.column3 FROM (VALUES ")
+		args := make([]any, 0, 3*n)
+		for i, s := range seals[:n] {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?)")
+			args = append(args, s.ID, s.Seq, s.Hash)
 		}
-		if err := checkSealed(res, 1); err != nil {
+		q.WriteString(") AS v WHERE audit_events.id = v.column1")
+		res, err := t.tx.ExecContext(ctx, q.String(), args...)
+		if err != nil {
+			return fmt.Errorf("seal audit events: %w", err)
+		}
+		if err := checkSealed(res, n); err != nil {
 			return err
 		}
+		seals = seals[n:]
 	}
 	return nil
 }

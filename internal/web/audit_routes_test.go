@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/redress-oversight/redress/internal/audit"
 	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
@@ -235,6 +236,29 @@ func TestAuditWalk(t *testing.T) {
 			{method: "GET", template: "/api/v1/staff/complaints", caller: "supervisor", action: "complaint.searched",
 				req:   func() walkReq { return walkReq{path: "/api/v1/staff/complaints?status=under_review&sort=newest"} },
 				check: searched(map[string]any{"status": "under_review", "sort": "newest"})},
+
+			// The audit trail: the log and a complaint's history (the filters recorded, not
+			// what was found), verifying, exporting.
+			{method: "GET", template: "/oversight/audit", caller: "supervisor", action: actionAuditSearched,
+				req:   func() walkReq { return walkReq{path: "/oversight/audit?action=complaint.*&from=2025-01-01"} },
+				check: auditSearched(map[string]any{"action": "complaint.*", "from": "2025-01-01"})},
+			{method: "GET", template: "/api/v1/audit/events", caller: "auditor", action: actionAuditSearched,
+				req: func() walkReq { return walkReq{path: "/api/v1/audit/events?complaint=" + st.tracking} },
+				check: func(t *testing.T, evs []redress.AuditEvent) {
+					auditSearched(map[string]any{"complaint": st.tracking})(t, evs)
+				}},
+			{method: "GET", template: "/oversight/audit/complaints/{id}", caller: "auditor", action: actionAuditHistoryViewed,
+				req: func() walkReq { return walkReq{path: "/oversight/audit/complaints/" + id()} }},
+			{method: "POST", template: "/oversight/verify", caller: "auditor", action: actionVerifyStarted,
+				req: plain("/oversight/verify", nil),
+				// The outcome is written when the verification ends, after the answer.
+				check: func(t *testing.T, evs []redress.AuditEvent) { s.srv.Idle() }},
+			{method: "GET", template: "/oversight/export", caller: "auditor", action: audit.ActionExported,
+				req: func() walkReq { return walkReq{path: "/oversight/export?download=1&complaint=" + st.tracking} }},
+			{method: "GET", template: "/api/v1/audit/export", caller: "auditor", action: audit.ActionExported,
+				req: func() walkReq {
+					return walkReq{path: "/api/v1/audit/export?agreement=" + strconv.FormatInt(st.complaint.AgreementID, 10)}
+				}},
 
 			// Last of the case work, since it moves the case out of the callers' unit.
 			{method: "POST", template: "/api/v1/staff/complaints/{id}/triage", caller: "supervisor", action: "complaint.triaged",

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redress-oversight/redress/internal/audit"
 	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/authz"
 	"github.com/redress-oversight/redress/internal/casework"
@@ -112,12 +113,19 @@ func newServer(t *testing.T, db *store.DB, box *secret.Box, catalog *i18n.Catalo
 		Auth:     a,
 		Authz:    z,
 		Casework: cases,
+		AuditKey: testAuditKey.Public(),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Before the database closes: verifications a test started end first.
+	t.Cleanup(srv.Close)
 	return srv
 }
+
+// testAuditKey signs the checkpoints of tests that seal the trail (auditSealer); the
+// server shows and trusts its public half.
+var testAuditKey, _ = audit.ParseKey("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
 
 var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 

@@ -21,12 +21,14 @@ import (
 var pageNames = []string{"home.html", "complaint.html", "receipt.html", "status.html", "error.html",
 	"login.html", "login_totp.html", "password_reset.html", "password_set.html", "account.html", "account_mfa.html",
 	"staff_home.html", "staff_complaints.html", "staff_case.html",
-	"admin_users.html", "admin_user.html", "admin_units.html", "admin_settings.html", "admin_routing.html"}
+	"admin_users.html", "admin_user.html", "admin_units.html", "admin_settings.html", "admin_routing.html",
+	"oversight_audit.html", "oversight_history.html", "oversight_verify.html", "oversight_verification.html",
+	"oversight_export.html"}
 
 func parsePages() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
 	for _, name := range pageNames {
-		t, err := template.New(name).ParseFS(templates.FS, "layout.html", "partials.html", "casefile_partials.html", name)
+		t, err := template.New(name).ParseFS(templates.FS, "layout.html", "partials.html", "casefile_partials.html", "oversight_partials.html", name)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
@@ -80,6 +82,19 @@ type pageData struct {
 
 	// The status page's messages and forms, once a receipt is proven (page_status.go).
 	StatusFiles *statusFilesView
+
+	// Oversight pages: the audit log, a complaint's history, verification, export, and
+	// the public key they show (page_oversight.go, page_verify.go, page_export.go).
+	AuditLog     *auditLogView
+	AuditHistory *auditHistoryView
+	Verify       *verifyView
+	Verification *verificationView
+	Export       *exportView
+	AuditKey     *auditKeyView
+	// Refresh, when set, reloads the page after that many seconds (no script needed).
+	Refresh int
+	// Wide gives the page the full width, for tables.
+	Wide bool
 }
 
 // staffView is the signed-in staff member and the menu their roles allow.
@@ -130,8 +145,14 @@ func (s *Server) newPage(r *http.Request, lang string) *pageData {
 		for _, l := range []struct{ href, key string }{
 			{"/staff/complaints", "staff.link.complaints"}, {"/admin/users", "staff.link.users"},
 			{"/admin/units", "staff.link.units"}, {"/admin/routing", "staff.link.routing"}, {"/admin/settings", "staff.link.settings"},
+			{"/oversight/audit", "staff.link.audit"}, {"/oversight/verify", "staff.link.verify"}, {"/oversight/export", "staff.link.export"},
 			{"/account", "staff.link.account"},
 		} {
+			// An export can hold any complaint's events: offered only to roles held in
+			// every unit, as handleExportPage demands.
+			if l.href == "/oversight/export" && !s.mayExport(r) {
+				continue
+			}
 			if s.Authz.AllowedAnywhere(sub, l.href, http.MethodGet) {
 				p.Staff.Links = append(p.Staff.Links, langLink{Href: l.href, Name: p.T(l.key)})
 			}

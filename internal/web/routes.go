@@ -74,6 +74,14 @@ func (s *Server) routes() {
 	r.HandleFunc("/admin/routing", s.handleAdminRoutingSave).Methods(http.MethodPost)
 	r.HandleFunc("/admin/settings", s.handleAdminSettings).Methods(http.MethodGet)
 	r.HandleFunc("/admin/settings", s.handleAdminSettingsSave).Methods(http.MethodPost)
+
+	// Oversight: the audit trail, each complaint's history, verification and export.
+	r.HandleFunc("/oversight/audit", s.handleAuditLog).Methods(http.MethodGet)
+	r.HandleFunc("/oversight/audit/complaints/{id}", s.handleAuditHistory).Methods(http.MethodGet)
+	r.HandleFunc("/oversight/verify", s.handleVerifyForm).Methods(http.MethodGet)
+	r.HandleFunc("/oversight/verify", s.handleVerifyStart).Methods(http.MethodPost)
+	r.HandleFunc("/oversight/verify/{id}", s.handleVerification).Methods(http.MethodGet)
+	r.HandleFunc("/oversight/export", s.handleExportPage).Methods(http.MethodGet)
 	r.HandleFunc("/healthz", s.handleHealthz).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/readyz", s.handleReadyz).Methods(http.MethodGet, http.MethodHead)
 
@@ -94,6 +102,10 @@ func (s *Server) routes() {
 	r.HandleFunc("/api/v1/staff/complaints/{id}/referrals", s.handleAPICaseReferral).Methods(http.MethodPost)
 	r.HandleFunc("/api/v1/staff/complaints/{id}/referrals/{rid}", s.handleAPICaseReferralAnswer).Methods(http.MethodPost)
 	r.HandleFunc("/api/v1/staff/complaints/assign", s.handleAPIBulkAssign).Methods(http.MethodPost)
+	r.HandleFunc("/api/v1/audit/key", s.handleAPIAuditKey).Methods(http.MethodGet)
+	r.HandleFunc("/api/v1/audit/checkpoints", s.handleAPIAuditCheckpoints).Methods(http.MethodGet)
+	r.HandleFunc("/api/v1/audit/events", s.handleAPIAuditEvents).Methods(http.MethodGet)
+	r.HandleFunc("/api/v1/audit/export", s.handleAPIAuditExport).Methods(http.MethodGet)
 }
 
 // chain wraps handlers mux calls outside its middleware (not found, method not allowed)

@@ -231,6 +231,19 @@ func TestRouteTable(t *testing.T) {
 			{method: "GET", template: "/admin/settings", want: only(200, "admin")},
 			{method: "POST", template: "/admin/settings", body: "", want: only(303, "admin")},
 
+			// The audit trail: its public key is anyone's; the log, histories and checkpoints
+			// are supervisors' and oversight auditors'; verifying and exporting auditors'.
+			{method: "GET", template: "/api/v1/audit/key", want: everyone(200)},
+			{method: "GET", template: "/api/v1/audit/checkpoints", want: only(200, "supervisor", "auditor")},
+			{method: "GET", template: "/api/v1/audit/events", want: only(200, "supervisor", "auditor")},
+			{method: "GET", template: "/api/v1/audit/export", want: only(200, "auditor")},
+			{method: "GET", template: "/oversight/audit", want: only(200, "supervisor", "auditor")},
+			{method: "GET", template: "/oversight/audit/complaints/{id}", path: "/oversight/audit/complaints/" + tx, want: only(200, "supervisor", "auditor")},
+			{method: "GET", template: "/oversight/verify", want: only(200, "auditor")},
+			{method: "POST", template: "/oversight/verify", want: only(303, "auditor")},
+			{method: "GET", template: "/oversight/verify/{id}", path: "/oversight/verify/999999", want: only(404, "auditor")},
+			{method: "GET", template: "/oversight/export", want: only(200, "auditor")},
+
 			// Last: these end or change the session.
 			{method: "POST", template: "/login/totp", body: "code=000000", want: with(staffOnly(401), "anonymous", 303)},
 			{method: "POST", template: "/password/set", body: "token=nonsense&password=" + url.QueryEscape(testPassword), want: everyone(404)},

@@ -4,9 +4,11 @@ package web
 
 import (
 	"context"
+	"crypto/ed25519"
 	"html/template"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -39,6 +41,10 @@ type Deps struct {
 	SecureCookies bool
 	// Now is the clock for "today" in validation; tests replace it.
 	Now func() time.Time
+	// AuditKey is the public half of the key the sealer signs audit checkpoints with:
+	// shown to oversight users, served at /api/v1/audit/key, and the key verifications
+	// from the web trust. Nil: no key is configured (those show that).
+	AuditKey ed25519.PublicKey
 }
 
 // Server holds the dependencies every handler shares.
@@ -48,6 +54,12 @@ type Server struct {
 	pages   map[string]*template.Template
 	limiter *failLimiter
 	handler http.Handler
+
+	// Work the server runs past a request (verifications of the audit trail): bg ends
+	// it at Close, and running counts it.
+	bg      context.Context
+	stopBg  context.CancelFunc
+	running sync.WaitGroup
 }
 
 // NewServer builds the handler for the whole service. It fails when a page template is
@@ -65,6 +77,7 @@ func NewServer(d Deps) (*Server, error) {
 	}
 	s := &Server{Deps: d, router: mux.NewRouter(), pages: pages,
 		limiter: newFailLimiter(5, 15*time.Minute, d.Now)}
+	s.bg, s.stopBg = context.WithCancel(context.Background())
 	s.routes()
 	// Browsers say where a request comes from; a state-changing request from another
 	// site is refused. API clients that send no such headers are not affected.
@@ -77,6 +90,18 @@ func NewServer(d Deps) (*Server, error) {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Close stops the work the server runs past its requests and waits for it: a
+// verification still running is recorded as stopped. Call it after the HTTP server
+// has shut down.
+func (s *Server) Close() {
+	s.stopBg()
+	s.running.Wait()
+}
+
+// Idle waits until the work started by earlier requests (verifications) is done, for
+// tests that look at its outcome.
+func (s *Server) Idle() { s.running.Wait() }
 
 // Router exposes the route table to tests that walk every route.
 func (s *Server) Router() *mux.Router { return s.router }

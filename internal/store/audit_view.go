@@ -1,0 +1,154 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/redress-oversight/redress/internal/redress"
+)
+
+// Reading the audit trail for the oversight pages and API: events with their place in
+// the chain, filtered and paged.
+
+// AuditEntry is an event as the oversight log shows it: with its seal, and the
+// tracking number of its complaint.
+type AuditEntry struct {
+	redress.AuditEvent
+	Seq            int64  // 0 while unsealed
+	Hash           []byte // nil while unsealed
+	TrackingNumber string // of ComplaintID, when there is one
+}
+
+type auditEntryRow struct {
+	ID             int64     `bun:"id"`
+	OccurredAt     time.Time `bun:"occurred_at"`
+	Actor          string    `bun:"actor"`
+	ActorRole      string    `bun:"actor_role"`
+	Action         string    `bun:"action"`
+	ComplaintID    *int64    `bun:"complaint_id"`
+	AgencyID       *int64    `bun:"agency_id"`
+	AgreementID    *int64    `bun:"agreement_id"`
+	RequestID      string    `bun:"request_id"`
+	Details        string    `bun:"details"`
+	Seq            *int64    `bun:"seq"`
+	Hash           []byte    `bun:"hash"`
+	TrackingNumber *string   `bun:"tracking_number"`
+}
+
+// SearchAudit returns one page of the events f selects (f.Limit of them, after
+// f.Offset) and how many it selects in all.
+func (db *DB) SearchAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, int, error) {
+	if f.Scoped && len(f.Units) == 0 {
+		return nil, 0, nil
+	}
+	total, err := db.auditWhere(f, db.bun.NewSelect().TableExpr("audit_events AS a")).Count(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	entries, err := db.listAudit(ctx, f)
+	return entries, int(total), err
+}
+
+func (db *DB) listAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	if f.Scoped && len(f.Units) == 0 {
+		return nil, nil
+	}
+	var rows []auditEntryRow
+	q := db.auditWhere(f, db.bun.NewSelect().TableExpr("audit_events AS a").
+		ColumnExpr("a.id, a.occurred_at, a.actor, a.actor_role, a.action, a.complaint_id, a.agency_id, a.agreement_id").
+		ColumnExpr("a.request_id, a.details, a.seq, a.hash, c.tracking_number").
+		Join("LEFT JOIN complaints AS c ON c.id = a.complaint_id"))
+	if f.NewestFirst {
+		q.OrderExpr("a.id DESC")
+	} else {
+		q.OrderExpr("a.id")
+	}
+	if f.Limit > 0 {
+		q.Limit(int64(f.Limit)).Offset(int64(f.Offset))
+	}
+	if err := q.Scan(ctx, &rows); err != nil {
+		return nil, err
+	}
+	out := make([]AuditEntry, len(rows))
+	for i, r := range rows {
+		e := AuditEntry{AuditEvent: redress.AuditEvent{
+			ID: r.ID, OccurredAt: r.OccurredAt, Actor: r.Actor, ActorRole: r.ActorRole,
+			Action: r.Action, ComplaintID: derefID(r.ComplaintID), AgencyID: derefID(r.AgencyID),
+			AgreementID: derefID(r.AgreementID), RequestID: r.RequestID,
+		}, Seq: derefID(r.Seq), Hash: r.Hash}
+		if r.TrackingNumber != nil {
+			e.TrackingNumber = *r.TrackingNumber
+		}
+		if err := json.Unmarshal([]byte(r.Details), &e.Details); err != nil {
+			return nil, err
+		}
+		out[i] = e
+	}
+	return out, nil
+}
+
+// auditWhere adds f's conditions to a query of audit_events AS a.
+func (db *DB) auditWhere(f AuditFilter, q *bun.SelectQuery) *bun.SelectQuery {
+	for _, c := range []struct {
+		col string
+		id  int64
+	}{{"a.complaint_id", f.ComplaintID}, {"a.agreement_id", f.AgreementID}, {"a.agency_id", f.AgencyID}} {
+		if c.id != 0 {
+			q.Where("? = ?", bun.Safe(c.col), c.id)
+		}
+	}
+	if f.UptoID != 0 {
+		q.Where("a.id <= ?", f.UptoID)
+	}
+	if f.Actor != "" {
+		q.Where("a.actor = ?", f.Actor)
+	}
+	if prefix, ok := strings.CutSuffix(f.Action, "*"); ok {
+		if prefix != "" {
+			q.Where("substr(a.action, 1, ?) = ?", len(prefix), prefix)
+		}
+	} else if f.Action != "" {
+		q.Where("a.action = ?", f.Action)
+	}
+	if !f.From.IsZero() {
+		q.Where("a.occurred_at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		q.Where("a.occurred_at < ?", f.To.UTC())
+	}
+	if f.Scoped {
+		// The unit a complaint is in now: its history moves with it, as the case does.
+		q.Where("a.complaint_id IN (?)", db.bun.NewSelect().TableExpr("complaints").Column("id").
+			Where("unit IN (?)", bun.In(f.Units)))
+	}
+	return q
+}
+
+// AgreementChoice is an agreement (MOA) a filter offers: one that complaints name.
+type AgreementChoice struct {
+	ID         int64
+	Model      redress.Model
+	AgencyName string
+	State      string
+}
+
+// ComplaintAgreements lists the agreements named by complaints of the units in f, by
+// agency: the choices of the oversight pages' agreement filter.
+func (db *DB) ComplaintAgreements(ctx context.Context, f ComplaintFilter) ([]AgreementChoice, error) {
+	if !f.AllUnits && len(f.Units) == 0 {
+		return nil, nil
+	}
+	sub := db.bun.NewSelect().TableExpr("complaints AS c").ColumnExpr("c.agreement_id").Where("c.agreement_id IS NOT NULL")
+	if !f.AllUnits {
+		sub.Where("c.unit IN (?)", bun.In(f.Units))
+	}
+	var out []AgreementChoice
+	err := db.bun.NewSelect().TableExpr("agreements AS g").Join("JOIN agencies AS a ON a.id = g.agency_id").
+		ColumnExpr("g.id, g.model, a.name AS agency_name, a.state").
+		Where("g.id IN (?)", sub).OrderExpr("a.name, a.state, g.model, g.id").Scan(ctx, &out)
+	return out, err
+}
