@@ -55,7 +55,12 @@ func readEntries(ctx context.Context, db *store.DB, head int64, fn func(*entryCh
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	workers := min(max(runtime.GOMAXPROCS(0), 2), 4)
-	pool := sync.Pool{New: func() any { return new(entryChunk) }}
+	// A fixed set of chunks goes round, so their buffers are grown once per verification
+	// rather than per range (a sync.Pool would drop them at every collection).
+	free := make(chan *entryChunk, 3*workers+1)
+	for range cap(free) {
+		free <- &entryChunk{entries: make([]byte, 0, pipelineChunk*128), hashes: make([]byte, 0, pipelineChunk*HashSize)}
+	}
 	type job struct {
 		lo, hi int64
 		out    chan *entryChunk
@@ -80,7 +85,10 @@ func readEntries(ctx context.Context, db *store.DB, head int64, fn func(*entryCh
 			select {
 			case jobs <- j:
 			case <-ctx.Done():
-				j.out <- &entryChunk{err: ctx.Err()} // the consumer waits on it
+				c := <-free
+				c.reset()
+				c.err = ctx.Err()
+				j.out <- c // the consumer waits on it
 				return
 			}
 		}
@@ -91,7 +99,7 @@ func readEntries(ctx context.Context, db *store.DB, head int64, fn func(*entryCh
 			defer wg.Done()
 			var h recordHasher
 			for j := range jobs {
-				c := pool.Get().(*entryChunk)
+				c := <-free
 				c.reset()
 				c.lo, c.hi = j.lo, j.hi
 				c.err = db.ScanSealedAudit(ctx, j.lo, j.hi, func(r *store.AuditRecord) error {
@@ -118,7 +126,7 @@ func readEntries(ctx context.Context, db *store.DB, head int64, fn func(*entryCh
 				cancel()
 			}
 		}
-		pool.Put(c)
+		free <- c
 	}
 	wg.Wait()
 	return err

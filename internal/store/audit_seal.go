@@ -44,12 +44,12 @@ type AuditRecord struct {
 // Clone returns a copy that owns its bytes.
 func (r *AuditRecord) Clone() AuditRecord {
 	c := *r
-	c.Actor, c.ActorRole, c.Action = clone(r.Actor), clone(r.ActorRole), clone(r.Action)
-	c.RequestID, c.Details, c.Hash = clone(r.RequestID), clone(r.Details), clone(r.Hash)
+	c.Actor, c.ActorRole, c.Action = cloneBytes(r.Actor), cloneBytes(r.ActorRole), cloneBytes(r.Action)
+	c.RequestID, c.Details, c.Hash = cloneBytes(r.RequestID), cloneBytes(r.Details), cloneBytes(r.Hash)
 	return c
 }
 
-func clone(b []byte) []byte {
+func cloneBytes(b []byte) []byte {
 	if b == nil {
 		return nil
 	}
@@ -140,7 +140,7 @@ func (db *DB) timeArg(t time.Time) any {
 	return t.UTC()
 }
 
-type querier interface {
+type auditQuerier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
@@ -149,7 +149,7 @@ type querier interface {
 type auditScanner struct {
 	rec                                     AuditRecord
 	seq                                     sql.NullInt64
-	at                                      timeValue
+	at                                      auditTime
 	actor, role, action, req, details, hash sql.RawBytes
 	dest                                    []any
 }
@@ -177,9 +177,9 @@ func (s *auditScanner) scan(rows *sql.Rows) (*AuditRecord, error) {
 	return r, nil
 }
 
-// timeValue accepts what either driver gives for a timestamp column: a time, or text
+// auditTime accepts what either driver gives for a timestamp column: a time, or text
 // when SQLite could not read it as one (a subquery, or a value written by hand).
-type timeValue struct {
+type auditTime struct {
 	t    time.Time
 	text string
 }
@@ -193,7 +193,7 @@ var sqliteTimeLayouts = []string{
 	"2006-01-02T15:04:05.999999999",
 }
 
-func (v *timeValue) Scan(src any) error {
+func (v *auditTime) Scan(src any) error {
 	v.t, v.text = time.Time{}, ""
 	switch x := src.(type) {
 	case nil:
@@ -209,7 +209,7 @@ func (v *timeValue) Scan(src any) error {
 	return nil
 }
 
-func (v *timeValue) parse(s string) {
+func (v *auditTime) parse(s string) {
 	if t, ok := parseTimeText(s); ok {
 		v.t = t
 		return
@@ -248,10 +248,10 @@ func (db *DB) CountUnsealedAudit(ctx context.Context) (int64, error) {
 // LastAuditCheckpoint returns the checkpoint with the highest seq; ok is false before
 // the first.
 func (db *DB) LastAuditCheckpoint(ctx context.Context) (AuditCheckpoint, bool, error) {
-	return lastCheckpoint(ctx, db, db.sqlDB())
+	return lastCheckpoint(ctx, db.sqlDB())
 }
 
-func lastCheckpoint(ctx context.Context, db *DB, q querier) (AuditCheckpoint, bool, error) {
+func lastCheckpoint(ctx context.Context, q auditQuerier) (AuditCheckpoint, bool, error) {
 	cps, err := queryCheckpoints(ctx, q, "SELECT id, seq, hash, signed_at, key_id, public_key, signature FROM audit_checkpoints ORDER BY seq DESC, id DESC LIMIT 1")
 	if err != nil || len(cps) == 0 {
 		return AuditCheckpoint{}, false, err
@@ -273,7 +273,7 @@ func (db *DB) AuditCheckpoints(ctx context.Context, afterSeq, maxID int64, limit
 	return queryCheckpoints(ctx, db.sqlDB(), db.rebind(q), args...)
 }
 
-func queryCheckpoints(ctx context.Context, q querier, query string, args ...any) ([]AuditCheckpoint, error) {
+func queryCheckpoints(ctx context.Context, q auditQuerier, query string, args ...any) ([]AuditCheckpoint, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("audit checkpoints: %w", err)
@@ -282,7 +282,7 @@ func queryCheckpoints(ctx context.Context, q querier, query string, args ...any)
 	var out []AuditCheckpoint
 	for rows.Next() {
 		var cp AuditCheckpoint
-		var at timeValue
+		var at auditTime
 		if err := rows.Scan(&cp.ID, &cp.Seq, &cp.Hash, &at, &cp.KeyID, &cp.PublicKey, &cp.Signature); err != nil {
 			return nil, err
 		}
@@ -323,7 +323,7 @@ func scanSealedRaw(ctx context.Context, db *DB, q driver.QueryerContext, afterSe
 	query := db.rebind("SELECT " + db.auditColumns() + " FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?")
 	var (
 		rec  AuditRecord
-		at   timeValue
+		at   auditTime
 		dest = make([]driver.Value, 12)
 		bufs [6][]byte // copies of the driver's strings: actor, role, action, request id, details, hash
 	)
@@ -385,7 +385,7 @@ func scanSealedRaw(ctx context.Context, db *DB, q driver.QueryerContext, afterSe
 	return nil
 }
 
-func scanSealed(ctx context.Context, db *DB, q querier, afterSeq, uptoSeq int64, fn func(*AuditRecord) error) error {
+func scanSealed(ctx context.Context, db *DB, q auditQuerier, afterSeq, uptoSeq int64, fn func(*AuditRecord) error) error {
 	query := db.rebind("SELECT " + db.auditColumns() + " FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?")
 	s := newAuditScanner()
 	for afterSeq < uptoSeq {
@@ -600,7 +600,7 @@ func checkSealed(res sql.Result, want int) error {
 
 // LastCheckpoint is LastAuditCheckpoint inside the sealing transaction.
 func (t *AuditSealTx) LastCheckpoint(ctx context.Context) (AuditCheckpoint, bool, error) {
-	return lastCheckpoint(ctx, t.db, t.tx)
+	return lastCheckpoint(ctx, t.tx)
 }
 
 // ScanSealed is ScanSealedAudit inside the sealing transaction.

@@ -30,7 +30,7 @@ func TestParseTimeText(t *testing.T) {
 		}
 		if ok {
 			// The general parser agrees.
-			var v timeValue
+			var v auditTime
 			v.Scan([]byte(tc.in))
 			for _, layout := range sqliteTimeLayouts {
 				if p, err := time.Parse(layout, tc.in); err == nil && !p.Equal(got) {
@@ -39,7 +39,7 @@ func TestParseTimeText(t *testing.T) {
 			}
 		}
 	}
-	var v timeValue
+	var v auditTime
 	if v.Scan("2025-07-01 04:30:02.5-05:00"); !v.t.Equal(time.Date(2025, 7, 1, 9, 30, 2, 5e8, time.UTC)) || v.text != "" {
 		t.Errorf("another offset: %v %q", v.t, v.text)
 	}
