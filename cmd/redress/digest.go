@@ -67,7 +67,11 @@ func (c *cli) digestCommand(ctx context.Context, args []string) error {
 			to = append(to, casework.DigestRecipient{User: u, All: all, Units: units})
 		}
 	}
-	cases := &casework.Service{DB: db, Box: box, Catalog: catalog, PublicURL: cfg.PublicBaseURL, Deadlines: clocks}
+	publicURL := cfg.PublicBaseURL
+	if publicURL == "" { // as serve: the address it listens on
+		publicURL = "http://" + cfg.Addr
+	}
+	cases := &casework.Service{DB: db, Box: box, Catalog: catalog, PublicURL: publicURL, Deadlines: clocks}
 	n, err := cases.QueueOverdueDigest(ctx, time.Now(), to)
 	if err != nil {
 		return err

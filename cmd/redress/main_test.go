@@ -399,3 +399,16 @@ func (in *inbox) wait(t *testing.T, d time.Duration) string {
 	t.Fatal("no email arrived")
 	return ""
 }
+
+// With no public URL set, the links serve hands out (here the first administrator's)
+// lead to the address it really listens on, even a port the system picked.
+func TestPublicURLFollowsTheAddress(t *testing.T) {
+	base, logs, stop := startServe(t, map[string]string{
+		"REDRESS_DATABASE_URL": storetest.SQLiteDSN(t), "REDRESS_DATA_DIR": t.TempDir()})
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if want := `link="` + base + "/password/set?token="; !strings.Contains(logs.String(), want) {
+		t.Fatalf("the first administrator's link does not start with %q:\n%s", want, logs)
+	}
+}

@@ -55,6 +55,17 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Listen before anything builds a link: with no public URL configured, links (the
+	// first administrator's, emails') point at the address actually listened on, port
+	// 0 included.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	defer ln.Close()
+	if cfg.PublicBaseURL == "" {
+		cfg.PublicBaseURL = "http://" + ln.Addr().String()
+	}
 	statusURL := strings.TrimRight(cfg.PublicBaseURL, "/") + "/status"
 	clocks, err := deadline.Load(cfg.ClocksFile)
 	if err != nil {
@@ -115,10 +126,6 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return err
 	}
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -129,12 +129,14 @@ func publicURLDefault(getenv func(string) string) string {
 	if v := getenv("REDRESS_PUBLIC_URL"); v != "" {
 		return v
 	}
+	// As serve without a public URL: http:// and the address it listens on.
+	addr := getenv("REDRESS_ADDR")
 	for _, s := range config.Settings {
-		if s.Flag == "public-url" {
-			return s.Default
+		if s.Flag == "addr" && addr == "" {
+			addr = s.Default
 		}
 	}
-	return ""
+	return "http://" + addr
 }
 
 func (c *cli) userAdd(ctx context.Context, args []string) error {

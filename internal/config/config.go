@@ -57,7 +57,7 @@ var Settings = []Setting{
 		func(c *Config, v string) (err error) { c.ShutdownTimeout, err = time.ParseDuration(v); return err }},
 	{"max-body-bytes", "REDRESS_MAX_BODY_BYTES", "262144", "largest request body accepted, in bytes", true,
 		func(c *Config, v string) (err error) { _, err = fmt.Sscan(v, &c.MaxBodyBytes); return err }},
-	{"public-url", "REDRESS_PUBLIC_URL", "http://127.0.0.1:8080", "the address people use to reach the service, for links in emails", true,
+	{"public-url", "REDRESS_PUBLIC_URL", "", "the address people use to reach the service, for links in emails; empty: http:// and the address listened on", true,
 		func(c *Config, v string) error { c.PublicBaseURL = v; return nil }},
 	{"smtp-url", "REDRESS_SMTP_URL", "", "smtp://user:pass@host:port (STARTTLS when offered; ?starttls=required to insist) or smtps://…; empty: email waits in the outbox", true,
 		func(c *Config, v string) error { c.SMTPURL = v; return nil }},
