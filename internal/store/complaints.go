@@ -268,8 +268,8 @@ func joinStrings[T ~string](vs []T) string {
 	return strings.Join(s, " ")
 }
 
-// ComplaintFilter narrows ListComplaints. Units limits the list to complaints of those
-// units unless AllUnits is set: the caller passes what the user may see.
+// ComplaintFilter is the units a staff list or search may reach: only complaints of
+// Units, unless AllUnits is set. The caller passes what the user may see.
 type ComplaintFilter struct {
 	AllUnits bool
 	Units    []string
@@ -289,48 +289,4 @@ type ComplaintSummary struct {
 	Status         string
 	Unit           string
 	Language       string
-}
-
-// ListComplaints returns complaints oldest first, with the agency's name.
-func (db *DB) ListComplaints(ctx context.Context, f ComplaintFilter) ([]ComplaintSummary, int, error) {
-	if !f.AllUnits && len(f.Units) == 0 {
-		return nil, 0, nil
-	}
-	q := db.bun.NewSelect().TableExpr("complaints AS c").
-		ColumnExpr("c.id, c.tracking_number, c.received_at, c.state, c.agency_id, c.agreement_id, c.status, c.unit, c.language").
-		ColumnExpr("COALESCE(a.name, c.agency_other) AS agency_name").
-		Join("LEFT JOIN agencies AS a ON a.id = c.agency_id")
-	if !f.AllUnits {
-		q.Where("c.unit IN (?)", bun.In(f.Units))
-	}
-	total, err := q.Count(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	limit := f.Limit
-	if limit <= 0 || limit > 500 {
-		limit = 100
-	}
-	var rows []struct {
-		ID             int64
-		TrackingNumber string
-		ReceivedAt     time.Time
-		State          string
-		AgencyID       *int64
-		AgreementID    *int64
-		Status         string
-		Unit           string
-		Language       string
-		AgencyName     string
-	}
-	if err := q.OrderExpr("c.received_at, c.id").Limit(int64(limit)).Offset(int64(f.Offset)).Scan(ctx, &rows); err != nil {
-		return nil, 0, err
-	}
-	out := make([]ComplaintSummary, len(rows))
-	for i, r := range rows {
-		out[i] = ComplaintSummary{ID: r.ID, TrackingNumber: r.TrackingNumber, ReceivedAt: r.ReceivedAt, State: r.State,
-			AgencyID: derefID(r.AgencyID), AgencyName: r.AgencyName, AgreementID: derefID(r.AgreementID),
-			Status: r.Status, Unit: r.Unit, Language: r.Language}
-	}
-	return out, int(total), nil
 }

@@ -67,7 +67,6 @@ type pageData struct {
 	Secret     string
 	MustEnrol  bool
 	Link       string
-	Complaints []store.ComplaintSummary
 	Queue      *queueView
 	Total      int
 	Case       *caseView
