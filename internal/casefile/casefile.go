@@ -6,7 +6,6 @@ package casefile
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"unicode/utf8"
 
@@ -135,24 +134,11 @@ func (s *Service) StaffMessages(ctx context.Context, complaintID int64) ([]Messa
 // noticeMail composes the email telling the complainant that a message waits, or none
 // when the complaint has no email address.
 func (s *Service) noticeMail(c redress.Complaint, sealed []byte) ([]redress.OutboundMail, error) {
-	if c.Anonymous || len(sealed) == 0 {
-		return nil, nil
-	}
-	plain, err := s.Box.Open(sealed, intake.IdentityContext(c.TrackingNumber))
-	if err != nil {
+	contact, err := intake.OpenContact(s.Box, c, sealed)
+	if err != nil || contact.Email == "" {
 		return nil, err
 	}
-	var contact redress.Contact
-	if err := json.Unmarshal(plain, &contact); err != nil {
-		return nil, err
-	}
-	if contact.Email == "" {
-		return nil, nil
-	}
-	lang := c.Language
-	if !s.Catalog.Supported(lang) {
-		lang = "en"
-	}
+	lang := s.Catalog.Match(c.Language)
 	data := map[string]any{"Tracking": c.TrackingNumber, "StatusURL": strings.TrimRight(s.PublicURL, "/") + "/status"}
 	paragraphs := []string{
 		s.Catalog.T(lang, "email.message.new", data),

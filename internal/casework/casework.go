@@ -6,7 +6,6 @@ package casework
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -316,24 +315,11 @@ func (s *Service) AnswerReferral(ctx context.Context, a Actor, c redress.Complai
 // language, when they gave an address; the status page shows the whole outcome
 // (intake.Outcome), findings and all.
 func (s *Service) outcomeMail(c redress.Complaint, sealed []byte, disposition string) ([]redress.OutboundMail, error) {
-	if c.Anonymous || sealed == nil {
-		return nil, nil
-	}
-	plain, err := s.Box.Open(sealed, intake.IdentityContext(c.TrackingNumber))
-	if err != nil {
+	contact, err := intake.OpenContact(s.Box, c, sealed)
+	if err != nil || contact.Email == "" {
 		return nil, err
 	}
-	var contact redress.Contact
-	if err := json.Unmarshal(plain, &contact); err != nil {
-		return nil, err
-	}
-	if contact.Email == "" {
-		return nil, nil
-	}
-	lang := c.Language
-	if !s.Catalog.Supported(lang) {
-		lang = "en"
-	}
+	lang := s.Catalog.Match(c.Language)
 	// The outcome in the words of the status page, where the complainant reads the rest:
 	// the findings are not in the email, nor anything they wrote.
 	data := map[string]any{"Tracking": c.TrackingNumber, "StatusURL": strings.TrimRight(s.PublicURL, "/") + "/status",

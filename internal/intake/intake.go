@@ -174,6 +174,21 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 // IdentityContext binds a sealed identity to its complaint.
 func IdentityContext(tracking string) string { return "complaint-identity:" + tracking }
 
+// OpenContact opens a complaint's sealed identity and contact details. An anonymous
+// complaint, or one filed with none, has the zero Contact.
+func OpenContact(box *secret.Box, c redress.Complaint, sealed []byte) (redress.Contact, error) {
+	var contact redress.Contact
+	if c.Anonymous || len(sealed) == 0 {
+		return contact, nil
+	}
+	plain, err := box.Open(sealed, IdentityContext(c.TrackingNumber))
+	if err != nil {
+		return contact, err
+	}
+	err = json.Unmarshal(plain, &contact)
+	return contact, err
+}
+
 // filedDetails is what the audit trail keeps of a new complaint: its facts and which
 // identity fields were given, never their values.
 func filedDetails(c redress.Complaint) map[string]any {

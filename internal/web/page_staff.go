@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -137,12 +136,8 @@ func (s *Server) loadCase(r *http.Request, reveal bool) (*caseView, error) {
 		if !v.CanReveal {
 			return nil, redress.Errorf(redress.EFORBIDDEN, "Your role may not see identity or contact details.")
 		}
-		plain, err := s.Intake.Box.Open(sealed, intake.IdentityContext(c.TrackingNumber))
+		contact, err := intake.OpenContact(s.Intake.Box, c, sealed)
 		if err != nil {
-			return nil, err
-		}
-		var contact redress.Contact
-		if err := json.Unmarshal(plain, &contact); err != nil {
 			return nil, err
 		}
 		v.Identity = &contact
