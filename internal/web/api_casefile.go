@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -74,25 +75,7 @@ func toEvidenceJSON(e casefile.EvidenceInfo) evidenceJSON {
 }
 
 func (s *Server) handleAPICaseNotes(w http.ResponseWriter, r *http.Request) {
-	noStore(w)
-	c, _, actor, ok := s.caseTarget(w, r, permNote, "read")
-	if !ok {
-		return
-	}
-	if err := s.recordCaseRead(r, actor, c, "notes"); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	notes, err := s.casefiles().Notes(r.Context(), c.ID)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	out := make([]noteJSON, len(notes))
-	for i, n := range notes {
-		out[i] = toNoteJSON(n)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"notes": out})
+	apiCasePart(s, w, r, permNote, "notes", s.files.Notes, toNoteJSON, nil)
 }
 
 func (s *Server) handleAPICaseNoteAdd(w http.ResponseWriter, r *http.Request) {
@@ -106,7 +89,7 @@ func (s *Server) handleAPICaseNoteAdd(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	n, err := s.casefiles().AddNote(r.Context(), fileActor(actor), c, in.Body)
+	n, err := s.files.AddNote(r.Context(), fileActor(actor), c, in.Body)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -117,25 +100,7 @@ func (s *Server) handleAPICaseNoteAdd(w http.ResponseWriter, r *http.Request) {
 // handleAPICaseMessages lists the messages; reading them marks the complainant's
 // replies read, as the case page does.
 func (s *Server) handleAPICaseMessages(w http.ResponseWriter, r *http.Request) {
-	noStore(w)
-	c, _, actor, ok := s.caseTarget(w, r, permMessage, "read")
-	if !ok {
-		return
-	}
-	if err := s.recordCaseRead(r, actor, c, "messages"); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	msgs, err := s.casefiles().StaffMessages(r.Context(), c.ID)
-	if err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	out := make([]messageJSON, len(msgs))
-	for i, m := range msgs {
-		out[i] = toMessageJSON(m)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"messages": out})
+	apiCasePart(s, w, r, permMessage, "messages", s.files.StaffMessages, toMessageJSON, nil)
 }
 
 func (s *Server) handleAPICaseMessageSend(w http.ResponseWriter, r *http.Request) {
@@ -149,7 +114,7 @@ func (s *Server) handleAPICaseMessageSend(w http.ResponseWriter, r *http.Request
 		s.renderError(w, r, err)
 		return
 	}
-	m, emailed, err := s.casefiles().SendMessage(r.Context(), fileActor(actor), c, sealed, in.Body)
+	m, emailed, err := s.files.SendMessage(r.Context(), fileActor(actor), c, sealed, in.Body)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -161,26 +126,38 @@ func (s *Server) handleAPICaseMessageSend(w http.ResponseWriter, r *http.Request
 }
 
 func (s *Server) handleAPICaseEvidence(w http.ResponseWriter, r *http.Request) {
+	apiCasePart(s, w, r, permEvidence, "evidence", s.files.Evidence, toEvidenceJSON,
+		map[string]any{"max_files": casefile.MaxFiles, "max_file_bytes": casefile.MaxFileSize})
+}
+
+// apiCasePart answers a list of one part of a case (notes, messages, evidence): the
+// caller must read that part in the case's unit, the read is recorded before it is
+// answered, and each item goes out as conv makes it, under the part's name beside extra.
+func apiCasePart[T, J any](s *Server, w http.ResponseWriter, r *http.Request, perm, part string,
+	load func(context.Context, int64) ([]T, error), conv func(T) J, extra map[string]any) {
 	noStore(w)
-	c, _, actor, ok := s.caseTarget(w, r, permEvidence, "read")
+	c, _, actor, ok := s.caseTarget(w, r, perm, "read")
 	if !ok {
 		return
 	}
-	if err := s.recordCaseRead(r, actor, c, "evidence"); err != nil {
+	if err := s.recordCaseRead(r, actor, c, part); err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	list, err := s.casefiles().Evidence(r.Context(), c.ID)
+	list, err := load(r.Context(), c.ID)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	out := make([]evidenceJSON, len(list))
-	for i, e := range list {
-		out[i] = toEvidenceJSON(e)
+	out := make([]J, len(list))
+	for i, item := range list {
+		out[i] = conv(item)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"evidence": out, "max_files": casefile.MaxFiles,
-		"max_file_bytes": casefile.MaxFileSize})
+	body := map[string]any{part: out}
+	for k, v := range extra {
+		body[k] = v
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 // handleAPICaseEvidenceAdd takes one file as multipart/form-data, in the field "file".
@@ -197,7 +174,7 @@ func (s *Server) handleAPICaseEvidenceAdd(w http.ResponseWriter, r *http.Request
 	}
 	var e casefile.EvidenceInfo
 	if err == nil {
-		e, err = s.casefiles().AddEvidence(r.Context(), fileActor(actor), c, up.name, up.data)
+		e, err = s.files.AddEvidence(r.Context(), fileActor(actor), c, up.name, up.data)
 	}
 	if err != nil {
 		s.renderError(w, r, fileAPIError(err))

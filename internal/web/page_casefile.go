@@ -25,18 +25,6 @@ const (
 	permEvidence = "complaint.evidence" // read | add; read is also the download
 )
 
-// casefiles is the case-file service, built from the dependencies the server already
-// has: the same database, secret box, catalogs and public address as case work.
-func (s *Server) casefiles() *casefile.Service {
-	cf := &casefile.Service{DB: s.DB, Catalog: s.Catalog}
-	if s.Intake != nil {
-		cf.Box = s.Intake.Box
-	}
-	if s.Casework != nil {
-		cf.PublicURL = s.Casework.PublicURL
-	}
-	return cf
-}
 
 func fileActor(a casework.Actor) casefile.Actor {
 	return casefile.Actor{UserID: a.UserID, Subject: a.Subject, RequestID: a.RequestID}
@@ -140,7 +128,7 @@ func (s *Server) loadCaseFiles(r *http.Request, complaintID int64, unit string) 
 	if !ok {
 		return nil, nil
 	}
-	sub, ctx, cf := pr.Subject(), r.Context(), s.casefiles()
+	sub, ctx, cf := pr.Subject(), r.Context(), s.files
 	if !s.Authz.Allowed(sub, unit, permRead, "read") {
 		return nil, nil
 	}
@@ -209,7 +197,7 @@ func (s *Server) handleCaseNote(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, formReadError(err))
 		return
 	}
-	_, err := s.casefiles().AddNote(r.Context(), fileActor(actor), c, r.PostForm.Get("body"))
+	_, err := s.files.AddNote(r.Context(), fileActor(actor), c, r.PostForm.Get("body"))
 	s.afterCaseFile(w, r, c, err, "note")
 }
 
@@ -223,7 +211,7 @@ func (s *Server) handleCaseMessage(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, formReadError(err))
 		return
 	}
-	_, emailed, err := s.casefiles().SendMessage(r.Context(), fileActor(actor), c, sealed, r.PostForm.Get("body"))
+	_, emailed, err := s.files.SendMessage(r.Context(), fileActor(actor), c, sealed, r.PostForm.Get("body"))
 	done := "message"
 	if emailed {
 		done = "message_emailed"
@@ -245,7 +233,7 @@ func (s *Server) handleCaseEvidenceUpload(w http.ResponseWriter, r *http.Request
 		return
 	}
 	if err == nil {
-		_, err = s.casefiles().AddEvidence(r.Context(), fileActor(actor), c, up.name, up.data)
+		_, err = s.files.AddEvidence(r.Context(), fileActor(actor), c, up.name, up.data)
 	}
 	s.afterCaseFile(w, r, c, err, "evidence")
 }
@@ -262,7 +250,7 @@ func (s *Server) handleCaseEvidenceDownload(w http.ResponseWriter, r *http.Reque
 		s.renderError(w, r, redress.Errorf(redress.ENOTFOUND, "Evidence file not found."))
 		return
 	}
-	f, err := s.casefiles().Download(r.Context(), fileActor(actor), c, eid)
+	f, err := s.files.Download(r.Context(), fileActor(actor), c, eid)
 	if err != nil {
 		s.renderError(w, r, err)
 		return

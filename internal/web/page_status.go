@@ -80,7 +80,7 @@ func (s *Server) handleStatusReply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := r.PostForm.Get("body")
-	if _, err := s.casefiles().Reply(r.Context(), h, body); redress.ErrorCode(err) == redress.EINVALID {
+	if _, err := s.files.Reply(r.Context(), h, body); redress.ErrorCode(err) == redress.EINVALID {
 		p.Problem = s.problemText(p, err)
 		p.StatusFiles = &statusFilesView{Reply: body}
 		s.renderStatus(w, r, p, h, receipt, http.StatusUnprocessableEntity, "")
@@ -130,7 +130,7 @@ func (s *Server) handleStatusEvidence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err == nil {
-		_, err = s.casefiles().HolderAddEvidence(r.Context(), h, up.name, up.data)
+		_, err = s.files.HolderAddEvidence(r.Context(), h, up.name, up.data)
 	}
 	if status, problem := s.fileProblem(p, err); err != nil && status < 500 {
 		p.Problem = problem
@@ -163,7 +163,7 @@ func (s *Server) statusHolder(w http.ResponseWriter, r *http.Request, p *pageDat
 		s.render(w, r, http.StatusTooManyRequests, "status.html", p)
 		return casefile.Holder{}, false
 	}
-	h, err := s.casefiles().CheckReceipt(r.Context(), p.Tracking, receipt, requestID(r))
+	h, err := s.files.CheckReceipt(r.Context(), p.Tracking, receipt, requestID(r))
 	if errors.Is(err, intake.ErrNoMatch) {
 		s.limiter.fail(r)
 		p.Problem = p.T("error.status_no_match")
@@ -180,7 +180,7 @@ func (s *Server) statusHolder(w http.ResponseWriter, r *http.Request, p *pageDat
 // the messages (reading them marks them read) and the forms, each carrying the receipt.
 // flash names a catalog message saying what was just done.
 func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, p *pageData, h casefile.Holder, receipt string, status int, flash string) {
-	ctx, cf := r.Context(), s.casefiles()
+	ctx, cf := r.Context(), s.files
 	steps, err := cf.StatusSteps(ctx, h)
 	if err != nil {
 		s.renderPageError(w, r, p, err)

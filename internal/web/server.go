@@ -5,6 +5,7 @@ package web
 import (
 	"context"
 	"crypto/ed25519"
+	"github.com/redress-oversight/redress/internal/casefile"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -54,6 +55,8 @@ type Server struct {
 	pages   map[string]*template.Template
 	limiter *failLimiter
 	handler http.Handler
+	// files is the notes, messages and evidence service, made once from the deps.
+	files *casefile.Service
 
 	// Work the server runs past a request (verifications of the audit trail): bg ends
 	// it at Close, and running counts it.
@@ -78,6 +81,13 @@ func NewServer(d Deps) (*Server, error) {
 	s := &Server{Deps: d, router: mux.NewRouter(), pages: pages,
 		limiter: newFailLimiter(5, 15*time.Minute, d.Now)}
 	s.bg, s.stopBg = context.WithCancel(context.Background())
+	s.files = &casefile.Service{DB: d.DB, Catalog: d.Catalog}
+	if d.Intake != nil {
+		s.files.Box = d.Intake.Box
+	}
+	if d.Casework != nil {
+		s.files.PublicURL = d.Casework.PublicURL
+	}
 	s.routes()
 	// Browsers say where a request comes from; a state-changing request from another
 	// site is refused. API clients that send no such headers are not affected.
