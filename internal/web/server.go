@@ -1,11 +1,10 @@
-// Package web is Redress's HTTP surface: the JSON API and, later, the pages. Handlers
+// Package web is Redress's HTTP surface: the JSON API and the pages. Handlers
 // parse the request, call a domain service and render; routes.go lists every route.
 package web
 
 import (
 	"context"
 	"crypto/ed25519"
-	"github.com/redress-oversight/redress/internal/casefile"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/authz"
+	"github.com/redress-oversight/redress/internal/casefile"
 	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/intake"
