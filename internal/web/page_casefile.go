@@ -25,7 +25,6 @@ const (
 	permEvidence = "complaint.evidence" // read | add; read is also the download
 )
 
-
 func fileActor(a casework.Actor) casefile.Actor {
 	return casefile.Actor{UserID: a.UserID, Subject: a.Subject, RequestID: a.RequestID}
 }

@@ -2,12 +2,12 @@ package web
 
 import (
 	"errors"
-	"github.com/redress-oversight/redress/internal/casework"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/redress-oversight/redress/internal/casefile"
+	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/workflow"
