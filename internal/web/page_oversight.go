@@ -365,16 +365,32 @@ func (a *auditRows) who(actor string) string {
 	if n, ok := a.actors[actor]; ok {
 		return n
 	}
-	n := actor
-	if id, ok := strings.CutPrefix(actor, "user:"); ok {
-		if uid, err := strconv.ParseInt(id, 10, 64); err == nil {
-			if u, err := a.s.Auth.User(a.ctx, uid); err == nil {
-				n = u.Name + " (" + actor + ")"
-			}
-		}
+	n := a.s.actorName(a.ctx, actor)
+	if n != actor {
+		n += " (" + actor + ")"
 	}
 	a.actors[actor] = n
 	return n
+}
+
+// actorName is a staff account's name for its subject ("user:12"), or the subject as
+// recorded when it names no account.
+func (s *Server) actorName(ctx context.Context, actor string) string {
+	if id, ok := strings.CutPrefix(actor, "user:"); ok {
+		if uid, err := strconv.ParseInt(id, 10, 64); err == nil {
+			if u, err := s.Auth.User(ctx, uid); err == nil {
+				return u.Name
+			}
+		}
+	}
+	return actor
+}
+
+// actionLabel words an audit action in the page's language; ok is false for an action
+// the catalog does not word.
+func actionLabel(p *pageData, action string) (label string, ok bool) {
+	label = p.T("audit.action." + action)
+	return label, label != "audit.action."+action
 }
 
 // agency names an agency and its state; "" for none.
@@ -410,10 +426,10 @@ func (a *auditRows) agreement(id int64) string {
 }
 
 func (a *auditRows) row(e store.AuditEntry) auditRowView {
-	v := auditRowView{ID: e.ID, At: e.OccurredAt, Who: a.who(e.Actor), Action: e.Action, Label: a.p.T("audit.action." + e.Action),
+	v := auditRowView{ID: e.ID, At: e.OccurredAt, Who: a.who(e.Actor), Action: e.Action,
 		ComplaintID: e.ComplaintID, TrackingNumber: e.TrackingNumber, AgreementID: e.AgreementID, Seq: e.Seq}
-	if v.Label == "audit.action."+e.Action {
-		v.Label = "" // an action the catalog does not word: the code alone
+	if label, ok := actionLabel(a.p, e.Action); ok {
+		v.Label = label // else the code alone
 	}
 	if len(e.Hash) > 0 {
 		v.Hash = hex.EncodeToString(e.Hash)

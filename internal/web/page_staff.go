@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -200,25 +199,18 @@ func (s *Server) caseTimeline(r *http.Request, p *pageData, v *caseView) error {
 	names := map[string]string{redress.ActorPublic: p.T("timeline.complainant"), redress.SubjectReceiptHolder: p.T("timeline.complainant"),
 		redress.ActorSystem: p.T("timeline.system")}
 	who := func(actor string) string {
-		if n, ok := names[actor]; ok {
-			return n
+		n, ok := names[actor]
+		if !ok {
+			n = s.actorName(r.Context(), actor)
+			names[actor] = n
 		}
-		n := actor
-		if id, ok := strings.CutPrefix(actor, "user:"); ok {
-			if uid, err := strconv.ParseInt(id, 10, 64); err == nil {
-				if u, err := s.Auth.User(r.Context(), uid); err == nil {
-					n = u.Name
-				}
-			}
-		}
-		names[actor] = n
 		return n
 	}
 	v.Timeline, v.Views, v.LastView = nil, 0, nil
 	for _, ev := range evs {
-		e := timelineEntry{At: ev.OccurredAt, Who: who(ev.Actor), Action: ev.Action, Label: p.T("audit.action." + ev.Action)}
-		if e.Label == "audit.action."+ev.Action {
-			e.Label = ev.Action // an action the catalog does not word yet
+		e := timelineEntry{At: ev.OccurredAt, Who: who(ev.Actor), Action: ev.Action, Label: ev.Action}
+		if label, ok := actionLabel(p, ev.Action); ok {
+			e.Label = label
 		}
 		if ev.Action == redress.ActionComplaintViewed {
 			v.Views++
