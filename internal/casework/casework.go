@@ -79,11 +79,7 @@ type TriageInput struct {
 
 // Triage applies a triage decision. Unknown categories, priorities or tracking numbers
 // are field errors; nothing is half-applied.
-func (s *Service) Triage(ctx context.Context, a Actor, complaintID int64, in TriageInput, units []redress.Unit) error {
-	c, _, err := s.DB.Complaint(ctx, complaintID)
-	if err != nil {
-		return err
-	}
+func (s *Service) Triage(ctx context.Context, a Actor, c redress.Complaint, in TriageInput, units []redress.Unit) error {
 	if err := mustBeOpen(c); err != nil {
 		return err
 	}
@@ -132,7 +128,7 @@ func (s *Service) Triage(ctx context.Context, a Actor, complaintID int64, in Tri
 	// transfer extend a deadline (or make one missed before the move on time again). The
 	// new unit's deadlines apply to the clocks started from now on (at resolution) and
 	// to how a pause is counted when the case resumes.
-	ch := store.TriageChange{ComplaintID: complaintID, AgencyID: in.AgencyID, AgreementID: in.AgreementID,
+	ch := store.TriageChange{ComplaintID: c.ID, AgencyID: in.AgencyID, AgreementID: in.AgreementID,
 		ClearAgreement: clearAgreement, Priority: in.Priority, Unit: in.Unit, Categories: in.Categories, Audit: a.event(ActionTriaged)}
 	for kind, list := range map[string][]string{"duplicate": in.Duplicates, "related": in.Related} {
 		for _, tn := range list {
@@ -183,22 +179,20 @@ func (s *Service) Triage(ctx context.Context, a Actor, complaintID int64, in Tri
 
 // Assign gives complaints to an investigator and tells them by email (the tracking
 // numbers and a link; nothing about the complainant).
-func (s *Service) Assign(ctx context.Context, a Actor, complaintIDs []int64, assignee redress.User, lang string) error {
-	if len(complaintIDs) == 0 {
+func (s *Service) Assign(ctx context.Context, a Actor, cs []redress.Complaint, assignee redress.User, lang string) error {
+	if len(cs) == 0 {
 		var fe redress.FieldErrors
 		fe.Add("complaints", "required_one")
 		return fe.Err()
 	}
 	var numbers []string
-	for _, id := range complaintIDs {
-		c, _, err := s.DB.Complaint(ctx, id)
-		if err != nil {
-			return err
-		}
+	var complaintIDs []int64
+	for _, c := range cs {
 		if err := mustBeOpen(c); err != nil {
 			return err
 		}
 		numbers = append(numbers, c.TrackingNumber)
+		complaintIDs = append(complaintIDs, c.ID)
 	}
 	data := map[string]any{"Count": len(numbers), "Numbers": strings.Join(numbers, ", "),
 		"Link": strings.TrimRight(s.PublicURL, "/") + "/staff/complaints"}

@@ -151,6 +151,8 @@ type Complaint struct {
 	Unit string
 	// Priority is "normal" or "urgent" (someone may still be held, force, medical).
 	Priority string
+	// AssigneeID is the staff account investigating it; 0 while no one is.
+	AssigneeID int64
 }
 
 // Allegation is one category of misconduct alleged in a complaint; findings attach here.

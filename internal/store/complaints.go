@@ -242,6 +242,7 @@ func (db *DB) Complaint(ctx context.Context, id int64) (redress.Complaint, []byt
 		Custody: redress.Custody{InCustody: row.InCustody, DetainerIssued: row.DetainerIssued, HeldPastRelease: row.HeldPastRelease},
 		Filer:   redress.Filer(row.Filer), PreferredLanguage: row.PreferredLanguage, Anonymous: row.Anonymous,
 		Status: row.Status, StatusChangedAt: row.StatusChangedAt, Unit: row.Unit, Priority: row.Priority,
+		AssigneeID: derefID(row.AssigneeID),
 	}
 	for _, f := range fns {
 		c.Functions = append(c.Functions, redress.Function(f.Function))

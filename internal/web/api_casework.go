@@ -64,7 +64,7 @@ func (s *Server) handleAPICaseTriage(w http.ResponseWriter, r *http.Request) {
 	}
 	units, err := s.DB.ListUnits(r.Context())
 	if err == nil {
-		err = s.Casework.Triage(r.Context(), actor, c.ID, casework.TriageInput{AgencyID: in.AgencyID, Priority: in.Priority,
+		err = s.Casework.Triage(r.Context(), actor, c, casework.TriageInput{AgencyID: in.AgencyID, Priority: in.Priority,
 			Unit: in.Unit, Categories: in.Categories, Duplicates: in.Duplicates, Related: in.Related}, units)
 	}
 	if err != nil {

@@ -138,7 +138,7 @@ func (s *Server) handleCaseTriage(w http.ResponseWriter, r *http.Request) {
 	for _, cat := range r.PostForm["categories"] {
 		in.Categories = append(in.Categories, redress.Category(cat))
 	}
-	s.afterCaseWork(w, r, c, s.Casework.Triage(r.Context(), actor, c.ID, in, units))
+	s.afterCaseWork(w, r, c, s.Casework.Triage(r.Context(), actor, c, in, units))
 }
 
 func (s *Server) handleCaseAssign(w http.ResponseWriter, r *http.Request) {
@@ -175,7 +175,6 @@ func (s *Server) assignCases(r *http.Request, actor casework.Actor, cs []redress
 	if err != nil && redress.ErrorCode(err) != redress.ENOTFOUND {
 		return err
 	}
-	ids := make([]int64, 0, len(cs))
 	for _, c := range cs {
 		// The caller's right first: a complaint they may not touch is a 403 whoever
 		// the assignee.
@@ -187,16 +186,11 @@ func (s *Server) assignCases(r *http.Request, actor casework.Actor, cs []redress
 			fe.Add("assignee", "not_investigator")
 			return fe.Err()
 		}
-		st, serr := s.DB.CaseState(r.Context(), c.ID)
-		if serr != nil {
-			return serr
-		}
-		if st.AssigneeID != 0 && st.AssigneeID != u.ID && !s.Authz.Allowed(actor.Subject, c.Unit, permAssign, "reassign") {
+		if c.AssigneeID != 0 && c.AssigneeID != u.ID && !s.Authz.Allowed(actor.Subject, c.Unit, permAssign, "reassign") {
 			return errReassign
 		}
-		ids = append(ids, c.ID)
 	}
-	return s.Casework.Assign(r.Context(), actor, ids, u, s.Catalog.Match(""))
+	return s.Casework.Assign(r.Context(), actor, cs, u, s.Catalog.Match(""))
 }
 
 // maxBulkAssign bounds one bulk assignment: a queue page's worth and then some.
