@@ -80,10 +80,7 @@ func TestBrowserCaseWalk(t *testing.T) {
 	signIn := func(who string) *browsertest.Page {
 		t.Helper()
 		p := b.NewPage(t, "en-US,en")
-		want(who+" login page", p.Open(ts.URL+"/login"), http.StatusOK)
-		p.Type("email", who+"@example.org")
-		p.Type("password", testPassword)
-		want(who+" sign in", p.ClickAndWait(`main form button[type=submit]`), http.StatusOK)
+		signInBrowser(t, p, ts.URL, who)
 		return p
 	}
 	// step clicks the button of the workflow step named, on the case page.

@@ -658,10 +658,7 @@ func TestBrowserOversight(t *testing.T) {
 			t.Fatalf("%s: HTTP %d, want %d", what, got, status)
 		}
 	}
-	want("login page", p.Open(ts.URL+"/login"), http.StatusOK)
-	p.Type("email", "auditor@example.org")
-	p.Type("password", testPassword)
-	want("sign in", p.ClickAndWait(`main form button[type=submit]`), http.StatusOK)
+	signInBrowser(t, p, ts.URL, "auditor")
 
 	want("audit log", p.Open(ts.URL+"/oversight/audit"), http.StatusOK)
 	p.Type("filter-complaint", tx)

@@ -283,10 +283,7 @@ func TestBrowserQueue(t *testing.T) {
 			t.Fatalf("%s: HTTP %d, want %d", what, got, status)
 		}
 	}
-	want("login page", p.Open(ts.URL+"/login"), http.StatusOK)
-	p.Type("email", "intake@example.org")
-	p.Type("password", testPassword)
-	want("sign in", p.ClickAndWait(`main form button[type=submit]`), http.StatusOK)
+	signInBrowser(t, p, ts.URL, "intake")
 
 	want("queue", p.Open(ts.URL+"/staff/complaints"), http.StatusOK)
 	p.Type("filter-q", "ESPAÑOL fianza")

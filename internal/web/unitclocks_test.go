@@ -270,14 +270,7 @@ func TestUnitClocksBrowser(t *testing.T) {
 	t.Cleanup(ts.Close)
 
 	p := b.NewPage(t, "en-US,en")
-	if st := p.Open(ts.URL + "/login"); st != http.StatusOK {
-		t.Fatalf("login page: %d", st)
-	}
-	p.Type("email", "admin@example.org")
-	p.Type("password", testPassword)
-	if st := p.ClickAndWait(`main form button[type=submit]`); st != http.StatusOK {
-		t.Fatalf("sign in: %d", st)
-	}
+	signInBrowser(t, p, ts.URL, "admin")
 	if st := p.Open(ts.URL + "/admin/units?unit=tx"); st != http.StatusOK {
 		t.Fatalf("units page: %d", st)
 	}
