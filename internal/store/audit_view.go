@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"time"
 
 	"github.com/uptrace/bun"
 
@@ -23,20 +22,10 @@ type AuditEntry struct {
 	TrackingNumber string // of ComplaintID, when there is one
 }
 
+// auditEntryRow is a row of audit_events with its complaint's tracking number joined.
 type auditEntryRow struct {
-	ID             int64     `bun:"id"`
-	OccurredAt     time.Time `bun:"occurred_at"`
-	Actor          string    `bun:"actor"`
-	ActorRole      string    `bun:"actor_role"`
-	Action         string    `bun:"action"`
-	ComplaintID    *int64    `bun:"complaint_id"`
-	AgencyID       *int64    `bun:"agency_id"`
-	AgreementID    *int64    `bun:"agreement_id"`
-	RequestID      string    `bun:"request_id"`
-	Details        string    `bun:"details"`
-	Seq            *int64    `bun:"seq"`
-	Hash           []byte    `bun:"hash"`
-	TrackingNumber *string   `bun:"tracking_number"`
+	auditRow
+	TrackingNumber *string `bun:"tracking_number"`
 }
 
 // SearchAudit returns one page of the events f selects (f.Limit of them, after
