@@ -120,20 +120,7 @@ func (s *Server) parseAuditQuery(r *http.Request) (auditQuery, error) {
 	f.From, f.To = parseTimeRange(get("from"), get("to"), &fe)
 	// upto holds the pages of one search still while events are added.
 	f.UptoID = parseIDParam("upto", get("upto"), &fe)
-	for _, n := range []struct {
-		name  string
-		limit int
-		to    *int
-	}{{"page", maxPage, &aq.Page}, {"per_page", maxAuditPerPage, &aq.PerPage}} {
-		if val := get(n.name); val != "" {
-			i, err := strconv.Atoi(val)
-			if err != nil || i < 1 || i > n.limit {
-				fe.Add(n.name, "number_range", n.limit)
-				continue
-			}
-			*n.to = i
-		}
-	}
+	parsePaging(get, maxAuditPerPage, &aq.Page, &aq.PerPage, &fe)
 	f.Limit, f.Offset = aq.PerPage, (aq.Page-1)*aq.PerPage
 	return aq, fe.Err()
 }

@@ -168,11 +168,19 @@ func (s *Server) parseQueueQuery(r *http.Request) (queueQuery, error) {
 	default:
 		fe.Add("sort", "one_of", "oldest, newest")
 	}
+	parsePaging(get, store.MaxSearchLimit, &qq.Page, &qq.PerPage, &fe)
+	f.Limit, f.Offset = qq.PerPage, (qq.Page-1)*qq.PerPage
+	return qq, fe.Err()
+}
+
+// parsePaging reads the page and per_page parameters of a paged list into page and
+// perPage, which hold their defaults: a value out of range is a field error naming it.
+func parsePaging(get func(string) string, maxPerPage int, page, perPage *int, fe *redress.FieldErrors) {
 	for _, n := range []struct {
 		name  string
 		limit int
 		to    *int
-	}{{"page", maxPage, &qq.Page}, {"per_page", store.MaxSearchLimit, &qq.PerPage}} {
+	}{{"page", maxPage, page}, {"per_page", maxPerPage, perPage}} {
 		if val := get(n.name); val != "" {
 			i, err := strconv.Atoi(val)
 			if err != nil || i < 1 || i > n.limit {
@@ -182,8 +190,6 @@ func (s *Server) parseQueueQuery(r *http.Request) (queueQuery, error) {
 			*n.to = i
 		}
 	}
-	f.Limit, f.Offset = qq.PerPage, (qq.Page-1)*qq.PerPage
-	return qq, fe.Err()
 }
 
 // intersectUnits is the units in both sets; all stands for every unit.
