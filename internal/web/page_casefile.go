@@ -304,10 +304,9 @@ func (s *Server) afterCaseFile(w http.ResponseWriter, r *http.Request, c redress
 		s.renderError(w, r, lerr)
 		return
 	}
-	p.Case = v
 	status, problem := s.fileProblem(p, err)
 	p.Problem = problem
-	s.render(w, r, status, "staff_case.html", p)
+	s.renderCase(w, r, p, v, status)
 }
 
 // fileRefusals are the ways a file is refused, each with its status: too large 413, of

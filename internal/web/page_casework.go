@@ -63,12 +63,8 @@ func (s *Server) afterCaseWork(w http.ResponseWriter, r *http.Request, c redress
 		s.renderError(w, r, lerr)
 		return
 	}
-	if lerr := s.caseTimeline(r, p, v); lerr != nil {
-		s.renderError(w, r, lerr)
-		return
-	}
-	p.Case, p.Problem = v, s.caseProblem(p, err)
-	s.render(w, r, statusFor(err), "staff_case.html", p)
+	p.Problem = s.caseProblem(p, err)
+	s.renderCase(w, r, p, v, statusFor(err))
 }
 
 // caseProblem words a refused step. A transition not possible from the status names

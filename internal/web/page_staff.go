@@ -181,12 +181,18 @@ func (s *Server) staffCase(w http.ResponseWriter, r *http.Request, reveal bool) 
 		s.renderPageError(w, r, p, err)
 		return
 	}
+	s.renderCase(w, r, p, v, http.StatusOK)
+}
+
+// renderCase shows the case page of v, with its history, at status: the page as
+// opened, or again after a step was refused (p.Problem says why).
+func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, p *pageData, v *caseView, status int) {
 	if err := s.caseTimeline(r, p, v); err != nil {
 		s.renderPageError(w, r, p, err)
 		return
 	}
 	p.Case = v
-	s.render(w, r, http.StatusOK, "staff_case.html", p)
+	s.render(w, r, status, "staff_case.html", p)
 }
 
 // caseTimeline words the case's audit events for the page: who did what, when. Staff
