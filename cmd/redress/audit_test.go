@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/ed25519"
@@ -158,36 +157,9 @@ func TestTwoServeProcessesSealOneChain(t *testing.T) {
 		t.Skip("builds the binary and runs two servers")
 	}
 	dsn := storetest.PostgresDSN(t)
-	bin := filepath.Join(t.TempDir(), "redress")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	start := func() (addr string, cmd *exec.Cmd, logs *syncBuffer) {
-		cmd = exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir())
-		cmd.Env = append(os.Environ(), "REDRESS_DATABASE_URL="+dsn, "REDRESS_AUDIT_KEY="+testAuditKey,
+	start := func() (string, *exec.Cmd, *syncBuffer) {
+		return startBinary(t, 90*time.Second, "REDRESS_DATABASE_URL="+dsn, "REDRESS_AUDIT_KEY="+testAuditKey,
 			"REDRESS_SECRET_KEY=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
-		stderr, _ := cmd.StderrPipe()
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		logs = &syncBuffer{}
-		addrc := make(chan string, 1)
-		go func() {
-			sc := bufio.NewScanner(stderr)
-			for sc.Scan() {
-				logs.Write(append(sc.Bytes(), '\n'))
-				if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
-					addrc <- m[1]
-				}
-			}
-		}()
-		select {
-		case addr = <-addrc:
-		case <-time.After(90 * time.Second):
-			t.Fatalf("serve did not start:\n%s", logs.String())
-		}
-		return addr, cmd, logs
 	}
 	// One after the other: the first migrates and loads the registry.
 	addr1, cmd1, logs1 := start()

@@ -209,35 +209,7 @@ func TestEndToEnd(t *testing.T) {
 // On SIGTERM the real binary stops taking connections but finishes the request in flight:
 // a complaint whose body is still arriving when the signal comes is stored and answered.
 func TestGracefulShutdownFinishesRequestInFlight(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "redress")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	dataDir := t.TempDir()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir)
-	cmd.Env = append(os.Environ(), "REDRESS_DATABASE_URL=", "REDRESS_SECRET_KEY=")
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	var logs syncBuffer
-	addrc := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			logs.Write(append(sc.Bytes(), '\n'))
-			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
-				addrc <- m[1]
-			}
-		}
-	}()
-	var addr string
-	select {
-	case addr = <-addrc:
-	case <-time.After(60 * time.Second):
-		t.Fatalf("binary did not start:\n%s", logs.String())
-	}
+	addr, cmd, logs := startBinary(t, 60*time.Second, "REDRESS_DATABASE_URL=", "REDRESS_SECRET_KEY=")
 
 	body := []byte(`{"language":"es","incident_date":"2025-07-01","state":"FL","categories":["force"],"filer":"self","narrative":"Me empujaron contra la pared durante el arresto."}`)
 	conn, err := net.Dial("tcp", addr)
@@ -411,4 +383,65 @@ func TestPublicURLFollowsTheAddress(t *testing.T) {
 	if want := `link="` + base + "/password/set?token="; !strings.Contains(logs.String(), want) {
 		t.Fatalf("the first administrator's link does not start with %q:\n%s", want, logs)
 	}
+}
+
+var (
+	binOnce sync.Once
+	binDir  string
+	binErr  error
+	binOut  []byte
+)
+
+// TestMain removes the binary the process tests share.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// redressBinary builds the program once for every test that runs it as a process.
+func redressBinary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		if binDir, binErr = os.MkdirTemp("", "redress-test-bin"); binErr == nil {
+			binOut, binErr = exec.Command("go", "build", "-o", filepath.Join(binDir, "redress"), ".").CombinedOutput()
+		}
+	})
+	if binErr != nil {
+		t.Fatalf("build: %v\n%s", binErr, binOut)
+	}
+	return filepath.Join(binDir, "redress")
+}
+
+// startBinary runs the built program's serve on a free port with a data directory of
+// its own and env added to this process's environment, and returns the address it
+// listens on once it says so. The process is killed at the end of the test.
+func startBinary(t *testing.T, wait time.Duration, env ...string) (addr string, cmd *exec.Cmd, logs *syncBuffer) {
+	t.Helper()
+	cmd = exec.Command(redressBinary(t), "serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir())
+	cmd.Env = append(os.Environ(), env...)
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	logs = &syncBuffer{}
+	addrc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			logs.Write(append(sc.Bytes(), '\n'))
+			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
+				addrc <- m[1]
+			}
+		}
+	}()
+	select {
+	case addr = <-addrc:
+	case <-time.After(wait):
+		t.Fatalf("serve did not start:\n%s", logs.String())
+	}
+	return addr, cmd, logs
 }
