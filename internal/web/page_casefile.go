@@ -298,15 +298,7 @@ func (s *Server) afterCaseFile(w http.ResponseWriter, r *http.Request, c redress
 		s.renderError(w, r, err)
 		return
 	}
-	p := s.newPage(r, s.pageLang(w, r))
-	v, lerr := s.loadCase(r, false)
-	if lerr != nil {
-		s.renderError(w, r, lerr)
-		return
-	}
-	status, problem := s.fileProblem(p, err)
-	p.Problem = problem
-	s.renderCase(w, r, p, v, status)
+	s.showCaseRefused(w, r, func(p *pageData) (int, string) { return s.fileProblem(p, err) })
 }
 
 // fileRefusals are the ways a file is refused, each with its status: too large 413, of

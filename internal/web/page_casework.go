@@ -57,14 +57,21 @@ func (s *Server) afterCaseWork(w http.ResponseWriter, r *http.Request, c redress
 		s.renderError(w, r, err)
 		return
 	}
+	s.showCaseRefused(w, r, func(p *pageData) (int, string) { return statusFor(err), s.caseProblem(p, err) })
+}
+
+// showCaseRefused shows the case page again, at the status word gives, with word's
+// account of why the step was refused in the page's language.
+func (s *Server) showCaseRefused(w http.ResponseWriter, r *http.Request, word func(*pageData) (status int, problem string)) {
 	p := s.newPage(r, s.pageLang(w, r))
-	v, lerr := s.loadCase(r, false)
-	if lerr != nil {
-		s.renderError(w, r, lerr)
+	v, err := s.loadCase(r, false)
+	if err != nil {
+		s.renderError(w, r, err)
 		return
 	}
-	p.Problem = s.caseProblem(p, err)
-	s.renderCase(w, r, p, v, statusFor(err))
+	status, problem := word(p)
+	p.Problem = problem
+	s.renderCase(w, r, p, v, status)
 }
 
 // caseProblem words a refused step. A transition not possible from the status names
