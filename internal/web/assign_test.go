@@ -105,6 +105,16 @@ func TestBulkAssignAndReassign(t *testing.T) {
 			t.Fatalf("empty batch: %d\n%s", rec.Code, rec.Body.String())
 		}
 
+		// An assignee who does not investigate there: the queue again, with the boxes
+		// still ticked, and nothing assigned.
+		rec = s.do("POST", "/staff/complaints/assign", formType, []byte(url.Values{"ids": ids(second),
+			"assignee": {strconv.FormatInt(s.users["other_unit"].ID, 10)}, "back": {"/staff/complaints?status=received"}}.Encode()),
+			"Cookie", "redress_session="+s.cookies["intake"])
+		if rec.Code != 422 || !strings.Contains(rec.Body.String(), `value="`+strconv.FormatInt(second, 10)+`" id="pick-`+strconv.FormatInt(second, 10)+`" checked`) ||
+			s.assignee(second) != 0 {
+			t.Fatalf("refused batch: %d, ticks kept? assignee %d", rec.Code, s.assignee(second))
+		}
+
 		// Two at once: both assigned, back to the same queue page, one email for both.
 		code, body := s.post("intake", "/staff/complaints/assign", url.Values{"ids": ids(s.txCase, second), "assignee": {invID},
 			"back": {"/staff/complaints?status=received&assigned=9"}})

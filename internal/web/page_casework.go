@@ -223,7 +223,7 @@ func (s *Server) handleBulkAssign(w http.ResponseWriter, r *http.Request) {
 		q := r.Clone(r.Context())
 		q.Method, q.URL.RawQuery = http.MethodGet, strings.TrimPrefix(strings.TrimPrefix(back, "/staff/complaints"), "?")
 		p := s.newPage(q, s.pageLang(w, q))
-		s.queuePage(w, q, p, statusFor(err), s.problemText(p, err))
+		s.queuePage(w, q, p, statusFor(err), s.problemText(p, err), r.PostForm)
 	default:
 		if s.MailQueued != nil {
 			s.MailQueued()

@@ -250,7 +250,13 @@ type queueView struct {
 	Investigators []option
 	// Problem is what went wrong with a bulk step, in the page's language.
 	Problem string
+	// picked and PickedAssignee are what the refused bulk form had chosen.
+	picked         []string
+	PickedAssignee string
 }
+
+// Picked tells whether the refused bulk form had ticked complaint id.
+func (v *queueView) Picked(id int64) bool { return slices.Contains(v.picked, strconv.FormatInt(id, 10)) }
 
 // BackURL is this very page of the queue, where a bulk step returns.
 func (v *queueView) BackURL() string { return v.pageURL(v.Page) }
@@ -338,13 +344,17 @@ func (s *Server) handleStaffComplaints(w http.ResponseWriter, r *http.Request) {
 	if n, err := strconv.Atoi(r.URL.Query().Get("assigned")); err == nil && n > 0 {
 		p.Flash = p.T("queue.assigned", "Count", n)
 	}
-	s.queuePage(w, r, p, http.StatusOK, "")
+	s.queuePage(w, r, p, http.StatusOK, "", nil)
 }
 
 // queuePage shows the queue the request's query asks for; problem (with its status)
 // is a bulk step that was refused, shown above the results.
-func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, p *pageData, status int, problem string) {
-	v := &queueView{page: p, values: r.URL.Query(), Errors: map[string]string{}, Problem: problem}
+//
+// bulk is the refused bulk form, if any: its ticks and its choice of investigator are
+// kept, so nothing the officer chose is lost.
+func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, p *pageData, status int, problem string, bulk url.Values) {
+	v := &queueView{page: p, values: r.URL.Query(), Errors: map[string]string{}, Problem: problem,
+		picked: bulk["ids"], PickedAssignee: bulk.Get("assignee")}
 	p.Queue = v
 	qq, err := s.parseQueueQuery(r)
 	var de *redress.Error
