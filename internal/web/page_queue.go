@@ -256,7 +256,9 @@ type queueView struct {
 }
 
 // Picked tells whether the refused bulk form had ticked complaint id.
-func (v *queueView) Picked(id int64) bool { return slices.Contains(v.picked, strconv.FormatInt(id, 10)) }
+func (v *queueView) Picked(id int64) bool {
+	return slices.Contains(v.picked, strconv.FormatInt(id, 10))
+}
 
 // BackURL is this very page of the queue, where a bulk step returns.
 func (v *queueView) BackURL() string { return v.pageURL(v.Page) }
