@@ -246,9 +246,12 @@ func (s *Service) CheckStatus(ctx context.Context, tracking, receipt string, req
 	if err != nil {
 		return Status{}, err
 	}
-	outcome, err := s.Outcome(ctx, rec.ComplaintID)
-	if err != nil {
-		return Status{}, err
+	// Most checks are of open cases, which have no outcome: no need to read the case.
+	var outcome *Outcome
+	if !workflow.Open(rec.Status) {
+		if outcome, err = s.Outcome(ctx, rec.ComplaintID); err != nil {
+			return Status{}, err
+		}
 	}
 	return Status{TrackingNumber: norm, Status: rec.Status, ReceivedAt: rec.ReceivedAt, Steps: steps, Language: rec.Language,
 		Outcome: outcome}, nil
