@@ -268,6 +268,22 @@ func (s *Service) Refer(ctx context.Context, a Actor, c redress.Complaint, in Re
 	return refs, nil
 }
 
+// ComplainantReplied moves a case that waited on its complainant back under review
+// when they reply (its paused clocks run again); a case in any other status is left as
+// it is. The complainant is the actor, by their receipt.
+func (s *Service) ComplainantReplied(ctx context.Context, complaintID int64, requestID string) error {
+	c, _, err := s.DB.Complaint(ctx, complaintID)
+	if err != nil || c.Status != workflow.StatusWaitingOnComplainant {
+		return err
+	}
+	_, err = s.Transition(ctx, Actor{Subject: redress.SubjectReceiptHolder, RequestID: requestID}, c, nil,
+		TransitionInput{Transition: workflow.ComplainantReplied})
+	if redress.ErrorCode(err) == redress.ECONFLICT {
+		return nil // another request moved it on first
+	}
+	return err
+}
+
 // mustBeOpen refuses work on a closed or withdrawn case: it is reopened (with a reason,
 // in the record) before anything else is done to it.
 func mustBeOpen(c redress.Complaint) error {

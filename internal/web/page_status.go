@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/redress-oversight/redress/internal/casefile"
-	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/workflow"
@@ -91,12 +90,7 @@ func (s *Server) handleStatusReply(w http.ResponseWriter, r *http.Request) {
 	}
 	// The reply is what the case was waiting for: it moves on, and its clocks run again.
 	if h.Status == workflow.StatusWaitingOnComplainant {
-		c, _, err := s.DB.Complaint(r.Context(), h.ComplaintID)
-		if err == nil {
-			_, err = s.Casework.Transition(r.Context(), casework.Actor{Subject: redress.SubjectReceiptHolder, RequestID: requestID(r)},
-				c, nil, casework.TransitionInput{Transition: workflow.ComplainantReplied})
-		}
-		if err != nil && redress.ErrorCode(err) != redress.ECONFLICT {
+		if err := s.Casework.ComplainantReplied(r.Context(), h.ComplaintID, requestID(r)); err != nil {
 			s.renderPageError(w, r, p, err)
 			return
 		}
