@@ -60,7 +60,8 @@ type auditQuery struct {
 	Filter  store.AuditFilter
 	Page    int
 	PerPage int
-	// Given holds the filters as typed: the audit event's details.
+	// Given holds the filters given: the audit event's details, the actor as a subject
+	// or a tag (auditActorGiven), never an address or other text as typed.
 	Given map[string]any
 }
 
@@ -110,6 +111,12 @@ func (s *Server) parseAuditQuery(r *http.Request) (auditQuery, error) {
 		default:
 			f.Actor = a
 		}
+		if f.Actor != "" {
+			aq.Given["actor"] = s.auditActorGiven(f.Actor)
+		}
+	}
+	if tn := redress.NormalizeTrackingNumber(get("complaint")); tn != "" {
+		aq.Given["complaint"] = tn
 	}
 	if a := get("action"); a != "" {
 		if !actionPattern.MatchString(a) {

@@ -37,8 +37,8 @@ type queueQuery struct {
 	Filter  store.SearchFilter
 	Page    int
 	PerPage int
-	// Given holds the non-empty filters and the order as typed: the audit event's
-	// details. Empty when the caller only lists the queue.
+	// Given holds the non-empty filters and the order: the audit event's details, free
+	// text only as a tag (queueFilterGiven). Empty when the caller only lists the queue.
 	Given map[string]any
 }
 
@@ -54,7 +54,7 @@ func (s *Server) parseQueueQuery(r *http.Request) (queueQuery, error) {
 	qq := queueQuery{Page: 1, PerPage: store.DefaultSearchLimit, Given: map[string]any{}}
 	for _, name := range append(slices.Clone(queueFilters), "sort") {
 		if val := get(name); val != "" {
-			qq.Given[name] = val
+			qq.Given[name] = s.queueFilterGiven(name, val)
 		}
 	}
 	f := &qq.Filter
