@@ -587,8 +587,9 @@ func (s *Server) handleAuditHistory(w http.ResponseWriter, r *http.Request) {
 	for _, e := range entries {
 		v.Rows = append(v.Rows, rows.row(e))
 	}
-	if v.Agency, v.Agreement = rows.agency(c.AgencyID), rows.agreement(c.AgreementID); v.Agency == "" {
-		v.Agency = c.AgencyOther
+	v.Agency, v.Agreement = rows.agency(c.AgencyID), rows.agreement(c.AgreementID)
+	if v.Agency == "" && s.Authz.Allowed(pr.Subject(), c.Unit, permNarrative, "read") {
+		v.Agency = c.AgencyOther // the complainant's words: only for who may read them
 	}
 	p.AuditHistory, p.Wide = v, true
 	s.render(w, r, http.StatusOK, "oversight_history.html", p)

@@ -78,3 +78,63 @@ func TestSearchTermsNotInAuditTrail(t *testing.T) {
 		}
 	})
 }
+
+// Oversight auditors see cases de-identified: the county and an agency the registry
+// lacks are the complainant's own words, like the narrative, and appear on none of the
+// pages, API answers or exports an auditor reads. Whoever handles the case sees them.
+func TestAuditorSeesNoComplainantText(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newStaff(t, db)
+		ctx := context.Background()
+		const county, agency = "Condado Qzxcounty", "Policía de Qzxagency"
+		in := validComplaint(0)
+		delete(in, "agency_id")
+		in["state"], in["county"], in["agency_other"] = "TX", county, agency
+		tn := decode[created](t, s.postJSON("/api/v1/complaints", in)).TrackingNumber
+		rr, err := db.ComplaintReceipt(ctx, tn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := strconv.FormatInt(rr.ComplaintID, 10)
+		// A handler searches by the complainant's words: the export below holds the event.
+		if rec := s.queueGet("intake", "/staff/complaints?q=Qzxagency", ""); rec.Code != http.StatusOK {
+			t.Fatalf("search: %d", rec.Code)
+		}
+		sealAudit(t, db)
+
+		reads := []string{
+			"/staff/complaints", "/api/v1/staff/complaints", "/staff/complaints?tracking=" + tn,
+			"/staff/complaints/" + id, "/api/v1/staff/complaints/" + id,
+			"/oversight/audit", "/api/v1/audit/events", "/oversight/audit/complaints/" + id,
+			"/api/v1/audit/export", "/oversight/export?download=1",
+		}
+		for _, path := range reads {
+			rec := s.queueGet("auditor", path, "")
+			if rec.Code != http.StatusOK {
+				t.Errorf("auditor %s: status %d", path, rec.Code)
+				continue
+			}
+			if body := strings.ToLower(rec.Body.String()); strings.Contains(body, "qzx") {
+				t.Errorf("auditor reads the complainant's words at %s", path)
+			}
+			if path == "/staff/complaints/"+id && !strings.Contains(rec.Body.String(), "Named by the complainant; not shown") {
+				t.Errorf("the case page does not say the agency is withheld")
+			}
+		}
+		// The control: a handler of the unit reads them, so the pages above could show them.
+		for _, path := range []string{"/staff/complaints", "/api/v1/staff/complaints", "/staff/complaints/" + id,
+			"/api/v1/staff/complaints/" + id, "/oversight/audit/complaints/" + id} {
+			caller := "intake"
+			if strings.HasPrefix(path, "/oversight") {
+				caller = "supervisor"
+			}
+			body := s.queueGet(caller, path, "").Body.String()
+			if !strings.Contains(body, "Qzxagency") {
+				t.Errorf("%s does not see the agency the complainant named at %s", caller, path)
+			}
+			if strings.Contains(path, "/complaints/"+id) && !strings.HasPrefix(path, "/oversight") && !strings.Contains(body, county) {
+				t.Errorf("%s does not see the county at %s", caller, path)
+			}
+		}
+	})
+}
