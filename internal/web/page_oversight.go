@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -86,7 +87,7 @@ func (s *Server) parseAuditQuery(r *http.Request) (auditQuery, error) {
 
 	var fe redress.FieldErrors
 	var err error
-	if f.ComplaintID, err = s.parseComplaintParam(ctx, "complaint", get("complaint"), &fe); err != nil {
+	if f.ComplaintID, err = s.parseComplaintParam(ctx, "complaint", get("complaint"), all, units, &fe); err != nil {
 		return aq, err
 	}
 	f.AgreementID = parseIDParam("agreement", get("agreement"), &fe)
@@ -132,8 +133,10 @@ func (s *Server) parseAuditQuery(r *http.Request) (auditQuery, error) {
 	return aq, fe.Err()
 }
 
-// parseComplaintParam reads a tracking number and finds its complaint's id.
-func (s *Server) parseComplaintParam(ctx context.Context, name, val string, fe *redress.FieldErrors) (int64, error) {
+// parseComplaintParam reads a tracking number and finds its complaint's id. A complaint
+// outside the units the caller may look in (all, units) is answered as one that does not
+// exist: the filter must not tell whether another unit has it.
+func (s *Server) parseComplaintParam(ctx context.Context, name, val string, all bool, units []string, fe *redress.FieldErrors) (int64, error) {
 	if val == "" {
 		return 0, nil
 	}
@@ -142,15 +145,15 @@ func (s *Server) parseComplaintParam(ctx context.Context, name, val string, fe *
 		fe.Add(name, "tracking_number")
 		return 0, nil
 	}
-	rec, err := s.DB.ComplaintReceipt(ctx, tracking)
+	ref, err := s.DB.ComplaintByTracking(ctx, tracking)
 	switch {
-	case redress.ErrorCode(err) == redress.ENOTFOUND:
+	case err != nil && redress.ErrorCode(err) != redress.ENOTFOUND:
+		return 0, err
+	case err != nil || !all && !slices.Contains(units, ref.Unit):
 		fe.Add(name, "unknown_tracking", tracking)
 		return 0, nil
-	case err != nil:
-		return 0, err
 	}
-	return rec.ComplaintID, nil
+	return ref.ID, nil
 }
 
 func parseIDParam(name, val string, fe *redress.FieldErrors) int64 {

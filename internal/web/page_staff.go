@@ -295,6 +295,9 @@ func (s *Server) loadCaseWork(r *http.Request, sub string, v *caseView) error {
 		if err != nil {
 			return err
 		}
+		if !s.Authz.Allowed(sub, o.Unit, permRead, "read") {
+			continue // moved to a unit the caller cannot see since it was linked
+		}
 		v.Links = append(v.Links, caseLink{ID: o.ID, TrackingNumber: o.TrackingNumber, Kind: l.Kind, Status: o.Status})
 	}
 	if v.CanTriage {

@@ -138,3 +138,64 @@ func TestAuditorSeesNoComplainantText(t *testing.T) {
 		}
 	})
 }
+
+// Linking a complaint by tracking number answers a number of another unit's complaint
+// exactly as one no complaint has (status and body, page and API): triage cannot be used
+// to learn what exists in a unit the caller cannot see. Neither is linked. The audit
+// log's complaint filter answers the same way to a unit's supervisor.
+func TestLinkAnswersAlikeForUnseenAndMissing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newStaff(t, db)
+		ctx := context.Background()
+		fl, _, err := db.Complaint(ctx, s.flCase)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const missing = "RX-ZZZZ-ZZZZ"
+		if fl.TrackingNumber == missing {
+			t.Skip("the fl complaint drew the number used as missing")
+		}
+		id := strconv.FormatInt(s.txCase, 10)
+		type answer struct {
+			code int
+			body string
+		}
+		ask := func(tn string) (api, page, audit answer) {
+			rec := s.do(http.MethodPost, "/api/v1/staff/complaints/"+id+"/triage", "application/json",
+				[]byte(`{"duplicates":["`+tn+`"]}`), "Cookie", "redress_session="+s.cookies["intake"])
+			api = answer{rec.Code, strings.ReplaceAll(rec.Body.String(), tn, "TN")}
+			code, body := s.post("intake", "/staff/complaints/"+id+"/triage", url.Values{"related": {tn}})
+			// The page's error summary; the rest of the page is the case, drawn again.
+			if i, j := strings.Index(body, `<div class="error-summary"`), strings.Index(body, `<div class="case-grid">`); i >= 0 && j > i {
+				body = body[i:j]
+			}
+			page = answer{code, strings.ReplaceAll(body, tn, "TN")}
+			rec = s.queueGet("supervisor", "/api/v1/audit/events?complaint="+tn, "")
+			audit = answer{rec.Code, strings.ReplaceAll(rec.Body.String(), tn, "TN")}
+			return
+		}
+		unseenAPI, unseenPage, unseenAudit := ask(fl.TrackingNumber)
+		missingAPI, missingPage, missingAudit := ask(missing)
+		for _, c := range []struct {
+			what            string
+			unseen, missing answer
+		}{{"API triage", unseenAPI, missingAPI}, {"page triage", unseenPage, missingPage}, {"audit log", unseenAudit, missingAudit}} {
+			if c.unseen != c.missing {
+				t.Errorf("%s: another unit's complaint answers\n%d %s\nbut a missing one\n%d %s", c.what,
+					c.unseen.code, c.unseen.body, c.missing.code, c.missing.body)
+			}
+			if c.missing.code != http.StatusUnprocessableEntity {
+				t.Errorf("%s: a missing complaint answers %d, want 422", c.what, c.missing.code)
+			}
+		}
+		if !strings.HasPrefix(missingPage.body, `<div class="error-summary"`) || !strings.Contains(missingPage.body, "TN") {
+			t.Errorf("the page names no problem with the number: %s", missingPage.body)
+		}
+		if st, err := db.CaseState(ctx, s.txCase); err != nil || len(st.Links) != 0 {
+			t.Errorf("links stored: %+v %v", st.Links, err)
+		}
+		if n, _ := db.CountAudit(ctx, "complaint.triaged"); n != 0 {
+			t.Errorf("%d refused triages recorded", n)
+		}
+	})
+}
