@@ -435,7 +435,8 @@ func (a *auditRows) row(e store.AuditEntry) auditRowView {
 	v.Agency, v.Agreement = a.agency(e.AgencyID), a.agreement(e.AgreementID)
 	if len(e.Details) > 0 {
 		b, _ := json.Marshal(e.Details)
-		v.Details = string(b)
+		// Staff's words in details (a reason) show their hidden controls as escapes.
+		v.Details = redress.ShowHiddenControls(string(b))
 		if utf8.RuneCountInString(v.Details) > maxDetailsShown {
 			v.Details = string([]rune(v.Details)[:maxDetailsShown]) + "…"
 		}

@@ -199,3 +199,75 @@ func TestLinkAnswersAlikeForUnseenAndMissing(t *testing.T) {
 		}
 	})
 }
+
+// isolatedIn tells whether text appears in body directly inside an element that isolates
+// it from the text around it: <bdi>, or any element with dir="auto".
+func isolatedIn(body, text string) bool {
+	i := strings.Index(body, text)
+	if i < 0 {
+		return false
+	}
+	open := body[strings.LastIndex(body[:i], "<"):i]
+	return open == "<bdi>" || strings.HasSuffix(open, ">") && strings.Contains(open, `dir="auto"`) && !strings.HasPrefix(open, "</")
+}
+
+// Bidirectional overrides and zero-width characters in what people type cannot reorder
+// the staff's pages or the complainant's status page: long text is shown inside an
+// isolating element, and single-line fields (county, agency, name) lose them at intake.
+func TestUserTextIsolated(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newStaff(t, db)
+		const rlo, zwsp = "\u202e", "\u200b"
+		narrative := "Me dijeron " + rlo + "fdp.exe" + zwsp + " y nada más."
+		officers := "Deputy " + rlo + "ecnarF"
+		in := validComplaint(0)
+		delete(in, "agency_id")
+		in["state"], in["narrative"], in["officers"] = "TX", narrative, officers
+		in["county"], in["agency_other"] = "Harris"+rlo+" County", "Policía"+zwsp+" local "+rlo+"xet"
+		in["contact"] = map[string]any{"name": "Ana " + rlo + "zemóG", "email": "ana@example.org"}
+		got := decode[created](t, s.postJSON("/api/v1/complaints", in))
+		rr, err := s.db.ComplaintReceipt(context.Background(), got.TrackingNumber)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := strconv.FormatInt(rr.ComplaintID, 10)
+		c, _, err := s.db.Complaint(context.Background(), rr.ComplaintID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.County != "Harris County" || c.AgencyOther != "Policía local xet" || c.Narrative != narrative || c.Officers != officers {
+			t.Errorf("stored county %q, agency %q, narrative %q, officers %q", c.County, c.AgencyOther, c.Narrative, c.Officers)
+		}
+
+		rec := s.do(http.MethodPost, "/staff/complaints/"+id+"/identity", "", nil, "Cookie", "redress_session="+s.cookies["intake"])
+		page := rec.Body.String()
+		if rec.Code != http.StatusOK {
+			t.Fatalf("case page: %d", rec.Code)
+		}
+		for _, text := range []string{narrative, officers, "Harris County", "Policía local xet", "Ana zemóG"} {
+			if !isolatedIn(page, text) {
+				t.Errorf("case page does not isolate %q", text)
+			}
+		}
+		queue := s.queueGet("intake", "/staff/complaints", "").Body.String()
+		if !isolatedIn(queue, "Policía local xet") {
+			t.Errorf("queue does not isolate the agency the complainant named")
+		}
+
+		// A message from the office, read by the complainant on the status page.
+		msg := "Su caso " + rlo + "odaznava" + " sigue abierto."
+		if rec := s.do(http.MethodPost, "/staff/complaints/"+id+"/messages", formType, []byte(url.Values{"body": {msg}}.Encode()),
+			"Cookie", "redress_session="+s.cookies["investigator"]); rec.Code != http.StatusSeeOther {
+			t.Fatalf("message: %d", rec.Code)
+		}
+		proof := url.Values{"tracking_number": {got.TrackingNumber}, "receipt_code": {got.ReceiptCode}}
+		status := s.do(http.MethodPost, "/status", formType, []byte(proof.Encode()), "RemoteAddr", "203.0.113.9:1").Body.String()
+		if !isolatedIn(status, msg) {
+			t.Errorf("status page does not isolate the office's message")
+		}
+		page = s.queueGet("investigator", "/staff/complaints/"+id, "").Body.String()
+		if !isolatedIn(page, msg) {
+			t.Errorf("case page does not isolate the message")
+		}
+	})
+}
