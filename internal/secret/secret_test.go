@@ -95,3 +95,11 @@ func TestTag(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTag is the cost a search event adds for each text filter.
+func BenchmarkTag(b *testing.B) {
+	box, _ := secret.New(bytes.Repeat([]byte{7}, 32))
+	for b.Loop() {
+		box.Tag("search", []byte("maria lopez"))
+	}
+}
