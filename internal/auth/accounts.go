@@ -38,7 +38,7 @@ func validAccount(email, name string) redress.FieldErrors {
 // CreateUser adds an account without a password or roles and returns the token of its
 // one-time set-password link (see SetPasswordURL), valid for Policy.LinkTTL.
 func (s *Service) CreateUser(ctx context.Context, m Meta, email, name string) (redress.User, string, error) {
-	email, name = redress.NormalizeEmail(email), strings.TrimSpace(name)
+	email, name = redress.NormalizeEmail(email), strings.TrimSpace(redress.StripHiddenControls(name))
 	if err := validAccount(email, name).Err(); err != nil {
 		return redress.User{}, "", err
 	}
@@ -200,7 +200,7 @@ func (t TokenInfo) Revoked() bool { return !t.RevokedAt.IsZero() }
 // CreateToken issues an API token for the account with email, named for what uses it.
 // The token is returned once and stored only as its hash.
 func (s *Service) CreateToken(ctx context.Context, m Meta, email, name string) (token string, id int64, err error) {
-	name = strings.TrimSpace(name)
+	name = strings.TrimSpace(redress.StripHiddenControls(name))
 	var fe redress.FieldErrors
 	switch {
 	case name == "":

@@ -75,6 +75,12 @@ type TriageInput struct {
 	// Related are tracking numbers of duplicates or related complaints.
 	Duplicates []string
 	Related    []string
+	// LinkAnyUnit and LinkUnits are the units whose complaints the caller may read
+	// (every unit with LinkAnyUnit). A tracking number of a complaint outside them is
+	// answered exactly as one no complaint has: triage must not tell whether a complaint
+	// exists in a unit the caller cannot see.
+	LinkAnyUnit bool
+	LinkUnits   []string
 }
 
 // Triage applies a triage decision. Unknown categories, priorities or tracking numbers
@@ -135,14 +141,15 @@ func (s *Service) Triage(ctx context.Context, a Actor, c redress.Complaint, in T
 			if strings.TrimSpace(tn) == "" {
 				continue
 			}
-			rec, err := s.DB.ComplaintReceipt(ctx, redress.NormalizeTrackingNumber(tn))
-			if redress.ErrorCode(err) == redress.ENOTFOUND {
-				fe.Add(kind, "unknown_tracking", tn)
-				continue
-			} else if err != nil {
+			ref, err := s.DB.ComplaintByTracking(ctx, redress.NormalizeTrackingNumber(tn))
+			if err != nil && redress.ErrorCode(err) != redress.ENOTFOUND {
 				return err
 			}
-			ch.Links = append(ch.Links, store.ComplaintLink{OtherID: rec.ComplaintID, Kind: kind})
+			if err != nil || !in.LinkAnyUnit && !slices.Contains(in.LinkUnits, ref.Unit) {
+				fe.Add(kind, "unknown_tracking", tn)
+				continue
+			}
+			ch.Links = append(ch.Links, store.ComplaintLink{OtherID: ref.ID, Kind: kind})
 		}
 	}
 	if err := fe.Err(); err != nil {

@@ -168,6 +168,12 @@ func (in *ComplaintInput) Normalize() {
 		&in.Contact.Name, &in.Contact.Email, &in.Contact.Phone, &in.Contact.Address} {
 		*p = strings.TrimSpace(*p)
 	}
+	// Single-line fields have no use for characters that reorder or hide text; the
+	// long ones keep the complainant's words as typed and are isolated where shown.
+	for _, p := range []*string{&in.County, &in.Place, &in.AgencyOther,
+		&in.Contact.Name, &in.Contact.Email, &in.Contact.Phone, &in.Contact.Address} {
+		*p = strings.TrimSpace(StripHiddenControls(*p))
+	}
 	in.Narrative = strings.TrimSpace(in.Narrative)
 	if code, ok := StateCode(in.State); ok {
 		in.State = code

@@ -5,7 +5,9 @@ package secret
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -18,8 +20,14 @@ import (
 // version prefixes every sealed value so a later key rotation can tell old from new.
 const version byte = 1
 
-// Box seals and opens small values. The zero Box is not usable; use New.
-type Box struct{ aead cipher.AEAD }
+// Box seals and opens small values, and tags them (Tag). The zero Box is not usable;
+// use New.
+type Box struct {
+	aead cipher.AEAD
+	// tagKey keys Tag. It is derived from the key rather than the key itself, so a tag
+	// can never be mistaken for, or help forge, anything the key encrypts.
+	tagKey []byte
+}
 
 // New builds a Box from a 32-byte key.
 func New(key []byte) (*Box, error) {
@@ -34,7 +42,21 @@ func New(key []byte) (*Box, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Box{aead: aead}, nil
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("redress tag key v1"))
+	return &Box{aead: aead, tagKey: m.Sum(nil)}, nil
+}
+
+// Tag is a keyed hash (HMAC-SHA-256, 128 bits, in hex) of value for purpose: equal
+// values give equal tags, so a record can show that the same thing came back without
+// holding it. Without the key a tag cannot be checked against guesses, as a plain hash
+// of a name could. purpose separates uses: the same value tags differently in each.
+func (b *Box) Tag(purpose string, value []byte) string {
+	m := hmac.New(sha256.New, b.tagKey)
+	m.Write([]byte(purpose))
+	m.Write([]byte{0})
+	m.Write(value)
+	return hex.EncodeToString(m.Sum(nil)[:16])
 }
 
 // Seal encrypts plaintext. context binds the ciphertext to its row (a tracking number,

@@ -75,3 +75,31 @@ func TestKeyFile(t *testing.T) {
 		t.Fatalf("reload: created=%v err=%v equal=%v", created, err, bytes.Equal(k1, k2))
 	}
 }
+
+// A tag matches repeats of a value, differs per purpose and per key, and holds
+// nothing of the value: without the key, guessing "maría lópez" does not confirm it.
+func TestTag(t *testing.T) {
+	box, _ := secret.New(bytes.Repeat([]byte{7}, 32))
+	other, _ := secret.New(bytes.Repeat([]byte{8}, 32))
+	a := box.Tag("search", []byte("maría lópez"))
+	if len(a) != 32 || a != box.Tag("search", []byte("maría lópez")) {
+		t.Fatalf("tag %q is not a stable 128-bit hex value", a)
+	}
+	for what, b := range map[string]string{
+		"another value":   box.Tag("search", []byte("maría lopez")),
+		"another purpose": box.Tag("actor", []byte("maría lópez")),
+		"another key":     other.Tag("search", []byte("maría lópez")),
+	} {
+		if b == a {
+			t.Errorf("%s gives the same tag", what)
+		}
+	}
+}
+
+// BenchmarkTag is the cost a search event adds for each text filter.
+func BenchmarkTag(b *testing.B) {
+	box, _ := secret.New(bytes.Repeat([]byte{7}, 32))
+	for b.Loop() {
+		box.Tag("search", []byte("maria lopez"))
+	}
+}

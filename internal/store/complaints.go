@@ -191,6 +191,24 @@ func (db *DB) ComplaintReceipt(ctx context.Context, tracking string) (ReceiptRec
 	}, nil
 }
 
+// ComplaintRef is a complaint as a link to it needs it: which one, and in which unit.
+type ComplaintRef struct {
+	ID   int64
+	Unit string
+}
+
+// ComplaintByTracking finds a complaint by tracking number: one query, whether or not
+// there is one, so the caller can answer both cases alike.
+func (db *DB) ComplaintByTracking(ctx context.Context, tracking string) (ComplaintRef, error) {
+	var ref ComplaintRef
+	err := db.bun.NewSelect().TableExpr("complaints").Column("id", "unit").
+		Where("tracking_number = ?", tracking).Scan(ctx, &ref.ID, &ref.Unit)
+	if err != nil {
+		return ComplaintRef{}, notFound(err, "Complaint")
+	}
+	return ref, nil
+}
+
 // StatusStep is one status a complaint reached and when. Actor and Reason are for
 // staff; the public status page shows only the status and the day.
 type StatusStep struct {

@@ -64,6 +64,9 @@ const (
 // facts and its next deadline.
 type QueueRow struct {
 	ComplaintSummary
+	// AgencyOther is the complainant's own words for an agency the registry does not
+	// hold: free text, for callers who may read the complainant's words in Unit only.
+	AgencyOther  string
 	Priority     string
 	AssigneeID   int64
 	AssigneeName string
@@ -112,6 +115,7 @@ func (db *DB) SearchComplaints(ctx context.Context, f SearchFilter) ([]QueueRow,
 		Unit           string
 		Language       string
 		AgencyName     string
+		AgencyOther    string
 		Priority       string
 		AssigneeID     *int64
 		AssigneeName   string
@@ -119,7 +123,7 @@ func (db *DB) SearchComplaints(ctx context.Context, f SearchFilter) ([]QueueRow,
 	}
 	err = db.searchQuery(f, now).
 		ColumnExpr("c.id, c.tracking_number, c.received_at, c.state, c.agency_id, c.agreement_id, c.status, c.unit, c.language").
-		ColumnExpr("COALESCE(a.name, c.agency_other) AS agency_name").
+		ColumnExpr("COALESCE(a.name, '') AS agency_name, c.agency_other").
 		ColumnExpr("c.priority, c.assignee_id, COALESCE(u.name, '') AS assignee_name").
 		ColumnExpr("(SELECT MIN(k.due_at) FROM complaint_clocks AS k WHERE k.complaint_id = c.id AND k.met_at IS NULL AND k.paused_at IS NULL) AS next_due_at").
 		Join("LEFT JOIN agencies AS a ON a.id = c.agency_id").
@@ -135,7 +139,7 @@ func (db *DB) SearchComplaints(ctx context.Context, f SearchFilter) ([]QueueRow,
 			ComplaintSummary: ComplaintSummary{ID: r.ID, TrackingNumber: r.TrackingNumber, ReceivedAt: r.ReceivedAt,
 				State: r.State, AgencyID: derefID(r.AgencyID), AgencyName: r.AgencyName, AgreementID: derefID(r.AgreementID),
 				Status: r.Status, Unit: r.Unit, Language: r.Language},
-			Priority: r.Priority, AssigneeID: derefID(r.AssigneeID), AssigneeName: r.AssigneeName,
+			AgencyOther: r.AgencyOther, Priority: r.Priority, AssigneeID: derefID(r.AssigneeID), AssigneeName: r.AssigneeName,
 			NextDueAt: r.NextDueAt.Time, Deadline: deadlineState(r.NextDueAt.Time, now),
 		}
 	}

@@ -64,8 +64,10 @@ func (s *Server) handleAPICaseTriage(w http.ResponseWriter, r *http.Request) {
 	}
 	units, err := s.DB.ListUnits(r.Context())
 	if err == nil {
-		err = s.Casework.Triage(r.Context(), actor, c, casework.TriageInput{AgencyID: in.AgencyID, Priority: in.Priority,
-			Unit: in.Unit, Categories: in.Categories, Duplicates: in.Duplicates, Related: in.Related}, units)
+		ti := casework.TriageInput{AgencyID: in.AgencyID, Priority: in.Priority,
+			Unit: in.Unit, Categories: in.Categories, Duplicates: in.Duplicates, Related: in.Related}
+		ti.LinkAnyUnit, ti.LinkUnits = s.Authz.Units(actor.Subject, permRead, "read")
+		err = s.Casework.Triage(r.Context(), actor, c, ti, units)
 	}
 	if err != nil {
 		s.renderAPICaseError(w, r, err)

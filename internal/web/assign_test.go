@@ -237,10 +237,10 @@ func TestReferralAnswerLinksAndTimeline(t *testing.T) {
 		for _, want := range []string{
 			"Internal affairs opened case IA-77.",                                                // the answer
 			`href="/staff/complaints/` + strconv.FormatInt(other, 10) + `">` + oc.TrackingNumber, // the related complaint
-			"intake: Triage saved",                                       // the history, naming who
-			"supervisor: Status changed (Start review)",                  // with the step taken
-			"investigator: Referred (The agency&#39;s internal affairs)", // and the office
-			"The complainant: Complaint filed",
+			"<bdi>intake</bdi>: Triage saved",                                                    // the history, naming who
+			"<bdi>supervisor</bdi>: Status changed (<bdi>Start review</bdi>)",                    // with the step taken
+			"<bdi>investigator</bdi>: Referred (<bdi>The agency&#39;s internal affairs</bdi>)",   // and the office
+			"<bdi>The complainant</bdi>: Complaint filed",
 		} {
 			if !strings.Contains(page, want) {
 				t.Errorf("case page lacks %q", want)

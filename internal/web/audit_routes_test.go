@@ -232,7 +232,7 @@ func TestAuditWalk(t *testing.T) {
 				req: func() walkReq { return walkReq{path: "/api/v1/staff/complaints/" + id() + "/evidence"} }, check: part("evidence")},
 			{method: "GET", template: "/staff/complaints", caller: "investigator", action: "complaint.searched",
 				req:   func() walkReq { return walkReq{path: "/staff/complaints?q=hermano&status=under_review"} },
-				check: searched(map[string]any{"q": "hermano", "status": "under_review"})},
+				check: searched(map[string]any{"q": anyTag, "status": "under_review"})},
 			{method: "GET", template: "/api/v1/staff/complaints", caller: "supervisor", action: "complaint.searched",
 				req:   func() walkReq { return walkReq{path: "/api/v1/staff/complaints?status=under_review&sort=newest"} },
 				check: searched(map[string]any{"status": "under_review", "sort": "newest"})},
@@ -637,6 +637,10 @@ func part(name string) func(t *testing.T, evs []redress.AuditEvent) {
 	}
 }
 
+// anyTag, wanted of a search filter, stands for any keyed tag: free text searched is
+// recorded only as one.
+const anyTag = "hmac:…"
+
 func searched(want map[string]any) func(t *testing.T, evs []redress.AuditEvent) {
 	return func(t *testing.T, evs []redress.AuditEvent) {
 		t.Helper()
@@ -646,6 +650,9 @@ func searched(want map[string]any) func(t *testing.T, evs []redress.AuditEvent) 
 			t.Errorf("search filters %v, want %v", got, want)
 		}
 		for k, v := range want {
+			if tag, _ := got[k].(string); v == anyTag && strings.HasPrefix(tag, "hmac:") && len(tag) > len("hmac:") {
+				continue
+			}
 			if got[k] != v {
 				t.Errorf("search filter %s = %v, want %v", k, got[k], v)
 			}

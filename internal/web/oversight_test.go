@@ -344,8 +344,10 @@ func TestAuditSupervisorScope(t *testing.T) {
 			t.Errorf("tx events for the supervisor %v; fl events %v and sign-ins %v for the auditor", sawTX, sawFL, sawLogin)
 		}
 		fl := tracking(t, db, s.flCase)
-		if r := s.events("supervisor", "complaint="+fl); r.Total != 0 {
-			t.Errorf("supervisor of tx finds %d events of a complaint in fl", r.Total)
+		// To the supervisor of tx, a complaint in fl is one that does not exist.
+		if rec := s.queueGet("supervisor", "/api/v1/audit/events?complaint="+fl, ""); rec.Code != http.StatusUnprocessableEntity ||
+			!strings.Contains(rec.Body.String(), "No complaint you may see") {
+			t.Errorf("supervisor of tx asks for a complaint in fl: %d %s", rec.Code, rec.Body)
 		}
 		if r := s.events("auditor", "complaint="+fl); r.Total == 0 {
 			t.Errorf("auditor finds no events of the complaint in fl")

@@ -132,6 +132,7 @@ func (s *Server) handleCaseTriage(w http.ResponseWriter, r *http.Request) {
 	}
 	in := casework.TriageInput{Priority: r.PostForm.Get("priority"), Unit: r.PostForm.Get("unit"),
 		Duplicates: strings.Fields(r.PostForm.Get("duplicates")), Related: strings.Fields(r.PostForm.Get("related"))}
+	in.LinkAnyUnit, in.LinkUnits = s.Authz.Units(actor.Subject, permRead, "read")
 	if v := r.PostForm.Get("agency_id"); v != "" {
 		in.AgencyID, _ = strconv.ParseInt(v, 10, 64)
 		if in.AgencyID <= 0 {

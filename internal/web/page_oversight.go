@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,7 +61,8 @@ type auditQuery struct {
 	Filter  store.AuditFilter
 	Page    int
 	PerPage int
-	// Given holds the filters as typed: the audit event's details.
+	// Given holds the filters given: the audit event's details, the actor as a subject
+	// or a tag (auditActorGiven), never an address or other text as typed.
 	Given map[string]any
 }
 
@@ -85,7 +87,7 @@ func (s *Server) parseAuditQuery(r *http.Request) (auditQuery, error) {
 
 	var fe redress.FieldErrors
 	var err error
-	if f.ComplaintID, err = s.parseComplaintParam(ctx, "complaint", get("complaint"), &fe); err != nil {
+	if f.ComplaintID, err = s.parseComplaintParam(ctx, "complaint", get("complaint"), all, units, &fe); err != nil {
 		return aq, err
 	}
 	f.AgreementID = parseIDParam("agreement", get("agreement"), &fe)
@@ -110,6 +112,12 @@ func (s *Server) parseAuditQuery(r *http.Request) (auditQuery, error) {
 		default:
 			f.Actor = a
 		}
+		if f.Actor != "" {
+			aq.Given["actor"] = s.auditActorGiven(f.Actor)
+		}
+	}
+	if tn := redress.NormalizeTrackingNumber(get("complaint")); tn != "" {
+		aq.Given["complaint"] = tn
 	}
 	if a := get("action"); a != "" {
 		if !actionPattern.MatchString(a) {
@@ -125,8 +133,10 @@ func (s *Server) parseAuditQuery(r *http.Request) (auditQuery, error) {
 	return aq, fe.Err()
 }
 
-// parseComplaintParam reads a tracking number and finds its complaint's id.
-func (s *Server) parseComplaintParam(ctx context.Context, name, val string, fe *redress.FieldErrors) (int64, error) {
+// parseComplaintParam reads a tracking number and finds its complaint's id. A complaint
+// outside the units the caller may look in (all, units) is answered as one that does not
+// exist: the filter must not tell whether another unit has it.
+func (s *Server) parseComplaintParam(ctx context.Context, name, val string, all bool, units []string, fe *redress.FieldErrors) (int64, error) {
 	if val == "" {
 		return 0, nil
 	}
@@ -135,15 +145,15 @@ func (s *Server) parseComplaintParam(ctx context.Context, name, val string, fe *
 		fe.Add(name, "tracking_number")
 		return 0, nil
 	}
-	rec, err := s.DB.ComplaintReceipt(ctx, tracking)
+	ref, err := s.DB.ComplaintByTracking(ctx, tracking)
 	switch {
-	case redress.ErrorCode(err) == redress.ENOTFOUND:
+	case err != nil && redress.ErrorCode(err) != redress.ENOTFOUND:
+		return 0, err
+	case err != nil || !all && !slices.Contains(units, ref.Unit):
 		fe.Add(name, "unknown_tracking", tracking)
 		return 0, nil
-	case err != nil:
-		return 0, err
 	}
-	return rec.ComplaintID, nil
+	return ref.ID, nil
 }
 
 func parseIDParam(name, val string, fe *redress.FieldErrors) int64 {
@@ -425,7 +435,8 @@ func (a *auditRows) row(e store.AuditEntry) auditRowView {
 	v.Agency, v.Agreement = a.agency(e.AgencyID), a.agreement(e.AgreementID)
 	if len(e.Details) > 0 {
 		b, _ := json.Marshal(e.Details)
-		v.Details = string(b)
+		// Staff's words in details (a reason) show their hidden controls as escapes.
+		v.Details = redress.ShowHiddenControls(string(b))
 		if utf8.RuneCountInString(v.Details) > maxDetailsShown {
 			v.Details = string([]rune(v.Details)[:maxDetailsShown]) + "…"
 		}
@@ -580,8 +591,9 @@ func (s *Server) handleAuditHistory(w http.ResponseWriter, r *http.Request) {
 	for _, e := range entries {
 		v.Rows = append(v.Rows, rows.row(e))
 	}
-	if v.Agency, v.Agreement = rows.agency(c.AgencyID), rows.agreement(c.AgreementID); v.Agency == "" {
-		v.Agency = c.AgencyOther
+	v.Agency, v.Agreement = rows.agency(c.AgencyID), rows.agreement(c.AgreementID)
+	if v.Agency == "" && s.Authz.Allowed(pr.Subject(), c.Unit, permNarrative, "read") {
+		v.Agency = c.AgencyOther // the complainant's words: only for who may read them
 	}
 	p.AuditHistory, p.Wide = v, true
 	s.render(w, r, http.StatusOK, "oversight_history.html", p)

@@ -37,8 +37,8 @@ type queueQuery struct {
 	Filter  store.SearchFilter
 	Page    int
 	PerPage int
-	// Given holds the non-empty filters and the order as typed: the audit event's
-	// details. Empty when the caller only lists the queue.
+	// Given holds the non-empty filters and the order: the audit event's details, free
+	// text only as a tag (queueFilterGiven). Empty when the caller only lists the queue.
 	Given map[string]any
 }
 
@@ -54,7 +54,7 @@ func (s *Server) parseQueueQuery(r *http.Request) (queueQuery, error) {
 	qq := queueQuery{Page: 1, PerPage: store.DefaultSearchLimit, Given: map[string]any{}}
 	for _, name := range append(slices.Clone(queueFilters), "sort") {
 		if val := get(name); val != "" {
-			qq.Given[name] = val
+			qq.Given[name] = s.queueFilterGiven(name, val)
 		}
 	}
 	f := &qq.Filter
@@ -214,15 +214,25 @@ func intersectUnits(allA bool, a []string, allB bool, b []string) (bool, []strin
 // searchQueue runs a parsed search. A search with filters is recorded first: a search
 // that cannot be recorded is not run.
 func (s *Server) searchQueue(r *http.Request, qq queueQuery) ([]store.QueueRow, int, error) {
+	pr, _ := principal(r)
 	if len(qq.Given) > 0 {
-		pr, _ := principal(r)
 		ev := redress.AuditEvent{Actor: pr.Subject(), Action: actionComplaintSearched, RequestID: requestID(r),
 			Details: map[string]any{"filters": qq.Given, "page": qq.Page}}
 		if err := s.DB.RecordAudit(r.Context(), ev); err != nil {
 			return nil, 0, err
 		}
 	}
-	return s.DB.SearchComplaints(r.Context(), qq.Filter)
+	rows, total, err := s.DB.SearchComplaints(r.Context(), qq.Filter)
+	nAll, nUnits := s.Authz.Units(pr.Subject(), permNarrative, "read")
+	for i := range rows {
+		// An agency the registry lacks is named in the complainant's words: shown
+		// only where the caller may read them.
+		if rows[i].AgencyName == "" && (nAll || slices.Contains(nUnits, rows[i].Unit)) {
+			rows[i].AgencyName = rows[i].AgencyOther
+		}
+		rows[i].AgencyOther = ""
+	}
+	return rows, total, err
 }
 
 // queueView is the queue page: the filter form as filled in, what was wrong with it,

@@ -28,8 +28,11 @@ func (s *Server) handleStaffHome(w http.ResponseWriter, r *http.Request) {
 
 // caseView is a complaint as one staff member may see it.
 type caseView struct {
-	Complaint     redress.Complaint
-	AgencyName    string
+	Complaint  redress.Complaint
+	AgencyName string
+	// AgencyHidden: the complainant named an agency the registry lacks, in words this
+	// caller may not read.
+	AgencyHidden  bool
 	Agreement     *redress.Agreement
 	ShowNarrative bool
 	CanReveal     bool
@@ -108,11 +111,16 @@ func (s *Server) loadCase(r *http.Request, reveal bool) (*caseView, error) {
 		ShowNarrative: s.Authz.Allowed(sub, c.Unit, permNarrative, "read"),
 		CanReveal:     !c.Anonymous && sealed != nil && s.Authz.Allowed(sub, c.Unit, permIdentity, "reveal")}
 	if !v.ShowNarrative {
+		// County, place and an agency not in the registry are typed by the complainant
+		// too: free text can name people, so it goes with the narrative.
 		v.Complaint.Narrative, v.Complaint.Officers, v.Complaint.Witnesses = "", "", ""
+		v.Complaint.County, v.Complaint.Place = "", ""
+		v.AgencyName, v.AgencyHidden = "", c.AgencyOther != ""
+		v.Complaint.AgencyOther = ""
 	}
 	if c.AgencyID != 0 {
 		if a, err := s.DB.Agency(r.Context(), c.AgencyID); err == nil {
-			v.AgencyName = a.Name
+			v.AgencyName, v.AgencyHidden = a.Name, false
 		}
 	}
 	if c.AgreementID != 0 {
@@ -286,6 +294,9 @@ func (s *Server) loadCaseWork(r *http.Request, sub string, v *caseView) error {
 		o, _, err := s.DB.Complaint(ctx, l.OtherID)
 		if err != nil {
 			return err
+		}
+		if !s.Authz.Allowed(sub, o.Unit, permRead, "read") {
+			continue // moved to a unit the caller cannot see since it was linked
 		}
 		v.Links = append(v.Links, caseLink{ID: o.ID, TrackingNumber: o.TrackingNumber, Kind: l.Kind, Status: o.Status})
 	}
