@@ -293,13 +293,57 @@ func TestLoginBusy(t *testing.T) {
 		}
 		err = f.svc.ChangePassword(f.ctx, auth.Meta{Actor: "public"}, u.ID, password, "another long passphrase 81")
 		wantErr(t, "password change while busy", err, auth.ErrBusy)
+		_, token, err := f.svc.CreateUser(f.ctx, admin, "bea@example.org", "Bea")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.svc.SetPasswordWithToken(f.ctx, auth.Meta{Actor: "public"}, token, password)
+		wantErr(t, "password set while busy", err, auth.ErrBusy)
 		release()
+		if _, err := f.svc.SetPasswordWithToken(f.ctx, auth.Meta{Actor: "public"}, token, password); err != nil {
+			t.Errorf("the link refused while busy works afterwards: %v", err)
+		}
 		if got, _ := f.svc.User(f.ctx, u.ID); !got.LockedUntil.IsZero() {
 			t.Errorf("busy refusals locked the account until %v", got.LockedUntil)
 		}
 		f.login(t, "ana@example.org", password)
 		if n := f.count(t, redress.ActionLoginFailed); n != 0 {
 			t.Errorf("%d failed-login events for refusals that checked nothing", n)
+		}
+	})
+}
+
+// A hash made at an older cost still signs in, and that sign-in stores the password
+// again at today's cost; the trail says so, without the hash.
+func TestRehashOnLogin(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		older := auth.Argon2Params{Time: 1, MemoryKiB: 32, Threads: 1}
+		today := auth.Argon2Params{Time: 2, MemoryKiB: 64, Threads: 1}
+		f.svc.Hasher = &auth.Hasher{Params: older}
+		u := f.account(t, "ana@example.org")
+		hashOf := func() string {
+			var h string
+			if err := db.Bun().NewRaw("SELECT password_hash FROM users WHERE id = ?", u.ID).Scan(f.ctx, &h); err != nil {
+				t.Fatal(err)
+			}
+			return h
+		}
+		if h := hashOf(); !strings.Contains(h, "$m=32,t=1,p=1$") {
+			t.Fatalf("first hash %s", h)
+		}
+		f.svc.Hasher = &auth.Hasher{Params: today}
+		f.login(t, "ana@example.org", password)
+		if h := hashOf(); !strings.Contains(h, "$m=64,t=2,p=1$") {
+			t.Errorf("after a sign-in the hash is %s, want today's cost", h)
+		}
+		f.login(t, "ana@example.org", password)
+		evs, err := db.ListAudit(f.ctx, store.AuditFilter{Action: redress.ActionLogin})
+		if err != nil || len(evs) != 2 || evs[0].Details["rehashed"] != true || evs[1].Details["rehashed"] != nil {
+			t.Errorf("login events %+v, %v: want the first marked rehashed", evs, err)
+		}
+		if _, err := f.svc.Login(f.ctx, auth.Meta{Actor: "public"}, "ana@example.org", "not the password at all"); err != auth.ErrLoginFailed {
+			t.Errorf("wrong password after the rehash: %v", err)
 		}
 	})
 }

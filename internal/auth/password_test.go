@@ -8,6 +8,10 @@ import (
 	"github.com/redress-oversight/redress/internal/redress"
 )
 
+// productionArgon2 is the cost new hashes have outside tests, read before TestMain
+// lowers it.
+var productionArgon2 = Argon2
+
 func TestMain(m *testing.M) {
 	// Full-cost argon2 would make every sign-in in these tests take 50 ms and 64 MiB.
 	Argon2 = Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1}
@@ -145,5 +149,13 @@ func TestLockFor(t *testing.T) {
 		if got := p.lockFor(failures).String(); got != want {
 			t.Errorf("lockFor(%d) = %s, want %s", failures, got, want)
 		}
+	}
+}
+
+// BenchmarkHashPassword measures one hash at the production cost (Argon2), the work a
+// sign-in holds a hashing slot for.
+func BenchmarkHashPassword(b *testing.B) {
+	for b.Loop() {
+		hashPassword(productionArgon2, "tulip canyon ferry 47")
 	}
 }
