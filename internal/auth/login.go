@@ -29,6 +29,9 @@ const touchEvery = time.Minute
 // so attempts sent at once cannot all be checked before the first failure is recorded.
 func (s *Service) Login(ctx context.Context, m Meta, email, password string) (LoginResult, error) {
 	now, p, h := s.now(), s.policy(), s.hasher()
+	if h.full() {
+		return LoginResult{}, ErrBusy
+	}
 	email = redress.NormalizeEmail(email)
 	acct, err := s.DB.AccountByEmail(ctx, email)
 	if err != nil && !isNotFound(err) {

@@ -131,6 +131,14 @@ func (h *Hasher) Acquire(ctx context.Context) (release func(), err error) {
 	}, nil
 }
 
+// full reports whether a request would be refused now, for callers to refuse before
+// they spend a database transaction on an attempt that cannot be checked: under a
+// flood, most attempts end here, and cost nothing but the answer.
+func (h *Hasher) full() bool {
+	h.setup()
+	return len(h.slots) == cap(h.slots) && h.waiting.Load() >= int64(h.Queue)
+}
+
 // Peak is the most hashes that have run at once, for tests and benchmarks that check
 // the bound holds.
 func (h *Hasher) Peak() int { return int(h.peak.Load()) }

@@ -64,6 +64,9 @@ func (s *Service) ChangePassword(ctx context.Context, m Meta, userID int64, old,
 		return ErrSignIn
 	}
 	h := s.hasher()
+	if h.full() {
+		return ErrBusy
+	}
 	r, ok, err := s.DB.ReserveLoginAttempt(ctx, store.LoginAttempt{UserID: acct.ID, Now: s.now(), LockFor: s.policy().lockFor})
 	if err != nil {
 		return err
