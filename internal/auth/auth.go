@@ -34,6 +34,8 @@ type Service struct {
 	// clock (DB.Now), so tests that replace that one move both.
 	Now    func() time.Time
 	Policy Policy
+	// Hasher runs argon2id within its bound; nil: DefaultHasher, shared by the process.
+	Hasher *Hasher
 }
 
 // Policy is the rules of sign-in. Zero fields take the defaults in the comments.

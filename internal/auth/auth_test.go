@@ -188,6 +188,166 @@ func TestLockout(t *testing.T) {
 	})
 }
 
+// Forty passwords sent at once to one account (or to an address without one): while
+// the first are still being checked, the rest arrive. No more than the policy allows are
+// checked, the right password sent after the lock began is refused unchecked, and the
+// lock holds afterwards. The test holds the only hashing slot, so "still being checked"
+// lasts exactly until it lets go, on any machine.
+func TestParallelAttemptsLockout(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		f.account(t, "ana@example.org")
+		for _, email := range []string{"ana@example.org", "nobody@example.org"} {
+			h := &auth.Hasher{Concurrent: 1, Queue: 100, Wait: time.Minute}
+			f.svc.Hasher = h
+			failedBefore := f.count(t, redress.ActionLoginFailed)
+			release, err := h.Acquire(f.ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			results := make(chan error, 40)
+			try := func(pw string) {
+				go func() {
+					_, err := f.svc.Login(f.ctx, auth.Meta{Actor: "public"}, email, pw)
+					results <- err
+				}()
+			}
+			wait := func(n int, what string) (got []error) {
+				t.Helper()
+				deadline := time.After(30 * time.Second)
+				for len(got) < n {
+					select {
+					case err := <-results:
+						got = append(got, err)
+					case <-deadline:
+						release()
+						t.Fatalf("%s: %s: only %d of %d answered while the first attempts were being checked: %v",
+							email, what, len(got), n, got)
+					}
+				}
+				return got
+			}
+			for range 39 {
+				try("not the password at all")
+			}
+			// Five are counted and wait for the slot; the other 34 are refused at once.
+			for _, err := range wait(34, "refused before any check") {
+				wantErr(t, email+": attempt beyond the fifth", err, auth.ErrLocked)
+			}
+			try(password)
+			wantErr(t, email+": right password sent after the lock began", wait(1, "right password")[0], auth.ErrLocked)
+			release()
+			checked := map[*redress.Error]int{}
+			for _, err := range wait(5, "the five checked") {
+				var e *redress.Error
+				errors.As(err, &e)
+				checked[e]++
+			}
+			if checked[auth.ErrLoginFailed] != 4 || checked[auth.ErrLocked] != 1 || len(checked) != 2 {
+				t.Errorf("%s: the five checked answered %v, want 4 failures and the lock", email, checked)
+			}
+			// 5 failures and 35 refusals; nothing signed in; the lock is in force.
+			if n := f.count(t, redress.ActionLoginFailed) - failedBefore; n != 40 {
+				t.Errorf("%s: %d failed-login events, want 40", email, n)
+			}
+			if n := f.count(t, redress.ActionLogin); n != 0 {
+				t.Errorf("%s: %d sign-ins", email, n)
+			}
+			_, err = f.svc.Login(f.ctx, auth.Meta{Actor: "public"}, email, password)
+			wantErr(t, email+": right password after the flood", err, auth.ErrLocked)
+			if h.Peak() != 1 {
+				t.Errorf("%s: %d hashes at once, bound 1", email, h.Peak())
+			}
+		}
+		evs, err := db.ListAudit(f.ctx, store.AuditFilter{Action: redress.ActionLoginFailed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reasons := map[string]int{}
+		for _, ev := range evs {
+			reasons[ev.Details["reason"].(string)]++
+		}
+		if want := map[string]int{"password": 5, "no_account": 5, "locked": 72}; !mapsEqual(reasons, want) {
+			t.Errorf("failed-login reasons %v, want %v: only five passwords checked per name", reasons, want)
+		}
+	})
+}
+
+// A busy server refuses a sign-in with ErrBusy without counting it, and signs in
+// once a slot is free.
+func TestLoginBusy(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		u := f.account(t, "ana@example.org")
+		h := &auth.Hasher{Concurrent: 1, Queue: 1, Wait: time.Millisecond}
+		f.svc.Hasher = h
+		release, err := h.Acquire(f.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 6 {
+			_, err := f.svc.Login(f.ctx, auth.Meta{Actor: "public"}, "ana@example.org", password)
+			wantErr(t, "sign-in while every slot is taken", err, auth.ErrBusy)
+			_, err = f.svc.Login(f.ctx, auth.Meta{Actor: "public"}, "nobody@example.org", password)
+			wantErr(t, "unknown address while every slot is taken", err, auth.ErrBusy)
+		}
+		err = f.svc.ChangePassword(f.ctx, auth.Meta{Actor: "public"}, u.ID, password, "another long passphrase 81")
+		wantErr(t, "password change while busy", err, auth.ErrBusy)
+		_, token, err := f.svc.CreateUser(f.ctx, admin, "bea@example.org", "Bea")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.svc.SetPasswordWithToken(f.ctx, auth.Meta{Actor: "public"}, token, password)
+		wantErr(t, "password set while busy", err, auth.ErrBusy)
+		release()
+		if _, err := f.svc.SetPasswordWithToken(f.ctx, auth.Meta{Actor: "public"}, token, password); err != nil {
+			t.Errorf("the link refused while busy works afterwards: %v", err)
+		}
+		if got, _ := f.svc.User(f.ctx, u.ID); !got.LockedUntil.IsZero() {
+			t.Errorf("busy refusals locked the account until %v", got.LockedUntil)
+		}
+		f.login(t, "ana@example.org", password)
+		if n := f.count(t, redress.ActionLoginFailed); n != 0 {
+			t.Errorf("%d failed-login events for refusals that checked nothing", n)
+		}
+	})
+}
+
+// A hash made at an older cost still signs in, and that sign-in stores the password
+// again at today's cost; the trail says so, without the hash.
+func TestRehashOnLogin(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := setup(t, db)
+		older := auth.Argon2Params{Time: 1, MemoryKiB: 32, Threads: 1}
+		today := auth.Argon2Params{Time: 2, MemoryKiB: 64, Threads: 1}
+		f.svc.Hasher = &auth.Hasher{Params: older}
+		u := f.account(t, "ana@example.org")
+		hashOf := func() string {
+			var h string
+			if err := db.Bun().NewRaw("SELECT password_hash FROM users WHERE id = ?", u.ID).Scan(f.ctx, &h); err != nil {
+				t.Fatal(err)
+			}
+			return h
+		}
+		if h := hashOf(); !strings.Contains(h, "$m=32,t=1,p=1$") {
+			t.Fatalf("first hash %s", h)
+		}
+		f.svc.Hasher = &auth.Hasher{Params: today}
+		f.login(t, "ana@example.org", password)
+		if h := hashOf(); !strings.Contains(h, "$m=64,t=2,p=1$") {
+			t.Errorf("after a sign-in the hash is %s, want today's cost", h)
+		}
+		f.login(t, "ana@example.org", password)
+		evs, err := db.ListAudit(f.ctx, store.AuditFilter{Action: redress.ActionLogin})
+		if err != nil || len(evs) != 2 || evs[0].Details["rehashed"] != true || evs[1].Details["rehashed"] != nil {
+			t.Errorf("login events %+v, %v: want the first marked rehashed", evs, err)
+		}
+		if _, err := f.svc.Login(f.ctx, auth.Meta{Actor: "public"}, "ana@example.org", "not the password at all"); err != auth.ErrLoginFailed {
+			t.Errorf("wrong password after the rehash: %v", err)
+		}
+	})
+}
+
 func mapsEqual(a, b map[string]int) bool {
 	if len(a) != len(b) {
 		return false

@@ -21,68 +21,100 @@ const touchEvery = time.Minute
 
 // Login checks an email and password and starts a session. A wrong address or password
 // is ErrLoginFailed, one message for both; a locked account, and an address without an
-// account after as many failures, is ErrLocked. With a second factor enrolled the
-// session waits for it (Principal.MFAPending) and LoginTOTP completes it.
+// account after as many failures, is ErrLocked; no hashing slot free is ErrBusy, and
+// then nothing was checked or counted. With a second factor enrolled the session waits
+// for it (Principal.MFAPending) and LoginTOTP completes it.
+//
+// The attempt is counted before the password is checked (store.ReserveLoginAttempt),
+// so attempts sent at once cannot all be checked before the first failure is recorded.
 func (s *Service) Login(ctx context.Context, m Meta, email, password string) (LoginResult, error) {
-	now, p := s.now(), s.policy()
+	now, p, h := s.now(), s.policy(), s.hasher()
+	if h.full() {
+		return LoginResult{}, ErrBusy
+	}
 	email = redress.NormalizeEmail(email)
 	acct, err := s.DB.AccountByEmail(ctx, email)
-	if isNotFound(err) {
-		// The same work, the same answers and the same lockout as for a real account.
-		until, err := s.DB.ThrottledUntil(ctx, email)
-		if err != nil {
-			return LoginResult{}, err
-		}
-		if now.Before(until) {
-			return LoginResult{}, s.refuseLocked(ctx, m, 0)
-		}
-		verifyDummy(password)
-		return LoginResult{}, s.loginFailed(ctx, m, store.LoginFailure{Email: email, Reason: "no_account"})
-	} else if err != nil {
+	if err != nil && !isNotFound(err) {
 		return LoginResult{}, err
 	}
-	if now.Before(acct.LockedUntil) {
-		return LoginResult{}, s.refuseLocked(ctx, m, acct.ID)
-	}
-	reason := ""
-	switch {
-	case acct.PasswordHash == "":
-		verifyDummy(password)
-		reason = "no_password"
-	case !VerifyPassword(password, acct.PasswordHash):
-		reason = "password"
-	case acct.Disabled:
-		reason = "disabled"
-	}
-	if reason != "" {
-		return LoginResult{}, s.loginFailed(ctx, m, store.LoginFailure{UserID: acct.ID, Reason: reason})
-	}
-	token, hash := newSecret()
-	pending := acct.MFAEnrolled
-	id, err := s.DB.StartSession(ctx, m.as(acct.ID).by(), store.NewSession{
-		Hash: hash, UserID: acct.ID, MFAPending: pending, Now: now, ExpiresAt: now.Add(p.AbsoluteTimeout),
-	})
+	// An address without an account gets the same work, answers and lockout as an
+	// account, counted under a hash of the address.
+	r, ok, err := s.DB.ReserveLoginAttempt(ctx, store.LoginAttempt{UserID: acct.ID, Email: email, Now: now, LockFor: p.lockFor})
 	if err != nil {
 		return LoginResult{}, err
 	}
-	pr, err := s.principal(ctx, acct.User, id, 0, pending)
+	if !ok {
+		return LoginResult{}, s.refuseLocked(ctx, m, acct.ID)
+	}
+	reason, right := "", false
+	switch {
+	case acct.ID == 0:
+		err, reason = h.verifyDummy(ctx, password), "no_account"
+	case acct.PasswordHash == "":
+		err, reason = h.verifyDummy(ctx, password), "no_password"
+	default:
+		if right, err = h.Verify(ctx, password, acct.PasswordHash); !right {
+			reason = "password"
+		} else if acct.Disabled {
+			reason = "disabled"
+		}
+	}
+	if err != nil {
+		return LoginResult{}, s.unreserve(ctx, r, err)
+	}
+	if reason != "" {
+		return LoginResult{}, s.loginFailed(ctx, m, r, reason)
+	}
+	ns := store.NewSession{UserID: acct.ID, MFAPending: acct.MFAEnrolled, Now: now, ExpiresAt: now.Add(p.AbsoluteTimeout), Attempt: r}
+	if h.Outdated(acct.PasswordHash) {
+		// The password is at hand only now: store it again at today's cost. When no
+		// slot is free the old hash serves until the next sign-in.
+		if ns.Rehash, err = h.Hash(ctx, password); err == nil {
+			ns.OldHash = acct.PasswordHash
+		}
+	}
+	token, hash := newSecret()
+	ns.Hash = hash
+	id, err := s.DB.StartSession(ctx, m.as(acct.ID).by(), ns)
+	if errIs(err, store.ErrLockedMeanwhile) {
+		return LoginResult{}, s.refuseLocked(ctx, m, acct.ID)
+	} else if err != nil {
+		return LoginResult{}, err
+	}
+	pr, err := s.principal(ctx, acct.User, id, 0, ns.MFAPending)
 	if err != nil {
 		return LoginResult{}, err
 	}
 	return LoginResult{Principal: pr, SessionToken: token}, nil
 }
 
-// loginFailed records a failed attempt and answers it: ErrLocked if this failure
-// started a lock, ErrLoginFailed (or ErrCode, for a second factor) otherwise.
-func (s *Service) loginFailed(ctx context.Context, m Meta, f store.LoginFailure) error {
-	f.Now, f.LockFor = s.now(), s.policy().lockFor
-	until, err := s.DB.RecordLoginFailure(ctx, m.by(), f)
+func (s *Service) hasher() *Hasher {
+	if s.Hasher != nil {
+		return s.Hasher
+	}
+	return DefaultHasher
+}
+
+// unreserve takes back an attempt that was counted but never checked (no hashing slot
+// came), so a busy server does not count toward anyone's lockout, and returns why.
+func (s *Service) unreserve(ctx context.Context, r store.Reservation, why error) error {
+	if err := s.DB.ReleaseLoginAttempt(context.WithoutCancel(ctx), r); err != nil {
+		return err
+	}
+	return why
+}
+
+// loginFailed records a failed attempt, counted already by its reservation, and
+// answers it: ErrLocked if the attempt began a lock, ErrLoginFailed (or ErrCode, for a
+// second factor) otherwise.
+func (s *Service) loginFailed(ctx context.Context, m Meta, r store.Reservation, reason string) error {
+	until, err := s.DB.RecordLoginFailure(ctx, m.by(), r, reason)
 	switch {
 	case err != nil:
 		return err
 	case !until.IsZero():
 		return ErrLocked
-	case strings.HasPrefix(f.Reason, "totp"):
+	case strings.HasPrefix(reason, "totp"):
 		return ErrCode
 	}
 	return ErrLoginFailed
@@ -161,22 +193,26 @@ func (s *Service) LoginTOTP(ctx context.Context, m Meta, sessionToken, code stri
 		return Principal{}, ErrCode // nothing waits for a code
 	}
 	now := s.now()
-	if now.Before(acct.LockedUntil) {
-		return Principal{}, s.refuseLocked(ctx, m, acct.ID)
-	}
 	secret, err := s.openTOTP(acct.TOTPSealed, confirmedContext(acct.ID))
 	if err != nil {
 		return Principal{}, err
 	}
-	failed := store.LoginFailure{UserID: acct.ID, Reason: "totp"}
+	r, ok, err := s.DB.ReserveLoginAttempt(ctx, store.LoginAttempt{UserID: acct.ID, Now: now, LockFor: s.policy().lockFor})
+	if err != nil {
+		return Principal{}, err
+	} else if !ok {
+		return Principal{}, s.refuseLocked(ctx, m, acct.ID)
+	}
 	step, ok := matchCode(secret, code, now)
 	if !ok {
-		return Principal{}, s.loginFailed(ctx, m, failed)
+		return Principal{}, s.loginFailed(ctx, m, r, "totp")
 	}
-	if err := s.DB.CompleteMFA(ctx, m.as(acct.ID).by(), sess, step, now); errIs(err, store.ErrCodeUsed) {
-		failed.Reason = "totp_replayed"
-		return Principal{}, s.loginFailed(ctx, m, failed)
-	} else if err != nil {
+	switch err := s.DB.CompleteMFA(ctx, m.as(acct.ID).by(), sess, step, r, now); {
+	case errIs(err, store.ErrCodeUsed):
+		return Principal{}, s.loginFailed(ctx, m, r, "totp_replayed")
+	case errIs(err, store.ErrLockedMeanwhile):
+		return Principal{}, s.refuseLocked(ctx, m, acct.ID)
+	case err != nil:
 		return Principal{}, err
 	}
 	return s.principal(ctx, acct.User, sess.ID, 0, false)

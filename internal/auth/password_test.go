@@ -8,6 +8,10 @@ import (
 	"github.com/redress-oversight/redress/internal/redress"
 )
 
+// productionArgon2 is the cost new hashes have outside tests, read before TestMain
+// lowers it.
+var productionArgon2 = Argon2
+
 func TestMain(m *testing.M) {
 	// Full-cost argon2 would make every sign-in in these tests take 50 ms and 64 MiB.
 	Argon2 = Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1}
@@ -18,7 +22,7 @@ var phc = regexp.MustCompile(`^\$argon2id\$v=19\$m=64,t=1,p=1\$[A-Za-z0-9+/]{22}
 
 func TestHashPassword(t *testing.T) {
 	const pw = "tulip canyon ferry 47"
-	a, b := HashPassword(pw), HashPassword(pw)
+	a, b := hashPassword(Argon2, pw), hashPassword(Argon2, pw)
 	if a == b {
 		t.Fatal("two hashes of one password are equal: the salt is not random")
 	}
@@ -26,10 +30,10 @@ func TestHashPassword(t *testing.T) {
 		if !phc.MatchString(h) {
 			t.Errorf("hash %q is not a PHC argon2id string with the current cost", h)
 		}
-		if !VerifyPassword(pw, h) {
+		if !verifyPassword(pw, h) {
 			t.Errorf("right password refused by %q", h)
 		}
-		if VerifyPassword(pw+" ", h) || VerifyPassword("", h) || VerifyPassword(strings.ToUpper(pw), h) {
+		if verifyPassword(pw+" ", h) || verifyPassword("", h) || verifyPassword(strings.ToUpper(pw), h) {
 			t.Errorf("wrong password accepted by %q", h)
 		}
 	}
@@ -47,17 +51,14 @@ func TestHashPassword(t *testing.T) {
 	}
 
 	// A hash keeps its own cost: raising the cost does not lock out existing passwords.
-	saved := Argon2
-	Argon2 = Argon2Params{Time: 2, MemoryKiB: 128, Threads: 2}
-	c := HashPassword(pw)
-	Argon2 = saved
-	if !strings.Contains(c, "$m=128,t=2,p=2$") || !VerifyPassword(pw, c) || !VerifyPassword(pw, a) {
+	c := hashPassword(Argon2Params{Time: 2, MemoryKiB: 128, Threads: 2}, pw)
+	if !strings.Contains(c, "$m=128,t=2,p=2$") || !verifyPassword(pw, c) || !verifyPassword(pw, a) {
 		t.Errorf("hashes of two costs: %s; %s", c, a)
 	}
 
 	for _, bad := range []string{"", "plain", "$argon2i$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$" + strings.Repeat("A", 43),
 		strings.Replace(a, "v=19", "v=18", 1), strings.Replace(a, "m=64", "m=0", 1), a[:len(a)-10]} {
-		if VerifyPassword(pw, bad) {
+		if verifyPassword(pw, bad) {
 			t.Errorf("malformed hash %q accepted", bad)
 		}
 	}
@@ -148,5 +149,13 @@ func TestLockFor(t *testing.T) {
 		if got := p.lockFor(failures).String(); got != want {
 			t.Errorf("lockFor(%d) = %s, want %s", failures, got, want)
 		}
+	}
+}
+
+// BenchmarkHashPassword measures one hash at the production cost (Argon2), the work a
+// sign-in holds a hashing slot for.
+func BenchmarkHashPassword(b *testing.B) {
+	for b.Loop() {
+		hashPassword(productionArgon2, "tulip canyon ferry 47")
 	}
 }

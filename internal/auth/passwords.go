@@ -36,7 +36,11 @@ func (s *Service) SetPasswordWithToken(ctx context.Context, m Meta, token, passw
 	if err := s.CheckPassword(password, acct.Email); err != nil {
 		return redress.User{}, err
 	}
-	if err := s.DB.UsePasswordLink(ctx, m.as(acct.ID).by(), link, HashPassword(password), now); err != nil {
+	hash, err := s.hasher().Hash(ctx, password)
+	if err != nil {
+		return redress.User{}, err
+	}
+	if err := s.DB.UsePasswordLink(ctx, m.as(acct.ID).by(), link, hash, now); err != nil {
 		return redress.User{}, err
 	}
 	return s.DB.User(ctx, acct.ID)
@@ -59,19 +63,41 @@ func (s *Service) ChangePassword(ctx context.Context, m Meta, userID int64, old,
 	if acct.Disabled {
 		return ErrSignIn
 	}
-	if s.now().Before(acct.LockedUntil) {
+	h := s.hasher()
+	if h.full() {
+		return ErrBusy
+	}
+	r, ok, err := s.DB.ReserveLoginAttempt(ctx, store.LoginAttempt{UserID: acct.ID, Now: s.now(), LockFor: s.policy().lockFor})
+	if err != nil {
+		return err
+	} else if !ok {
 		return s.refuseLocked(ctx, m, acct.ID)
 	}
-	if acct.PasswordHash == "" || !VerifyPassword(old, acct.PasswordHash) {
-		if err := s.loginFailed(ctx, m, store.LoginFailure{UserID: acct.ID, Reason: "password_change"}); err != ErrLoginFailed {
+	right := false
+	if acct.PasswordHash == "" {
+		err = h.verifyDummy(ctx, old)
+	} else {
+		right, err = h.Verify(ctx, old, acct.PasswordHash)
+	}
+	if err != nil {
+		return s.unreserve(ctx, r, err)
+	}
+	if !right {
+		if err := s.loginFailed(ctx, m, r, "password_change"); err != ErrLoginFailed {
 			return err // ErrLocked, or the database's error
 		}
 		return ErrWrongPassword
 	}
+	// The current password was right: a refusal from here on takes the attempt back.
 	if err := s.CheckPassword(newPassword, acct.Email); err != nil {
-		return err
+		return s.unreserve(ctx, r, err)
 	}
-	return s.DB.ChangePassword(ctx, m.as(acct.ID).by(), acct.ID, HashPassword(newPassword), s.now())
+	hash, err := h.Hash(ctx, newPassword)
+	if err != nil {
+		return s.unreserve(ctx, r, err)
+	}
+	// Setting the password clears the failures, this attempt's among them.
+	return s.DB.ChangePassword(ctx, m.as(acct.ID).by(), acct.ID, hash, s.now())
 }
 
 // RequestPasswordReset emails a one-time reset link (valid Policy.ResetLinkTTL) through

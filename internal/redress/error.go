@@ -13,6 +13,9 @@ const (
 	ENOTFOUND     = "not_found"
 	EUNAUTHORIZED = "unauthorized"
 	EFORBIDDEN    = "forbidden"
+	// EUNAVAILABLE: the work cannot be taken on right now (a bound is full); the same
+	// request will work shortly.
+	EUNAVAILABLE = "unavailable"
 )
 
 // Error is an error a user may see: Message is safe to show and never carries

@@ -61,37 +61,55 @@ type NewSession struct {
 	MFAPending bool // the password was right; the second factor is still to come
 	Now        time.Time
 	ExpiresAt  time.Time // the absolute timeout
+	// Attempt is the reserved attempt whose password was right (ReserveLoginAttempt);
+	// the zero Reservation (sessions made by tests and tools) clears no failures.
+	Attempt Reservation
+	// Rehash, when set, replaces the account's password hash OldHash: the same password
+	// hashed at today's cost. A password changed meanwhile is left alone.
+	Rehash, OldHash string
 }
 
 // StartSession stores a session. A complete sign-in (no second factor pending) also
 // clears the account's failed attempts and writes the auth.login event; a pending one
-// writes auth.login_pending and leaves both to CompleteMFA, so that guessing codes keeps
-// counting toward lockout however often the password is given again.
+// writes auth.login_pending, takes back only its own attempt and leaves the rest to
+// CompleteMFA, so that guessing codes keeps counting toward lockout however often the
+// password is given again. A lock another attempt began while the password was checked
+// refuses the session (ErrLockedMeanwhile; see settleSuccess).
 func (db *DB) StartSession(ctx context.Context, by redress.AuditEvent, s NewSession) (int64, error) {
 	now := s.Now.UTC().Truncate(time.Microsecond)
 	row := sessionRow{TokenHash: s.Hash, UserID: s.UserID, MFAPending: s.MFAPending,
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: s.ExpiresAt.UTC()}
 	err := db.inTx(ctx, func(tx bun.Tx, _ time.Time) error {
+		if err := settleSuccess(ctx, tx, s.Attempt, s.UserID, !s.MFAPending, now); err != nil {
+			return err
+		}
 		if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
 			return err
 		}
+		details := map[string]any{"user_id": s.UserID, "session_id": row.ID}
+		if s.Rehash != "" {
+			res, err := tx.NewUpdate().Model((*userRow)(nil)).Set("password_hash = ?", s.Rehash).
+				Where("id = ? AND password_hash = ?", s.UserID, s.OldHash).Exec(ctx)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 1 {
+				details["rehashed"] = true
+			}
+		}
 		if s.MFAPending {
 			// The password step is on the record too, though sign-in is not complete.
-			return insertAudit(ctx, tx, now, event(by, redress.ActionLoginPending,
-				map[string]any{"user_id": s.UserID, "session_id": row.ID}))
+			return insertAudit(ctx, tx, now, event(by, redress.ActionLoginPending, details))
 		}
-		return loggedIn(ctx, tx, now, by, s.UserID, row.ID, false)
+		details["mfa"] = false
+		return insertAudit(ctx, tx, now, event(by, redress.ActionLogin, details))
 	})
-	return row.ID, err
-}
-
-func loggedIn(ctx context.Context, tx bun.Tx, now time.Time, by redress.AuditEvent, userID, sessionID int64, mfa bool) error {
-	if _, err := tx.NewUpdate().Model((*userRow)(nil)).Set("failed_logins = 0").Set("locked_until = NULL").
-		Where("id = ?", userID).Exec(ctx); err != nil {
-		return err
+	if err != nil {
+		return 0, err
 	}
-	return insertAudit(ctx, tx, now, event(by, redress.ActionLogin,
-		map[string]any{"user_id": userID, "session_id": sessionID, "mfa": mfa}))
+	return row.ID, err
 }
 
 // SessionByHash finds a session by the hash of its token, ended or not.
@@ -150,11 +168,16 @@ var ErrCodeUsed = &redress.Error{Code: redress.EUNAUTHORIZED, Key: "error.totp_c
 	Message: "The code is not right. Wait for the next code and try again."}
 
 // CompleteMFA finishes a sign-in waiting for its second factor: the code of 30-second
-// step was right. A step not later than the last one accepted is a replay (ErrCodeUsed).
-func (db *DB) CompleteMFA(ctx context.Context, by redress.AuditEvent, s Session, step int64, now time.Time) error {
+// step was right, in the reserved attempt r. A step not later than the last one
+// accepted is a replay (ErrCodeUsed); a lock another attempt began meanwhile refuses it
+// (ErrLockedMeanwhile).
+func (db *DB) CompleteMFA(ctx context.Context, by redress.AuditEvent, s Session, step int64, r Reservation, now time.Time) error {
 	now = now.UTC().Truncate(time.Microsecond)
 	return db.inTx(ctx, func(tx bun.Tx, _ time.Time) error {
 		if err := useStep(ctx, tx, s.UserID, step); err != nil {
+			return err
+		}
+		if err := settleSuccess(ctx, tx, r, s.UserID, true, now); err != nil {
 			return err
 		}
 		res, err := tx.NewUpdate().Model((*sessionRow)(nil)).Set("mfa_pending = ?", false).Set("last_seen_at = ?", now).
@@ -167,7 +190,8 @@ func (db *DB) CompleteMFA(ctx context.Context, by redress.AuditEvent, s Session,
 		} else if n == 0 {
 			return redress.Errorf(redress.EUNAUTHORIZED, "Please sign in again.")
 		}
-		return loggedIn(ctx, tx, now, by, s.UserID, s.ID, true)
+		return insertAudit(ctx, tx, now, event(by, redress.ActionLogin,
+			map[string]any{"user_id": s.UserID, "session_id": s.ID, "mfa": true}))
 	})
 }
 

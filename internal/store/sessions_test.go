@@ -66,20 +66,20 @@ func TestSessions(t *testing.T) {
 		if n, _ := db.CountAudit(ctx, redress.ActionLogin); n != 1 {
 			t.Errorf("%d login events, want only the complete sign-in's", n)
 		}
-		if err := db.CompleteMFA(ctx, operator, p, 1000, now); err != nil {
+		if err := db.CompleteMFA(ctx, operator, p, 1000, store.Reservation{}, now); err != nil {
 			t.Fatal(err)
 		}
 		if s, _ := db.SessionByHash(ctx, hashOf("p")); s.MFAPending {
 			t.Error("still pending")
 		}
 		q := start("q", true)
-		if err := db.CompleteMFA(ctx, operator, q, 1000, now); err != store.ErrCodeUsed {
+		if err := db.CompleteMFA(ctx, operator, q, 1000, store.Reservation{}, now); err != store.ErrCodeUsed {
 			t.Errorf("same step again: %v, want ErrCodeUsed", err)
 		}
-		if err := db.CompleteMFA(ctx, operator, q, 999, now); err != store.ErrCodeUsed {
+		if err := db.CompleteMFA(ctx, operator, q, 999, store.Reservation{}, now); err != store.ErrCodeUsed {
 			t.Errorf("earlier step: %v, want ErrCodeUsed", err)
 		}
-		if err := db.CompleteMFA(ctx, operator, q, 1001, now); err != nil {
+		if err := db.CompleteMFA(ctx, operator, q, 1001, store.Reservation{}, now); err != nil {
 			t.Errorf("next step: %v", err)
 		}
 

@@ -708,86 +708,172 @@ func setPassword(ctx context.Context, tx bun.Tx, now time.Time, by redress.Audit
 	return insertAudit(ctx, tx, now, event(by, redress.ActionPasswordChanged, details))
 }
 
-// LoginFailure is one failed sign-in to record.
-type LoginFailure struct {
+// LoginAttempt is one sign-in attempt (a password or a second-factor code) to count
+// before it is checked.
+type LoginAttempt struct {
 	UserID int64  // 0 for an address without an account
 	Email  string // used, hashed, only when UserID is 0
-	Reason string // "password", "totp", "disabled", "no_password", "no_account"
 	Now    time.Time
 	// LockFor says, from the number of consecutive failures including this one, how
 	// long sign-in is then refused (0: not at all).
 	LockFor func(failures int) time.Duration
 }
 
-// RecordLoginFailure counts a failed sign-in, locks the account when LockFor says so
-// (with an auth.lockout event as the lock starts), and returns until when it is locked
-// (zero when it is not). A failure while a lock runs (attempts racing the one that
-// started it) is counted but neither extends the lock nor starts another. Addresses
-// without an account are counted the same way in login_throttle, so lockout does not
-// tell which addresses have accounts.
-func (db *DB) RecordLoginFailure(ctx context.Context, by redress.AuditEvent, f LoginFailure) (lockedUntil time.Time, err error) {
-	now := f.Now.UTC().Truncate(time.Microsecond)
+// Reservation is an attempt counted as a failure before it is checked. Count is the
+// consecutive failures with it; LockedUntil is the lock it began (zero: none), in force
+// at once so that no other attempt is checked while this one is.
+type Reservation struct {
+	LoginAttempt
+	Count       int
+	LockedUntil time.Time
+}
+
+// ReserveLoginAttempt counts an attempt before its password or code is checked, in one
+// transaction that holds the account's row (or the address's login_throttle row), so
+// attempts sent at once are counted one after another: ok is false, and nothing is
+// counted, when a lock is in force. When the count reaches a lock (LockFor), the lock
+// begins with the reservation, not when the check fails: however many attempts arrive
+// together, no more are checked than the policy allows. Addresses without an account
+// are counted the same way, so lockout does not tell which addresses have accounts.
+func (db *DB) ReserveLoginAttempt(ctx context.Context, a LoginAttempt) (r Reservation, ok bool, err error) {
+	now := a.Now.UTC().Truncate(time.Microsecond)
+	r.LoginAttempt = a
 	err = db.inTx(ctx, func(tx bun.Tx, _ time.Time) error {
-		var failures int
-		var current *time.Time
-		details := map[string]any{"reason": f.Reason}
-		// Increment first: on PostgreSQL the UPDATE locks the row, so concurrent
-		// failures count one after another and read each other's results.
-		if f.UserID != 0 {
-			details["user_id"] = f.UserID
-			if _, err := tx.NewUpdate().Model((*userRow)(nil)).Set("failed_logins = failed_logins + 1").
-				Where("id = ?", f.UserID).Exec(ctx); err != nil {
-				return err
-			}
-			var row userRow
-			if err := tx.NewSelect().Model(&row).Column("failed_logins", "locked_until").Where("id = ?", f.UserID).Scan(ctx); err != nil {
-				return notFound(err, "Account")
-			}
-			failures, current = row.FailedLogins, row.LockedUntil
+		var q *bun.UpdateQuery
+		if a.UserID != 0 {
+			q = tx.NewUpdate().Model((*userRow)(nil)).Set("failed_logins = failed_logins + 1").Where("id = ?", a.UserID)
 		} else {
-			h := EmailHash(f.Email)
+			h := EmailHash(a.Email)
 			if _, err := tx.NewDelete().Model((*loginThrottleRow)(nil)).Where("updated_at < ?", now.Add(-24*time.Hour)).Exec(ctx); err != nil {
 				return err
 			}
 			if _, err := tx.NewInsert().Model(&loginThrottleRow{EmailHash: h, UpdatedAt: now}).On("CONFLICT (email_hash) DO NOTHING").Exec(ctx); err != nil {
 				return err
 			}
-			if _, err := tx.NewUpdate().Model((*loginThrottleRow)(nil)).Set("failures = failures + 1").Set("updated_at = ?", now).
-				Where("email_hash = ?", h).Exec(ctx); err != nil {
+			q = tx.NewUpdate().Model((*loginThrottleRow)(nil)).Set("failures = failures + 1").Set("updated_at = ?", now).Where("email_hash = ?", h)
+		}
+		// On PostgreSQL the UPDATE holds the row until commit; SQLite's transactions
+		// take the write lock first (_txlock=immediate). Either way the next attempt
+		// reads this one's count and lock.
+		res, err := q.Where("locked_until IS NULL OR locked_until <= ?", now).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		ok = true
+		if a.UserID != 0 {
+			var row userRow
+			if err := tx.NewSelect().Model(&row).Column("failed_logins").Where("id = ?", a.UserID).Scan(ctx); err != nil {
 				return err
 			}
+			r.Count = row.FailedLogins
+		} else {
 			var row loginThrottleRow
-			if err := tx.NewSelect().Model(&row).Where("email_hash = ?", h).Scan(ctx); err != nil {
+			if err := tx.NewSelect().Model(&row).Column("failures").Where("email_hash = ?", EmailHash(a.Email)).Scan(ctx); err != nil {
 				return err
 			}
-			failures, current = row.Failures, row.LockedUntil
+			r.Count = row.Failures
 		}
-		details["failures"] = failures
-		events := []redress.AuditEvent{event(by, redress.ActionLoginFailed, details)}
-		if current != nil && current.After(now) {
-			lockedUntil = *current
-		} else if d := f.LockFor(failures); d > 0 {
-			lockedUntil = now.Add(d)
-			var err error
-			if f.UserID != 0 {
-				_, err = tx.NewUpdate().Model((*userRow)(nil)).Set("locked_until = ?", lockedUntil).Where("id = ?", f.UserID).Exec(ctx)
-			} else {
-				_, err = tx.NewUpdate().Model((*loginThrottleRow)(nil)).Set("locked_until = ?", lockedUntil).Where("email_hash = ?", EmailHash(f.Email)).Exec(ctx)
-			}
-			if err != nil {
-				return err
-			}
-			lock := map[string]any{"failures": failures, "until": lockedUntil.Format(time.RFC3339), "seconds": int(d.Seconds())}
-			if f.UserID != 0 {
-				lock["user_id"] = f.UserID
-			} else {
-				lock["account"] = false
-			}
-			events = append(events, event(by, redress.ActionLockout, lock))
+		d := a.LockFor(r.Count)
+		if d <= 0 {
+			return nil
 		}
-		return insertAudit(ctx, tx, now, events...)
+		r.LockedUntil = now.Add(d)
+		if a.UserID != 0 {
+			_, err = tx.NewUpdate().Model((*userRow)(nil)).Set("locked_until = ?", r.LockedUntil).Where("id = ?", a.UserID).Exec(ctx)
+		} else {
+			_, err = tx.NewUpdate().Model((*loginThrottleRow)(nil)).Set("locked_until = ?", r.LockedUntil).Where("email_hash = ?", EmailHash(a.Email)).Exec(ctx)
+		}
+		return err
 	})
-	return lockedUntil, err
+	if err != nil {
+		return Reservation{}, false, err
+	}
+	return r, ok, nil
+}
+
+// RecordLoginFailure writes the audit events of a reserved attempt that failed (reason:
+// "password", "totp", "disabled", "no_password", "no_account"…): auth.login_failed, and
+// auth.lockout when the reservation began a lock. It returns until when sign-in is
+// locked (zero when this attempt began no lock). The failure was counted already.
+func (db *DB) RecordLoginFailure(ctx context.Context, by redress.AuditEvent, r Reservation, reason string) (lockedUntil time.Time, err error) {
+	now := r.Now.UTC().Truncate(time.Microsecond)
+	details := map[string]any{"reason": reason, "failures": r.Count}
+	if r.UserID != 0 {
+		details["user_id"] = r.UserID
+	}
+	events := []redress.AuditEvent{event(by, redress.ActionLoginFailed, details)}
+	if !r.LockedUntil.IsZero() {
+		lock := map[string]any{"failures": r.Count, "until": r.LockedUntil.UTC().Format(time.RFC3339),
+			"seconds": int(r.LockedUntil.Sub(now).Seconds())}
+		if r.UserID != 0 {
+			lock["user_id"] = r.UserID
+		} else {
+			lock["account"] = false
+		}
+		events = append(events, event(by, redress.ActionLockout, lock))
+	}
+	err = db.inTx(ctx, func(tx bun.Tx, _ time.Time) error { return insertAudit(ctx, tx, now, events...) })
+	return r.LockedUntil, err
+}
+
+// ReleaseLoginAttempt takes back a reserved attempt that was never checked (the server
+// was too busy to hash): its count, and the lock it began, when no attempt was counted
+// after it. Later attempts' count stands.
+func (db *DB) ReleaseLoginAttempt(ctx context.Context, r Reservation) error {
+	if r.Count == 0 {
+		return nil
+	}
+	return db.inTx(ctx, func(tx bun.Tx, _ time.Time) error {
+		if r.UserID != 0 {
+			_, err := tx.NewUpdate().Model((*userRow)(nil)).Set("failed_logins = failed_logins - 1").Set("locked_until = NULL").
+				Where("id = ? AND failed_logins = ?", r.UserID, r.Count).Exec(ctx)
+			return err
+		}
+		_, err := tx.NewUpdate().Model((*loginThrottleRow)(nil)).Set("failures = failures - 1").Set("locked_until = NULL").
+			Where("email_hash = ? AND failures = ?", EmailHash(r.Email), r.Count).Exec(ctx)
+		return err
+	})
+}
+
+// ErrLockedMeanwhile refuses a right password or code whose attempt was overtaken by
+// others that locked the account while it was being checked.
+var ErrLockedMeanwhile = &redress.Error{Code: redress.EFORBIDDEN, Key: "error.login_locked",
+	Message: "Too many failed attempts. Sign-in is paused for a while; please try again later."}
+
+// settleSuccess ends the count of a reserved attempt that succeeded, in the transaction
+// that signs in: a complete sign-in clears the failures and the lock this attempt began,
+// a pending one (second factor to come) takes back only its own count. Either only when
+// no attempt was counted after it; otherwise their count stands, and if one of them
+// began a lock that is in force, the sign-in is refused (ErrLockedMeanwhile): a success
+// never lifts a lock another attempt began.
+func settleSuccess(ctx context.Context, tx bun.Tx, r Reservation, userID int64, complete bool, now time.Time) error {
+	if r.Count > 0 && r.UserID == userID {
+		q := tx.NewUpdate().Model((*userRow)(nil)).Set("locked_until = NULL").
+			Where("id = ? AND failed_logins = ?", userID, r.Count)
+		if complete {
+			q = q.Set("failed_logins = 0")
+		} else {
+			q = q.Set("failed_logins = failed_logins - 1")
+		}
+		res, err := q.Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+	}
+	var row userRow
+	if err := tx.NewSelect().Model(&row).Column("locked_until").Where("id = ?", userID).Scan(ctx); err != nil {
+		return notFound(err, "Account")
+	}
+	if row.LockedUntil != nil && row.LockedUntil.After(now) {
+		return ErrLockedMeanwhile
+	}
+	return nil
 }
 
 // ThrottledUntil returns until when sign-in with an address that has no account is

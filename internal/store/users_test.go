@@ -81,8 +81,10 @@ func TestUnitsRouteComplaints(t *testing.T) {
 	})
 }
 
-// Many failed sign-ins at once are all counted and start one lock.
-func TestRecordLoginFailureConcurrent(t *testing.T) {
+// Many sign-in attempts at once are counted one after another, before any is checked:
+// only as many as the policy allows get through, the last of them begins the lock, and
+// the rest are refused uncounted. An address without an account is counted alike.
+func TestReserveLoginAttemptConcurrent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		u := newUser(t, db, "ana@example.org")
@@ -93,29 +95,50 @@ func TestRecordLoginFailureConcurrent(t *testing.T) {
 			}
 			return 0
 		}
-		for _, f := range []store.LoginFailure{
-			{UserID: u.ID, Reason: "password", Now: now, LockFor: lockFor},
-			{Email: "Nobody@example.org", Reason: "no_account", Now: now, LockFor: lockFor},
+		for _, a := range []store.LoginAttempt{
+			{UserID: u.ID, Now: now, LockFor: lockFor},
+			{Email: "Nobody@example.org", Now: now, LockFor: lockFor},
 		} {
+			var mu sync.Mutex
+			var granted []store.Reservation
 			var wg sync.WaitGroup
-			errs := make(chan error, 12)
 			for range 12 {
 				wg.Go(func() {
-					_, err := db.RecordLoginFailure(ctx, redress.AuditEvent{Actor: "public"}, f)
-					errs <- err
+					r, ok, err := db.ReserveLoginAttempt(ctx, a)
+					if err != nil {
+						t.Error(err)
+					}
+					if ok {
+						mu.Lock()
+						granted = append(granted, r)
+						mu.Unlock()
+					}
 				})
 			}
 			wg.Wait()
-			close(errs)
-			for err := range errs {
-				if err != nil {
+			counts, locks := map[int]bool{}, 0
+			for _, r := range granted {
+				counts[r.Count] = true
+				if !r.LockedUntil.IsZero() {
+					locks++
+					if !r.LockedUntil.Equal(now.Add(time.Minute)) || r.Count != 5 {
+						t.Errorf("attempt %d began a lock until %v", r.Count, r.LockedUntil)
+					}
+				}
+			}
+			if len(granted) != 5 || len(counts) != 5 || locks != 1 {
+				t.Fatalf("%+v: %d of 12 attempts granted (counts %v, %d locks), want 5 with counts 1-5 and one lock",
+					a, len(granted), counts, locks)
+			}
+			for _, r := range granted {
+				if _, err := db.RecordLoginFailure(ctx, redress.AuditEvent{Actor: "public"}, r, "password"); err != nil {
 					t.Fatal(err)
 				}
 			}
 		}
 		acct, err := db.Account(ctx, u.ID)
-		if err != nil || acct.FailedLogins != 12 || !acct.LockedUntil.Equal(now.Add(time.Minute)) {
-			t.Errorf("account after 12 failures: %d failures, locked until %v, %v", acct.FailedLogins, acct.LockedUntil, err)
+		if err != nil || acct.FailedLogins != 5 || !acct.LockedUntil.Equal(now.Add(time.Minute)) {
+			t.Errorf("account after 12 attempts: %d failures, locked until %v, %v", acct.FailedLogins, acct.LockedUntil, err)
 		}
 		if until, err := db.ThrottledUntil(ctx, "nobody@EXAMPLE.org"); err != nil || !until.Equal(now.Add(time.Minute)) {
 			t.Errorf("unknown address locked until %v, %v", until, err)
@@ -126,12 +149,96 @@ func TestRecordLoginFailureConcurrent(t *testing.T) {
 		if n, _ := db.CountAudit(ctx, redress.ActionLockout); n != 2 {
 			t.Errorf("%d lockout events, want one per locked name", n)
 		}
-		if n, _ := db.CountAudit(ctx, redress.ActionLoginFailed); n != 24 {
-			t.Errorf("%d failure events, want 24", n)
+		if n, _ := db.CountAudit(ctx, redress.ActionLoginFailed); n != 10 {
+			t.Errorf("%d failure events, want 10", n)
 		}
 		var n int
 		if err := db.Bun().NewRaw("SELECT count(*) FROM login_throttle WHERE email_hash = ?", []byte("nobody@example.org")).Scan(ctx, &n); err != nil || n != 0 {
 			t.Errorf("throttle holds the address in clear: %d, %v", n, err)
+		}
+
+		// When the lock ends, one attempt at a time: each begins the next lock at once.
+		later := store.LoginAttempt{UserID: u.ID, Now: now.Add(time.Minute), LockFor: lockFor}
+		if r, ok, err := db.ReserveLoginAttempt(ctx, later); !ok || err != nil || r.Count != 6 || r.LockedUntil.IsZero() {
+			t.Errorf("first attempt after the lock: %+v %v %v", r, ok, err)
+		}
+		if _, ok, err := db.ReserveLoginAttempt(ctx, later); ok || err != nil {
+			t.Errorf("second attempt after the lock granted: %v %v", ok, err)
+		}
+	})
+}
+
+// A right password ends the failures before it and the lock its own attempt began, but
+// never a lock that another attempt began while it was checked; an attempt that could
+// not be checked is taken back.
+func TestSettleLoginAttempt(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2025, 11, 26, 9, 0, 0, 0, time.UTC)
+		lockFor := func(n int) time.Duration {
+			if n >= 3 {
+				return time.Minute
+			}
+			return 0
+		}
+		u := newUser(t, db, "ana@example.org")
+		a := store.LoginAttempt{UserID: u.ID, Now: now, LockFor: lockFor}
+		reserve := func() store.Reservation {
+			t.Helper()
+			r, ok, err := db.ReserveLoginAttempt(ctx, a)
+			if !ok || err != nil {
+				t.Fatalf("reserve: %v %v", ok, err)
+			}
+			return r
+		}
+		session := func(token string, r store.Reservation) error {
+			_, err := db.StartSession(ctx, operator, store.NewSession{Hash: []byte(token), UserID: u.ID, Now: now,
+				ExpiresAt: now.Add(time.Hour), Attempt: r})
+			return err
+		}
+		state := func() (int, time.Time) {
+			acct, err := db.Account(ctx, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return acct.FailedLogins, acct.LockedUntil
+		}
+
+		// The right password (1st) is overtaken by two wrong ones; the 3rd locks.
+		right := reserve()
+		reserve()
+		reserve()
+		if err := session("s1", right); err != store.ErrLockedMeanwhile {
+			t.Errorf("right password after a lock began meanwhile: %v, want ErrLockedMeanwhile", err)
+		}
+		if n, until := state(); n != 3 || !until.Equal(now.Add(time.Minute)) {
+			t.Errorf("after the refused success: %d failures, locked until %v; want 3 and the lock", n, until)
+		}
+		if n, _ := db.CountOpenSessions(ctx, u.ID); n != 0 {
+			t.Errorf("%d sessions started", n)
+		}
+
+		// After the lock, the right password that began the next lock lifts its own.
+		a.Now = now.Add(time.Minute)
+		now = a.Now
+		r := reserve()
+		if r.Count != 4 || r.LockedUntil.IsZero() {
+			t.Fatalf("4th attempt: %+v", r)
+		}
+		if err := session("s2", r); err != nil {
+			t.Fatal(err)
+		}
+		if n, until := state(); n != 0 || !until.IsZero() {
+			t.Errorf("after a success: %d failures, locked until %v", n, until)
+		}
+
+		// An attempt taken back leaves no count.
+		r = reserve()
+		if err := db.ReleaseLoginAttempt(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := state(); n != 0 {
+			t.Errorf("after a release: %d failures", n)
 		}
 	})
 }

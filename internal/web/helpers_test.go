@@ -29,7 +29,7 @@ import (
 var fixedNow = time.Date(2025, 8, 1, 15, 0, 0, 0, time.UTC)
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	db     *store.DB
 	box    *secret.Box
 	srv    *web.Server
@@ -41,7 +41,7 @@ type env struct {
 
 // newEnv builds the real server on db with a small registry loaded through the real
 // import path.
-func newEnv(t *testing.T, db *store.DB) *env {
+func newEnv(t testing.TB, db *store.DB) *env {
 	t.Helper()
 	ctx := context.Background()
 	asOf := time.Date(2025, 7, 18, 12, 0, 0, 0, time.UTC)
@@ -86,7 +86,7 @@ func newEnv(t *testing.T, db *store.DB) *env {
 	return e
 }
 
-func mustAgencies(t *testing.T, db *store.DB, state string) []redress.Agency {
+func mustAgencies(t testing.TB, db *store.DB, state string) []redress.Agency {
 	as, err := db.ListAgencies(context.Background(), state, "", 10)
 	if err != nil || len(as) != 1 {
 		t.Fatalf("agencies in %s: %v %v", state, as, err)
@@ -94,7 +94,7 @@ func mustAgencies(t *testing.T, db *store.DB, state string) []redress.Agency {
 	return as
 }
 
-func newServer(t *testing.T, db *store.DB, box *secret.Box, catalog *i18n.Catalog, a *auth.Service, z *authz.Enforcer) *web.Server {
+func newServer(t testing.TB, db *store.DB, box *secret.Box, catalog *i18n.Catalog, a *auth.Service, z *authz.Enforcer) *web.Server {
 	t.Helper()
 	cases := &casework.Service{DB: db, Box: box, Catalog: catalog, PublicURL: "https://redress.example", Deadlines: deadline.Defaults()}
 	srv, err := web.NewServer(web.Deps{
@@ -165,7 +165,7 @@ type errResp struct {
 	} `json:"fields"`
 }
 
-func decode[T any](t *testing.T, rec *httptest.ResponseRecorder) T {
+func decode[T any](t testing.TB, rec *httptest.ResponseRecorder) T {
 	t.Helper()
 	var v T
 	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {

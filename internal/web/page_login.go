@@ -26,13 +26,17 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	p.Next, p.Email = safeNext(r.PostForm.Get("next")), r.PostForm.Get("email")
 	res, err := s.Auth.Login(r.Context(), s.meta(r), p.Email, r.PostForm.Get("password"))
 	if err != nil {
-		code := redress.ErrorCode(err)
-		if code != redress.EUNAUTHORIZED && code != redress.EFORBIDDEN {
+		status := http.StatusUnauthorized
+		switch redress.ErrorCode(err) {
+		case redress.EUNAUTHORIZED, redress.EFORBIDDEN:
+		case redress.EUNAVAILABLE: // too busy to check: the form again, to send once more
+			status = http.StatusServiceUnavailable
+		default:
 			s.renderPageError(w, r, p, err)
 			return
 		}
 		p.Problem = localizedProblem(p, err)
-		s.render(w, r, http.StatusUnauthorized, "login.html", p)
+		s.render(w, r, status, "login.html", p)
 		return
 	}
 	s.setSession(w, r, res.SessionToken)

@@ -187,6 +187,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Security-Policy", pageCSP)
 	h.Set("Vary", "Accept-Language, Cookie")
+	retryLater(h, status)
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 }

@@ -38,6 +38,18 @@ var statusOf = map[string]int{
 	redress.EUNAUTHORIZED: http.StatusUnauthorized,
 	redress.EFORBIDDEN:    http.StatusForbidden,
 	redress.EINTERNAL:     http.StatusInternalServerError,
+	redress.EUNAVAILABLE:  http.StatusServiceUnavailable,
+}
+
+// retryAfterBusy is what a 503 tells the caller to wait: a bound was full (hashing
+// slots, see auth.Hasher), and its queue waits a few seconds at most.
+const retryAfterBusy = "5"
+
+// retryLater says when to come back, on an answer that refuses work for now.
+func retryLater(h http.Header, status int) {
+	if status == http.StatusServiceUnavailable && h.Get("Retry-After") == "" {
+		h.Set("Retry-After", retryAfterBusy)
+	}
 }
 
 type fieldMessage struct {
@@ -97,6 +109,7 @@ func (s *Server) renderErrorLang(w http.ResponseWriter, r *http.Request, err err
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	retryLater(w.Header(), status)
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(true) // text people typed is never live HTML, wherever it lands
