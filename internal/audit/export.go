@@ -420,10 +420,10 @@ func VerifyExport(ctx context.Context, r io.Reader, opt VerifyOptions) (Report, 
 	if header.LastSeq < header.HeadSeq {
 		// Export ends a range short of the head at a checkpoint, by construction: its
 		// last line unsigned means that checkpoint was dropped.
-		checkTail(&rep, 0, fmt.Sprintf("none: the export stops at seq %d, before the trail's head at seq %d, so it must end with the checkpoint of seq %d",
+		checkTail(&rep, 0, fmt.Sprintf("yet the export stops at seq %d, before the trail's head at seq %d, so it must end with the checkpoint of seq %d",
 			header.LastSeq, header.HeadSeq, header.LastSeq))
 	} else {
-		checkTail(&rep, rep.Window, fmt.Sprintf("the window of %d", rep.Window))
+		checkTail(&rep, rep.Window, fmt.Sprintf("more than the window of %d", rep.Window))
 	}
 	if opt.Progress != nil {
 		opt.Progress(counted.n, size)

@@ -185,16 +185,16 @@ func (opt VerifyOptions) window() int64 {
 }
 
 // checkTail fails a report whose unsigned tail is longer than allowed. Only with a
-// trusted key: without one, no signature means anything anyway. why says what the
-// allowance is, for the message.
+// trusted key: without one, no signature means anything anyway. why says why the tail
+// is too long, for the message.
 func checkTail(rep *Report, allowed int64, why string) {
 	if !rep.Trusted || rep.Problem != nil || rep.Tail() <= allowed {
 		return
 	}
 	from := max(rep.LastSignedSeq, rep.FirstSeq-1) + 1
 	rep.Problem = &Problem{Seq: from, Kind: UnsignedTail, From: from, To: rep.HeadSeq, Detail: fmt.Sprintf(
-		"%s; the %d events from seq %d on are signed by no checkpoint, more than %s: checkpoints were removed, or the events after seq %d were made up",
-		rep.Coverage(), rep.Tail(), from, why, from-1)}
+		"%s; the %d events from seq %d on are signed by no checkpoint, %s: checkpoints were removed, or these events were made up",
+		rep.Coverage(), rep.Tail(), from, why)}
 }
 
 // VerifyOptions tunes Verify and VerifyExport.
@@ -322,7 +322,7 @@ func Verify(ctx context.Context, db *store.DB, opt VerifyOptions) (Report, error
 	}
 	// The sealer signs at least every Window events; a longer unsigned tail is what
 	// deleting the checkpoints (and rewriting what they covered) leaves.
-	checkTail(&rep, rep.Window, fmt.Sprintf("the window of %d", rep.Window))
+	checkTail(&rep, rep.Window, fmt.Sprintf("more than the window of %d", rep.Window))
 	if opt.Progress != nil {
 		opt.Progress(rep.Events, st.HeadSeq)
 	}
