@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"errors"
@@ -17,14 +18,16 @@ import (
 	"github.com/redress-oversight/redress/internal/redress"
 )
 
-const auditSynopsis = `audit verify [--key PUBKEY]... [--checkpoints FILE]
-       redress audit verify --file EXPORT.jsonl --key PUBKEY [--checkpoints FILE]
+const auditSynopsis = `audit verify [--key PUBKEY]... [--checkpoints FILE] [--window N]
+       redress audit verify --file EXPORT.jsonl --key PUBKEY [--checkpoints FILE] [--window N]
        redress audit export [--from T] [--to T] [--complaint ID|TRACKING] [--agreement ID] [--out FILE]
        redress audit key
 
 The audit trail is a hash chain with signed checkpoints (docs/audit.md). "verify"
 recomputes it from the database, or checks an export with no database at all, and
-exits 0 with a one-line summary, or 1 naming the first bad sequence number. "export"
+exits 0 with a one-line summary of what the signatures cover, or 1 naming the first
+bad sequence number (or the range in doubt). With a key, more than --window events
+after the last signed checkpoint fail: the sealer never leaves that many. "export"
 writes JSON Lines an oversight body can check with "verify --file" and the public key
 "key" prints.`
 
@@ -56,13 +59,18 @@ func (c *cli) auditVerify(ctx context.Context, args []string) error {
 	fs.Var(&keys, "key", "a public key (base64) checkpoints may be signed with; repeat for keys used before a change of key. Default: the configured audit key's")
 	file := fs.String("file", "", "check this export file instead of the database (needs --key)")
 	kept := fs.String("checkpoints", "", "JSON Lines file of checkpoints kept outside the database (from /api/v1/audit/checkpoints or an earlier export) to check the trail against")
+	window := fs.Int64("window", 0, "the longest unsigned tail accepted, in events after the last signed checkpoint: the sealer's --audit-checkpoint-events. Default: that setting here (1000 unless set)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if err := c.setLogger(cfg); err != nil {
 		return err
 	}
-	opt := audit.VerifyOptions{TrustedKeys: keys}
+	if *window < 0 {
+		return fmt.Errorf("--window must be a number of events, not %d", *window)
+	}
+	// Only the verifier widens the window, never the file or database checked.
+	opt := audit.VerifyOptions{TrustedKeys: keys, Window: cmp.Or(*window, cfg.AuditCheckpointEvents)}
 	if *kept != "" {
 		f, err := os.Open(*kept)
 		if err != nil {

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
@@ -64,7 +67,8 @@ func TestAuditCommands(t *testing.T) {
 
 		t.Run("Verify", func(t *testing.T) {
 			out, _, err := runCLI(t, env, "audit", "verify")
-			if err != nil || !strings.HasPrefix(out, "audit trail OK: 30 events (seq 1-30), 3 checkpoints (last at seq 30)") {
+			if err != nil || !strings.HasPrefix(out, "audit trail OK: 30 events (seq 1-30), 3 checkpoints (last at seq 30)") ||
+				!strings.Contains(out, "; signatures cover seq 1-30 of 1-30 (100%)") {
 				t.Fatalf("verify: %q %v", out, err)
 			}
 			// Another key given as the trusted one: the checkpoints are refused.
@@ -105,6 +109,47 @@ func TestAuditCommands(t *testing.T) {
 			}
 			if _, _, err := runCLI(t, env, "audit", "export", "--from", "yesterday"); err == nil || !strings.Contains(err.Error(), "--from") {
 				t.Fatalf("bad --from: %v", err)
+			}
+		})
+
+		// A forger rewrites an event of the export, recomputes every hash and drops the
+		// checkpoint lines; then deletes the checkpoints in the database. Told the
+		// sealer's window (ten events here), verification fails both.
+		t.Run("Forged", func(t *testing.T) {
+			b, err := os.ReadFile(exportFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			forged := filepath.Join(t.TempDir(), "forged.jsonl")
+			os.WriteFile(forged, forgeExport(t, b), 0o600)
+			out, _, err := runCLI(t, nil, "audit", "verify", "--file", forged, "--key", pub)
+			if err != nil || !strings.Contains(out, "0 checkpoints; signatures cover none of seq 1-30, then an unsigned tail of 30 events (seq 1-30) within the window of 1000") {
+				t.Fatalf("a tail of 30 within the default window: %q %v", out, err)
+			}
+			_, _, err = runCLI(t, nil, "audit", "verify", "--file", forged, "--key", pub, "--window", "10")
+			if err == nil || !strings.HasPrefix(err.Error(), "audit export FAILED at seq 1-30: unsigned tail: signatures cover none of seq 1-30; the 30 events from seq 1 on are signed by no checkpoint, more than the window of 10") {
+				t.Fatalf("forged export, --window 10: %v", err)
+			}
+			_, _, err = runCLI(t, map[string]string{"REDRESS_AUDIT_CHECKPOINT_EVENTS": "10"}, "audit", "verify", "--file", forged, "--key", pub)
+			if err == nil || !strings.Contains(err.Error(), "unsigned tail") {
+				t.Fatalf("forged export, the setting at 10: %v", err)
+			}
+			if _, _, err := runCLI(t, nil, "audit", "verify", "--file", forged, "--key", pub, "--window", "-1"); err == nil || !strings.Contains(err.Error(), "--window") {
+				t.Fatalf("--window -1: %v", err)
+			}
+
+			env10 := map[string]string{"REDRESS_AUDIT_CHECKPOINT_EVENTS": "10"}
+			maps.Copy(env10, env)
+			if out, _, err := runCLI(t, env10, "audit", "verify"); err != nil || !strings.Contains(out, "signatures cover seq 1-30 of 1-30 (100%)") {
+				t.Fatalf("honest trail, window 10: %q %v", out, err)
+			}
+			dropCheckpointTriggers(t, db)
+			if _, err := db.Bun().ExecContext(ctx, "DELETE FROM audit_checkpoints"); err != nil {
+				t.Fatal(err)
+			}
+			_, _, err = runCLI(t, env10, "audit", "verify")
+			if err == nil || !strings.HasPrefix(err.Error(), "audit trail FAILED at seq 1-30: unsigned tail") {
+				t.Fatalf("checkpoints deleted: %v", err)
 			}
 		})
 
@@ -233,6 +278,73 @@ func TestTwoServeProcessesSealOneChain(t *testing.T) {
 	}
 	if n, err := db.CountAudit(ctx, redress.ActionComplaintFiled); err != nil || n != workers*each {
 		t.Fatalf("%d complaint.filed events, want %d (%v)", n, workers*each, err)
+	}
+}
+
+// forgeExport changes the details of seq 8 in a whole export, recomputes every hash
+// and leaves the checkpoint lines out.
+func forgeExport(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	prev := make([]byte, 32)
+	for _, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+		var m map[string]any
+		d := json.NewDecoder(bytes.NewReader(line))
+		d.UseNumber()
+		if err := d.Decode(&m); err != nil {
+			t.Fatal(err)
+		}
+		switch m["type"] {
+		case "checkpoint":
+			continue
+		case "event":
+			num := func(k string) *int64 {
+				n, ok := m[k].(json.Number)
+				if !ok {
+					return nil
+				}
+				v, _ := n.Int64()
+				return &v
+			}
+			if *num("seq") == 8 {
+				m["details"] = `{"i":70}`
+			}
+			ev := audit.Event{Seq: *num("seq"), ID: *num("id"), OccurredAt: m["occurred_at"].(string), Actor: m["actor"].(string),
+				ActorRole: m["actor_role"].(string), Action: m["action"].(string), ComplaintID: num("complaint_id"),
+				AgencyID: num("agency_id"), AgreementID: num("agreement_id"), RequestID: m["request_id"].(string), Details: m["details"].(string)}
+			h := audit.Hash(prev, ev)
+			m["prev_hash"], m["hash"] = hex.EncodeToString(prev), hex.EncodeToString(h[:])
+			prev = h[:]
+		}
+		nb, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.Write(append(nb, '\n'))
+	}
+	return out.Bytes()
+}
+
+// dropCheckpointTriggers lets the test delete checkpoints, as the database's owner could.
+func dropCheckpointTriggers(t *testing.T, db *store.DB) {
+	t.Helper()
+	ctx := context.Background()
+	var names []string
+	q := "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_checkpoints'"
+	if db.Dialect == store.PostgreSQL {
+		q = "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_checkpoints'::regclass AND NOT tgisinternal"
+	}
+	if err := db.Bun().NewRaw(q).Scan(ctx, &names); err != nil || len(names) == 0 {
+		t.Fatalf("triggers %v: %v", names, err)
+	}
+	for _, n := range names {
+		stmt := "DROP TRIGGER " + n
+		if db.Dialect == store.PostgreSQL {
+			stmt += " ON audit_checkpoints"
+		}
+		if _, err := db.Bun().ExecContext(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

@@ -121,6 +121,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Operator:      cfg.Operator,
 		AuditKey:      auditKey.Public(),
+		AuditWindow:   cfg.AuditCheckpointEvents,
 	})
 	if err != nil {
 		return err

@@ -244,7 +244,7 @@ func Export(ctx context.Context, db *store.DB, w io.Writer, f ExportFilter) (Exp
 // first_seq to its last_seq, and that no elided event matches the header's filter. The
 // file is read once, in constant memory.
 func VerifyExport(ctx context.Context, r io.Reader, opt VerifyOptions) (Report, error) {
-	rep := Report{Export: true, Trusted: len(opt.TrustedKeys) > 0}
+	rep := Report{Export: true, Trusted: len(opt.TrustedKeys) > 0, Window: opt.window()}
 	var size int64
 	if f, ok := r.(interface{ Stat() (os.FileInfo, error) }); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
@@ -266,7 +266,7 @@ func VerifyExport(ctx context.Context, r io.Reader, opt VerifyOptions) (Report, 
 		lineNo   int
 	)
 	fail := func(seq int64, kind ProblemKind, format string, args ...any) (Report, error) {
-		rep.Problem = &Problem{seq, kind, fmt.Sprintf("line %d: ", lineNo) + fmt.Sprintf(format, args...)}
+		rep.Problem = newProblem(seq, kind, fmt.Sprintf("line %d: ", lineNo)+fmt.Sprintf(format, args...))
 		return rep, nil
 	}
 	// checkKept checks checkpoints kept outside the export as the chain passes them.
@@ -416,6 +416,14 @@ func VerifyExport(ctx context.Context, r io.Reader, opt VerifyOptions) (Report, 
 	if len(kept) > 0 && kept[0].Seq > rep.HeadSeq && header.LastSeq == header.HeadSeq {
 		// A whole-trail export that ends before a checkpoint the verifier kept.
 		return fail(expect, RowMissing, "a kept checkpoint covers events up to seq %d, but the export ends at seq %d", kept[0].Seq, rep.HeadSeq)
+	}
+	if header.LastSeq < header.HeadSeq {
+		// Export ends a range short of the head at a checkpoint, by construction: its
+		// last line unsigned means that checkpoint was dropped.
+		checkTail(&rep, 0, fmt.Sprintf("yet the export stops at seq %d, before the trail's head at seq %d, so it must end with the checkpoint of seq %d",
+			header.LastSeq, header.HeadSeq, header.LastSeq))
+	} else {
+		checkTail(&rep, rep.Window, fmt.Sprintf("more than the window of %d", rep.Window))
 	}
 	if opt.Progress != nil {
 		opt.Progress(counted.n, size)

@@ -50,7 +50,7 @@ func TestExportVerifiesOffline(t *testing.T) {
 			if !rep.OK() || rep.Events != 35 || rep.Checkpoints != 3 || rep.LastSignedSeq != 30 {
 				t.Fatalf("%v", rep)
 			}
-			if got := rep.String(); got != "audit export OK: 35 events (seq 1-35, 35 shown, 0 elided), 3 checkpoints (last at seq 30), 5 not yet under a checkpoint" {
+			if got := rep.String(); got != "audit export OK: 35 events (seq 1-35, 35 shown, 0 elided), 3 checkpoints (last at seq 30); signatures cover seq 1-30 of 1-35 (85.7%), then an unsigned tail of 5 events (seq 31-35) within the window of 1000" {
 				t.Fatalf("summary %q", got)
 			}
 		})

@@ -59,9 +59,12 @@ func ExportedEvent(actor, role, requestID string, f ExportFilter, sum ExportSumm
 // VerifiedEvent is the audit event recording a verification and its outcome.
 func VerifiedEvent(actor, role, requestID string, rep Report) redress.AuditEvent {
 	d := map[string]any{"ok": rep.OK(), "events": rep.Events, "head_seq": rep.HeadSeq, "checkpoints": rep.Checkpoints,
-		"trusted_key": rep.Trusted}
+		"last_signed_seq": rep.LastSignedSeq, "trusted_key": rep.Trusted}
 	if p := rep.Problem; p != nil {
 		d["problem_seq"], d["problem"] = p.Seq, string(p.Kind)
+		if p.From != 0 {
+			d["problem_from"], d["problem_to"] = p.From, p.To
+		}
 	}
 	return redress.AuditEvent{Actor: actor, ActorRole: role, Action: ActionVerified, RequestID: requestID, Details: d}
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/redress-oversight/redress/internal/store"
@@ -41,16 +42,37 @@ const (
 	Withheld ProblemKind = "withheld event"
 	// Malformed: an export line that cannot be read, or a file out of order.
 	Malformed ProblemKind = "malformed export"
+	// UnsignedTail: with a trusted key, more events follow the last good checkpoint
+	// than the sealer ever leaves unsigned: checkpoints were removed, or the events
+	// after the last one were made up (a rewritten chain with its checkpoints dropped).
+	UnsignedTail ProblemKind = "unsigned tail"
 )
+
+// DefaultWindow is the longest unsigned tail, in events, a verification with a trusted
+// key accepts unless told otherwise: the sealer's default CheckpointEvery. It is fixed
+// here, not read from what is verified, so a forger cannot claim a wider one.
+const DefaultWindow = 1000
 
 // Problem is the first thing found wrong, at the lowest sequence number.
 type Problem struct {
 	Seq    int64
 	Kind   ProblemKind
 	Detail string
+	// From and To, when set, are the seqs the problem puts in doubt: for a checkpoint
+	// that no longer matches, everything since the previous good checkpoint (the
+	// rewrite lies somewhere in there); for an unsigned tail, the tail.
+	From, To int64
 }
 
-func (p *Problem) Error() string { return fmt.Sprintf("seq %d: %s: %s", p.Seq, p.Kind, p.Detail) }
+func (p *Problem) Error() string { return fmt.Sprintf("seq %s: %s: %s", p.Where(), p.Kind, p.Detail) }
+
+// Where is the seq found wrong, or the range of seqs in doubt ("11-20").
+func (p *Problem) Where() string {
+	if p.From != 0 && p.To > p.From {
+		return fmt.Sprintf("%d-%d", p.From, p.To)
+	}
+	return strconv.FormatInt(p.Seq, 10)
+}
 
 // Report is the outcome of a verification. Problem is nil when everything checked out.
 type Report struct {
@@ -63,7 +85,53 @@ type Report struct {
 	Trusted       bool  // signatures were checked against keys given as trusted
 	Shown, Elided int64 // export only
 	Export        bool
-	Problem       *Problem
+	// Window is the longest unsigned tail accepted, in events (with a trusted key).
+	Window  int64
+	Problem *Problem
+
+	// prevSigned is the good checkpoint before LastSignedSeq, for when a second
+	// checkpoint at LastSignedSeq (a kept one) disagrees.
+	prevSigned int64
+}
+
+// Tail is how many checked events no good checkpoint covers: those after LastSignedSeq
+// (all of them in an export whose only checkpoint is the anchor before its first line).
+func (r Report) Tail() int64 {
+	if r.Events == 0 {
+		return 0
+	}
+	return r.HeadSeq - max(r.LastSignedSeq, r.FirstSeq-1)
+}
+
+// Coverage says how much of what was checked the signatures cover:
+// "signatures cover seq 1-4000 of 1-4012 (99.7%)".
+func (r Report) Coverage() string {
+	if r.Events == 0 {
+		return "no sealed events to sign"
+	}
+	if r.LastSignedSeq < r.FirstSeq {
+		return "signatures cover none of " + seqRange(r.FirstSeq, r.HeadSeq)
+	}
+	return fmt.Sprintf("signatures cover %s of %s (%s)", seqRange(r.FirstSeq, r.LastSignedSeq),
+		strings.TrimPrefix(seqRange(r.FirstSeq, r.HeadSeq), "seq "), CoveredPercent(r.LastSignedSeq-r.FirstSeq+1, r.HeadSeq-r.FirstSeq+1))
+}
+
+// seqRange writes "seq 11-20", or "seq 20" for one.
+func seqRange(from, to int64) string {
+	if to > from {
+		return fmt.Sprintf("seq %d-%d", from, to)
+	}
+	return fmt.Sprintf("seq %d", from)
+}
+
+// CoveredPercent writes covered/total as a percentage to a tenth, rounded down, so
+// that anything short of everything never reads as 100%.
+func CoveredPercent(covered, total int64) string {
+	if total <= 0 || covered >= total {
+		return "100%"
+	}
+	tenths := covered * 1000 / total
+	return fmt.Sprintf("%d.%d%%", tenths/10, tenths%10)
 }
 
 // OK tells whether the trail verified.
@@ -77,7 +145,7 @@ func (r Report) String() string {
 		what = "audit export"
 	}
 	if r.Problem != nil {
-		fmt.Fprintf(&b, "%s FAILED at seq %d: %s: %s", what, r.Problem.Seq, r.Problem.Kind, r.Problem.Detail)
+		fmt.Fprintf(&b, "%s FAILED at seq %s: %s: %s", what, r.Problem.Where(), r.Problem.Kind, r.Problem.Detail)
 		return b.String()
 	}
 	fmt.Fprintf(&b, "%s OK: %d events", what, r.Events)
@@ -92,16 +160,41 @@ func (r Report) String() string {
 	if r.Checkpoints > 0 {
 		fmt.Fprintf(&b, " (last at seq %d)", r.LastSignedSeq)
 	}
-	if tail := r.HeadSeq - r.LastSignedSeq; r.Events > 0 && tail > 0 {
-		fmt.Fprintf(&b, ", %d not yet under a checkpoint", tail)
-	}
 	if !r.Export {
 		fmt.Fprintf(&b, ", %d unsealed", r.Unsealed)
 	}
 	if !r.Trusted {
-		b.WriteString("; no trusted key given: signatures checked only against the keys stored with them")
+		// Anyone who rewrote the trail could have signed it with a key of their own.
+		b.WriteString("; no trusted key given: signatures checked only against the keys stored with them, which proves nothing about who wrote the trail")
+		return b.String()
+	}
+	fmt.Fprintf(&b, "; %s", r.Coverage())
+	if tail := r.Tail(); tail > 0 {
+		from := max(r.LastSignedSeq, r.FirstSeq-1) + 1
+		fmt.Fprintf(&b, ", then an unsigned tail of %d events (%s) within the window of %d", tail, seqRange(from, r.HeadSeq), r.Window)
 	}
 	return b.String()
+}
+
+// window is the unsigned tail opt accepts.
+func (opt VerifyOptions) window() int64 {
+	if opt.Window > 0 {
+		return opt.Window
+	}
+	return DefaultWindow
+}
+
+// checkTail fails a report whose unsigned tail is longer than allowed. Only with a
+// trusted key: without one, no signature means anything anyway. why says why the tail
+// is too long, for the message.
+func checkTail(rep *Report, allowed int64, why string) {
+	if !rep.Trusted || rep.Problem != nil || rep.Tail() <= allowed {
+		return
+	}
+	from := max(rep.LastSignedSeq, rep.FirstSeq-1) + 1
+	rep.Problem = &Problem{Seq: from, Kind: UnsignedTail, From: from, To: rep.HeadSeq, Detail: fmt.Sprintf(
+		"%s; the %d events from seq %d on are signed by no checkpoint, %s: checkpoints were removed, or these events were made up",
+		rep.Coverage(), rep.Tail(), from, why)}
 }
 
 // VerifyOptions tunes Verify and VerifyExport.
@@ -117,6 +210,10 @@ type VerifyOptions struct {
 	// Progress, when set, is called now and then with the events checked so far and
 	// the number expected (for an export, bytes read and the file size, when known).
 	Progress func(done, total int64)
+	// Window is the longest unsigned tail (events after the last good checkpoint)
+	// accepted when TrustedKeys are given: the sealer's CheckpointEvery. Zero means
+	// DefaultWindow. It comes from the verifier, never from what is verified.
+	Window int64
 }
 
 // progressEvery is how many events pass between Progress calls.
@@ -138,7 +235,7 @@ func Verify(ctx context.Context, db *store.DB, opt VerifyOptions) (Report, error
 	if err != nil {
 		return Report{}, err
 	}
-	rep := Report{Trusted: len(opt.TrustedKeys) > 0}
+	rep := Report{Trusted: len(opt.TrustedKeys) > 0, Window: opt.window()}
 	if rep.Unsealed, err = db.CountUnsealedAudit(ctx); err != nil {
 		return rep, err
 	}
@@ -157,7 +254,7 @@ func Verify(ctx context.Context, db *store.DB, opt VerifyOptions) (Report, error
 	err = readEntries(ctx, db, st.HeadSeq, func(c *entryChunk) error {
 		for i, seq := range c.seqs {
 			if seq != expect {
-				rep.Problem = &Problem{expect, Gap, gapDetail(expect, seq)}
+				rep.Problem = newProblem(expect, Gap, gapDetail(expect, seq))
 				return errStop
 			}
 			link := ch.link(prev, c.entry(i))
@@ -206,7 +303,7 @@ func Verify(ctx context.Context, db *store.DB, opt VerifyOptions) (Report, error
 			return rep, err
 		}
 		if next != 0 {
-			rep.Problem = &Problem{missingAt, Gap, gapDetail(missingAt, next)}
+			rep.Problem = newProblem(missingAt, Gap, gapDetail(missingAt, next))
 			return rep, nil
 		}
 		// The trail ends here after all (its last events went while we read).
@@ -218,11 +315,14 @@ func Verify(ctx context.Context, db *store.DB, opt VerifyOptions) (Report, error
 			return rep, err
 		}
 		if cp != nil {
-			rep.Problem = &Problem{expect, RowMissing, fmt.Sprintf(
+			rep.Problem = newProblem(expect, RowMissing, fmt.Sprintf(
 				"a checkpoint signed at %s covers events up to seq %d, but the trail ends at seq %d: events were deleted from the end",
-				FormatTime(cp.SignedAt), cp.Seq, expect-1)}
+				FormatTime(cp.SignedAt), cp.Seq, expect-1))
 		}
 	}
+	// The sealer signs at least every Window events; a longer unsigned tail is what
+	// deleting the checkpoints (and rewriting what they covered) leaves.
+	checkTail(&rep, rep.Window, fmt.Sprintf("more than the window of %d", rep.Window))
 	if opt.Progress != nil {
 		opt.Progress(rep.Events, st.HeadSeq)
 	}
@@ -307,22 +407,30 @@ func checkCheckpoint(cp Checkpoint, seq int64, hash []byte, trusted []ed25519.Pu
 	if cp.Seq < seq {
 		// Only a kept checkpoint for seq 0 or less can get here: stored ones are met
 		// in order, each at its own seq.
-		return &Problem{cp.Seq, Malformed, "a checkpoint for a sequence number no event can have"}
+		return newProblem(cp.Seq, Malformed, "a checkpoint for a sequence number no event can have")
 	}
 	if err := cp.Verify(trusted); err != nil {
-		return &Problem{cp.Seq, BadSignature, "checkpoint signed at " + FormatTime(cp.SignedAt) + ": " + err.Error()}
+		return newProblem(cp.Seq, BadSignature, "checkpoint signed at "+FormatTime(cp.SignedAt)+": "+err.Error())
 	}
 	if !bytes.Equal(cp.Hash, hash) {
-		since := "the first event"
-		if rep.LastSignedSeq > 0 {
-			since = fmt.Sprintf("the checkpoint at seq %d", rep.LastSignedSeq)
+		// The chain is consistent up to here, so which event was rewritten cannot be
+		// told: anything since the last checkpoint that matched.
+		good := rep.LastSignedSeq
+		if good >= cp.Seq {
+			good = rep.prevSigned
 		}
-		return &Problem{cp.Seq, CheckpointMismatch, fmt.Sprintf(
-			"the checkpoint signed at %s gives seq %d the hash %x, the chain has %x: history was rewritten after %s and at or before seq %d",
-			FormatTime(cp.SignedAt), cp.Seq, cp.Hash[:8], hash[:8], since, cp.Seq)}
+		from, since := max(good+1, rep.FirstSeq), "the first event checked"
+		if good >= rep.FirstSeq-1 && good > 0 {
+			since = fmt.Sprintf("the good checkpoint at seq %d", good)
+		}
+		return &Problem{Seq: cp.Seq, Kind: CheckpointMismatch, From: from, To: cp.Seq, Detail: fmt.Sprintf(
+			"%s rewritten (somewhere after %s, and every hash after that recomputed): the checkpoint signed at %s gives seq %d the hash %x, the chain has %x",
+			seqRange(from, cp.Seq), since, FormatTime(cp.SignedAt), cp.Seq, cp.Hash[:8], hash[:8])}
 	}
 	rep.Checkpoints++
-	rep.LastSignedSeq = cp.Seq
+	if cp.Seq > rep.LastSignedSeq {
+		rep.prevSigned, rep.LastSignedSeq = rep.LastSignedSeq, cp.Seq
+	}
 	return nil
 }
 
@@ -338,7 +446,7 @@ func diagnose(ctx context.Context, db *store.DB, s int64, prev, prevPrev []byte)
 		return nil, err
 	}
 	if len(w) == 0 || w[0].Seq != s {
-		return &Problem{s, HashMismatch, "the event changed while it was being verified"}, nil
+		return newProblem(s, HashMismatch, "the event changed while it was being verified"), nil
 	}
 	var h recordHasher
 	matches := func(prev []byte, r *store.AuditRecord, seq int64) bool {
@@ -347,8 +455,8 @@ func diagnose(ctx context.Context, db *store.DB, s int64, prev, prevPrev []byte)
 	}
 	// The event at s was sealed at s-1: the event now at s-1 does not belong.
 	if s >= 2 && matches(prevPrev, &w[0], s-1) {
-		return &Problem{s - 1, RowInserted, fmt.Sprintf(
-			"the event at seq %d was never sealed there: the events from seq %d on were sealed one seq lower", s-1, s)}, nil
+		return newProblem(s-1, RowInserted, fmt.Sprintf(
+			"the event at seq %d was never sealed there: the events from seq %d on were sealed one seq lower", s-1, s)), nil
 	}
 	// Some later event was sealed at s: it traded places with this one, or this one
 	// was put in front of it.
@@ -362,17 +470,21 @@ func diagnose(ctx context.Context, db *store.DB, s int64, prev, prevPrev []byte)
 			prevT = w[j].Hash
 		}
 		if matches(prevT, &w[0], t) {
-			return &Problem{s, Reordered, fmt.Sprintf("the events at seq %d (id %d) and seq %d (id %d) have traded places", s, w[0].ID, t, w[j].ID)}, nil
+			return newProblem(s, Reordered, fmt.Sprintf("the events at seq %d (id %d) and seq %d (id %d) have traded places", s, w[0].ID, t, w[j].ID)), nil
 		}
-		return &Problem{s, RowInserted, fmt.Sprintf(
-			"the event at seq %d (id %d) was never sealed there: the event sealed at seq %d now has seq %d", s, w[0].ID, s, t)}, nil
+		return newProblem(s, RowInserted, fmt.Sprintf(
+			"the event at seq %d (id %d) was never sealed there: the event sealed at seq %d now has seq %d", s, w[0].ID, s, t)), nil
 	}
 	if len(w) > 1 && w[1].Seq == s+1 && matches(w[0].Hash, &w[1], s+1) {
 		detail := fmt.Sprintf("the event (id %d) no longer matches the hash it was sealed with", w[0].ID)
 		if s > 1 {
 			detail += fmt.Sprintf(" (or seq %d was changed together with its hash)", s-1)
 		}
-		return &Problem{s, RowAltered, detail}, nil
+		return newProblem(s, RowAltered, detail), nil
 	}
-	return &Problem{s, HashMismatch, fmt.Sprintf("the event (id %d) does not match its stored hash, nor does that hash link to the next event", w[0].ID)}, nil
+	return newProblem(s, HashMismatch, fmt.Sprintf("the event (id %d) does not match its stored hash, nor does that hash link to the next event", w[0].ID)), nil
+}
+
+func newProblem(seq int64, kind ProblemKind, detail string) *Problem {
+	return &Problem{Seq: seq, Kind: kind, Detail: detail}
 }

@@ -71,7 +71,7 @@ var Settings = []Setting{
 		func(c *Config, v string) error { c.AuditKey = v; return nil }},
 	{"audit-key-file", "REDRESS_AUDIT_KEY_FILE", "", "the audit key's file when REDRESS_AUDIT_KEY is empty; empty: <data-dir>/audit.key", false,
 		func(c *Config, v string) error { c.AuditKeyFile = v; return nil }},
-	{"audit-checkpoint-events", "REDRESS_AUDIT_CHECKPOINT_EVENTS", "1000", "sign an audit checkpoint once this many events were sealed since the last", true,
+	{"audit-checkpoint-events", "REDRESS_AUDIT_CHECKPOINT_EVENTS", "1000", "sign an audit checkpoint once this many events were sealed since the last; audit verify accepts no longer an unsigned tail", false,
 		func(c *Config, v string) (err error) { _, err = fmt.Sscan(v, &c.AuditCheckpointEvents); return err }},
 	{"audit-checkpoint-interval", "REDRESS_AUDIT_CHECKPOINT_INTERVAL", "60s", "or once this long has passed, when events were sealed since the last", true,
 		func(c *Config, v string) (err error) {

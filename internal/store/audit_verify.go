@@ -46,11 +46,15 @@ type AuditVerification struct {
 type VerificationResult struct {
 	Events, FirstSeq, HeadSeq, Checkpoints, LastSignedSeq, Unsealed int64
 
-	TrustedKey    bool
-	ProblemSeq    int64
-	ProblemKind   string
-	ProblemDetail string
-	Summary       string // the one-line summary `redress audit verify` prints
+	TrustedKey bool
+	// Window is the longest unsigned tail the verification accepted, in events.
+	Window      int64
+	ProblemSeq  int64
+	ProblemKind string
+	// ProblemFrom-ProblemTo are the seqs a problem put in doubt, when it names a range.
+	ProblemFrom, ProblemTo int64
+	ProblemDetail          string
+	Summary                string // the one-line summary `redress audit verify` prints
 }
 
 type verificationRow struct {
@@ -71,8 +75,11 @@ type verificationRow struct {
 	LastSignedSeq int64      `bun:"last_signed_seq"`
 	Unsealed      int64      `bun:"unsealed"`
 	TrustedKey    bool       `bun:"trusted_key"`
+	Window        int64      `bun:"checkpoint_window"`
 	ProblemSeq    int64      `bun:"problem_seq"`
 	ProblemKind   string     `bun:"problem_kind"`
+	ProblemFrom   int64      `bun:"problem_from"`
+	ProblemTo     int64      `bun:"problem_to"`
 	ProblemDetail string     `bun:"problem_detail"`
 	Summary       string     `bun:"summary"`
 }
@@ -82,7 +89,8 @@ func (r verificationRow) verification(now time.Time) AuditVerification {
 		UpdatedAt: r.UpdatedAt, Status: r.Status, Done: r.Done, Total: r.Total,
 		VerificationResult: VerificationResult{Events: r.Events, FirstSeq: r.FirstSeq, HeadSeq: r.HeadSeq,
 			Checkpoints: r.Checkpoints, LastSignedSeq: r.LastSignedSeq, Unsealed: r.Unsealed, TrustedKey: r.TrustedKey,
-			ProblemSeq: r.ProblemSeq, ProblemKind: r.ProblemKind, ProblemDetail: r.ProblemDetail, Summary: r.Summary}}
+			Window: r.Window, ProblemSeq: r.ProblemSeq, ProblemKind: r.ProblemKind, ProblemFrom: r.ProblemFrom, ProblemTo: r.ProblemTo,
+			ProblemDetail: r.ProblemDetail, Summary: r.Summary}}
 	if r.FinishedAt != nil {
 		v.FinishedAt = *r.FinishedAt
 	}
@@ -166,8 +174,9 @@ func (db *DB) FinishAuditVerification(ctx context.Context, id int64, status stri
 			Set("status = ?", status).Set("updated_at = ?", now).Set("finished_at = ?", now).Set("done = ?", done).
 			Set("events = ?", res.Events).Set("first_seq = ?", res.FirstSeq).Set("head_seq = ?", res.HeadSeq).
 			Set("checkpoints = ?", res.Checkpoints).Set("last_signed_seq = ?", res.LastSignedSeq).
-			Set("unsealed = ?", res.Unsealed).Set("trusted_key = ?", res.TrustedKey).
+			Set("unsealed = ?", res.Unsealed).Set("trusted_key = ?", res.TrustedKey).Set("checkpoint_window = ?", res.Window).
 			Set("problem_seq = ?", res.ProblemSeq).Set("problem_kind = ?", res.ProblemKind).
+			Set("problem_from = ?", res.ProblemFrom).Set("problem_to = ?", res.ProblemTo).
 			Set("problem_detail = ?", validUTF8(res.ProblemDetail)).Set("summary = ?", validUTF8(res.Summary)).
 			Where("id = ?", id).Where("status = ?", VerificationRunning).Exec(ctx)
 		if err != nil {

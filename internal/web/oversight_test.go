@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -548,8 +549,16 @@ func TestVerifyPage(t *testing.T) {
 		}
 		id, _ := strconv.ParseInt(strings.TrimPrefix(loc, "/oversight/verify/"), 10, 64)
 		v, err := db.AuditVerification(ctx, id)
-		if err != nil || v.Status != store.VerificationOK || v.Events == 0 || v.Checkpoints == 0 || !v.TrustedKey || v.Done != v.Events {
+		if err != nil || v.Status != store.VerificationOK || v.Events == 0 || v.Checkpoints == 0 || !v.TrustedKey || v.Done != v.Events ||
+			v.Window != 5 || v.LastSignedSeq == 0 {
 			t.Fatalf("verification %+v %v", v, err)
+		}
+		// What the signatures cover, and the unsigned tail within the window.
+		unsigned := v.HeadSeq - v.LastSignedSeq
+		coverage := fmt.Sprintf("Signatures cover seq 1 to %d of 1 to %d (%s).", v.LastSignedSeq, v.HeadSeq, audit.CoveredPercent(v.LastSignedSeq, v.HeadSeq))
+		if !strings.Contains(body, coverage) || !strings.Contains(body, fmt.Sprintf("signatures cover seq 1-%d of 1-%d", v.LastSignedSeq, v.HeadSeq)) ||
+			(unsigned > 0) != strings.Contains(body, "within the window of 5 events") {
+			t.Fatalf("coverage %q (%d unsigned) not shown:\n%s", coverage, unsigned, body)
 		}
 		started, _ := db.ListAudit(ctx, store.AuditFilter{Action: actionVerifyStarted})
 		done, _ := db.ListAudit(ctx, store.AuditFilter{Action: audit.ActionVerified})
@@ -641,6 +650,58 @@ func TestVerifyPageTamper(t *testing.T) {
 			t.Fatalf("verification event %+v", done)
 		}
 	})
+}
+
+// Someone deletes the signed checkpoints: the trail still links up, but with the key
+// configured the page fails it, shows the range no signature covers, and records it.
+func TestVerifyPageCheckpointsDeleted(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newStaff(t, db)
+		sealAudit(t, db)
+		var head int64
+		if err := db.Bun().QueryRowContext(context.Background(), "SELECT max(seq) FROM audit_events").Scan(&head); err != nil || head <= 5 {
+			t.Fatalf("head %d: %v", head, err)
+		}
+		dropCheckpointTriggers(t, db)
+		if _, err := db.Bun().ExecContext(context.Background(), "DELETE FROM audit_checkpoints"); err != nil {
+			t.Fatal(err)
+		}
+		_, rec := s.verifyNow()
+		body := rec.Body.String()
+		if rec.Code != 200 || !strings.Contains(body, "The audit trail does not verify") ||
+			!strings.Contains(body, fmt.Sprintf("Sequence numbers in doubt</dt><dd>1 to %d</dd>", head)) ||
+			!strings.Contains(body, "covered by no signature") || !strings.Contains(body, fmt.Sprintf("FAILED at seq 1-%d: unsigned tail", head)) {
+			t.Fatalf("checkpoints deleted:\n%s", body)
+		}
+		done, _ := db.ListAudit(context.Background(), store.AuditFilter{Action: audit.ActionVerified})
+		if len(done) != 1 || done[0].Details["ok"] != false || done[0].Details["problem"] != string(audit.UnsignedTail) ||
+			done[0].Details["problem_from"] != float64(1) || done[0].Details["problem_to"] != float64(head) {
+			t.Fatalf("verification event %+v", done)
+		}
+	})
+}
+
+// dropCheckpointTriggers lets a test delete checkpoints, as the database's owner could.
+func dropCheckpointTriggers(t *testing.T, db *store.DB) {
+	t.Helper()
+	ctx := context.Background()
+	var names []string
+	q := "SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_checkpoints'::regclass AND NOT tgisinternal"
+	if db.Dialect == store.SQLite {
+		q = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_checkpoints'"
+	}
+	if err := db.Bun().NewRaw(q).Scan(ctx, &names); err != nil || len(names) == 0 {
+		t.Fatalf("triggers %v: %v", names, err)
+	}
+	for _, n := range names {
+		drop := "DROP TRIGGER " + n
+		if db.Dialect != store.SQLite {
+			drop += " ON audit_checkpoints"
+		}
+		if _, err := db.Bun().ExecContext(ctx, drop); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // The audit log and the verification pages in a real browser, in Spanish, checked with

@@ -65,6 +65,16 @@ func (v verificationView) Unsigned() int64 {
 	return v.HeadSeq - v.LastSignedSeq
 }
 
+// Covered is the share of the verified events the signatures cover, as "99.7%".
+func (v verificationView) Covered() string {
+	return audit.CoveredPercent(v.LastSignedSeq-v.FirstSeq+1, v.HeadSeq-v.FirstSeq+1)
+}
+
+// ProblemRange tells whether the problem puts a range of seqs in doubt rather than one.
+func (v verificationView) ProblemRange() bool {
+	return v.ProblemFrom != 0 && v.ProblemTo > v.ProblemFrom
+}
+
 // Untrusted tells whether the signatures were checked only against the keys stored
 // with them (no key configured), which a rewrite of the whole trail would also pass.
 func (v verificationView) Untrusted() bool {
@@ -143,7 +153,7 @@ func (s *Server) runVerification(v store.AuditVerification) {
 	defer s.running.Done()
 	ctx := s.bg
 	var done, total atomic.Int64
-	opt := audit.VerifyOptions{Progress: func(d, t int64) { done.Store(d); total.Store(t) }}
+	opt := audit.VerifyOptions{Progress: func(d, t int64) { done.Store(d); total.Store(t) }, Window: s.AuditWindow}
 	if len(s.AuditKey) > 0 {
 		opt.TrustedKeys = []ed25519.PublicKey{s.AuditKey}
 	}
@@ -169,7 +179,7 @@ func (s *Server) runVerification(v store.AuditVerification) {
 
 	res := store.VerificationResult{Events: rep.Events, FirstSeq: rep.FirstSeq, HeadSeq: rep.HeadSeq,
 		Checkpoints: rep.Checkpoints, LastSignedSeq: rep.LastSignedSeq, Unsealed: rep.Unsealed, TrustedKey: rep.Trusted,
-		Summary: rep.String()}
+		Window: rep.Window, Summary: rep.String()}
 	status := store.VerificationOK
 	var events []redress.AuditEvent
 	switch {
@@ -182,6 +192,7 @@ func (s *Server) runVerification(v store.AuditVerification) {
 		if p := rep.Problem; p != nil {
 			status = store.VerificationFailed
 			res.ProblemSeq, res.ProblemKind, res.ProblemDetail = p.Seq, string(p.Kind), p.Detail
+			res.ProblemFrom, res.ProblemTo = p.From, p.To
 		}
 		ev := audit.VerifiedEvent(v.StartedBy, "", v.RequestID, rep)
 		ev.Details["verification_id"] = v.ID

@@ -46,6 +46,9 @@ type Deps struct {
 	// shown to oversight users, served at /api/v1/audit/key, and the key verifications
 	// from the web trust. Nil: no key is configured (those show that).
 	AuditKey ed25519.PublicKey
+	// AuditWindow is the sealer's CheckpointEvery: verifications from the web fail
+	// when more events than that follow the last signed checkpoint. Zero: the default.
+	AuditWindow int64
 }
 
 // Server holds the dependencies every handler shares.
