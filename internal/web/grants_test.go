@@ -233,21 +233,25 @@ func TestAdminGrantNeedsSecondAdministrator(t *testing.T) {
 	})
 }
 
-// An account created with a case-reading role starts without it: the role waits for a
-// second administrator like any other grant.
+// An account created with a case-reading role, or as an administrator (who could then
+// approve its creator's requests), starts without it: the role waits for a second
+// administrator like any other grant.
 func TestAdminCreateUserRoleWaits(t *testing.T) {
 	db := storetest.Open(t, storetest.SQLiteDSN(t))
 	s := newStaff(t, db)
-	rec := s.send("admin", "POST", "/admin/users", url.Values{"email": {"fresh@example.org"}, "name": {"Fresh"}, "role": {"investigator"}, "unit": {"tx"}}, "en")
-	if rec.Code != http.StatusCreated || !strings.Contains(rec.Body.String(), "takes effect once another administrator approves") {
-		t.Fatalf("create: %d %.600s", rec.Code, rec.Body)
-	}
-	u, err := s.auth.UserByEmail(context.Background(), "fresh@example.org")
-	if err != nil || len(u.Roles) != 0 {
-		t.Fatalf("the new account holds %+v (%v) before approval", u.Roles, err)
-	}
-	pending, _ := s.auth.PendingRoleGrants(context.Background())
-	if len(pending) != 1 || pending[0].UserID != u.ID || pending[0].Role != redress.RoleInvestigator || pending[0].Unit != "tx" {
-		t.Errorf("pending: %+v", pending)
+	for i, role := range []redress.Role{redress.RoleInvestigator, redress.RoleAdministrator} {
+		email := "fresh" + strconv.Itoa(i) + "@example.org"
+		rec := s.send("admin", "POST", "/admin/users", url.Values{"email": {email}, "name": {"Fresh"}, "role": {string(role)}, "unit": {"tx"}}, "en")
+		if rec.Code != http.StatusCreated || !strings.Contains(rec.Body.String(), "takes effect once another administrator approves") {
+			t.Fatalf("create with %s: %d %.600s", role, rec.Code, rec.Body)
+		}
+		u, err := s.auth.UserByEmail(context.Background(), email)
+		if err != nil || len(u.Roles) != 0 {
+			t.Fatalf("the new account holds %+v (%v) before approval", u.Roles, err)
+		}
+		pending, _ := s.auth.PendingRoleGrants(context.Background())
+		if len(pending) != i+1 || pending[i].UserID != u.ID || pending[i].Role != role || pending[i].Unit != "tx" {
+			t.Errorf("pending: %+v", pending)
+		}
 	}
 }
