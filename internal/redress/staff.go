@@ -91,12 +91,16 @@ type RoleAssignment struct {
 // RoleGrant is a role in a unit that one administrator asked to give an account and that
 // takes effect only when a second administrator approves it (docs/roles.md).
 type RoleGrant struct {
-	ID          int64
-	UserID      int64
-	UserEmail   string
-	Role        Role
-	Unit        string
-	RequestedBy int64
+	ID        int64
+	UserID    int64
+	UserEmail string
+	// UserHasPassword is false while the account's set-password link is unused: the
+	// administrator who created it holds that link, so approving a role for it gives
+	// the role to whoever holds the link.
+	UserHasPassword bool
+	Role            Role
+	Unit            string
+	RequestedBy     int64
 	// RequestedByEmail names the requester on the pages where another administrator
 	// decides.
 	RequestedByEmail string

@@ -195,10 +195,11 @@ func (db *DB) PendingRoleGrants(ctx context.Context) ([]redress.RoleGrant, error
 	var rows []struct {
 		roleGrantRow
 		UserEmail      string `bun:"user_email"`
+		UserPassword   bool   `bun:"user_has_password"`
 		RequestedEmail string `bun:"requested_by_email"`
 	}
 	err := db.bun.NewSelect().TableExpr("role_grants AS g").
-		ColumnExpr("g.*, u.email AS user_email, r.email AS requested_by_email").
+		ColumnExpr("g.*, u.email AS user_email, u.password_hash <> '' AS user_has_password, r.email AS requested_by_email").
 		Join("JOIN users AS u ON u.id = g.user_id").
 		Join("JOIN users AS r ON r.id = g.requested_by").
 		Where("g.state = ?", redress.GrantPending).
@@ -209,7 +210,7 @@ func (db *DB) PendingRoleGrants(ctx context.Context) ([]redress.RoleGrant, error
 	out := make([]redress.RoleGrant, len(rows))
 	for i, r := range rows {
 		out[i] = r.grant()
-		out[i].UserEmail, out[i].RequestedByEmail = r.UserEmail, r.RequestedEmail
+		out[i].UserEmail, out[i].UserHasPassword, out[i].RequestedByEmail = r.UserEmail, r.UserPassword, r.RequestedEmail
 	}
 	return out, nil
 }

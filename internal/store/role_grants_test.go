@@ -59,7 +59,7 @@ func TestRoleGrantTwoAdministrators(t *testing.T) {
 			t.Errorf("a request changed the authorization version %d → %d", before, v)
 		}
 		pending, err := db.PendingRoleGrants(ctx)
-		if err != nil || len(pending) != 1 || pending[0].UserEmail != "x@example.org" || pending[0].RequestedByEmail != "a@example.org" {
+		if err != nil || len(pending) != 1 || pending[0].UserEmail != "x@example.org" || pending[0].RequestedByEmail != "a@example.org" || pending[0].UserHasPassword {
 			t.Fatalf("pending: %+v %v", pending, err)
 		}
 

@@ -253,5 +253,10 @@ func TestAdminCreateUserRoleWaits(t *testing.T) {
 		if len(pending) != i+1 || pending[i].UserID != u.ID || pending[i].Role != role || pending[i].Unit != "tx" {
 			t.Errorf("pending: %+v", pending)
 		}
+		// Whoever decides is told the account's password is not set yet: the link that
+		// sets it went to the administrator who asked.
+		if body := s.send("admin", "GET", userPath(u.ID, ""), nil, "en").Body.String(); !strings.Contains(body, "No password set yet") {
+			t.Errorf("the account's page does not say its password is not set: %.1500s", body)
+		}
 	}
 }
