@@ -59,7 +59,9 @@ func (s *staff) send(caller, method, path string, form url.Values, lang string) 
 	return s.do(method, path, ct, body, "Cookie", "redress_session="+s.cookies[caller], "Accept-Language", lang)
 }
 
-func userPath(id int64, rest string) string { return "/admin/users/" + strconv.FormatInt(id, 10) + rest }
+func userPath(id int64, rest string) string {
+	return "/admin/users/" + strconv.FormatInt(id, 10) + rest
+}
 
 // lastEvent returns the newest event of action, failing when there is none.
 func lastEvent(t *testing.T, db *store.DB, action string) redress.AuditEvent {
