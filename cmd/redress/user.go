@@ -21,7 +21,9 @@ const userSynopsis = `user add --email E --name N [--role R --unit U] [--public-
 
 Roles: intake_officer, investigator, supervisor, oversight_auditor, administrator.
 A unit is a review unit's short name (see "redress unit list"), or * for every unit.
-"user add" prints a one-time link to set the password; give it to the person.`
+"user add" prints a one-time link to set the password; give it to the person.
+Roles granted here take effect at once, without the second administrator the web pages
+require: this is the break-glass path, recorded in the audit trail as cli:$USER.`
 
 const unitSynopsis = `unit add --name N --title T [--states TX,FL]
        redress unit list

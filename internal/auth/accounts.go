@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/mail"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/redress-oversight/redress/internal/authz"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 )
@@ -102,23 +104,96 @@ func checkRole(role redress.Role, unit string) error {
 	return fe.Err()
 }
 
-// AddRole grants role in unit (a unit's name, or "*" for all). An unknown role or unit
-// is EINVALID; a role already held changes nothing.
+// AddRole is GrantRole for callers that need not know whether the grant waits.
 func (s *Service) AddRole(ctx context.Context, m Meta, userID int64, role redress.Role, unit string) error {
-	unit = strings.TrimSpace(unit)
-	if err := checkRole(role, unit); err != nil {
-		return err
-	}
-	return s.DB.AddRole(ctx, m.by(), userID, role, unit)
+	_, err := s.GrantRole(ctx, m, userID, role, unit)
+	return err
 }
 
-// RemoveRole takes back a role held in unit; one not held is ENOTFOUND.
+// GrantRole grants role in unit (a unit's name, or "*" for all). An unknown role or
+// unit is EINVALID; a role already held changes nothing.
+//
+// When an account acts (an administrator on the pages), nobody changes their own roles
+// (EFORBIDDEN, recorded as user.role_refused), and a role that reads complaints or the
+// audit trail, or grants roles (authz.GrantNeedsApproval), only waits for a second
+// administrator: pending is then true and nothing changes until DecideRoleGrant. The
+// command line, which has no account and is run by whoever holds the server and the
+// database, grants at once: that is the break-glass path, its events name the cli:
+// actor (docs/roles.md).
+func (s *Service) GrantRole(ctx context.Context, m Meta, userID int64, role redress.Role, unit string) (pending bool, err error) {
+	unit = strings.TrimSpace(unit)
+	if err := checkRole(role, unit); err != nil {
+		return false, err
+	}
+	actor, isAccount := m.account()
+	switch {
+	case m.Actor == redress.ActorPublic || strings.HasPrefix(m.Actor, "user:") && !isAccount:
+		return false, redress.Errorf(redress.EFORBIDDEN, "Roles are granted by administrators.")
+	case !isAccount:
+		return false, s.DB.AddRole(ctx, m.by(), userID, role, unit)
+	case actor == userID:
+		return false, s.refuseRoleChange(ctx, m, store.ErrOwnAccount, map[string]any{"op": "add", "user_id": userID, "role": string(role), "unit": unit})
+	case !authz.GrantNeedsApproval(role):
+		return false, s.DB.AddRole(ctx, m.by(), userID, role, unit)
+	}
+	g, err := s.DB.RequestRole(ctx, m.by(), actor, userID, role, unit)
+	if redress.ErrorCode(err) == redress.EFORBIDDEN {
+		return false, s.refuseRoleChange(ctx, m, err, map[string]any{"op": "add", "user_id": userID, "role": string(role), "unit": unit})
+	}
+	return err == nil && g.State == redress.GrantPending, err
+}
+
+// RemoveRole takes back a role held in unit, at once: the safe direction needs no
+// second administrator. One not held is ENOTFOUND; an account taking back its own role
+// is refused like any change to its own roles.
 func (s *Service) RemoveRole(ctx context.Context, m Meta, userID int64, role redress.Role, unit string) error {
 	unit = strings.TrimSpace(unit)
 	if err := checkRole(role, unit); err != nil {
 		return err
 	}
+	if actor, ok := m.account(); ok && actor == userID {
+		return s.refuseRoleChange(ctx, m, store.ErrOwnAccount, map[string]any{"op": "remove", "user_id": userID, "role": string(role), "unit": unit})
+	}
 	return s.DB.RemoveRole(ctx, m.by(), userID, role, unit)
+}
+
+// DecideRoleGrant approves a waiting grant (the role takes effect) or turns it down
+// (a withdrawal when the requester does it). Only an account decides; the approver
+// must be another administrator than the requester and than the account receiving
+// the role. A refusal is EFORBIDDEN and recorded as user.role_refused.
+func (s *Service) DecideRoleGrant(ctx context.Context, m Meta, grantID int64, approve bool) (redress.RoleGrant, error) {
+	actor, ok := m.account()
+	if !ok {
+		return redress.RoleGrant{}, redress.Errorf(redress.EFORBIDDEN, "Grants are decided by administrators.")
+	}
+	g, err := s.DB.DecideRoleGrant(ctx, m.by(), actor, grantID, approve)
+	if redress.ErrorCode(err) == redress.EFORBIDDEN {
+		op := map[bool]string{true: "approve", false: "reject"}[approve]
+		return g, s.refuseRoleChange(ctx, m, err, map[string]any{"op": op, "grant_id": grantID,
+			"user_id": g.UserID, "role": string(g.Role), "unit": g.Unit})
+	}
+	return g, err
+}
+
+// PendingRoleGrants returns the grants waiting for a second administrator, oldest first.
+func (s *Service) PendingRoleGrants(ctx context.Context) ([]redress.RoleGrant, error) {
+	return s.DB.PendingRoleGrants(ctx)
+}
+
+// refuseRoleChange records a refused role change and returns why it was refused; if
+// the refusal cannot be recorded, that error is returned instead, as a change that
+// cannot be audited is not made either.
+func (s *Service) refuseRoleChange(ctx context.Context, m Meta, why error, details map[string]any) error {
+	var e *redress.Error
+	if errors.As(why, &e) && e.Key != "" {
+		details["reason"] = strings.TrimPrefix(e.Key, "error.")
+	}
+	ev := m.by()
+	ev.Action, ev.Details = redress.ActionRoleRefused, details
+	if err := s.DB.RecordAudit(ctx, ev); err != nil {
+		return fmt.Errorf("record refused role change: %w", err)
+	}
+	return why
 }
 
 // SaveUnit creates the unit u.Name or updates its title, states and agencies. States

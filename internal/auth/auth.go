@@ -116,6 +116,16 @@ func (m Meta) by() redress.AuditEvent {
 	return redress.AuditEvent{Actor: actor, ActorRole: m.Role, RequestID: m.RequestID}
 }
 
+// account returns the id of the account acting, when an account acts.
+func (m Meta) account() (int64, bool) {
+	id, ok := strings.CutPrefix(m.Actor, "user:")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(id, 10, 64)
+	return n, err == nil && n > 0
+}
+
 // as is m with the account as the actor: for what a person does once they have proved
 // who they are (signing in, out, setting their password).
 func (m Meta) as(userID int64) Meta {

@@ -27,14 +27,6 @@ func build(assignments []store.Assignment, log *slog.Logger) (*snapshot, error) 
 	if err != nil {
 		return nil, fmt.Errorf("policies/policy.csv: %w", err)
 	}
-	e, err := casbin.NewEnforcer(m)
-	if err != nil {
-		return nil, err
-	}
-	e.AddFunction("actionIn", actionInFunc)
-	// Before any link is added, so every unit's role manager sees the "*" roles.
-	e.AddNamedDomainMatchingFunc("g", "unit", coversUnit)
-
 	var kept []store.Assignment
 	held := map[store.Assignment]bool{}
 	for _, a := range assignments {
@@ -52,13 +44,29 @@ func build(assignments []store.Assignment, log *slog.Logger) (*snapshot, error) 
 		gs = append(gs, []string{subject(a.UserID), string(a.Role), a.Unit})
 		kept = append(kept, a)
 	}
+	e, err := newCasbin(m, ps, gs)
+	if err != nil {
+		return nil, err
+	}
+	return &snapshot{casbin: e, units: unitsOf(kept)}, nil
+}
+
+// newCasbin makes an enforcer of the model with the policy rows ps and role links gs.
+func newCasbin(m model.Model, ps, gs [][]string) (*casbin.Enforcer, error) {
+	e, err := casbin.NewEnforcer(m)
+	if err != nil {
+		return nil, err
+	}
+	e.AddFunction("actionIn", actionInFunc)
+	// Before any link is added, so every unit's role manager sees the "*" roles.
+	e.AddNamedDomainMatchingFunc("g", "unit", coversUnit)
 	if _, err := e.AddPolicies(ps); err != nil {
 		return nil, err
 	}
 	if _, err := e.AddGroupingPolicies(gs); err != nil {
 		return nil, err
 	}
-	return &snapshot{casbin: e, units: unitsOf(kept)}, nil
+	return e, nil
 }
 
 // parsePolicy reads policy.csv strictly. Casbin's own loaders skip a line they cannot

@@ -88,6 +88,36 @@ type RoleAssignment struct {
 	Unit string
 }
 
+// RoleGrant is a role in a unit that one administrator asked to give an account and that
+// takes effect only when a second administrator approves it (docs/roles.md).
+type RoleGrant struct {
+	ID        int64
+	UserID    int64
+	UserEmail string
+	// UserHasPassword is false while the account's set-password link is unused: the
+	// administrator who created it holds that link, so approving a role for it gives
+	// the role to whoever holds the link.
+	UserHasPassword bool
+	Role            Role
+	Unit            string
+	RequestedBy     int64
+	// RequestedByEmail names the requester on the pages where another administrator
+	// decides.
+	RequestedByEmail string
+	RequestedAt      time.Time
+	State            string // GrantPending, GrantApproved, GrantRejected, GrantWithdrawn
+	DecidedBy        int64
+	DecidedAt        time.Time
+}
+
+// States of a RoleGrant.
+const (
+	GrantPending   = "pending"
+	GrantApproved  = "approved"
+	GrantRejected  = "rejected"  // by another administrator
+	GrantWithdrawn = "withdrawn" // by the administrator who asked
+)
+
 // NormalizeEmail is how staff email addresses are compared and stored.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
@@ -121,6 +151,11 @@ const (
 	ActionUserDisabled     = "user.disabled"
 	ActionRoleAdded        = "user.role_added"
 	ActionRoleRemoved      = "user.role_removed"
+	ActionRoleRequested    = "user.role_requested" // waits for a second administrator
+	ActionRoleApproved     = "user.role_approved"
+	ActionRoleRejected     = "user.role_rejected"
+	ActionRoleWithdrawn    = "user.role_withdrawn"
+	ActionRoleRefused      = "user.role_refused" // a role change the rules refused
 	ActionUnitSaved        = "unit.saved"
 	ActionMFAPolicyChanged = "auth.mfa_policy_changed"
 	ActionTokenCreated     = "token.created"

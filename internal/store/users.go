@@ -421,29 +421,18 @@ func adminLeft(ctx context.Context, tx bun.Tx, userID int64, wasAdmin bool) erro
 		Message: "This is the last enabled administrator: make someone else an administrator first."}
 }
 
-// AddRole grants role in unit (a unit's name, or "*"). The unit must exist; holding the
-// role already changes nothing.
+// AddRole grants role in unit (a unit's name, or "*") at once. The unit must exist;
+// holding the role already changes nothing. Administrators' grants through the pages
+// go through RequestRole instead; this is the command line's (break-glass) path.
 func (db *DB) AddRole(ctx context.Context, by redress.AuditEvent, userID int64, role redress.Role, unit string) error {
 	return db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
 		if err := db.lockAuthz(ctx, tx); err != nil {
 			return err
 		}
-		if ok, err := tx.NewSelect().Model((*userRow)(nil)).Where("id = ?", userID).Exists(ctx); err != nil {
+		if err := checkGrantee(ctx, tx, userID, unit); err != nil {
 			return err
-		} else if !ok {
-			return redress.Errorf(redress.ENOTFOUND, "Account not found.")
 		}
-		if unit != redress.AllUnits {
-			if ok, err := tx.NewSelect().Model((*unitRow)(nil)).Where("name = ?", unit).Exists(ctx); err != nil {
-				return err
-			} else if !ok {
-				var fe redress.FieldErrors
-				fe.Add("unit", "unknown_unit", unit)
-				return fe.Err()
-			}
-		}
-		held, err := tx.NewSelect().Model((*roleRow)(nil)).
-			Where("user_id = ? AND role = ? AND unit = ?", userID, string(role), unit).Exists(ctx)
+		held, err := holdsRole(ctx, tx, userID, role, unit)
 		if err != nil || held {
 			return err
 		}

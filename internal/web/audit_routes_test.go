@@ -99,6 +99,7 @@ func TestAuditWalk(t *testing.T) {
 		if err := s.authz.Reload(ctx); err != nil {
 			t.Fatal(err)
 		}
+		s.signIn("admin2", redress.RoleAdministrator, "*") // approves what "admin" asks for
 		inv := strconv.FormatInt(s.users["investigator"].ID, 10)
 		id := func() string { return strconv.FormatInt(st.complaint.ID, 10) }
 		caseURL := func(rest string) func() walkReq {
@@ -125,6 +126,25 @@ func TestAuditWalk(t *testing.T) {
 		}
 		plain := func(path string, form url.Values) func() walkReq {
 			return func() walkReq { return walkReq{path: path, body: []byte(form.Encode())} }
+		}
+		roleForm := func(user func() int64, op, role, unit string) func() walkReq {
+			return func() walkReq {
+				return walkReq{path: "/admin/users/" + strconv.FormatInt(user(), 10) + "/roles",
+					body: []byte(url.Values{"op": {op}, "role": {role}, "unit": {unit}}.Encode())}
+			}
+		}
+		// grantForm decides the waiting grant at index i (oldest first; -1: the newest).
+		grantForm := func(i int, op string) func() walkReq {
+			return func() walkReq {
+				pending, err := s.auth.PendingRoleGrants(ctx)
+				if err != nil || len(pending) == 0 {
+					t.Fatalf("no grant waits: %v", err)
+				}
+				if i < 0 {
+					i += len(pending)
+				}
+				return walkReq{path: "/admin/grants/" + strconv.FormatInt(pending[i].ID, 10), body: []byte("op=" + op)}
+			}
 		}
 
 		rows := []walkRow{
@@ -272,16 +292,28 @@ func TestAuditWalk(t *testing.T) {
 			// Administrators.
 			{method: "POST", template: "/admin/users", caller: "admin", action: redress.ActionUserCreated,
 				req: plain("/admin/users", url.Values{"email": {"new@example.org"}, "name": {"New Person"}, "role": {"investigator"}, "unit": {"tx"}})},
-			{method: "POST", template: "/admin/users/{id}/roles", caller: "admin", action: redress.ActionRoleAdded,
-				req: func() walkReq {
-					return walkReq{path: "/admin/users/" + strconv.FormatInt(st.newUser, 10) + "/roles",
-						body: []byte(url.Values{"op": {"add"}, "role": {"intake_officer"}, "unit": {"fl"}}.Encode())}
+			// A role that reads cases waits for a second administrator (docs/roles.md).
+			{method: "POST", template: "/admin/users/{id}/roles", caller: "admin", action: redress.ActionRoleRequested,
+				req: roleForm(func() int64 { return st.newUser }, "add", "intake_officer", "fl")},
+			{method: "POST", template: "/admin/grants/{id}", caller: "admin2", action: redress.ActionRoleApproved,
+				req: grantForm(-1, "approve"),
+				check: func(t *testing.T, evs []redress.AuditEvent) {
+					if d := only1(t, evs, redress.ActionRoleAdded).Details; d["role"] != "intake_officer" || d["user_id"] != float64(st.newUser) {
+						t.Errorf("role added on approval: %v", d)
+					}
 				}},
 			{method: "POST", template: "/admin/users/{id}/roles", caller: "admin", action: redress.ActionRoleRemoved,
-				req: func() walkReq {
-					return walkReq{path: "/admin/users/" + strconv.FormatInt(st.newUser, 10) + "/roles",
-						body: []byte(url.Values{"op": {"remove"}, "role": {"intake_officer"}, "unit": {"fl"}}.Encode())}
-				}},
+				req: roleForm(func() int64 { return st.newUser }, "remove", "intake_officer", "fl")},
+			{method: "POST", template: "/admin/users/{id}/roles", caller: "admin", action: redress.ActionRoleRefused, status: http.StatusForbidden,
+				req: roleForm(func() int64 { return s.users["admin"].ID }, "add", "supervisor", "*")},
+			{method: "POST", template: "/admin/grants/{id}", caller: "admin", action: redress.ActionRoleRefused, status: http.StatusForbidden,
+				req: grantForm(0, "approve")},
+			{method: "POST", template: "/admin/users/{id}/roles", caller: "admin", action: redress.ActionRoleRequested,
+				req: roleForm(func() int64 { return st.newUser }, "add", "oversight_auditor", "*")},
+			{method: "POST", template: "/admin/grants/{id}", caller: "admin2", action: redress.ActionRoleRejected,
+				req: grantForm(-1, "reject")},
+			{method: "POST", template: "/admin/grants/{id}", caller: "admin", action: redress.ActionRoleWithdrawn,
+				req: grantForm(0, "reject")},
 			{method: "POST", template: "/admin/users/{id}", caller: "admin",
 				quiet: "a form sent without an operation changes nothing",
 				req: func() walkReq {

@@ -28,6 +28,9 @@ func (s *Server) handleAdminUsers(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		p.Users, err = s.Auth.ListUsers(r.Context())
 	}
+	if err == nil {
+		p.Grants, err = s.pendingGrants(r, waitingForViewer)
+	}
 	if err != nil {
 		s.renderPageError(w, r, p, err)
 		return
@@ -35,8 +38,9 @@ func (s *Server) handleAdminUsers(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "admin_users.html", p)
 }
 
-// handleAdminUserCreate adds an account with its first role and shows the one-time
-// set-password link, once.
+// handleAdminUserCreate adds an account with its first role (waiting for a second
+// administrator, for a role that needs one) and shows the one-time set-password link,
+// once.
 func (s *Server) handleAdminUserCreate(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
 	p, err := s.adminPage(w, r)
@@ -48,11 +52,15 @@ func (s *Server) handleAdminUserCreate(w http.ResponseWriter, r *http.Request) {
 		var u redress.User
 		var token string
 		u, token, err = s.Auth.CreateUser(r.Context(), s.meta(r), r.PostForm.Get("email"), r.PostForm.Get("name"))
+		pending := false
 		if err == nil {
-			err = s.Auth.AddRole(r.Context(), s.meta(r), u.ID, redress.Role(r.PostForm.Get("role")), r.PostForm.Get("unit"))
+			pending, err = s.Auth.GrantRole(r.Context(), s.meta(r), u.ID, redress.Role(r.PostForm.Get("role")), r.PostForm.Get("unit"))
 		}
 		if err == nil {
 			p.Flash, p.Link = p.T("admin.user_created"), s.Auth.SetPasswordURL(token)
+			if pending {
+				p.Flash = p.T("admin.user_created_pending")
+			}
 			s.Authz.Reload(r.Context())
 		}
 	}
@@ -63,7 +71,10 @@ func (s *Server) handleAdminUserCreate(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Problem, status = s.problemText(p, err), statusFor(err)
 	}
-	if p.Users, err = s.Auth.ListUsers(r.Context()); err != nil {
+	if p.Users, err = s.Auth.ListUsers(r.Context()); err == nil {
+		p.Grants, err = s.pendingGrants(r, waitingForViewer)
+	}
+	if err != nil {
 		s.renderPageError(w, r, p, err)
 		return
 	}
@@ -79,7 +90,10 @@ func (s *Server) adminUser(w http.ResponseWriter, r *http.Request) (*pageData, e
 	if err != nil {
 		return p, redress.Errorf(redress.ENOTFOUND, "Account not found.")
 	}
-	p.User, err = s.Auth.User(r.Context(), id)
+	if p.User, err = s.Auth.User(r.Context(), id); err != nil {
+		return p, err
+	}
+	p.Grants, err = s.pendingGrants(r, func(g grantView) bool { return g.UserID == id })
 	return p, err
 }
 
@@ -91,6 +105,9 @@ func (s *Server) handleAdminUser(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.URL.Query().Get("saved") != "" {
 		p.Flash = p.T("admin.saved")
+	}
+	if r.URL.Query().Get("pending") != "" {
+		p.Flash = p.T("admin.role_pending")
 	}
 	s.render(w, r, http.StatusOK, "admin_user.html", p)
 }
@@ -112,25 +129,32 @@ func (s *Server) handleAdminUserUpdate(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/admin/users/"+strconv.FormatInt(p.User.ID, 10)+"?saved=1", http.StatusSeeOther)
 }
 
+// handleAdminUserRoles adds or takes back a role. Adding one that needs a second
+// administrator only asks for it; changing one's own roles is refused (403).
 func (s *Server) handleAdminUserRoles(w http.ResponseWriter, r *http.Request) {
 	p, err := s.adminUser(w, r)
 	if err == nil {
 		err = r.ParseForm()
 	}
+	pending := false
 	if err == nil {
 		role, unit := redress.Role(r.PostForm.Get("role")), r.PostForm.Get("unit")
 		if r.PostForm.Get("op") == "remove" {
 			err = s.Auth.RemoveRole(r.Context(), s.meta(r), p.User.ID, role, unit)
 		} else {
-			err = s.Auth.AddRole(r.Context(), s.meta(r), p.User.ID, role, unit)
+			pending, err = s.Auth.GrantRole(r.Context(), s.meta(r), p.User.ID, role, unit)
 		}
 	}
-	if redress.ErrorCode(err) == redress.EINVALID {
+	switch code := redress.ErrorCode(err); {
+	case code == redress.EINVALID || code == redress.EFORBIDDEN && p.User.ID != 0:
 		p.Problem = s.problemText(p, err)
-		s.render(w, r, http.StatusUnprocessableEntity, "admin_user.html", p)
+		s.render(w, r, statusFor(err), "admin_user.html", p)
 		return
-	} else if err != nil {
+	case err != nil:
 		s.renderPageError(w, r, p, err)
+		return
+	case pending:
+		http.Redirect(w, r, "/admin/users/"+strconv.FormatInt(p.User.ID, 10)+"?pending=1", http.StatusSeeOther)
 		return
 	}
 	// Take effect at once in this process; other processes see the new version soon.

@@ -72,6 +72,7 @@ type pageData struct {
 	Case       *caseView
 	Users      []redress.User
 	User       redress.User
+	Grants     []grantView // roles waiting for a second administrator (page_grants.go)
 	Roles      []redress.Role
 	Units      []redress.Unit
 	MFARoles   []option

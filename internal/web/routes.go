@@ -68,6 +68,7 @@ func (s *Server) routes() {
 	r.HandleFunc("/admin/users/{id}", s.handleAdminUser).Methods(http.MethodGet)
 	r.HandleFunc("/admin/users/{id}", s.handleAdminUserUpdate).Methods(http.MethodPost)
 	r.HandleFunc("/admin/users/{id}/roles", s.handleAdminUserRoles).Methods(http.MethodPost)
+	r.HandleFunc("/admin/grants/{id}", s.handleAdminGrant).Methods(http.MethodPost)
 	r.HandleFunc("/admin/units", s.handleAdminUnits).Methods(http.MethodGet)
 	r.HandleFunc("/admin/units", s.handleAdminUnitSave).Methods(http.MethodPost)
 	r.HandleFunc("/admin/routing", s.handleAdminRouting).Methods(http.MethodGet)

@@ -224,6 +224,7 @@ func TestRouteTable(t *testing.T) {
 			{method: "GET", template: "/admin/users/{id}", path: "/admin/users/" + admin, want: only(200, "admin")},
 			{method: "POST", template: "/admin/users/{id}/roles", path: "/admin/users/" + admin + "/roles", body: "op=add&role=nobody&unit=tx", want: only(422, "admin")},
 			{method: "POST", template: "/admin/users/{id}", path: "/admin/users/" + admin, body: "op=none", want: only(303, "admin")},
+			{method: "POST", template: "/admin/grants/{id}", path: "/admin/grants/999999", body: "op=approve", want: only(404, "admin")},
 			{method: "GET", template: "/admin/units", want: only(200, "admin")},
 			{method: "POST", template: "/admin/units", body: "name=Not+Valid&title=x", want: only(422, "admin")},
 			{method: "GET", template: "/admin/routing", want: only(200, "admin")},
