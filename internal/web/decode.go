@@ -26,7 +26,7 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, v any) ([]by
 	if !isJSON(r) {
 		return nil, errContentType
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBodyBytes))
+	body, err := io.ReadAll(r.Body) // limited by withBodyLimit
 	return body, decodeBody(body, err, v)
 }
 

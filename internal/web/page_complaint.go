@@ -177,7 +177,6 @@ func (s *Server) handleComplaintForm(w http.ResponseWriter, r *http.Request) {
 // was entered: to show agencies for a state, or with a message next to each problem.
 func (s *Server) handleComplaintSubmit(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
-	r.Body = http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
 	lang := s.pageLang(w, r)
 	if err := r.ParseForm(); err != nil {
 		s.renderPageError(w, r, s.newPage(r, lang), formReadError(err))
