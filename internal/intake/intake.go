@@ -5,6 +5,7 @@ package intake
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -39,6 +40,8 @@ type Request struct {
 	RequestID string
 	// Today is the filer's calendar day, for the "not in the future" rule.
 	Today redress.Date
+	// Retry, when set, names the filing so a retry of it files nothing new.
+	Retry *Retry
 }
 
 // Filed is what the filer gets back, once. ReceiptCode is never stored in the clear.
@@ -48,11 +51,21 @@ type Filed struct {
 	Agreement   *redress.Agreement
 	// Emailed says a receipt email was queued.
 	Emailed bool
+	// Replayed says this is the answer of an earlier filing under the same Retry key:
+	// nothing new was filed.
+	Replayed bool
 }
 
 // FileComplaint validates in, resolves the agreement in force and stores the complaint
 // with its audit event. On success the complaint is durable.
 func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, req Request) (Filed, error) {
+	var retry *retryKey
+	if req.Retry != nil {
+		retry = req.Retry.hash(in)
+		if filed, err := s.replay(ctx, retry); redress.ErrorCode(err) != redress.ENOTFOUND {
+			return filed, err
+		}
+	}
 	in.Normalize()
 	fe := in.Validate(s.Languages, req.Today)
 	var agency redress.Agency
@@ -154,6 +167,10 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 				nc.MetClocks = s.Acknowledged
 			}
 		}
+		if retry != nil {
+			nc.Idempotency = s.retryRecord(retry, retryAnswer{TrackingNumber: c.TrackingNumber, ReceiptCode: code,
+				Agreement: agreement, Emailed: in.Contact.Email != "" && s.ReceiptMail != nil && identity != nil})
+		}
 		if identity != nil {
 			nc.IdentitySealed = s.Box.Seal(identity, IdentityContext(c.TrackingNumber))
 			if in.Contact.Email != "" && s.ReceiptMail != nil {
@@ -161,7 +178,10 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 			}
 		}
 		stored, err := s.DB.CreateComplaint(ctx, nc)
-		if redress.ErrorCode(err) == redress.ECONFLICT {
+		if errors.Is(err, store.ErrIdempotencyKeyTaken) {
+			// A retry running at the same time filed first: its answer is ours.
+			return s.replay(ctx, retry)
+		} else if redress.ErrorCode(err) == redress.ECONFLICT {
 			continue
 		} else if err != nil {
 			return Filed{}, fmt.Errorf("file complaint: %w", err)

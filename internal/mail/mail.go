@@ -216,7 +216,8 @@ func (w *Worker) sendBatch(ctx context.Context, batch []store.ClaimedMail, start
 	// (Timeout), the message (Timeout).
 	deadline := start.Add(w.cfg.Lease - 3*w.cfg.Timeout)
 	var dialErr error
-	for i, m := range batch {
+	for i, cm := range batch {
+		m := claimed{ClaimedMail: cm}
 		if ctx.Err() != nil || time.Now().After(deadline) {
 			ids := make([]int64, 0, len(batch)-i)
 			for _, r := range batch[i:] {
@@ -225,7 +226,7 @@ func (w *Worker) sendBatch(ctx context.Context, batch []store.ClaimedMail, start
 			res.Released += len(ids)
 			return w.db.ReleaseOutbox(context.WithoutCancel(ctx), w.cfg.WorkerID, ids...)
 		}
-		msg, to, err := w.compose(m)
+		msg, to, err := w.compose(m.ClaimedMail)
 		if err != nil {
 			if err := w.record(ctx, m, to, err, "", res); err != nil {
 				return err
@@ -243,6 +244,19 @@ func (w *Worker) sendBatch(ctx context.Context, batch []store.ClaimedMail, start
 			}
 			continue
 		}
+		// The attempt is on record before the server may accept the message, so a sender
+		// that dies after it did is known by the next one (see store/outbox.go).
+		attemptID, err := w.db.BeginMailAttempt(ctx, m.ID, w.cfg.WorkerID)
+		if errors.Is(err, store.ErrLeaseLost) {
+			continue // another worker holds it now
+		} else if err != nil {
+			return fmt.Errorf("begin attempt of outbox message %d: %w", m.ID, err)
+		}
+		m.AttemptID = attemptID
+		if m.PossibleDuplicate {
+			w.log.Warn("mail: sending again a message an interrupted attempt may have delivered",
+				"outbox_id", m.ID, "kind", m.Kind, "attempt", m.Attempts+1)
+		}
 		err = gomail.Send(conn, msg)
 		if err != nil {
 			conn.Close()
@@ -253,6 +267,12 @@ func (w *Worker) sendBatch(ctx context.Context, batch []store.ClaimedMail, start
 		}
 	}
 	return nil
+}
+
+// claimed is a claimed message and the attempt begun at sending it, if any.
+type claimed struct {
+	store.ClaimedMail
+	AttemptID int64
 }
 
 // compose builds the message to send; the error is a reason never to send it.
@@ -274,6 +294,10 @@ func (w *Worker) compose(m store.ClaimedMail) (*gomail.Message, string, error) {
 	msg.SetHeader("Message-ID", w.messageID(m.Key))
 	msg.SetHeader("Content-Language", m.Language)
 	msg.SetHeader("Auto-Submitted", "auto-generated")
+	if m.PossibleDuplicate {
+		// An earlier attempt may have been delivered: the same Message-ID, and this.
+		msg.SetHeader("X-Redress-Possible-Duplicate", "yes")
+	}
 	msg.SetBody("text/plain", m.Body)
 	if m.HTML != "" {
 		msg.AddAlternative("text/html", m.HTML)
@@ -285,8 +309,9 @@ func (w *Worker) messageID(key string) string { return "<" + key + "@" + w.idDom
 
 // record writes the outcome of one attempt (sendErr nil: sent). It goes on after ctx is
 // cancelled: a message the server accepted must be marked sent, or it goes out twice.
-func (w *Worker) record(ctx context.Context, m store.ClaimedMail, to string, sendErr error, stage string, res *Result) error {
-	a := store.MailAttempt{ID: m.ID, WorkerID: w.cfg.WorkerID, MessageID: w.messageID(m.Key), Outcome: store.MailSent}
+func (w *Worker) record(ctx context.Context, m claimed, to string, sendErr error, stage string, res *Result) error {
+	a := store.MailAttempt{ID: m.ID, AttemptID: m.AttemptID, WorkerID: w.cfg.WorkerID, MessageID: w.messageID(m.Key),
+		Outcome: store.MailSent, PossibleDuplicate: m.PossibleDuplicate}
 	attempt := m.Attempts + 1
 	if sendErr != nil {
 		class, refused, final := classify(sendErr, stage)

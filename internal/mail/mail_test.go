@@ -527,18 +527,25 @@ func TestTwoWorkersSendEachOnce(t *testing.T) {
 
 		var wg sync.WaitGroup
 		errs := make([]error, 2)
-		for i := range 2 {
+		workers := make([]*mail.Worker, 2)
+		for i := range workers {
 			cfg := f.config(addr)
 			// Small batches make the two workers claim at the same moments often: without
 			// SKIP LOCKED (or with a claim that is not atomic) some message arrives twice.
 			cfg.WorkerID, cfg.Batch = fmt.Sprintf("worker-%d", i), 2
-			// Each worker its own connection pool, as two processes would have.
+			// Each worker its own connection pool, as two processes would have. Both are
+			// opened before either starts: opening waits for the server-wide migration
+			// lock, which other tests on a shared server may hold for seconds, long
+			// enough for the first worker to send everything alone.
 			other := storetest.Open(t, dsn)
 			other.Now = db.Now
 			w, err := mail.NewWorker(other, f.box, cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
+			workers[i] = w
+		}
+		for i, w := range workers {
 			wg.Add(1)
 			go func() { defer wg.Done(); errs[i] = w.Run(ctx) }()
 		}

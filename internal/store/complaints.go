@@ -83,11 +83,14 @@ type NewComplaint struct {
 	// filer got on the spot).
 	Clocks    []Clock
 	MetClocks []string
+	// Idempotency, when set, is kept with the complaint for retries of its filing.
+	Idempotency *IdempotencyKey
 }
 
 // CreateComplaint stores a complaint, its functions, allegations, first status and its
 // audit event in one transaction. A tracking number already taken (about one chance in
-// a trillion) comes back as ECONFLICT so the caller can draw a new one.
+// a trillion) comes back as ECONFLICT so the caller can draw a new one; an idempotency
+// key already taken, as ErrIdempotencyKeyTaken.
 func (db *DB) CreateComplaint(ctx context.Context, nc NewComplaint) (redress.Complaint, error) {
 	c := nc.Complaint
 	err := db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
@@ -117,6 +120,9 @@ func (db *DB) CreateComplaint(ctx context.Context, nc NewComplaint) (redress.Com
 			return err
 		}
 		c.ID = row.ID
+		if err := keepIdempotencyKey(ctx, tx, now, c.ID, nc.Idempotency); err != nil {
+			return err
+		}
 		if len(c.Functions) > 0 {
 			fns := make([]functionRow, len(c.Functions))
 			for i, f := range c.Functions {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -25,6 +26,11 @@ import (
 //     carries the same Message-ID, so mail clients can recognise it as the same message.
 //     Marking a message sent before sending would close that window only by losing mail
 //     whenever the send then fails.
+//   - So that such a resend is at least known, BeginMailAttempt commits an attempt
+//     "sending" before the message is handed over, and its outcome replaces it after. An
+//     attempt still "sending" when the message is claimed again had a sender that never
+//     said how it went: the claim marks it "interrupted", and the resend is flagged as a
+//     possible duplicate (a header, the log, and the audit event of its sending).
 
 // Outbox statuses and attempt outcomes.
 const (
@@ -32,6 +38,11 @@ const (
 	MailSent     = "sent"
 	MailDeferred = "deferred" // an attempt failed; the message waits for the next one
 	MailFailed   = "failed"   // the outbox gave up on the message
+
+	// Attempts only: begun and not yet finished, and begun by a sender that never
+	// finished it (see the top of this file).
+	MailSending     = "sending"
+	MailInterrupted = "interrupted"
 )
 
 type outboxRow struct {
@@ -121,6 +132,9 @@ type ClaimedMail struct {
 	// ClaimedAt is the claim transaction's "now", the worker's clock for its decisions.
 	ClaimedAt    time.Time
 	ClaimedUntil time.Time
+	// PossibleDuplicate says an earlier attempt was interrupted after the message may
+	// have been handed over: sending it now may deliver it twice.
+	PossibleDuplicate bool
 }
 
 // ClaimOutbox takes up to limit due messages for workerID for the lease, oldest due
@@ -156,6 +170,10 @@ func (db *DB) ClaimOutbox(ctx context.Context, workerID string, limit int, lease
 			Where("id IN (?)", bun.In(ids)).Exec(ctx); err != nil {
 			return err
 		}
+		interrupted, err := interruptAttempts(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
 		out = make([]ClaimedMail, len(rows))
 		for i, r := range rows {
 			out[i] = ClaimedMail{
@@ -166,7 +184,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, workerID string, limit int, lease
 					AgencyID: derefID(r.AgencyID), AgreementID: derefID(r.AgreementID),
 				},
 				CreatedAt: r.CreatedAt, Attempts: r.Attempts, Refusals: r.Refusals,
-				ClaimedAt: now, ClaimedUntil: until,
+				ClaimedAt: now, ClaimedUntil: until, PossibleDuplicate: interrupted[r.ID],
 			}
 		}
 		return nil
@@ -175,6 +193,59 @@ func (db *DB) ClaimOutbox(ctx context.Context, workerID string, limit int, lease
 		return nil, fmt.Errorf("claim outbox: %w", err)
 	}
 	return out, nil
+}
+
+// interruptAttempts marks the attempts still "sending" of messages just claimed as
+// interrupted (their lease ran out, so their sender is gone or too late), and says which
+// of the messages have ever had an attempt interrupted.
+func interruptAttempts(ctx context.Context, tx bun.Tx, ids []int64) (map[int64]bool, error) {
+	if _, err := tx.NewUpdate().Model((*outboxAttemptRow)(nil)).Set("outcome = ?", MailInterrupted).
+		Where("outbox_id IN (?)", bun.In(ids)).Where("outcome = ?", MailSending).Exec(ctx); err != nil {
+		return nil, err
+	}
+	var hit []int64
+	if err := tx.NewSelect().Model((*outboxAttemptRow)(nil)).Column("outbox_id").Distinct().
+		Where("outbox_id IN (?)", bun.In(ids)).Where("outcome = ?", MailInterrupted).Scan(ctx, &hit); err != nil {
+		return nil, err
+	}
+	out := make(map[int64]bool, len(hit))
+	for _, id := range hit {
+		out[id] = true
+	}
+	return out, nil
+}
+
+// ErrLeaseLost means a worker's claim on a message ran out and another worker took it,
+// or it was finished meanwhile: the first must not send it.
+var ErrLeaseLost = errors.New("outbox: the message is no longer held by this worker")
+
+// BeginMailAttempt commits an attempt "sending" of message id by workerID, before the
+// worker hands the message to the SMTP server, and returns its id for
+// RecordMailAttempt. It refuses (ErrLeaseLost) when the worker no longer holds the
+// message.
+func (db *DB) BeginMailAttempt(ctx context.Context, id int64, workerID string) (int64, error) {
+	var attemptID int64
+	err := db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
+		var row outboxRow
+		q := tx.NewSelect().Model(&row).Column("id", "status", "attempts", "claimed_by").Where("id = ?", id)
+		if db.Dialect == PostgreSQL {
+			q.For("UPDATE")
+		}
+		if err := q.Scan(ctx); err != nil {
+			return notFound(err, "Outbox message")
+		}
+		if row.Status != MailQueued || row.ClaimedBy == nil || *row.ClaimedBy != workerID {
+			return ErrLeaseLost
+		}
+		a := outboxAttemptRow{OutboxID: id, Attempt: row.Attempts + 1, At: now, Worker: workerID, Outcome: MailSending}
+		if _, err := tx.NewInsert().Model(&a).Returning("id").Exec(ctx); err != nil {
+			return err
+		}
+		attemptID = a.ID
+		_, err := tx.NewUpdate().Model((*outboxRow)(nil)).Set("attempts = attempts + 1").Where("id = ?", id).Exec(ctx)
+		return err
+	})
+	return attemptID, err
 }
 
 // ReleaseOutbox gives back claimed messages that workerID did not try, so they are due
@@ -194,8 +265,11 @@ func (db *DB) ReleaseOutbox(ctx context.Context, workerID string, ids ...int64) 
 
 // MailAttempt is the result of one try to hand a message to the SMTP server.
 type MailAttempt struct {
-	ID       int64
-	WorkerID string
+	ID int64
+	// AttemptID is the attempt BeginMailAttempt began, whose outcome this is; 0 for an
+	// attempt that failed before the message was handed over (dialing, composing).
+	AttemptID int64
+	WorkerID  string
 	// MessageID is the Message-ID header sent, for the audit event.
 	MessageID string
 	// Outcome is MailSent, MailDeferred (try again after RetryIn) or MailFailed (give up).
@@ -207,6 +281,9 @@ type MailAttempt struct {
 	// permanent, …); Error is the failure's text with the recipient address removed.
 	ErrorClass string
 	Error      string
+	// PossibleDuplicate marks a send of a message an interrupted attempt may already
+	// have delivered.
+	PossibleDuplicate bool
 }
 
 // RecordMailAttempt writes one attempt, the message's new state and, when the message
@@ -233,16 +310,15 @@ func (db *DB) RecordMailAttempt(ctx context.Context, a MailAttempt) error {
 		if err := q.Scan(ctx); err != nil {
 			return notFound(err, "Outbox message")
 		}
-		attempt := row.Attempts + 1
-		if _, err := tx.NewInsert().Model(&outboxAttemptRow{
-			OutboxID: a.ID, Attempt: attempt, At: now, Worker: a.WorkerID, Outcome: a.Outcome,
-			ErrorClass: a.ErrorClass, Error: a.Error,
-		}).Exec(ctx); err != nil {
+		attempt, err := finishAttempt(ctx, tx, now, row, a)
+		if err != nil {
 			return err
 		}
 		holds := row.Status == MailQueued && row.ClaimedBy != nil && *row.ClaimedBy == a.WorkerID
-		up := tx.NewUpdate().Model((*outboxRow)(nil)).Where("id = ?", a.ID).
-			Set("attempts = attempts + 1")
+		up := tx.NewUpdate().Model((*outboxRow)(nil)).Where("id = ?", a.ID)
+		if a.AttemptID == 0 {
+			up.Set("attempts = attempts + 1")
+		}
 		var action string
 		switch {
 		case a.Outcome == MailSent:
@@ -283,12 +359,36 @@ func (db *DB) RecordMailAttempt(ctx context.Context, a MailAttempt) error {
 		if a.Outcome == MailSent && row.Status == MailSent {
 			details["duplicate"] = true // sent again after a lost lease; see the top of this file
 		}
+		if a.PossibleDuplicate && a.Outcome == MailSent {
+			details["possible_duplicate"] = true // an interrupted attempt may have delivered it
+		}
 		return insertAudit(ctx, tx, now, redress.AuditEvent{
 			Actor: redress.ActorSystem, ActorRole: "mail", Action: action, RequestID: a.WorkerID,
 			ComplaintID: derefID(row.ComplaintID), AgencyID: derefID(row.AgencyID),
 			AgreementID: derefID(row.AgreementID), Details: details,
 		})
 	})
+}
+
+// finishAttempt writes the outcome of an attempt: onto the attempt BeginMailAttempt
+// began, or as a new attempt when none was begun. It returns the attempt's number.
+func finishAttempt(ctx context.Context, tx bun.Tx, now time.Time, row outboxRow, a MailAttempt) (int, error) {
+	if a.AttemptID == 0 {
+		attempt := row.Attempts + 1
+		_, err := tx.NewInsert().Model(&outboxAttemptRow{
+			OutboxID: a.ID, Attempt: attempt, At: now, Worker: a.WorkerID, Outcome: a.Outcome,
+			ErrorClass: a.ErrorClass, Error: a.Error,
+		}).Exec(ctx)
+		return attempt, err
+	}
+	var begun outboxAttemptRow
+	if err := tx.NewSelect().Model(&begun).Column("attempt").
+		Where("id = ?", a.AttemptID).Where("outbox_id = ?", a.ID).Scan(ctx); err != nil {
+		return 0, notFound(err, "Outbox attempt")
+	}
+	_, err := tx.NewUpdate().Model((*outboxAttemptRow)(nil)).Where("id = ?", a.AttemptID).
+		Set("outcome = ?", a.Outcome).Set("error_class = ?", a.ErrorClass).Set("error = ?", a.Error).Exec(ctx)
+	return begun.Attempt, err
 }
 
 // CountQueuedMail counts messages not yet sent nor given up on.

@@ -46,14 +46,22 @@ func (s *Server) handleComplaintCreate(w http.ResponseWriter, r *http.Request) {
 		s.renderErrorLang(w, r, err, lang)
 		return
 	}
+	retry, err := idempotencyKey(r)
+	if err != nil {
+		s.renderErrorLang(w, r, err, lang)
+		return
+	}
 	in.Channel = redress.ChannelAPI
 	filed, err := s.Intake.FileComplaint(r.Context(), in, intake.Request{
 		Actor: redress.ActorPublic, ActorRole: "public", RequestID: requestID(r),
-		Today: s.today(),
+		Today: s.today(), Retry: retry,
 	})
 	if err != nil {
 		s.renderErrorLang(w, r, err, lang)
 		return
+	}
+	if filed.Replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
 	}
 	if filed.Emailed && s.MailQueued != nil {
 		s.MailQueued()
@@ -66,6 +74,26 @@ func (s *Server) handleComplaintCreate(w http.ResponseWriter, r *http.Request) {
 		out.Agreement = &agreementJSON{ID: a.ID, Model: a.Model, AgencyID: a.AgencyID, SignedOn: a.SignedOn, Status: string(a.Status)}
 	}
 	writeJSON(w, http.StatusCreated, out)
+}
+
+// idempotencyKey reads the Idempotency-Key header: a filing's name, so that a client
+// that lost the answer can send the same complaint again under it and get the same
+// answer (the same tracking number and receipt code) instead of filing twice. Without
+// the header, nil.
+func idempotencyKey(r *http.Request) (*intake.Retry, error) {
+	keys := r.Header.Values("Idempotency-Key")
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	k := keys[0]
+	ok := len(keys) == 1 && len(k) >= 1 && len(k) <= 255
+	for i := 0; ok && i < len(k); i++ {
+		ok = k[i] > ' ' && k[i] < 0x7f
+	}
+	if !ok {
+		return nil, &apiError{status: http.StatusBadRequest, key: "error.idempotency_key_invalid"}
+	}
+	return &intake.Retry{Scope: "api", Key: k}, nil
 }
 
 type statusRequest struct {

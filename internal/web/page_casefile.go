@@ -191,7 +191,6 @@ func (s *Server) handleCaseNote(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		s.renderError(w, r, formReadError(err))
 		return
@@ -205,7 +204,6 @@ func (s *Server) handleCaseMessage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		s.renderError(w, r, formReadError(err))
 		return
@@ -353,7 +351,6 @@ const (
 // returned with the error, so a page can be drawn again.
 func readUpload(w http.ResponseWriter, r *http.Request) (upload, error) {
 	up := upload{fields: url.Values{}}
-	r.Body = http.MaxBytesReader(w, r.Body, casefile.MaxFileSize+maxUploadFields*maxUploadField+64<<10)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return up, &apiError{status: http.StatusBadRequest, key: "error.upload_form"}

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"strconv"
@@ -40,6 +42,8 @@ type complaintForm struct {
 	ContactFields                                            []contactField
 	AgencyCount                                              int
 	Anonymous                                                bool
+	// Nonce names this filling-in of the form: sending it twice files once.
+	Nonce string
 }
 
 func (f *complaintForm) Val(name string) string {
@@ -89,6 +93,11 @@ func fieldLabelKey(field string) string {
 // newComplaintForm builds the form's choices in lang from the values entered.
 func (s *Server) newComplaintForm(r *http.Request, p *pageData, values map[string][]string) (*complaintForm, error) {
 	f := &complaintForm{page: p, values: values, Errors: map[string]string{}, Today: s.todayString()}
+	// A form drawn again (with agencies, or with errors) keeps its nonce: it is still
+	// the same complaint, not yet filed.
+	if f.Nonce = f.Val("nonce"); !validNonce(f.Nonce) {
+		f.Nonce = newNonce()
+	}
 	for _, v := range redress.Filers {
 		f.Filers = append(f.Filers, option{string(v), p.T("filer." + string(v)), f.has("filer", string(v))})
 	}
@@ -177,7 +186,6 @@ func (s *Server) handleComplaintForm(w http.ResponseWriter, r *http.Request) {
 // was entered: to show agencies for a state, or with a message next to each problem.
 func (s *Server) handleComplaintSubmit(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
-	r.Body = http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
 	lang := s.pageLang(w, r)
 	if err := r.ParseForm(); err != nil {
 		s.renderPageError(w, r, s.newPage(r, lang), formReadError(err))
@@ -205,11 +213,18 @@ func (s *Server) handleComplaintSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	in := complaintFromForm(r.PostForm, lang)
 	in.Channel = redress.ChannelWeb
-	filed, err := s.Intake.FileComplaint(r.Context(), in, intake.Request{
-		Actor: redress.ActorPublic, ActorRole: "public", RequestID: requestID(r), Today: s.today(),
-	})
+	req := intake.Request{Actor: redress.ActorPublic, ActorRole: "public", RequestID: requestID(r), Today: s.today()}
+	if n := r.PostForm.Get("nonce"); validNonce(n) {
+		req.Retry = &intake.Retry{Scope: "form", Key: n}
+	}
+	filed, err := s.Intake.FileComplaint(r.Context(), in, req)
 	var de *redress.Error
-	if errors.As(err, &de) && de.Code == redress.EINVALID {
+	if errors.Is(err, intake.ErrRetryDiffers) {
+		// Back, changed and sent again: the first complaint stands, and the page says
+		// so without its receipt code, which belongs to what was sent first.
+		s.renderReceipt(w, r, p, filed, http.StatusOK)
+		return
+	} else if errors.As(err, &de) && de.Code == redress.EINVALID {
 		f.setErrors(de.Fields)
 		s.render(w, r, http.StatusUnprocessableEntity, "complaint.html", p)
 		return
@@ -217,20 +232,53 @@ func (s *Server) handleComplaintSubmit(w http.ResponseWriter, r *http.Request) {
 		s.renderPageError(w, r, p, err)
 		return
 	}
+	if filed.Replayed {
+		// The same form sent again (a double click, a retry after a lost answer): the
+		// receipt of the complaint it filed, again.
+		s.renderReceipt(w, r, p, filed, http.StatusOK)
+		return
+	}
 	if filed.Emailed && s.MailQueued != nil {
 		s.MailQueued()
 	}
+	s.renderReceipt(w, r, p, filed, http.StatusCreated)
+}
+
+func (s *Server) renderReceipt(w http.ResponseWriter, r *http.Request, p *pageData, filed intake.Filed, status int) {
 	p.Switch = nil // switching language here would lose the receipt, shown only once
 	p.Receipt = &receiptView{
 		TrackingNumber: filed.Complaint.TrackingNumber, ReceiptCode: filed.ReceiptCode,
 		ReceivedOn: p.D(redress.DateOf(filed.Complaint.ReceivedAt)), Emailed: filed.Emailed,
+		Again: filed.Replayed,
 	}
-	s.render(w, r, http.StatusCreated, "receipt.html", p)
+	s.render(w, r, status, "receipt.html", p)
 }
 
 type receiptView struct {
 	TrackingNumber, ReceiptCode, ReceivedOn string
 	Emailed                                 bool
+	// Again says the form was sent before and nothing new was filed. ReceiptCode is
+	// empty when what was sent again differs from what was filed.
+	Again bool
+}
+
+// newNonce draws a form's one-time nonce: 128 random bits. It is stored only with a
+// complaint it filed, so drawing or guessing nonces fills nothing, and another
+// person's nonce cannot be guessed to be used up.
+func newNonce() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// validNonce accepts what newNonce makes; anything else is ignored (the complaint is
+// filed without one).
+func validNonce(n string) bool {
+	if len(n) != 22 {
+		return false
+	}
+	_, err := base64.RawURLEncoding.DecodeString(n)
+	return err == nil
 }
 
 // complaintFromForm reads the form into the same input the API takes, so both channels

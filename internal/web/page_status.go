@@ -48,7 +48,6 @@ func (v *statusFilesView) Lines(s string) []string { return strings.Split(s, "\n
 // and a client that keeps failing is slowed down.
 func (s *Server) handleStatusSubmit(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	p := s.newPage(r, s.pageLang(w, r))
 	if err := r.ParseForm(); err != nil {
 		s.renderPageError(w, r, p, formReadError(err))
@@ -66,7 +65,6 @@ func (s *Server) handleStatusSubmit(w http.ResponseWriter, r *http.Request) {
 // handleStatusReply takes the complainant's answer to the review office.
 func (s *Server) handleStatusReply(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	p := s.statusPage(w, r)
 	if err := r.ParseForm(); err != nil {
 		s.renderPageError(w, r, p, formReadError(err))

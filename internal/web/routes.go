@@ -5,7 +5,7 @@ import "net/http"
 // routes lists every route of the service. Maintenance starts from a URL: find it here.
 func (s *Server) routes() {
 	r := s.router
-	r.Use(s.withRequestID, s.withLogging, s.withRecover, s.withSecurityHeaders, s.withPrincipal, s.withStaffGate,
+	r.Use(s.withRequestID, s.withLogging, s.withRecover, s.withSecurityHeaders, s.withBodyLimit, s.withPrincipal, s.withStaffGate,
 		s.Authz.Middleware(subject, s.deny))
 	r.NotFoundHandler = s.chain(http.HandlerFunc(s.handleNotFound))
 	r.MethodNotAllowedHandler = s.chain(http.HandlerFunc(s.handleMethodNotAllowed))
