@@ -121,6 +121,14 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Operator:      cfg.Operator,
 		AuditKey:      auditKey.Public(),
+
+		FilingLimit:    cfg.FilingLimit,
+		LoginLimit:     cfg.LoginLimit,
+		TrustedProxies: cfg.TrustedProxies,
+		MaxUploads:     cfg.MaxUploads,
+		// From the secret key, so every process on the database, and the next start,
+		// names clients alike in rate_limits.
+		LimitKey: box.DeriveKey("rate limits"),
 	})
 	if err != nil {
 		return err

@@ -39,6 +39,10 @@ type Request struct {
 	RequestID string
 	// Today is the filer's calendar day, for the "not in the future" rule.
 	Today redress.Date
+	// Admit, when set, is asked once a complaint is valid, before it is stored; its
+	// error refuses the complaint. The web counts a client's filings with it, so a
+	// complaint sent back for a correction is not counted.
+	Admit func(context.Context) error
 }
 
 // Filed is what the filer gets back, once. ReceiptCode is never stored in the clear.
@@ -67,6 +71,11 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 	}
 	if err := fe.Err(); err != nil {
 		return Filed{}, err
+	}
+	if req.Admit != nil {
+		if err := req.Admit(ctx); err != nil {
+			return Filed{}, err
+		}
 	}
 	incident, _ := redress.ParseDate(in.IncidentDate) // Validate proved it parses
 

@@ -207,11 +207,19 @@ func (s *Server) handleComplaintSubmit(w http.ResponseWriter, r *http.Request) {
 	in.Channel = redress.ChannelWeb
 	filed, err := s.Intake.FileComplaint(r.Context(), in, intake.Request{
 		Actor: redress.ActorPublic, ActorRole: "public", RequestID: requestID(r), Today: s.today(),
+		Admit: s.admitFiling(r),
 	})
 	var de *redress.Error
+	var ae *apiError
 	if errors.As(err, &de) && de.Code == redress.EINVALID {
 		f.setErrors(de.Fields)
 		s.render(w, r, http.StatusUnprocessableEntity, "complaint.html", p)
+		return
+	} else if errors.As(err, &ae) && ae.retryAfter > 0 {
+		// Over the filing limit: the form again, with all that was written in it.
+		tooMany(w, ae.retryAfter)
+		p.Problem = p.T(ae.key, mapToKV(ae.data)...)
+		s.render(w, r, ae.status, "complaint.html", p)
 		return
 	} else if err != nil {
 		s.renderPageError(w, r, p, err)
