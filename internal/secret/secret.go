@@ -5,9 +5,7 @@ package secret
 import (
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -21,11 +19,7 @@ import (
 const version byte = 1
 
 // Box seals and opens small values. The zero Box is not usable; use New.
-type Box struct {
-	aead cipher.AEAD
-	// derive keys DeriveKey's HMAC: a key of its own, never the sealing key itself.
-	derive []byte
-}
+type Box struct{ aead cipher.AEAD }
 
 // New builds a Box from a 32-byte key.
 func New(key []byte) (*Box, error) {
@@ -40,17 +34,7 @@ func New(key []byte) (*Box, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte("redress derived keys v1"))
-	return &Box{aead: aead, derive: m.Sum(nil)}, nil
-}
-
-// DeriveKey returns a 32-byte key for purpose, the same for the same secret key in
-// every process and after every restart, and telling nothing about the secret key.
-func (b *Box) DeriveKey(purpose string) []byte {
-	m := hmac.New(sha256.New, b.derive)
-	m.Write([]byte(purpose))
-	return m.Sum(nil)
+	return &Box{aead: aead}, nil
 }
 
 // Seal encrypts plaintext. context binds the ciphertext to its row (a tracking number,

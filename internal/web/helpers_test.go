@@ -94,11 +94,10 @@ func mustAgencies(t *testing.T, db *store.DB, state string) []redress.Agency {
 	return as
 }
 
-// newServer builds the server; opts change its deps (limits, trusted proxies…).
-func newServer(t *testing.T, db *store.DB, box *secret.Box, catalog *i18n.Catalog, a *auth.Service, z *authz.Enforcer, opts ...func(*web.Deps)) *web.Server {
+func newServer(t *testing.T, db *store.DB, box *secret.Box, catalog *i18n.Catalog, a *auth.Service, z *authz.Enforcer) *web.Server {
 	t.Helper()
 	cases := &casework.Service{DB: db, Box: box, Catalog: catalog, PublicURL: "https://redress.example", Deadlines: deadline.Defaults()}
-	d := web.Deps{
+	srv, err := web.NewServer(web.Deps{
 		DB: db,
 		Intake: &intake.Service{DB: db, Box: box, Languages: catalog.Languages(),
 			StartClocks: func(ctx context.Context, unit string, model redress.Model, now time.Time) ([]store.Clock, error) {
@@ -115,11 +114,7 @@ func newServer(t *testing.T, db *store.DB, box *secret.Box, catalog *i18n.Catalo
 		Authz:    z,
 		Casework: cases,
 		AuditKey: testAuditKey.Public(),
-	}
-	for _, o := range opts {
-		o(&d)
-	}
-	srv, err := web.NewServer(d)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,15 +26,21 @@ import (
 	"github.com/redress-oversight/redress/internal/web"
 )
 
-// server builds another server on the env's database: another process, or the same one
-// after a restart.
+// server builds another server on the env's database, with the deps of the first one
+// changed by opts: another process, or the same one after a restart.
 func (e *env) server(opts ...func(*web.Deps)) *web.Server {
 	e.t.Helper()
-	cat, err := i18n.Load()
+	d := e.srv.Deps
+	d.LimitKey = nil // a process of its own, unless an opt names the key
+	for _, o := range opts {
+		o(&d)
+	}
+	srv, err := web.NewServer(d)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return newServer(e.t, e.db, e.box, cat, e.auth, e.authz, opts...)
+	e.t.Cleanup(srv.Close)
+	return srv
 }
 
 func behind(proxies ...string) func(*web.Deps) {

@@ -46,11 +46,6 @@ type Deps struct {
 	SecureCookies bool
 	// Now is the clock for "today" in validation; tests replace it.
 	Now func() time.Time
-	// AuditKey is the public half of the key the sealer signs audit checkpoints with:
-	// shown to oversight users, served at /api/v1/audit/key, and the key verifications
-	// from the web trust. Nil: no key is configured (those show that).
-	AuditKey ed25519.PublicKey
-
 	// FilingLimit is how many complaints one client may file, LoginLimit how many
 	// failed sign-ins it may make (zero: no limit). Wrong receipts are always limited.
 	FilingLimit redress.Rate
@@ -63,6 +58,10 @@ type Deps struct {
 	LimitKey []byte
 	// MaxUploads is how many evidence uploads are taken at once (0: 4).
 	MaxUploads int
+	// AuditKey is the public half of the key the sealer signs audit checkpoints with:
+	// shown to oversight users, served at /api/v1/audit/key, and the key verifications
+	// from the web trust. Nil: no key is configured (those show that).
+	AuditKey ed25519.PublicKey
 }
 
 // Server holds the dependencies every handler shares.
