@@ -126,7 +126,12 @@ func (s *Server) loginWait(r *http.Request) (time.Duration, error) {
 	return wait, err
 }
 
-func (s *Server) loginFailed(r *http.Request) error {
+// loginFailed counts a sign-in refused for its password or a locked account (why), one
+// upsert; any other refusal (a server too busy to check) is not the client's failure.
+func (s *Server) loginFailed(r *http.Request, why error) error {
+	if code := redress.ErrorCode(why); code != redress.EUNAUTHORIZED && code != redress.EFORBIDDEN {
+		return nil
+	}
 	_, err := s.limits.Take(r.Context(), limit.Login, s.limits.Key(limit.Login, s.client(r)), s.LoginLimit)
 	return err
 }

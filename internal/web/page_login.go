@@ -42,7 +42,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 			s.renderPageError(w, r, p, err)
 			return
 		}
-		if err := s.loginFailed(r); err != nil {
+		if err := s.loginFailed(r, err); err != nil {
 			s.renderPageError(w, r, p, err)
 			return
 		}
