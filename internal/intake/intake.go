@@ -34,15 +34,15 @@ type Service struct {
 
 // Request is who is asking and through which request, for the audit trail.
 type Request struct {
+	// Admit, when set, is asked once a complaint is valid, before it is stored; its
+	// error refuses the complaint. The web counts a client's filings with it, so a
+	// complaint sent back for a correction is not counted.
+	Admit func(context.Context) error
 	Actor     string
 	ActorRole string
 	RequestID string
 	// Today is the filer's calendar day, for the "not in the future" rule.
 	Today redress.Date
-	// Admit, when set, is asked once a complaint is valid, before it is stored; its
-	// error refuses the complaint. The web counts a client's filings with it, so a
-	// complaint sent back for a correction is not counted.
-	Admit func(context.Context) error
 }
 
 // Filed is what the filer gets back, once. ReceiptCode is never stored in the clear.
