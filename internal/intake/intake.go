@@ -38,6 +38,7 @@ type Request struct {
 	// error refuses the complaint. The web counts a client's filings with it, so a
 	// complaint sent back for a correction is not counted.
 	Admit func(context.Context) error
+
 	Actor     string
 	ActorRole string
 	RequestID string
