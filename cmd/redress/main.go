@@ -212,12 +212,22 @@ func (c *cli) openDB(ctx context.Context, cfg *config.Config) (*store.DB, error)
 // secretBox builds the field-encryption box from --secret-key, or from a key file in the
 // data directory that is created on first use.
 func (c *cli) secretBox(cfg *config.Config) (*secret.Box, error) {
+	key, err := c.secretKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return secret.New(key)
+}
+
+// secretKey reads --secret-key, or the key file in the data directory, created on first
+// use.
+func (c *cli) secretKey(cfg *config.Config) ([]byte, error) {
 	if cfg.SecretKey != "" {
 		key, err := secret.ParseKey(cfg.SecretKey)
 		if err != nil {
 			return nil, fmt.Errorf("REDRESS_SECRET_KEY: %w", err)
 		}
-		return secret.New(key)
+		return key, nil
 	}
 	path := filepath.Join(cfg.DataDir, "secret.key")
 	key, created, err := secret.LoadOrCreateKeyFile(path)
@@ -229,7 +239,7 @@ func (c *cli) secretBox(cfg *config.Config) (*secret.Box, error) {
 	} else {
 		c.log.Warn("REDRESS_SECRET_KEY is not set: using the key file in the data directory", "path", path)
 	}
-	return secret.New(key)
+	return key, nil
 }
 
 func (c *cli) migrate(ctx context.Context, args []string) error {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net"
@@ -19,6 +21,7 @@ import (
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/mail"
 	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/secret"
 	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/web"
 )
@@ -37,7 +40,11 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
-	box, err := c.secretBox(cfg)
+	key, err := c.secretKey(cfg)
+	if err != nil {
+		return err
+	}
+	box, err := secret.New(key)
 	if err != nil {
 		return err
 	}
@@ -111,6 +118,13 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 				return cases.Clocks(ctx, unit, model, deadline.EventReceived, now)
 			},
 			Acknowledged: clocks.MetBy(deadline.EventAcknowledged)},
+
+		FilingLimit:    cfg.FilingLimit,
+		LoginLimit:     cfg.LoginLimit,
+		TrustedProxies: cfg.TrustedProxies,
+		MaxUploads:     cfg.MaxUploads,
+		LimitKey:       limitKey(key),
+
 		MailQueued:    mailer.Notify,
 		Auth:          accounts,
 		Casework:      cases,
@@ -183,4 +197,13 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	}
 	c.log.Info("stopped")
 	return nil
+}
+
+// limitKey keys the hashes that name clients in rate_limits. It comes from the secret
+// key, so every process on the database, and the next start, names a client alike; and
+// through HMAC, so it tells nothing about the key that seals identities.
+func limitKey(secretKey []byte) []byte {
+	m := hmac.New(sha256.New, secretKey)
+	m.Write([]byte("redress rate-limit keys v1"))
+	return m.Sum(nil)
 }

@@ -5,7 +5,11 @@ package config
 import (
 	"flag"
 	"fmt"
+	"net/netip"
+	"strings"
 	"time"
+
+	"github.com/redress-oversight/redress/internal/redress"
 )
 
 // Config is every setting of the program.
@@ -29,6 +33,13 @@ type Config struct {
 	AuditKeyFile            string
 	AuditCheckpointEvents   int64
 	AuditCheckpointInterval time.Duration
+	// Limits per client (N per window; the zero Rate is off).
+	FilingLimit redress.Rate
+	LoginLimit  redress.Rate
+	// TrustedProxies are the proxies whose X-Forwarded-For names the client.
+	TrustedProxies []netip.Prefix
+	// MaxUploads is how many evidence uploads may run at once.
+	MaxUploads int
 }
 
 // Setting describes one setting for flags, the environment and the docs.
@@ -57,6 +68,19 @@ var Settings = []Setting{
 		func(c *Config, v string) (err error) { c.ShutdownTimeout, err = time.ParseDuration(v); return err }},
 	{"max-body-bytes", "REDRESS_MAX_BODY_BYTES", "262144", "largest request body accepted, in bytes", true,
 		func(c *Config, v string) (err error) { _, err = fmt.Sscan(v, &c.MaxBodyBytes); return err }},
+	{"filing-limit", "REDRESS_FILING_LIMIT", "30/1h", "complaints one client address may file, as N/duration (a shared phone, library or shelter files several); 0: no limit", true,
+		func(c *Config, v string) (err error) { c.FilingLimit, err = redress.ParseRate(v); return err }},
+	{"login-limit", "REDRESS_LOGIN_LIMIT", "20/15m", "failed sign-ins one client address may make, as N/duration, before it must wait; 0: no limit", true,
+		func(c *Config, v string) (err error) { c.LoginLimit, err = redress.ParseRate(v); return err }},
+	{"trusted-proxies", "REDRESS_TRUSTED_PROXIES", "", "comma-separated addresses or CIDR ranges of the reverse proxies in front of Redress, whose X-Forwarded-For is believed; empty: the peer address is the client", true,
+		func(c *Config, v string) (err error) { c.TrustedProxies, err = ParsePrefixes(v); return err }},
+	{"max-uploads", "REDRESS_MAX_UPLOADS", "4", "evidence uploads taken at once; more are refused with 503 and Retry-After", true,
+		func(c *Config, v string) error {
+			if _, err := fmt.Sscan(v, &c.MaxUploads); err != nil || c.MaxUploads < 1 {
+				return fmt.Errorf("a number of 1 or more")
+			}
+			return nil
+		}},
 	{"public-url", "REDRESS_PUBLIC_URL", "", "the address people use to reach the service, for links in emails; empty: http:// and the address listened on", true,
 		func(c *Config, v string) error { c.PublicBaseURL = v; return nil }},
 	{"smtp-url", "REDRESS_SMTP_URL", "", "smtp://user:pass@host:port (STARTTLS when offered; ?starttls=required to insist) or smtps://…; empty: email waits in the outbox", true,
@@ -80,6 +104,28 @@ var Settings = []Setting{
 		}},
 	{"operator", "REDRESS_OPERATOR", "", "who runs this service, shown at the foot of every public page; empty: a neutral default line", true,
 		func(c *Config, v string) error { c.Operator = v; return nil }},
+}
+
+// ParsePrefixes reads a comma-separated list of CIDR ranges; a bare address is a range
+// of one.
+func ParsePrefixes(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither an address nor a CIDR range", f)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 type value struct {

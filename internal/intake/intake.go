@@ -35,6 +35,11 @@ type Service struct {
 
 // Request is who is asking and through which request, for the audit trail.
 type Request struct {
+	// Admit, when set, is asked once a complaint is valid, before it is stored; its
+	// error refuses the complaint. The web counts a client's filings with it, so a
+	// complaint sent back for a correction is not counted.
+	Admit func(context.Context) error
+
 	Actor     string
 	ActorRole string
 	RequestID string
@@ -80,6 +85,11 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 	}
 	if err := fe.Err(); err != nil {
 		return Filed{}, err
+	}
+	if req.Admit != nil {
+		if err := req.Admit(ctx); err != nil {
+			return Filed{}, err
+		}
 	}
 	incident, _ := redress.ParseDate(in.IncidentDate) // Validate proved it parses
 

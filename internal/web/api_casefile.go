@@ -167,7 +167,8 @@ func (s *Server) handleAPICaseEvidenceAdd(w http.ResponseWriter, r *http.Request
 	if !ok {
 		return
 	}
-	up, err := readUpload(w, r)
+	up, err := s.takeUpload(w, r, nil)
+	defer up.close()
 	if err != nil && !isFileError(err) {
 		s.renderError(w, r, err)
 		return

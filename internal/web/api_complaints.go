@@ -54,7 +54,7 @@ func (s *Server) handleComplaintCreate(w http.ResponseWriter, r *http.Request) {
 	in.Channel = redress.ChannelAPI
 	filed, err := s.Intake.FileComplaint(r.Context(), in, intake.Request{
 		Actor: redress.ActorPublic, ActorRole: "public", RequestID: requestID(r),
-		Today: s.today(), Retry: retry,
+		Today: s.today(), Retry: retry, Admit: s.admitFiling(r),
 	})
 	if err != nil {
 		s.renderErrorLang(w, r, err, lang)
@@ -157,14 +157,19 @@ func (s *Server) handleComplaintStatus(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	if wait := s.limiter.blocked(r); wait > 0 {
-		tooMany(w, wait)
-		s.renderError(w, r, errTooMany)
+	if wait, err := s.receiptWait(r, in.TrackingNumber); err != nil || wait > 0 {
+		if wait > 0 {
+			tooMany(w, wait)
+			err = errTooMany
+		}
+		s.renderError(w, r, err)
 		return
 	}
 	st, err := s.Intake.CheckStatus(r.Context(), in.TrackingNumber, in.ReceiptCode, intake.Request{RequestID: requestID(r)})
 	if errors.Is(err, intake.ErrNoMatch) {
-		s.limiter.fail(r)
+		if ferr := s.receiptFailed(r, in.TrackingNumber); ferr != nil {
+			err = ferr
+		}
 	}
 	if err != nil {
 		s.renderError(w, r, err)

@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -13,7 +16,46 @@ import (
 
 type ctxKey int
 
-const requestIDKey ctxKey = iota
+const (
+	requestIDKey ctxKey = iota
+	requestNoteKey
+)
+
+// requestNote is what a handler tells the request's log line.
+type requestNote struct {
+	// quiet: a refusal a flood is made of (no one signed in, over a limit); counted in
+	// Metrics and summarised by sampledLog, its own line is only written at debug level.
+	quiet atomic.Bool
+}
+
+// quiet marks r's log line as one a flood must not multiply.
+func quiet(r *http.Request) {
+	if n, ok := r.Context().Value(requestNoteKey).(*requestNote); ok {
+		n.quiet.Store(true)
+	}
+}
+
+// sampledLog lets one line through for the first event, then at most one per every,
+// counting the events between.
+type sampledLog struct {
+	every time.Duration
+	mu    sync.Mutex
+	last  time.Time
+	since int64
+}
+
+// note counts an event and says whether to write a line now, with how many events it
+// stands for.
+func (l *sampledLog) note(now time.Time) (count int64, write bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.since++
+	if !l.last.IsZero() && now.Sub(l.last) < l.every {
+		return 0, false
+	}
+	count, l.since, l.last = l.since, 0, now
+	return count, true
+}
 
 // requestID returns the id of the request, for logs and the audit trail.
 func requestID(r *http.Request) string {
@@ -73,12 +115,18 @@ func (s *Server) withLogging(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
+		note := &requestNote{}
+		r = r.WithContext(context.WithValue(r.Context(), requestNoteKey, note))
 		next.ServeHTTP(rec, r)
 		route := "(no route)"
 		if m := mux.CurrentRoute(r); m != nil {
 			route, _ = m.GetPathTemplate()
 		}
-		s.Log.Info("request", "method", r.Method, "route", route, "status", rec.status,
+		level := slog.LevelInfo
+		if note.quiet.Load() {
+			level = slog.LevelDebug
+		}
+		s.Log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "status", rec.status,
 			"duration_ms", time.Since(start).Milliseconds(), "request_id", requestID(r))
 	})
 }

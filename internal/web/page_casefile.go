@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -224,7 +223,8 @@ func (s *Server) handleCaseEvidenceUpload(w http.ResponseWriter, r *http.Request
 	if !ok {
 		return
 	}
-	up, err := readUpload(w, r)
+	up, err := s.takeUpload(w, r, nil)
+	defer up.close()
 	if err != nil && !isFileError(err) {
 		s.renderError(w, r, err)
 		return
@@ -330,72 +330,4 @@ func (s *Server) fileProblem(p *pageData, err error) (int, string) {
 		return status, p.T(key, "MiB", casefile.MaxFileSize>>20, "Max", casefile.MaxFiles)
 	}
 	return statusFor(err), s.problemText(p, err)
-}
-
-// upload is a multipart form carrying one file.
-type upload struct {
-	fields url.Values
-	name   string
-	data   []byte
-}
-
-// Limits of an upload's other fields.
-const (
-	maxUploadField  = 16 << 10
-	maxUploadFields = 10
-)
-
-// readUpload reads a multipart form with one file, in the field "file", and a few text
-// fields. It streams the parts so a file over casefile.MaxFileSize is refused
-// (ErrFileTooLarge) as soon as it is known to be; the fields read until then are
-// returned with the error, so a page can be drawn again.
-func readUpload(w http.ResponseWriter, r *http.Request) (upload, error) {
-	up := upload{fields: url.Values{}}
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return up, &apiError{status: http.StatusBadRequest, key: "error.upload_form"}
-	}
-	file := false
-	for n := 0; ; n++ {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			return up, uploadReadError(err)
-		}
-		if part.FormName() != "file" {
-			b, err := io.ReadAll(io.LimitReader(part, maxUploadField+1))
-			if err != nil {
-				return up, uploadReadError(err)
-			}
-			if len(b) > maxUploadField || n > maxUploadFields {
-				return up, &apiError{status: http.StatusBadRequest, key: "error.bad_form"}
-			}
-			up.fields.Add(part.FormName(), string(b))
-			continue
-		}
-		if file {
-			return up, &apiError{status: http.StatusBadRequest, key: "error.upload_one"}
-		}
-		file = true
-		up.name = part.FileName()
-		if up.data, err = io.ReadAll(io.LimitReader(part, casefile.MaxFileSize+1)); err != nil {
-			return up, uploadReadError(err)
-		}
-		if len(up.data) > casefile.MaxFileSize {
-			return up, casefile.ErrFileTooLarge
-		}
-	}
-	if len(up.data) == 0 {
-		return up, casefile.ErrFileEmpty
-	}
-	return up, nil
-}
-
-func uploadReadError(err error) error {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return casefile.ErrFileTooLarge
-	}
-	return &apiError{status: http.StatusBadRequest, key: "error.upload_form"}
 }

@@ -213,12 +213,14 @@ func (s *Server) handleComplaintSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	in := complaintFromForm(r.PostForm, lang)
 	in.Channel = redress.ChannelWeb
-	req := intake.Request{Actor: redress.ActorPublic, ActorRole: "public", RequestID: requestID(r), Today: s.today()}
+	req := intake.Request{Actor: redress.ActorPublic, ActorRole: "public", RequestID: requestID(r), Today: s.today(),
+		Admit: s.admitFiling(r)}
 	if n := r.PostForm.Get("nonce"); validNonce(n) {
 		req.Retry = &intake.Retry{Scope: "form", Key: n}
 	}
 	filed, err := s.Intake.FileComplaint(r.Context(), in, req)
 	var de *redress.Error
+	var ae *apiError
 	if errors.Is(err, intake.ErrRetryDiffers) {
 		// Back, changed and sent again: the first complaint stands, and the page says
 		// so without its receipt code, which belongs to what was sent first.
@@ -227,6 +229,12 @@ func (s *Server) handleComplaintSubmit(w http.ResponseWriter, r *http.Request) {
 	} else if errors.As(err, &de) && de.Code == redress.EINVALID {
 		f.setErrors(de.Fields)
 		s.render(w, r, http.StatusUnprocessableEntity, "complaint.html", p)
+		return
+	} else if errors.As(err, &ae) && ae.retryAfter > 0 {
+		// Over the filing limit: the form again, with all that was written in it.
+		tooMany(w, ae.retryAfter)
+		p.Problem = p.T(ae.key, mapToKV(ae.data)...)
+		s.render(w, r, ae.status, "complaint.html", p)
 		return
 	} else if err != nil {
 		s.renderPageError(w, r, p, err)

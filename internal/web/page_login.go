@@ -24,6 +24,17 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Next, p.Email = safeNext(r.PostForm.Get("next")), r.PostForm.Get("email")
+	// A client that keeps failing is turned away before any password is hashed, whatever
+	// addresses it tries: the per-account throttle cannot see addresses with no account.
+	if wait, err := s.loginWait(r); err != nil {
+		s.renderPageError(w, r, p, err)
+		return
+	} else if wait > 0 {
+		tooMany(w, wait)
+		p.Problem = p.T("login.too_many", "Count", minutes(wait))
+		s.render(w, r, http.StatusTooManyRequests, "login.html", p)
+		return
+	}
 	res, err := s.Auth.Login(r.Context(), s.meta(r), p.Email, r.PostForm.Get("password"))
 	if err != nil {
 		status := http.StatusUnauthorized
@@ -32,6 +43,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		case redress.EUNAVAILABLE: // too busy to check: the form again, to send once more
 			status = http.StatusServiceUnavailable
 		default:
+			s.renderPageError(w, r, p, err)
+			return
+		}
+		if err := s.loginFailed(r, err); err != nil {
 			s.renderPageError(w, r, p, err)
 			return
 		}

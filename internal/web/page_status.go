@@ -98,41 +98,46 @@ func (s *Server) handleStatusReply(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleStatusEvidence takes a file from the complainant. The receipt comes in the
-// same multipart form, before the file.
+// same multipart form, before the file, and is proven before the file is read.
 func (s *Server) handleStatusEvidence(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
 	p := s.statusPage(w, r)
-	up, err := readUpload(w, r)
-	if err != nil && !isFileError(err) {
-		s.renderPageError(w, r, p, err)
+	var h casefile.Holder
+	up, err := s.takeUpload(w, r, func(fields url.Values) bool {
+		p.Tracking = fields.Get("tracking_number")
+		if p.Tracking == "" && fields.Get("receipt_code") == "" {
+			// A client that sends the file first: say why, with the status form.
+			p.Problem = p.T("error.upload_receipt_first")
+			s.render(w, r, http.StatusBadRequest, "status.html", p)
+			return false
+		}
+		var ok bool
+		h, ok = s.statusHolder(w, r, p, fields.Get("receipt_code"))
+		return ok
+	})
+	defer up.close()
+	if errors.Is(err, errAnswered) {
 		return
 	}
 	receipt := up.fields.Get("receipt_code")
-	p.Tracking = up.fields.Get("tracking_number")
-	if err != nil && receipt == "" && p.Tracking == "" {
-		// Refused before the receipt was read (a client that sent the file first): say
-		// why, with the status form.
-		status, problem := s.fileProblem(p, err)
-		p.Problem = problem
-		s.render(w, r, status, "status.html", p)
-		return
-	}
-	h, ok := s.statusHolder(w, r, p, receipt)
-	if !ok {
-		return
-	}
 	if err == nil {
 		_, err = s.files.HolderAddEvidence(r.Context(), h, up.name, up.data)
 	}
-	if status, problem := s.fileProblem(p, err); err != nil && status < 500 {
+	var busy *apiError
+	switch {
+	case err == nil:
+		s.renderStatus(w, r, p, h, receipt, http.StatusOK, "status.evidence_sent")
+	case h.ComplaintID != 0 && errors.As(err, &busy) && busy.retryAfter > 0:
+		tooMany(w, busy.retryAfter)
+		p.Problem = p.T(busy.key)
+		s.renderStatus(w, r, p, h, receipt, busy.status, "")
+	case h.ComplaintID != 0 && (isFileError(err) || statusFor(err) < 500):
+		status, problem := s.fileProblem(p, err)
 		p.Problem = problem
 		s.renderStatus(w, r, p, h, receipt, status, "")
-		return
-	} else if err != nil {
+	default:
 		s.renderPageError(w, r, p, err)
-		return
 	}
-	s.renderStatus(w, r, p, h, receipt, http.StatusOK, "status.evidence_sent")
 }
 
 // statusPage is the page of a follow-up POST. Its language switch leads to the status
@@ -149,7 +154,10 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) *pageData {
 // (429 while the client is slowed down, the one generic 404 for any wrong pair) and
 // returns false.
 func (s *Server) statusHolder(w http.ResponseWriter, r *http.Request, p *pageData, receipt string) (casefile.Holder, bool) {
-	if wait := s.limiter.blocked(r); wait > 0 {
+	if wait, err := s.receiptWait(r, p.Tracking); err != nil {
+		s.renderPageError(w, r, p, err)
+		return casefile.Holder{}, false
+	} else if wait > 0 {
 		tooMany(w, wait)
 		p.Problem = p.T("error.too_many")
 		s.render(w, r, http.StatusTooManyRequests, "status.html", p)
@@ -157,7 +165,10 @@ func (s *Server) statusHolder(w http.ResponseWriter, r *http.Request, p *pageDat
 	}
 	h, err := s.files.CheckReceipt(r.Context(), p.Tracking, receipt, requestID(r))
 	if errors.Is(err, intake.ErrNoMatch) {
-		s.limiter.fail(r)
+		if err := s.receiptFailed(r, p.Tracking); err != nil {
+			s.renderPageError(w, r, p, err)
+			return casefile.Holder{}, false
+		}
 		p.Problem = p.T("error.status_no_match")
 		s.render(w, r, http.StatusNotFound, "status.html", p)
 		return casefile.Holder{}, false
@@ -247,6 +258,9 @@ func (s *Server) statusView(lang string, st intake.Status) statusResponse {
 // renderPageError shows an error as a page in the page's language.
 func (s *Server) renderPageError(w http.ResponseWriter, r *http.Request, p *pageData, err error) {
 	ae := s.classify(r, err)
+	if ae.retryAfter > 0 {
+		tooMany(w, ae.retryAfter)
+	}
 	p.Message = p.T(ae.key, mapToKV(ae.data)...)
 	p.Form, p.Status, p.Receipt, p.StatusFiles = nil, nil, nil, nil
 	s.render(w, r, ae.status, "error.html", p)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/redress-oversight/redress/internal/redress"
 )
@@ -17,6 +18,8 @@ type apiError struct {
 	key    string
 	data   map[string]any
 	fields redress.FieldErrors
+	// retryAfter, when set, is sent as Retry-After: how long a limited client waits.
+	retryAfter time.Duration
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("web: %d %s", e.status, e.key) }
@@ -97,6 +100,9 @@ func (s *Server) classify(r *http.Request, err error) *apiError {
 // renderErrorLang answers an API request with err as JSON in lang.
 func (s *Server) renderErrorLang(w http.ResponseWriter, r *http.Request, err error, lang string) {
 	ae := s.classify(r, err)
+	if ae.retryAfter > 0 {
+		tooMany(w, ae.retryAfter)
+	}
 	body := errorBody{Error: s.Catalog.T(lang, ae.key, ae.data)}
 	for _, f := range ae.fields {
 		body.Fields = append(body.Fields, fieldMessage{

@@ -5,9 +5,11 @@ package web
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/rand"
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -19,6 +21,8 @@ import (
 	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/intake"
+	"github.com/redress-oversight/redress/internal/limit"
+	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 )
 
@@ -42,6 +46,18 @@ type Deps struct {
 	SecureCookies bool
 	// Now is the clock for "today" in validation; tests replace it.
 	Now func() time.Time
+	// FilingLimit is how many complaints one client may file, LoginLimit how many
+	// failed sign-ins it may make (zero: no limit). Wrong receipts are always limited.
+	FilingLimit redress.Rate
+	LoginLimit  redress.Rate
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client.
+	TrustedProxies []netip.Prefix
+	// LimitKey keys the hashes that name clients in the rate_limits table. Every process
+	// on one database needs the same key to share counts, and the same key after a
+	// restart to keep them; nil draws one for this process only.
+	LimitKey []byte
+	// MaxUploads is how many evidence uploads are taken at once (0: 4).
+	MaxUploads int
 	// AuditKey is the public half of the key the sealer signs audit checkpoints with:
 	// shown to oversight users, served at /api/v1/audit/key, and the key verifications
 	// from the web trust. Nil: no key is configured (those show that).
@@ -56,8 +72,14 @@ type Server struct {
 	Deps
 	router  *mux.Router
 	pages   map[string]*template.Template
-	limiter *failLimiter
 	handler http.Handler
+	// limits counts filings, wrong receipts and failed sign-ins per client.
+	limits *limit.Limiter
+	// uploads holds a token per upload being taken: at most MaxUploads.
+	uploads chan struct{}
+	metrics Metrics
+	// refusals summarises requests refused because no one was signed in.
+	refusals sampledLog
 	// files is the notes, messages and evidence service, made once from the deps.
 	files *casefile.Service
 
@@ -81,8 +103,17 @@ func NewServer(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if d.LimitKey == nil {
+		d.LimitKey = make([]byte, 32)
+		rand.Read(d.LimitKey)
+	}
+	if d.MaxUploads <= 0 {
+		d.MaxUploads = 4
+	}
 	s := &Server{Deps: d, router: mux.NewRouter(), pages: pages,
-		limiter: newFailLimiter(5, 15*time.Minute, d.Now)}
+		limits:   limit.New(d.DB, d.LimitKey, d.Now, d.Log),
+		uploads:  make(chan struct{}, d.MaxUploads),
+		refusals: sampledLog{every: time.Minute}}
 	s.bg, s.stopBg = context.WithCancel(context.Background())
 	s.files = &casefile.Service{DB: d.DB, Catalog: d.Catalog}
 	if d.Intake != nil {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -91,16 +92,24 @@ func routeTemplate(r *http.Request) string {
 	return ""
 }
 
-// deny answers a refused request and records it: 401 with the sign-in page (or JSON)
-// when no one is signed in, 403 otherwise.
+// deny answers a refused request: 401 with the sign-in page (or JSON) when no one is
+// signed in, 403 otherwise. A staff member's refusal is an audit event. No one's is only
+// counted (Metrics) and summarised in the log: anyone can send those by the thousand,
+// and the audit trail keeps every row forever.
 func (s *Server) deny(w http.ResponseWriter, r *http.Request, status int) {
-	ev := redress.AuditEvent{Actor: redress.ActorPublic, Action: redress.ActionAccessDenied, RequestID: requestID(r),
-		Details: map[string]any{"route": routeTemplate(r), "method": r.Method, "status": status}}
 	if p, ok := principal(r); ok {
-		ev.Actor = p.Subject()
-	}
-	if err := s.DB.RecordAudit(r.Context(), ev); err != nil {
-		s.Log.Error("audit of a refused request", "err", err, "request_id", requestID(r))
+		ev := redress.AuditEvent{Actor: p.Subject(), Action: redress.ActionAccessDenied, RequestID: requestID(r),
+			Details: map[string]any{"route": routeTemplate(r), "method": r.Method, "status": status}}
+		if err := s.DB.RecordAudit(r.Context(), ev); err != nil {
+			s.Log.Error("audit of a refused request", "err", err, "request_id", requestID(r))
+		}
+	} else {
+		s.metrics.AnonymousRefusals.Add(1)
+		quiet(r)
+		if n, ok := s.refusals.note(time.Now()); ok {
+			s.Log.Warn("requests refused: no one signed in (count since the last such line)", "count", n,
+				"route", routeTemplate(r), "method", r.Method)
+		}
 	}
 	if status == http.StatusUnauthorized && !strings.HasPrefix(r.URL.Path, "/api/") {
 		page := s.newPage(r, s.pageLang(w, r))
