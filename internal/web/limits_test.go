@@ -351,7 +351,7 @@ func bigUpload(t *testing.T, fields [][2]string, fileFirst bool, size int) (stri
 	if _, err := mw.CreateFormFile("file", "photo.png"); err != nil {
 		t.Fatal(err)
 	}
-	file := io.MultiReader(bytes.NewReader(pngFile), io.LimitReader(zeros{}, int64(size-len(pngFile))))
+	file := io.MultiReader(bytes.NewReader(pngFile), io.LimitReader(nulBytes{}, int64(size-len(pngFile))))
 	var tail bytes.Buffer
 	mw2 := multipart.NewWriter(&tail)
 	mw2.SetBoundary(mw.Boundary())
@@ -364,9 +364,9 @@ func bigUpload(t *testing.T, fields [][2]string, fileFirst bool, size int) (stri
 	return mw.FormDataContentType(), &countingReader{r: io.MultiReader(&head, file, strings.NewReader("\r\n"), &tail)}
 }
 
-type zeros struct{}
+type nulBytes struct{}
 
-func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+func (nulBytes) Read(p []byte) (int, error) { clear(p); return len(p), nil }
 
 // A status-page upload proves its receipt before the file is read: with a wrong
 // receipt, or the file sent before the receipt, the server reads next to nothing of a
