@@ -13,6 +13,9 @@ const (
 	ENOTFOUND     = "not_found"
 	EUNAUTHORIZED = "unauthorized"
 	EFORBIDDEN    = "forbidden"
+	// EUNAVAILABLE: the database cannot take the request right now (connection lost,
+	// locked, disk full). Nothing was stored; the same request may succeed later.
+	EUNAVAILABLE = "unavailable"
 )
 
 // Error is an error a user may see: Message is safe to show and never carries
@@ -24,14 +27,23 @@ type Error struct {
 	Key string
 	// Fields holds one entry per invalid input field when Code is EINVALID.
 	Fields FieldErrors
+	// Err is the cause, for the log only (never shown): an outage keeps the driver's
+	// error so an operator can tell a refused connection from a full disk.
+	Err error
 }
 
 func (e *Error) Error() string {
+	s := fmt.Sprintf("redress: code=%s message=%s", e.Code, e.Message)
 	if len(e.Fields) > 0 {
-		return fmt.Sprintf("redress: code=%s message=%s fields=%v", e.Code, e.Message, e.Fields)
+		s += fmt.Sprintf(" fields=%v", e.Fields)
 	}
-	return fmt.Sprintf("redress: code=%s message=%s", e.Code, e.Message)
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
 }
+
+func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf is a helper returning an *Error with a formatted message.
 func Errorf(code, format string, args ...any) *Error {
