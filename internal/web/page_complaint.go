@@ -40,6 +40,11 @@ type complaintForm struct {
 	ContactFields                                            []contactField
 	AgencyCount                                              int
 	Anonymous                                                bool
+	// Unavailable is the message shown above a form drawn again because the database
+	// could not take it; nothing was stored, everything entered is still in the form.
+	Unavailable string
+	// down is the outage met while drawing the form (the agency list could not be read).
+	down error
 }
 
 func (f *complaintForm) Val(name string) string {
@@ -128,7 +133,15 @@ func (s *Server) newComplaintForm(r *http.Request, p *pageData, values map[strin
 	q := strings.TrimSpace(f.Val("agency_q"))
 	if state != "" || q != "" {
 		agencies, err := s.DB.ListAgencies(r.Context(), state, q, 1000)
-		if err != nil {
+		if redress.ErrorCode(err) == redress.EUNAVAILABLE {
+			// Keep the agency already chosen, so sending the form again once the database
+			// is back files it as entered; the list returns with the database.
+			f.down = err
+			if chosen := f.Val("agency_id"); chosen != "" {
+				f.Agencies = []option{{chosen, p.T("form.agency_kept"), true}}
+			}
+			return f, nil
+		} else if err != nil {
 			return nil, err
 		}
 		chosen := f.Val("agency_id")
@@ -170,6 +183,10 @@ func (s *Server) handleComplaintForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Form = f
+	if f.down != nil {
+		s.renderFormUnavailable(w, r, p, f, f.down)
+		return
+	}
 	s.render(w, r, http.StatusOK, "complaint.html", p)
 }
 
@@ -193,6 +210,10 @@ func (s *Server) handleComplaintSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Form = f
+	if f.down != nil {
+		s.renderFormUnavailable(w, r, p, f, f.down)
+		return
+	}
 	if r.PostForm.Get("step") == "agencies" {
 		s.render(w, r, http.StatusOK, "complaint.html", p)
 		return
@@ -213,6 +234,9 @@ func (s *Server) handleComplaintSubmit(w http.ResponseWriter, r *http.Request) {
 		f.setErrors(de.Fields)
 		s.render(w, r, http.StatusUnprocessableEntity, "complaint.html", p)
 		return
+	} else if de != nil && de.Code == redress.EUNAVAILABLE {
+		s.renderFormUnavailable(w, r, p, f, err)
+		return
 	} else if err != nil {
 		s.renderPageError(w, r, p, err)
 		return
@@ -226,6 +250,15 @@ func (s *Server) handleComplaintSubmit(w http.ResponseWriter, r *http.Request) {
 		ReceivedOn: p.D(redress.DateOf(filed.Complaint.ReceivedAt)), Emailed: filed.Emailed,
 	}
 	s.render(w, r, http.StatusCreated, "receipt.html", p)
+}
+
+// renderFormUnavailable answers an outage with the form drawn again as it was sent: a
+// complainant who may have written for a long time must not lose it to our failure.
+func (s *Server) renderFormUnavailable(w http.ResponseWriter, r *http.Request, p *pageData, f *complaintForm, err error) {
+	ae := s.classify(r, err)
+	f.Unavailable = p.T("form.unavailable", "Button", p.T("form.submit"))
+	writeErrorHeaders(w, ae)
+	s.render(w, r, ae.status, "complaint.html", p)
 }
 
 type receiptView struct {

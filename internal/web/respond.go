@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redress-oversight/redress/internal/redress"
 )
@@ -17,6 +19,8 @@ type apiError struct {
 	key    string
 	data   map[string]any
 	fields redress.FieldErrors
+	// code is the domain error code this came from, if any.
+	code string
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("web: %d %s", e.status, e.key) }
@@ -38,7 +42,13 @@ var statusOf = map[string]int{
 	redress.EUNAUTHORIZED: http.StatusUnauthorized,
 	redress.EFORBIDDEN:    http.StatusForbidden,
 	redress.EINTERNAL:     http.StatusInternalServerError,
+	redress.EUNAVAILABLE:  http.StatusServiceUnavailable,
 }
+
+// retryAfter is when a client may try again after a 503: an outage the database
+// recovers from by itself (a lock released, a connection back) is usually over by then,
+// and a person resending a form waits no longer than that.
+const retryAfter = 30 * time.Second
 
 type fieldMessage struct {
 	Field   string `json:"field"`
@@ -46,7 +56,10 @@ type fieldMessage struct {
 }
 
 type errorBody struct {
-	Error  string         `json:"error"`
+	Error string `json:"error"`
+	// Code is a stable word for the kind of error ("invalid", "unavailable"…) that a
+	// program can act on; Error is for people and changes with the language.
+	Code   string         `json:"code"`
 	Fields []fieldMessage `json:"fields,omitempty"`
 }
 
@@ -72,7 +85,7 @@ func (s *Server) classify(r *http.Request, err error) *apiError {
 		if de.Key != "" {
 			key = de.Key
 		}
-		ae = &apiError{status: statusOf[de.Code], key: key, fields: de.Fields}
+		ae = &apiError{status: statusOf[de.Code], key: key, fields: de.Fields, code: de.Code}
 	default:
 		ae = errInternal
 	}
@@ -82,16 +95,34 @@ func (s *Server) classify(r *http.Request, err error) *apiError {
 	return ae
 }
 
+// writeErrorHeaders sets what an error's status asks for besides the body: a 503 says
+// when to come back.
+func writeErrorHeaders(w http.ResponseWriter, ae *apiError) {
+	if ae.status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", strconv.Itoa(int(retryAfter/time.Second)))
+	}
+}
+
+// errorCode is the code an API error carries: the domain's, or for an error of the web
+// layer itself the last word of its catalog key.
+func (e *apiError) errorCode() string {
+	if e.code != "" {
+		return e.code
+	}
+	return strings.TrimPrefix(e.key, "error.")
+}
+
 // renderErrorLang answers an API request with err as JSON in lang.
 func (s *Server) renderErrorLang(w http.ResponseWriter, r *http.Request, err error, lang string) {
 	ae := s.classify(r, err)
-	body := errorBody{Error: s.Catalog.T(lang, ae.key, ae.data)}
+	body := errorBody{Error: s.Catalog.T(lang, ae.key, ae.data), Code: ae.errorCode()}
 	for _, f := range ae.fields {
 		body.Fields = append(body.Fields, fieldMessage{
 			Field:   f.Field,
 			Message: s.Catalog.T(lang, "rule."+f.Rule, map[string]any{"Param": f.Param}),
 		})
 	}
+	writeErrorHeaders(w, ae)
 	writeJSON(w, ae.status, body)
 }
 
