@@ -54,8 +54,10 @@ var outages = []outage{
 		db := storetest.Open(t, storetest.SQLiteDSN(t))
 		ctx := context.Background()
 		start := func() {
-			db.Bun().SetMaxOpenConns(1) // max_page_count belongs to a connection: keep one
-			if _, err := db.Bun().ExecContext(ctx, "VACUUM"); err != nil { // no free page left inside
+			// max_page_count belongs to a connection: keep one. VACUUM leaves no free page
+			// inside the file for a write to reuse.
+			db.Bun().SetMaxOpenConns(1)
+			if _, err := db.Bun().ExecContext(ctx, "VACUUM"); err != nil {
 				t.Fatal(err)
 			}
 			var pages, limit int
