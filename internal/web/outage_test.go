@@ -184,7 +184,7 @@ func TestOutageAnswers503(t *testing.T) {
 	}
 }
 
-// TestReadyzAgencyListDown: with PostgreSQL gone, the form asked for a state's agencies
+// TestOutageAgencyListKeepsChoice: with PostgreSQL gone, the form asked for a state's agencies
 // is drawn again with what was entered and the agency already chosen, not an error page.
 func TestOutageAgencyListKeepsChoice(t *testing.T) {
 	dsn, proxy := storetest.PostgresViaProxy(t)
