@@ -316,6 +316,10 @@ func BenchmarkFileComplaint(b *testing.B) {
 			if _, err := db.Bun().ExecContext(ctx, "PRAGMA synchronous = "+mode); err != nil {
 				b.Fatal(err)
 			}
+			var level int
+			if err := db.Bun().QueryRowContext(ctx, "PRAGMA synchronous").Scan(&level); err != nil || level != map[string]int{"NORMAL": 1, "FULL": 2}[mode] {
+				b.Fatalf("synchronous is %d: %v", level, err)
+			}
 			i := 0
 			for b.Loop() {
 				i++
