@@ -527,7 +527,8 @@ func TestTwoWorkersSendEachOnce(t *testing.T) {
 
 		var wg sync.WaitGroup
 		errs := make([]error, 2)
-		for i := range 2 {
+		workers := make([]*mail.Worker, 2)
+		for i := range workers {
 			cfg := f.config(addr)
 			// Small batches make the two workers claim at the same moments often: without
 			// SKIP LOCKED (or with a claim that is not atomic) some message arrives twice.
@@ -539,6 +540,11 @@ func TestTwoWorkersSendEachOnce(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			workers[i] = w
+		}
+		// Both start once both pools are open: opening one (which runs the migrations
+		// check) can take longer than the other worker needs to drain the queue.
+		for i, w := range workers {
 			wg.Add(1)
 			go func() { defer wg.Done(); errs[i] = w.Run(ctx) }()
 		}
