@@ -13,8 +13,8 @@ const (
 	ENOTFOUND     = "not_found"
 	EUNAUTHORIZED = "unauthorized"
 	EFORBIDDEN    = "forbidden"
-	// EUNAVAILABLE: the database cannot take the request right now (connection lost,
-	// locked, disk full). Nothing was stored; the same request may succeed later.
+	// EUNAVAILABLE: the work cannot be taken on right now (a bound is full); the same
+	// request will work shortly.
 	EUNAVAILABLE = "unavailable"
 )
 

@@ -24,9 +24,11 @@ import (
 // connections database/sql opens are wrapped, and only errors that mean "the database
 // cannot take this now" are replaced; every other error passes through untouched.
 
-// errUnavailable is the domain error an outage becomes; cause stays for the log.
+// errUnavailable is the domain error an outage becomes: EUNAVAILABLE, as for any work
+// that cannot be taken on now, with a message of its own (the database, not a busy
+// bound, and a longer wait); the cause stays for the log.
 func errUnavailable(cause error) error {
-	return &redress.Error{Code: redress.EUNAVAILABLE,
+	return &redress.Error{Code: redress.EUNAVAILABLE, Key: "error.database_unavailable",
 		Message: "The database cannot take requests right now; nothing was stored. Try again shortly.", Err: cause}
 }
 
