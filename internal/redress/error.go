@@ -3,6 +3,7 @@ package redress
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. The web layer maps each to one HTTP status; nothing else does.
@@ -30,6 +31,9 @@ type Error struct {
 	// Err is the cause, for the log only (never shown): an outage keeps the driver's
 	// error so an operator can tell a refused connection from a full disk.
 	Err error
+	// RetryAfter is how long to wait before sending the same request again, for
+	// EUNAVAILABLE (zero: the web layer's default).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/lib/pq"
 	"modernc.org/sqlite"
@@ -24,12 +25,18 @@ import (
 // connections database/sql opens are wrapped, and only errors that mean "the database
 // cannot take this now" are replaced; every other error passes through untouched.
 
+// outageRetryAfter is the wait an outage asks of callers: a lock released or a
+// connection back is usually there by then, and a person sending a form again waits
+// no longer than that.
+const outageRetryAfter = 30 * time.Second
+
 // errUnavailable is the domain error an outage becomes: EUNAVAILABLE, as for any work
 // that cannot be taken on now, with a message of its own (the database, not a busy
-// bound, and a longer wait); the cause stays for the log.
+// bound) and a longer wait; the cause stays for the log.
 func errUnavailable(cause error) error {
 	return &redress.Error{Code: redress.EUNAVAILABLE, Key: "error.database_unavailable",
-		Message: "The database cannot take requests right now; nothing was stored. Try again shortly.", Err: cause}
+		Message: "The database cannot take requests right now; nothing was stored. Try again shortly.",
+		Err:     cause, RetryAfter: outageRetryAfter}
 }
 
 // unavailable maps an outage to EUNAVAILABLE and returns any other error as it is.

@@ -21,6 +21,8 @@ type apiError struct {
 	fields redress.FieldErrors
 	// code is the domain error code this came from, if any.
 	code string
+	// retryAfter is the wait the domain error asks for, sent as Retry-After.
+	retryAfter time.Duration
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("web: %d %s", e.status, e.key) }
@@ -44,11 +46,6 @@ var statusOf = map[string]int{
 	redress.EINTERNAL:     http.StatusInternalServerError,
 	redress.EUNAVAILABLE:  http.StatusServiceUnavailable,
 }
-
-// retryAfter is when a client may try again after a 503: an outage the database
-// recovers from by itself (a lock released, a connection back) is usually over by then,
-// and a person resending a form waits no longer than that.
-const retryAfter = 30 * time.Second
 
 type fieldMessage struct {
 	Field   string `json:"field"`
@@ -85,7 +82,7 @@ func (s *Server) classify(r *http.Request, err error) *apiError {
 		if de.Key != "" {
 			key = de.Key
 		}
-		ae = &apiError{status: statusOf[de.Code], key: key, fields: de.Fields, code: de.Code}
+		ae = &apiError{status: statusOf[de.Code], key: key, fields: de.Fields, code: de.Code, retryAfter: de.RetryAfter}
 	default:
 		ae = errInternal
 	}
@@ -95,11 +92,11 @@ func (s *Server) classify(r *http.Request, err error) *apiError {
 	return ae
 }
 
-// writeErrorHeaders sets what an error's status asks for besides the body: a 503 says
-// when to come back.
+// writeErrorHeaders sets what an error asks for besides the body: an outage says when
+// to come back.
 func writeErrorHeaders(w http.ResponseWriter, ae *apiError) {
-	if ae.status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", strconv.Itoa(int(retryAfter/time.Second)))
+	if ae.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(ae.retryAfter.Round(time.Second)/time.Second)))
 	}
 }
 

@@ -5,6 +5,7 @@ package web
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/intake"
+	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 )
 
@@ -131,7 +133,10 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	if err := s.DB.Ready(ctx); err != nil {
 		s.Log.Warn("not ready", "err", err)
-		writeErrorHeaders(w, &apiError{status: http.StatusServiceUnavailable})
+		var de *redress.Error
+		if errors.As(err, &de) {
+			writeErrorHeaders(w, &apiError{retryAfter: de.RetryAfter})
+		}
 		w.WriteHeader(http.StatusServiceUnavailable)
 		w.Write([]byte("database unavailable\n"))
 		return
