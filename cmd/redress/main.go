@@ -178,7 +178,7 @@ func (c *cli) openDB(ctx context.Context, cfg *config.Config) (*store.DB, error)
 	if err := c.setLogger(cfg); err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, store.BusyTimeout(cfg.DBBusyTimeout))
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ type Config struct {
 	Addr            string
 	DatabaseURL     string
 	DataDir         string
+	DBBusyTimeout   time.Duration
 	SecretKey       string
 	LogLevel        string
 	LogFormat       string
@@ -58,6 +59,13 @@ var Settings = []Setting{
 		func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
 	{"data-dir", "REDRESS_DATA_DIR", "./data", "directory for the SQLite database and generated key files", false,
 		func(c *Config, v string) error { c.DataDir = v; return nil }},
+	{"db-busy-timeout", "REDRESS_DB_BUSY_TIMEOUT", "10s", "SQLite: how long a write waits for a lock another connection or process holds before the request is answered 503 (try again)", false,
+		func(c *Config, v string) (err error) {
+			if c.DBBusyTimeout, err = time.ParseDuration(v); err == nil && c.DBBusyTimeout <= 0 {
+				err = fmt.Errorf("must be more than zero")
+			}
+			return err
+		}},
 	{"secret-key", "REDRESS_SECRET_KEY", "", "32-byte key (64 hex digits or base64) encrypting identity and contact fields; empty: a key file in <data-dir> is generated", false,
 		func(c *Config, v string) error { c.SecretKey = v; return nil }},
 	{"log-level", "REDRESS_LOG_LEVEL", "info", "debug, info, warn or error", false,

@@ -545,6 +545,8 @@ func TestTwoWorkersSendEachOnce(t *testing.T) {
 			}
 			workers[i] = w
 		}
+		// Both start once both pools are open: opening one (which runs the migrations
+		// check) can take longer than the other worker needs to drain the queue.
 		for i, w := range workers {
 			wg.Add(1)
 			go func() { defer wg.Done(); errs[i] = w.Run(ctx) }()

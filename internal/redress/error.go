@@ -3,6 +3,7 @@ package redress
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes. The web layer maps each to one HTTP status; nothing else does.
@@ -27,14 +28,26 @@ type Error struct {
 	Key string
 	// Fields holds one entry per invalid input field when Code is EINVALID.
 	Fields FieldErrors
+	// Err is the cause, for the log only (never shown): an outage keeps the driver's
+	// error so an operator can tell a refused connection from a full disk.
+	Err error
+	// RetryAfter is how long to wait before sending the same request again, for
+	// EUNAVAILABLE (zero: the web layer's default).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
+	s := fmt.Sprintf("redress: code=%s message=%s", e.Code, e.Message)
 	if len(e.Fields) > 0 {
-		return fmt.Sprintf("redress: code=%s message=%s fields=%v", e.Code, e.Message, e.Fields)
+		s += fmt.Sprintf(" fields=%v", e.Fields)
 	}
-	return fmt.Sprintf("redress: code=%s message=%s", e.Code, e.Message)
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
 }
+
+func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf is a helper returning an *Error with a formatted message.
 func Errorf(code, format string, args ...any) *Error {

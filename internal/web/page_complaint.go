@@ -44,6 +44,11 @@ type complaintForm struct {
 	Anonymous                                                bool
 	// Nonce names this filling-in of the form: sending it twice files once.
 	Nonce string
+	// Unavailable is the message shown above a form drawn again because the database
+	// could not take it; nothing was stored, everything entered is still in the form.
+	Unavailable string
+	// down is the outage met while drawing the form (the agency list could not be read).
+	down error
 }
 
 func (f *complaintForm) Val(name string) string {
@@ -137,7 +142,15 @@ func (s *Server) newComplaintForm(r *http.Request, p *pageData, values map[strin
 	q := strings.TrimSpace(f.Val("agency_q"))
 	if state != "" || q != "" {
 		agencies, err := s.DB.ListAgencies(r.Context(), state, q, 1000)
-		if err != nil {
+		if redress.ErrorCode(err) == redress.EUNAVAILABLE {
+			// Keep the agency already chosen, so sending the form again once the database
+			// is back files it as entered; the list returns with the database.
+			f.down = err
+			if chosen := f.Val("agency_id"); chosen != "" {
+				f.Agencies = []option{{chosen, p.T("form.agency_kept"), true}}
+			}
+			return f, nil
+		} else if err != nil {
 			return nil, err
 		}
 		chosen := f.Val("agency_id")
@@ -179,6 +192,10 @@ func (s *Server) handleComplaintForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Form = f
+	if f.down != nil {
+		s.renderFormUnavailable(w, r, p, f, f.down)
+		return
+	}
 	s.render(w, r, http.StatusOK, "complaint.html", p)
 }
 
@@ -201,6 +218,10 @@ func (s *Server) handleComplaintSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Form = f
+	if f.down != nil {
+		s.renderFormUnavailable(w, r, p, f, f.down)
+		return
+	}
 	if r.PostForm.Get("step") == "agencies" {
 		s.render(w, r, http.StatusOK, "complaint.html", p)
 		return
@@ -229,6 +250,9 @@ func (s *Server) handleComplaintSubmit(w http.ResponseWriter, r *http.Request) {
 	} else if errors.As(err, &de) && de.Code == redress.EINVALID {
 		f.setErrors(de.Fields)
 		s.render(w, r, http.StatusUnprocessableEntity, "complaint.html", p)
+		return
+	} else if de != nil && de.Code == redress.EUNAVAILABLE {
+		s.renderFormUnavailable(w, r, p, f, err)
 		return
 	} else if errors.As(err, &ae) && ae.retryAfter > 0 {
 		// Over the filing limit: the form again, with all that was written in it.
@@ -260,6 +284,15 @@ func (s *Server) renderReceipt(w http.ResponseWriter, r *http.Request, p *pageDa
 		Again: filed.Replayed,
 	}
 	s.render(w, r, status, "receipt.html", p)
+}
+
+// renderFormUnavailable answers an outage with the form drawn again as it was sent: a
+// complainant who may have written for a long time must not lose it to our failure.
+func (s *Server) renderFormUnavailable(w http.ResponseWriter, r *http.Request, p *pageData, f *complaintForm, err error) {
+	ae := s.classify(r, err)
+	f.Unavailable = p.T("form.unavailable", "Button", p.T("form.submit"))
+	writeErrorHeaders(w, ae)
+	s.render(w, r, ae.status, "complaint.html", p)
 }
 
 type receiptView struct {

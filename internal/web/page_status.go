@@ -263,6 +263,7 @@ func (s *Server) renderPageError(w http.ResponseWriter, r *http.Request, p *page
 	}
 	p.Message = p.T(ae.key, mapToKV(ae.data)...)
 	p.Form, p.Status, p.Receipt, p.StatusFiles = nil, nil, nil, nil
+	writeErrorHeaders(w, ae)
 	s.render(w, r, ae.status, "error.html", p)
 }
 

@@ -18,7 +18,9 @@ type apiError struct {
 	key    string
 	data   map[string]any
 	fields redress.FieldErrors
-	// retryAfter, when set, is sent as Retry-After: how long a limited client waits.
+	// code is the domain error code this came from, if any.
+	code string
+	// retryAfter, when set, is sent as Retry-After: how long to wait (a limit, an outage).
 	retryAfter time.Duration
 }
 
@@ -61,7 +63,10 @@ type fieldMessage struct {
 }
 
 type errorBody struct {
-	Error  string         `json:"error"`
+	Error string `json:"error"`
+	// Code is a stable word for the kind of error ("invalid", "unavailable"…) that a
+	// program can act on; Error is for people and changes with the language.
+	Code   string         `json:"code"`
 	Fields []fieldMessage `json:"fields,omitempty"`
 }
 
@@ -87,7 +92,7 @@ func (s *Server) classify(r *http.Request, err error) *apiError {
 		if de.Key != "" {
 			key = de.Key
 		}
-		ae = &apiError{status: statusOf[de.Code], key: key, fields: de.Fields}
+		ae = &apiError{status: statusOf[de.Code], key: key, fields: de.Fields, code: de.Code, retryAfter: de.RetryAfter}
 	default:
 		ae = errInternal
 	}
@@ -97,19 +102,34 @@ func (s *Server) classify(r *http.Request, err error) *apiError {
 	return ae
 }
 
-// renderErrorLang answers an API request with err as JSON in lang.
-func (s *Server) renderErrorLang(w http.ResponseWriter, r *http.Request, err error, lang string) {
-	ae := s.classify(r, err)
+// writeErrorHeaders sets what an error asks for besides the body: an outage says when
+// to come back.
+func writeErrorHeaders(w http.ResponseWriter, ae *apiError) {
 	if ae.retryAfter > 0 {
 		tooMany(w, ae.retryAfter)
 	}
-	body := errorBody{Error: s.Catalog.T(lang, ae.key, ae.data)}
+}
+
+// errorCode is the code an API error carries: the domain's, or for an error of the web
+// layer itself the last word of its catalog key.
+func (e *apiError) errorCode() string {
+	if e.code != "" {
+		return e.code
+	}
+	return strings.TrimPrefix(e.key, "error.")
+}
+
+// renderErrorLang answers an API request with err as JSON in lang.
+func (s *Server) renderErrorLang(w http.ResponseWriter, r *http.Request, err error, lang string) {
+	ae := s.classify(r, err)
+	body := errorBody{Error: s.Catalog.T(lang, ae.key, ae.data), Code: ae.errorCode()}
 	for _, f := range ae.fields {
 		body.Fields = append(body.Fields, fieldMessage{
 			Field:   f.Field,
 			Message: s.Catalog.T(lang, "rule."+f.Rule, map[string]any{"Param": f.Param}),
 		})
 	}
+	writeErrorHeaders(w, ae)
 	writeJSON(w, ae.status, body)
 }
 

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"errors"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -155,14 +156,20 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ok\n"))
 }
 
-// handleReadyz answers 200 only when the database answers within two seconds, so a
-// load balancer stops sending people to an instance that cannot store their complaint.
+// handleReadyz answers 200 only when the database takes a write within two seconds, so
+// a load balancer stops sending people to an instance that cannot store their complaint:
+// a locked SQLite file or a full disk still answers a ping.
 func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if err := s.DB.Ping(ctx); err != nil {
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.DB.Ready(ctx); err != nil {
 		s.Log.Warn("not ready", "err", err)
+		var de *redress.Error
+		if errors.As(err, &de) {
+			writeErrorHeaders(w, &apiError{retryAfter: de.RetryAfter})
+		}
 		w.WriteHeader(http.StatusServiceUnavailable)
 		w.Write([]byte("database unavailable\n"))
 		return

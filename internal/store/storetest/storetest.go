@@ -86,10 +86,10 @@ func PostgresDSN(t testing.TB) string {
 }
 
 // Open opens and migrates dsn, closing it after the test.
-func Open(t testing.TB, dsn string) *store.DB {
+func Open(t testing.TB, dsn string, opts ...store.Option) *store.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, dsn, t.TempDir())
+	db, err := store.Open(ctx, dsn, t.TempDir(), opts...)
 	if err != nil {
 		t.Fatalf("open %s: %v", redact(dsn), err)
 	}
