@@ -114,7 +114,9 @@ func TestAuditorSeesNoComplainantText(t *testing.T) {
 				t.Errorf("auditor %s: status %d", path, rec.Code)
 				continue
 			}
-			if body := strings.ToLower(rec.Body.String()); strings.Contains(body, "qzx") {
+			// The whole made-up words, not a fragment: an export carries base64 signatures,
+			// in which three given letters turn up now and then by chance.
+			if body := strings.ToLower(rec.Body.String()); strings.Contains(body, "qzxcounty") || strings.Contains(body, "qzxagency") {
 				t.Errorf("auditor reads the complainant's words at %s", path)
 			}
 			if path == "/staff/complaints/"+id && !strings.Contains(rec.Body.String(), "Named by the complainant; not shown") {
