@@ -30,7 +30,7 @@ type auditEntryRow struct {
 
 // SearchAudit returns one page of the events f selects (f.Limit of them, after
 // f.Offset) and how many it selects in all.
-func (db *DB) SearchAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, int, error) {
+func (db *DB) SearchAudit(ctx context.Context, f redress.AuditFilter) ([]AuditEntry, int, error) {
 	if f.Scoped && len(f.Units) == 0 {
 		return nil, 0, nil
 	}
@@ -42,7 +42,7 @@ func (db *DB) SearchAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, int
 	return entries, int(total), err
 }
 
-func (db *DB) listAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+func (db *DB) listAudit(ctx context.Context, f redress.AuditFilter) ([]AuditEntry, error) {
 	if f.Scoped && len(f.Units) == 0 {
 		return nil, nil
 	}
@@ -81,7 +81,7 @@ func (db *DB) listAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error
 }
 
 // auditWhere adds f's conditions to a query of audit_events AS a.
-func (db *DB) auditWhere(f AuditFilter, q *bun.SelectQuery) *bun.SelectQuery {
+func (db *DB) auditWhere(f redress.AuditFilter, q *bun.SelectQuery) *bun.SelectQuery {
 	for _, c := range []struct {
 		col string
 		id  int64
@@ -127,7 +127,7 @@ type AgreementChoice struct {
 
 // ComplaintAgreements lists the agreements named by complaints of the units in f, by
 // agency: the choices of the oversight pages' agreement filter.
-func (db *DB) ComplaintAgreements(ctx context.Context, f ComplaintFilter) ([]AgreementChoice, error) {
+func (db *DB) ComplaintAgreements(ctx context.Context, f redress.ComplaintFilter) ([]AgreementChoice, error) {
 	if !f.AllUnits && len(f.Units) == 0 {
 		return nil, nil
 	}

@@ -28,7 +28,7 @@ func TestCaseFiles(t *testing.T) {
 		}
 		lastEvent := func(action string) redress.AuditEvent {
 			t.Helper()
-			evs, err := db.ListAudit(ctx, store.AuditFilter{ComplaintID: c.ID, Action: action})
+			evs, err := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: c.ID, Action: action})
 			if err != nil || len(evs) == 0 {
 				t.Fatalf("no %s event: %v", action, err)
 			}
@@ -131,7 +131,7 @@ func TestCaseFiles(t *testing.T) {
 			if err != nil || string(f.Data) != "hello f.txt" || f.Size != int64(len(f.Data)) || f.UploadedBy != "receipt_holder" {
 				t.Fatalf("open %+v %v", f.EvidenceInfo, err)
 			}
-			evs, _ := db.ListAudit(ctx, store.AuditFilter{ComplaintID: c2.ID, Action: "complaint.evidence_downloaded"})
+			evs, _ := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: c2.ID, Action: "complaint.evidence_downloaded"})
 			if len(evs) != 1 || evs[0].Details["evidence_id"] != float64(f.ID) {
 				t.Fatalf("download events %+v", evs)
 			}

@@ -293,15 +293,6 @@ func joinStrings[T ~string](vs []T) string {
 	return strings.Join(s, " ")
 }
 
-// ComplaintFilter is the units a staff list or search may reach: only complaints of
-// Units, unless AllUnits is set. The caller passes what the user may see.
-type ComplaintFilter struct {
-	AllUnits bool
-	Units    []string
-	Limit    int
-	Offset   int
-}
-
 // ComplaintSummary is one row of a staff list: no identity, no free text.
 type ComplaintSummary struct {
 	ID             int64

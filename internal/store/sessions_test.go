@@ -94,7 +94,7 @@ func TestSessions(t *testing.T) {
 		if n, _ := db.CountOpenSessions(ctx, u.ID); n != 0 {
 			t.Errorf("%d open sessions after a password change", n)
 		}
-		evs, _ := db.ListAudit(ctx, store.AuditFilter{Action: redress.ActionPasswordChanged})
+		evs, _ := db.ListAudit(ctx, redress.AuditFilter{Action: redress.ActionPasswordChanged})
 		if len(evs) != 1 || evs[0].Details["sessions_ended"] != float64(3) {
 			t.Errorf("password events %+v", evs)
 		}

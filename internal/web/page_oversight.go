@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,16 +48,11 @@ var auditFilterNames = []string{"complaint", "agreement", "agency", "actor", "ac
 const (
 	defaultAuditPerPage = 50
 	maxAuditPerPage     = 200
-	maxActorLength      = 200
 )
-
-// actionPattern is an action's name ("complaint.assigned") or the start of names
-// followed by "*" ("complaint.*").
-var actionPattern = regexp.MustCompile(`^[a-z0-9_.]{1,100}\*?$`)
 
 // auditQuery is a request for the log as read.
 type auditQuery struct {
-	Filter  store.AuditFilter
+	Filter  redress.AuditFilter
 	Page    int
 	PerPage int
 	// Given holds the filters given: the audit event's details, the actor as a subject
@@ -92,25 +86,16 @@ func (s *Server) parseAuditQuery(r *http.Request) (auditQuery, error) {
 	}
 	f.AgreementID = parseIDParam("agreement", get("agreement"), &fe)
 	f.AgencyID = parseIDParam("agency", get("agency"), &fe)
-	if a := get("actor"); a != "" {
-		switch {
-		case !utf8.ValidString(a):
-			fe.Add("actor", "invalid_text")
-		case utf8.RuneCountInString(a) > maxActorLength:
-			fe.Add("actor", "too_long", maxActorLength)
-		case strings.Contains(a, "@"):
-			// A staff member by their address, for people who do not know account ids.
-			u, err := s.Auth.UserByEmail(ctx, a)
-			switch {
-			case redress.ErrorCode(err) == redress.ENOTFOUND:
-				fe.Add("actor", "unknown_actor")
-			case err != nil:
-				return aq, err
-			default:
-				f.Actor = auth.Subject(u.ID)
-			}
-		default:
-			f.Actor = a
+	f.Actor, f.Action = get("actor"), get("action")
+	f.From, f.To = parseTimeRange(get("from"), get("to"), &fe)
+	// upto holds the pages of one search still while events are added.
+	f.UptoID = parseIDParam("upto", get("upto"), &fe)
+	parsePaging(get, maxAuditPerPage, &aq.Page, &aq.PerPage, &fe)
+	f.Limit, f.Offset = aq.PerPage, (aq.Page-1)*aq.PerPage
+	fe = append(fe, redress.FieldsOf(f.Validate())...)
+	if f.Actor != "" && !fe.Has("actor") {
+		if f.Actor, err = s.auditActor(ctx, f.Actor, &fe); err != nil {
+			return aq, err
 		}
 		if f.Actor != "" {
 			aq.Given["actor"] = s.auditActorGiven(f.Actor)
@@ -119,18 +104,25 @@ func (s *Server) parseAuditQuery(r *http.Request) (auditQuery, error) {
 	if tn := redress.NormalizeTrackingNumber(get("complaint")); tn != "" {
 		aq.Given["complaint"] = tn
 	}
-	if a := get("action"); a != "" {
-		if !actionPattern.MatchString(a) {
-			fe.Add("action", "action_name")
-		}
-		f.Action = a
+	order := append(slices.Clone(auditFilterNames), "upto", "page", "per_page")
+	return aq, sortFieldErrors(fe, order).Err()
+}
+
+// auditActor is the subject an actor filter names: as given, or the account of a staff
+// member given by address, for people who do not know account ids.
+func (s *Server) auditActor(ctx context.Context, actor string, fe *redress.FieldErrors) (string, error) {
+	if !strings.Contains(actor, "@") {
+		return actor, nil
 	}
-	f.From, f.To = parseTimeRange(get("from"), get("to"), &fe)
-	// upto holds the pages of one search still while events are added.
-	f.UptoID = parseIDParam("upto", get("upto"), &fe)
-	parsePaging(get, maxAuditPerPage, &aq.Page, &aq.PerPage, &fe)
-	f.Limit, f.Offset = aq.PerPage, (aq.Page-1)*aq.PerPage
-	return aq, fe.Err()
+	u, err := s.Auth.UserByEmail(ctx, actor)
+	switch {
+	case redress.ErrorCode(err) == redress.ENOTFOUND:
+		fe.Add("actor", "unknown_actor")
+		return "", nil
+	case err != nil:
+		return "", err
+	}
+	return auth.Subject(u.ID), nil
 }
 
 // parseComplaintParam reads a tracking number and finds its complaint's id. A complaint
@@ -169,7 +161,8 @@ func parseIDParam(name, val string, fe *redress.FieldErrors) int64 {
 }
 
 // parseTimeRange reads from and to: each a day (UTC; to includes its whole day) or an
-// RFC 3339 time (to excluded), as `redress audit export` takes them.
+// RFC 3339 time (to excluded), as `redress audit export` takes them. Whether they make
+// a range is AuditFilter.Validate's to say.
 func parseTimeRange(from, to string, fe *redress.FieldErrors) (time.Time, time.Time) {
 	read := func(name, val string, upper bool) time.Time {
 		if val == "" {
@@ -188,11 +181,7 @@ func parseTimeRange(from, to string, fe *redress.FieldErrors) (time.Time, time.T
 		}
 		return t.UTC()
 	}
-	f, t := read("from", from, false), read("to", to, true)
-	if !f.IsZero() && !t.IsZero() && !t.After(f) {
-		fe.Add("to", "date_order")
-	}
-	return f, t
+	return read("from", from, false), read("to", to, true)
 }
 
 // searchAudit runs a parsed query of the log. The look is recorded first: a search
@@ -509,7 +498,7 @@ func (v *auditLogView) pageURL(page int) string {
 func (s *Server) auditChoices(r *http.Request, f *filterForm, obj, act string) error {
 	pr, _ := principal(r)
 	all, units := s.Authz.Units(pr.Subject(), obj, act)
-	scope := store.ComplaintFilter{AllUnits: all, Units: units}
+	scope := redress.ComplaintFilter{AllUnits: all, Units: units}
 	agencies, err := s.DB.ComplaintAgencies(r.Context(), scope)
 	if err != nil {
 		return err
@@ -580,7 +569,7 @@ func (s *Server) handleAuditHistory(w http.ResponseWriter, r *http.Request) {
 		s.renderPageError(w, r, p, err)
 		return
 	}
-	entries, _, err := s.DB.SearchAudit(r.Context(), store.AuditFilter{ComplaintID: c.ID})
+	entries, _, err := s.DB.SearchAudit(r.Context(), redress.AuditFilter{ComplaintID: c.ID})
 	if err != nil {
 		s.renderPageError(w, r, p, err)
 		return

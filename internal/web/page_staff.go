@@ -206,7 +206,7 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, p *pageData,
 // caseTimeline words the case's audit events for the page: who did what, when. Staff
 // accounts are named; the complainant and the system are said so.
 func (s *Server) caseTimeline(r *http.Request, p *pageData, v *caseView) error {
-	evs, err := s.DB.ListAudit(r.Context(), store.AuditFilter{ComplaintID: v.Complaint.ID})
+	evs, err := s.DB.ListAudit(r.Context(), redress.AuditFilter{ComplaintID: v.Complaint.ID})
 	if err != nil {
 		return err
 	}

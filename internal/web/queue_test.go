@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/store/storetest"
 	"github.com/redress-oversight/redress/internal/web/browsertest"
@@ -243,7 +244,7 @@ func TestQueueSearch(t *testing.T) {
 				t.Fatalf("listing the queue recorded %d searches", after-before)
 			}
 			s.queueGet("investigator", "/api/v1/staff/complaints?q=lawyer&overdue=1&tracking="+url.QueryEscape(sloppy), "")
-			evs, err := db.ListAudit(ctx, store.AuditFilter{Action: "complaint.searched"})
+			evs, err := db.ListAudit(ctx, redress.AuditFilter{Action: "complaint.searched"})
 			if err != nil || len(evs) == 0 {
 				t.Fatalf("no search event: %v", err)
 			}

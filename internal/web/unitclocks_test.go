@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/redress-oversight/redress/internal/deadline"
+	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/store/storetest"
 	"github.com/redress-oversight/redress/internal/web/browsertest"
@@ -101,7 +102,7 @@ func TestUnitClocksOverride(t *testing.T) {
 		if got, _ := db.UnitClocks(ctx, "tx"); !reflect.DeepEqual(got, []deadline.Override{{Clock: "triage", Amount: 1, Business: true}}) {
 			t.Fatalf("tx overrides %v", got)
 		}
-		evs, _ := db.ListAudit(ctx, store.AuditFilter{Action: "unit.clocks_saved"})
+		evs, _ := db.ListAudit(ctx, redress.AuditFilter{Action: "unit.clocks_saved"})
 		if len(evs) != 1 || evs[0].Actor != "user:"+strconv.FormatInt(s.users["admin"].ID, 10) {
 			t.Fatalf("audit events %+v", evs)
 		}
