@@ -56,7 +56,7 @@ func (s *Service) CheckReceipt(ctx context.Context, tracking, receipt, requestID
 
 // StatusSteps returns the complaint's status history for the holder and records the
 // status check, as intake's CheckStatus does.
-func (s *Service) StatusSteps(ctx context.Context, h Holder) ([]store.StatusStep, error) {
+func (s *Service) StatusSteps(ctx context.Context, h Holder) ([]redress.StatusStep, error) {
 	a := h.Actor()
 	return s.DB.RecordStatusCheck(ctx, a.event(redress.ActionStatusChecked, h.complaint(), nil))
 }

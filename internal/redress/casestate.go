@@ -1,5 +1,7 @@
 package redress
 
+import "time"
+
 // Statuses of a complaint (complaints.status). A complaint starts received; the
 // workflow package says which transition leads from one to another.
 const (
@@ -18,4 +20,31 @@ const (
 var CaseStatuses = []string{
 	StatusReceived, StatusTriaged, StatusUnderReview, StatusReferred, StatusWaitingOnComplainant,
 	StatusFindingsProposed, StatusClosed, StatusWithdrawn, StatusReopened,
+}
+
+// CaseState is the workflow facts of a complaint the case page and the service need.
+type CaseState struct {
+	Priority    string
+	AssigneeID  int64
+	ProposedBy  int64
+	Disposition string
+	ClosedAt    time.Time
+	Findings    map[int64]string
+	Links       []ComplaintLink
+	History     []StatusStep
+}
+
+// ComplaintLink ties two complaints: a duplicate or a related one.
+type ComplaintLink struct {
+	OtherID int64
+	Kind    string
+}
+
+// StatusStep is one status a complaint reached and when. Actor and Reason are for
+// staff; the public status page shows only the status and the day.
+type StatusStep struct {
+	Status string
+	At     time.Time
+	Actor  string
+	Reason string
 }

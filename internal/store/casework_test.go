@@ -18,7 +18,7 @@ func TestChangeStatus(t *testing.T) {
 			t.Fatal(err)
 		}
 		start := time.Date(2025, 7, 1, 12, 0, 0, 0, time.UTC)
-		if err := db.StartClocks(ctx, c.ID, []store.Clock{
+		if err := db.StartClocks(ctx, c.ID, []redress.Clock{
 			{Name: "triage", StartedAt: start, DueAt: start.Add(72 * time.Hour)},
 			{Name: "resolve", StartedAt: start, DueAt: start.Add(90 * 24 * time.Hour)},
 		}); err != nil {
@@ -112,7 +112,7 @@ func TestTriageAndAssign(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := db.Triage(ctx, store.TriageChange{ComplaintID: c.ID, Priority: "urgent", Unit: "ga",
-			Categories: []redress.Category{"force", "coercion"}, Links: []store.ComplaintLink{{OtherID: other.ID, Kind: "duplicate"}},
+			Categories: []redress.Category{"force", "coercion"}, Links: []redress.ComplaintLink{{OtherID: other.ID, Kind: "duplicate"}},
 			Audit: redress.AuditEvent{Actor: "user:3", Action: "complaint.triaged"}}); err != nil {
 			t.Fatal(err)
 		}

@@ -11,7 +11,6 @@ import (
 	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/redress"
-	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/workflow"
 )
 
@@ -39,10 +38,10 @@ type caseView struct {
 	Identity      *redress.Contact
 
 	// Case work: what the caller may do next, and what has been done.
-	State        store.CaseState
+	State        redress.CaseState
 	Assignee     string
-	Clocks       []store.Clock
-	Referrals    []store.Referral
+	Clocks       []redress.Clock
+	Referrals    []redress.Referral
 	Transitions  []transitionView
 	CanTriage    bool
 	CanAssign    bool

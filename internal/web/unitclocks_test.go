@@ -36,7 +36,7 @@ func (s *staff) fileIn(state string, agencyID int64) int64 {
 }
 
 // clockOf returns a complaint's clock by name.
-func (s *staff) clockOf(complaintID int64, name string) store.Clock {
+func (s *staff) clockOf(complaintID int64, name string) redress.Clock {
 	s.t.Helper()
 	clocks, err := s.db.Clocks(context.Background(), complaintID)
 	if err != nil {
@@ -48,7 +48,7 @@ func (s *staff) clockOf(complaintID int64, name string) store.Clock {
 		}
 	}
 	s.t.Fatalf("complaint %d has no %s clock: %+v", complaintID, name, clocks)
-	return store.Clock{}
+	return redress.Clock{}
 }
 
 // mustPost sends a form as caller and fails unless it answers want.
