@@ -152,7 +152,7 @@ func TestMessages(t *testing.T) {
 
 		t.Run("NoticeInTheComplaintsLanguage", func(t *testing.T) {
 			m, emailed, err := s.SendMessage(ctx, staff, c, sealed, secretText)
-			if err != nil || !emailed || m.Direction != ToComplainant {
+			if err != nil || !emailed || m.Direction != redress.MessageToComplainant {
 				t.Fatalf("send: %+v %v %v", m, emailed, err)
 			}
 			var rows []struct {
@@ -200,7 +200,7 @@ func TestMessages(t *testing.T) {
 				t.Fatal(err)
 			}
 			msgs, _ = s.Messages(ctx, c.ID)
-			if len(msgs) != 2 || msgs[0].ReadAt.IsZero() || msgs[0].AnsweredAt.IsZero() || msgs[1].Direction != FromComplainant {
+			if len(msgs) != 2 || msgs[0].ReadAt.IsZero() || msgs[0].AnsweredAt.IsZero() || msgs[1].Direction != redress.MessageFromComplainant {
 				t.Fatalf("after reply %+v", msgs)
 			}
 			evs, _ := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: c.ID, Action: ActionMessageReplied})

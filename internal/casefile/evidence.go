@@ -195,16 +195,16 @@ func cleanFileName(name string, k fileKind) string {
 // AddEvidence stores a file for the complaint after checking its size, its type (from
 // its content) and the complaint's count of files. The audit event records the type,
 // size and hash, never the name.
-func (s *Service) AddEvidence(ctx context.Context, a Actor, c redress.Complaint, name string, data []byte) (EvidenceInfo, error) {
+func (s *Service) AddEvidence(ctx context.Context, a Actor, c redress.Complaint, name string, data []byte) (redress.EvidenceInfo, error) {
 	switch {
 	case len(data) == 0:
-		return EvidenceInfo{}, ErrFileEmpty
+		return redress.EvidenceInfo{}, ErrFileEmpty
 	case len(data) > MaxFileSize:
-		return EvidenceInfo{}, ErrFileTooLarge
+		return redress.EvidenceInfo{}, ErrFileTooLarge
 	}
 	k, ok := detect(name, data)
 	if !ok {
-		return EvidenceInfo{}, ErrFileType
+		return redress.EvidenceInfo{}, ErrFileType
 	}
 	sum := sha256.Sum256(data)
 	hash := hex.EncodeToString(sum[:])
@@ -216,6 +216,6 @@ func (s *Service) AddEvidence(ctx context.Context, a Actor, c redress.Complaint,
 
 // Download returns a file of the complaint and records the download in the same
 // transaction: a download that cannot be recorded is not served.
-func (s *Service) Download(ctx context.Context, a Actor, c redress.Complaint, evidenceID int64) (EvidenceFile, error) {
+func (s *Service) Download(ctx context.Context, a Actor, c redress.Complaint, evidenceID int64) (redress.EvidenceFile, error) {
 	return s.DB.OpenEvidence(ctx, c.ID, evidenceID, a.event(ActionEvidenceDownloaded, c, nil))
 }

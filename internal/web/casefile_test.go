@@ -214,7 +214,7 @@ func TestMessagesWithComplainant(t *testing.T) {
 			t.Fatal("the language switch of the answer page leads nowhere")
 		}
 		msgs, _ = db.Messages(ctx, cid)
-		if len(msgs) != 2 || msgs[0].AnsweredAt.IsZero() || msgs[0].ReadAt.IsZero() || msgs[1].Direction != store.FromComplainant {
+		if len(msgs) != 2 || msgs[0].AnsweredAt.IsZero() || msgs[0].ReadAt.IsZero() || msgs[1].Direction != redress.MessageFromComplainant {
 			t.Fatalf("after the reply: %+v", msgs)
 		}
 		evs, _ := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: cid, Action: casefile.ActionMessageReplied})
