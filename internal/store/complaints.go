@@ -283,17 +283,3 @@ func joinStrings[T ~string](vs []T) string {
 	}
 	return strings.Join(s, " ")
 }
-
-// ComplaintSummary is one row of a staff list: no identity, no free text.
-type ComplaintSummary struct {
-	ID             int64
-	TrackingNumber string
-	ReceivedAt     time.Time
-	State          string
-	AgencyID       int64
-	AgencyName     string
-	AgreementID    int64
-	Status         string
-	Unit           string
-	Language       string
-}

@@ -16,35 +16,12 @@ import (
 // of the embedded ComplaintFilter always apply, so a search never reaches a complaint
 // of a unit the caller may not read, however well it matches.
 
-// Deadline states of a queue row.
-const (
-	DeadlineOverdue = "overdue"
-	DeadlineDueSoon = "due_soon"
-	DeadlineRunning = "running"
-)
-
-// QueueRow is one complaint of the queue or of a search: the summary, its workflow
-// facts and its next deadline.
-type QueueRow struct {
-	ComplaintSummary
-	// AgencyOther is the complainant's own words for an agency the registry does not
-	// hold: free text, for callers who may read the complainant's words in Unit only.
-	AgencyOther  string
-	Priority     string
-	AssigneeID   int64
-	AssigneeName string
-	// NextDueAt is the soonest due time of its running clocks (zero when none runs);
-	// Deadline says where that stands: overdue, due_soon, running or "".
-	NextDueAt time.Time
-	Deadline  string
-}
-
 // MaxSearchWords bounds the words of one text search; further words are ignored.
 const MaxSearchWords = 12
 
 // SearchComplaints returns one page of the complaints that pass every filter, with the
 // number of all of them.
-func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]QueueRow, int, error) {
+func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]redress.QueueRow, int, error) {
 	if !f.AllUnits && len(f.Units) == 0 {
 		return nil, 0, nil
 	}
@@ -90,29 +67,17 @@ func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]Q
 	if err != nil {
 		return nil, 0, err
 	}
-	out := make([]QueueRow, len(rows))
+	out := make([]redress.QueueRow, len(rows))
 	for i, r := range rows {
-		out[i] = QueueRow{
-			ComplaintSummary: ComplaintSummary{ID: r.ID, TrackingNumber: r.TrackingNumber, ReceivedAt: r.ReceivedAt,
+		out[i] = redress.QueueRow{
+			ComplaintSummary: redress.ComplaintSummary{ID: r.ID, TrackingNumber: r.TrackingNumber, ReceivedAt: r.ReceivedAt,
 				State: r.State, AgencyID: derefID(r.AgencyID), AgencyName: r.AgencyName, AgreementID: derefID(r.AgreementID),
 				Status: r.Status, Unit: r.Unit, Language: r.Language},
 			AgencyOther: r.AgencyOther, Priority: r.Priority, AssigneeID: derefID(r.AssigneeID), AssigneeName: r.AssigneeName,
-			NextDueAt: r.NextDueAt.Time, Deadline: deadlineState(r.NextDueAt.Time, now),
+			NextDueAt: r.NextDueAt.Time, Deadline: redress.DeadlineState(r.NextDueAt.Time, now),
 		}
 	}
 	return out, int(total), nil
-}
-
-func deadlineState(due, now time.Time) string {
-	switch {
-	case due.IsZero():
-		return ""
-	case due.Before(now):
-		return DeadlineOverdue
-	case due.Before(now.Add(redress.DueSoonWindow)):
-		return DeadlineDueSoon
-	}
-	return DeadlineRunning
 }
 
 // searchQuery is the complaints passing f, without columns, order or page, so the same
@@ -210,17 +175,9 @@ func SearchWords(s string) []string {
 	return words
 }
 
-// AgencyChoice is an agency offered in the queue's filter.
-type AgencyChoice struct {
-	ID   int64
-	Name string
-	// State is the agency's state, which tells same-named agencies apart.
-	State string
-}
-
 // ComplaintAgencies lists the agencies named by complaints of the units in f, by name:
 // the choices of the queue's agency filter.
-func (db *DB) ComplaintAgencies(ctx context.Context, f redress.ComplaintFilter) ([]AgencyChoice, error) {
+func (db *DB) ComplaintAgencies(ctx context.Context, f redress.ComplaintFilter) ([]redress.AgencyChoice, error) {
 	if !f.AllUnits && len(f.Units) == 0 {
 		return nil, nil
 	}
@@ -228,7 +185,7 @@ func (db *DB) ComplaintAgencies(ctx context.Context, f redress.ComplaintFilter) 
 	if !f.AllUnits {
 		sub.Where("c.unit IN (?)", bun.In(f.Units))
 	}
-	var out []AgencyChoice
+	var out []redress.AgencyChoice
 	err := db.bun.NewSelect().TableExpr("agencies AS a").ColumnExpr("a.id, a.name, a.state").
 		Where("a.id IN (?)", sub).OrderExpr("a.name, a.state, a.id").Scan(ctx, &out)
 	return out, err

@@ -243,21 +243,21 @@ func TestSearchComplaints(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			byTracking := map[string]store.QueueRow{}
+			byTracking := map[string]redress.QueueRow{}
 			for _, r := range rows {
 				byTracking[r.TrackingNumber] = r
 			}
 			a, b, d := byTracking[rxA], byTracking[rxB], byTracking[rxD]
-			if a.AssigneeID != f.assignee || a.AssigneeName != "Una Investigadora" || a.Deadline != store.DeadlineOverdue ||
+			if a.AssigneeID != f.assignee || a.AssigneeName != "Una Investigadora" || a.Deadline != redress.DeadlineOverdue ||
 				!a.NextDueAt.Equal(f.now.Add(-time.Hour)) || a.AgencyName != "Harris County Sheriff's Office" || a.AgreementID == 0 ||
 				a.Priority != "normal" || a.Language != "es" || a.Unit != "tx" {
 				t.Errorf("row a: %+v", a)
 			}
-			if b.Deadline != store.DeadlineDueSoon || b.AssigneeID != 0 || b.AssigneeName != "" || b.Status != "triaged" {
+			if b.Deadline != redress.DeadlineDueSoon || b.AssigneeID != 0 || b.AssigneeName != "" || b.Status != "triaged" {
 				t.Errorf("row b: %+v", b)
 			}
 			// d's met and paused clocks do not count; the running one is far off.
-			if d.Deadline != store.DeadlineRunning || !d.NextDueAt.Equal(f.now.Add(80*24*time.Hour)) || d.AgencyID != 0 {
+			if d.Deadline != redress.DeadlineRunning || !d.NextDueAt.Equal(f.now.Add(80*24*time.Hour)) || d.AgencyID != 0 {
 				t.Errorf("row d: %+v", d)
 			}
 		})

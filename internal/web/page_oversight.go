@@ -18,7 +18,6 @@ import (
 	"github.com/redress-oversight/redress/internal/audit"
 	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/redress"
-	"github.com/redress-oversight/redress/internal/store"
 )
 
 // The audit log for oversight auditors and supervisors: the page and
@@ -187,7 +186,7 @@ func parseTimeRange(from, to string, fe *redress.FieldErrors) (time.Time, time.T
 // searchAudit runs a parsed query of the log. The look is recorded first: a search
 // that cannot be recorded is not run. It returns the UptoID that holds later pages of
 // the same search still (the newest event found, unless the query named one).
-func (s *Server) searchAudit(r *http.Request, aq auditQuery) ([]store.AuditEntry, int, int64, error) {
+func (s *Server) searchAudit(r *http.Request, aq auditQuery) ([]redress.AuditEntry, int, int64, error) {
 	pr, _ := principal(r)
 	ev := redress.AuditEvent{Actor: pr.Subject(), Action: actionAuditSearched, RequestID: requestID(r),
 		Details: map[string]any{"filters": aq.Given, "page": aq.Page}}
@@ -411,7 +410,7 @@ func (a *auditRows) agreement(id int64) string {
 	return label
 }
 
-func (a *auditRows) row(e store.AuditEntry) auditRowView {
+func (a *auditRows) row(e redress.AuditEntry) auditRowView {
 	v := auditRowView{ID: e.ID, At: e.OccurredAt, Who: a.who(e.Actor), Action: e.Action,
 		ComplaintID: e.ComplaintID, TrackingNumber: e.TrackingNumber, AgreementID: e.AgreementID, Seq: e.Seq}
 	if label, ok := actionLabel(a.p, e.Action); ok {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/redress"
-	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/workflow"
 )
 
@@ -189,7 +188,7 @@ func intersectUnits(allA bool, a []string, allB bool, b []string) (bool, []strin
 
 // searchQueue runs a parsed search. A search with filters is recorded first: a search
 // that cannot be recorded is not run.
-func (s *Server) searchQueue(r *http.Request, qq queueQuery) ([]store.QueueRow, int, error) {
+func (s *Server) searchQueue(r *http.Request, qq queueQuery) ([]redress.QueueRow, int, error) {
 	pr, _ := principal(r)
 	if len(qq.Given) > 0 {
 		ev := redress.AuditEvent{Actor: pr.Subject(), Action: actionComplaintSearched, RequestID: requestID(r),
@@ -219,7 +218,7 @@ type queueView struct {
 	Errors map[string]string
 	order  []string
 
-	Rows     []store.QueueRow
+	Rows     []redress.QueueRow
 	Total    int
 	Filtered bool
 	Page     int

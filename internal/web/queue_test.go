@@ -170,7 +170,7 @@ func TestQueueSearch(t *testing.T) {
 			if len(res.Complaints) != 1 || res.Complaints[0].TrackingNumber != en || res.Total != 2 || res.Page != 2 || res.PerPage != 1 {
 				t.Errorf("API page 2: %+v", res)
 			}
-			if res.Complaints[0].Deadline != store.DeadlineOverdue || res.Complaints[0].Priority == "" {
+			if res.Complaints[0].Deadline != redress.DeadlineOverdue || res.Complaints[0].Priority == "" {
 				t.Errorf("API row: %+v", res.Complaints[0])
 			}
 		})
