@@ -767,7 +767,7 @@ func TestPasswordReset(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = f.svc.SetPasswordWithToken(f.ctx, public, token, "another pass phrase 3")
-		wantErr(t, "link used twice", err, store.ErrLinkUsed)
+		wantErr(t, "link used twice", err, redress.ErrPasswordLinkUsed)
 		_, err = f.svc.Authenticate(f.ctx, old.SessionToken)
 		wantErr(t, "session after reset", err, auth.ErrSignIn)
 		f.login(t, "hal@example.org", "new pass phrase 2 go")
@@ -816,7 +816,7 @@ func TestPasswordReset(t *testing.T) {
 		token = linkRE.FindStringSubmatch(last.Body)[1]
 		f.clock.Advance(time.Hour)
 		_, err = f.svc.SetPasswordWithToken(f.ctx, public, token, "another pass phrase 3")
-		wantErr(t, "expired reset link", err, store.ErrLinkUsed)
+		wantErr(t, "expired reset link", err, redress.ErrPasswordLinkUsed)
 	})
 }
 
@@ -846,7 +846,7 @@ func TestSetPasswordLink(t *testing.T) {
 		// Expiry: 72 hours.
 		f.clock.Advance(72 * time.Hour)
 		_, err = f.svc.SetPasswordWithToken(f.ctx, auth.Meta{}, token, password)
-		wantErr(t, "after 72 hours", err, store.ErrLinkUsed)
+		wantErr(t, "after 72 hours", err, redress.ErrPasswordLinkUsed)
 
 		_, token, _ = f.svc.CreateUser(f.ctx, admin, "jo@example.org", "Jo")
 		f.clock.Advance(71 * time.Hour)
@@ -855,9 +855,9 @@ func TestSetPasswordLink(t *testing.T) {
 			t.Fatalf("within 72 hours: %+v, %v", got, err)
 		}
 		_, err = f.svc.SetPasswordWithToken(f.ctx, auth.Meta{}, token, "another pass phrase 3")
-		wantErr(t, "second use", err, store.ErrLinkUsed)
+		wantErr(t, "second use", err, redress.ErrPasswordLinkUsed)
 		_, err = f.svc.SetPasswordWithToken(f.ctx, auth.Meta{}, "made-up", password)
-		wantErr(t, "unknown link", err, store.ErrLinkUsed)
+		wantErr(t, "unknown link", err, redress.ErrPasswordLinkUsed)
 		f.login(t, "jo@example.org", password)
 		evs, _ := db.ListAudit(f.ctx, redress.AuditFilter{Action: redress.ActionUserCreated})
 		if len(evs) != 2 || evs[0].Actor != "cli:tester" || evs[0].RequestID != "req-1" {

@@ -240,9 +240,9 @@ func TestAddEvidence(t *testing.T) {
 		data []byte
 		want error
 	}{
-		{"a.txt", nil, ErrFileEmpty},
-		{"a.txt", bytes.Repeat([]byte("a"), MaxFileSize+1), ErrFileTooLarge},
-		{"a.pdf", []byte("MZ\x90\x00"), ErrFileType},
+		{"a.txt", nil, redress.ErrEvidenceEmpty},
+		{"a.txt", bytes.Repeat([]byte("a"), MaxFileSize+1), redress.ErrEvidenceTooLarge},
+		{"a.pdf", []byte("MZ\x90\x00"), redress.ErrEvidenceType},
 	} {
 		if _, err := s.AddEvidence(ctx, a, c, tc.name, tc.data); !errors.Is(err, tc.want) {
 			t.Errorf("%s (%d bytes): %v, want %v", tc.name, len(tc.data), err, tc.want)

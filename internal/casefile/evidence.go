@@ -26,18 +26,6 @@ const (
 	maxZipMember = 4096     // entries an office document may have before we stop looking
 )
 
-// Why a file is refused. The web layer answers each with its own status: too large 413,
-// of a refused type 415, empty 422, one too many 409.
-var (
-	ErrFileTooLarge = &redress.Error{Code: redress.EINVALID, Key: "error.evidence_too_large",
-		Message: "This file is too large."}
-	ErrFileType = &redress.Error{Code: redress.EINVALID, Key: "error.evidence_type",
-		Message: "This kind of file cannot be accepted."}
-	ErrFileEmpty = &redress.Error{Code: redress.EINVALID, Key: "error.evidence_empty",
-		Message: "Choose a file to send."}
-	ErrTooManyFiles = store.ErrEvidenceLimit
-)
-
 // fileKind is a type of file we accept: its content type and the name endings that fit
 // it, the first being the one we add when a name has none of them.
 type fileKind struct {
@@ -198,13 +186,13 @@ func cleanFileName(name string, k fileKind) string {
 func (s *Service) AddEvidence(ctx context.Context, a Actor, c redress.Complaint, name string, data []byte) (redress.EvidenceInfo, error) {
 	switch {
 	case len(data) == 0:
-		return redress.EvidenceInfo{}, ErrFileEmpty
+		return redress.EvidenceInfo{}, redress.ErrEvidenceEmpty
 	case len(data) > MaxFileSize:
-		return redress.EvidenceInfo{}, ErrFileTooLarge
+		return redress.EvidenceInfo{}, redress.ErrEvidenceTooLarge
 	}
 	k, ok := detect(name, data)
 	if !ok {
-		return redress.EvidenceInfo{}, ErrFileType
+		return redress.EvidenceInfo{}, redress.ErrEvidenceType
 	}
 	sum := sha256.Sum256(data)
 	hash := hex.EncodeToString(sum[:])

@@ -52,3 +52,17 @@ type EvidenceFile struct {
 	EvidenceInfo
 	Data []byte
 }
+
+// Why an evidence file is refused. The web layer answers each with its own status: too
+// large 413, of a refused type 415, empty 422, one too many 409.
+var (
+	// ErrEvidenceLimit: the complaint already holds as many files as it may.
+	ErrEvidenceLimit = &Error{Code: ECONFLICT, Key: "error.evidence_count",
+		Message: "This complaint already has as many files as it can hold."}
+	ErrEvidenceTooLarge = &Error{Code: EINVALID, Key: "error.evidence_too_large",
+		Message: "This file is too large."}
+	ErrEvidenceType = &Error{Code: EINVALID, Key: "error.evidence_type",
+		Message: "This kind of file cannot be accepted."}
+	ErrEvidenceEmpty = &Error{Code: EINVALID, Key: "error.evidence_empty",
+		Message: "Choose a file to send."}
+)

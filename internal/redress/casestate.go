@@ -48,3 +48,7 @@ type StatusStep struct {
 	Actor  string
 	Reason string
 }
+
+// ErrStaleStatus means the complaint's status changed since the caller read it.
+var ErrStaleStatus = &Error{Code: ECONFLICT, Key: "error.stale_status",
+	Message: "The complaint changed while you were working on it. Reload and try again."}

@@ -219,10 +219,6 @@ type NewEvidence struct {
 	Audit       redress.AuditEvent
 }
 
-// ErrEvidenceLimit means the complaint already holds as many files as it may.
-var ErrEvidenceLimit = &redress.Error{Code: redress.ECONFLICT, Key: "error.evidence_count",
-	Message: "This complaint already has as many files as it can hold."}
-
 // AddEvidence stores an evidence file and its audit event, unless the complaint already
 // holds Limit files (ErrEvidenceLimit).
 func (db *DB) AddEvidence(ctx context.Context, e NewEvidence) (redress.EvidenceInfo, error) {
@@ -240,7 +236,7 @@ func (db *DB) AddEvidence(ctx context.Context, e NewEvidence) (redress.EvidenceI
 			return err
 		}
 		if e.Limit > 0 && int(n) >= e.Limit {
-			return ErrEvidenceLimit
+			return redress.ErrEvidenceLimit
 		}
 		row := evidenceRow{ComplaintID: e.ComplaintID, UploadedBy: e.UploadedBy, FileName: e.FileName,
 			ContentType: e.ContentType, Size: int64(len(e.Data)), SHA256: e.SHA256, Data: e.Data, CreatedAt: now}

@@ -37,10 +37,6 @@ type StatusChange struct {
 	Audit redress.AuditEvent
 }
 
-// ErrStaleStatus means the complaint's status changed since the caller read it.
-var ErrStaleStatus = &redress.Error{Code: redress.ECONFLICT, Key: "error.stale_status",
-	Message: "The complaint changed while you were working on it. Reload and try again."}
-
 // ChangeStatus applies a status change. The caller has checked the transition is
 // allowed; the store checks the complaint is still where the caller saw it.
 func (db *DB) ChangeStatus(ctx context.Context, ch StatusChange) error {
@@ -59,7 +55,7 @@ func (db *DB) ChangeStatus(ctx context.Context, ch StatusChange) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrStaleStatus
+			return redress.ErrStaleStatus
 		}
 		for id, finding := range ch.Findings {
 			if _, err := tx.NewUpdate().Table("allegations").Set("finding = ?", finding).

@@ -305,10 +305,10 @@ var fileRefusals = []struct {
 	err    *redress.Error
 	status int
 }{
-	{casefile.ErrFileTooLarge, http.StatusRequestEntityTooLarge},
-	{casefile.ErrFileType, http.StatusUnsupportedMediaType},
-	{casefile.ErrTooManyFiles, http.StatusConflict},
-	{casefile.ErrFileEmpty, http.StatusUnprocessableEntity},
+	{redress.ErrEvidenceTooLarge, http.StatusRequestEntityTooLarge},
+	{redress.ErrEvidenceType, http.StatusUnsupportedMediaType},
+	{redress.ErrEvidenceLimit, http.StatusConflict},
+	{redress.ErrEvidenceEmpty, http.StatusUnprocessableEntity},
 }
 
 // fileRefusal finds how err refuses a file: the status and the catalog key.
