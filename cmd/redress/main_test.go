@@ -26,7 +26,6 @@ import (
 
 	"github.com/redress-oversight/redress/internal/config"
 	"github.com/redress-oversight/redress/internal/redress"
-	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/store/storetest"
 )
 
@@ -290,7 +289,7 @@ func TestMigrateCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := storetest.Open(t, "sqlite:"+filepath.Join(dir, "redress.db"))
-	evs, err := db.ListAudit(context.Background(), store.AuditFilter{Action: redress.ActionDatabaseMigrated})
+	evs, err := db.ListAudit(context.Background(), redress.AuditFilter{Action: redress.ActionDatabaseMigrated})
 	if err != nil {
 		t.Fatal(err)
 	}

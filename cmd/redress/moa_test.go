@@ -13,7 +13,6 @@ import (
 
 	"github.com/redress-oversight/redress/internal/ice/icetest"
 	"github.com/redress-oversight/redress/internal/redress"
-	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/store/storetest"
 )
 
@@ -66,7 +65,7 @@ func TestMoaImport(t *testing.T) {
 		// it added, with its agency and agreement (MOA).
 		db := storetest.Open(t, dsn)
 		ctx := context.Background()
-		imports, err := db.ListAudit(ctx, store.AuditFilter{Action: redress.ActionRegistryImported})
+		imports, err := db.ListAudit(ctx, redress.AuditFilter{Action: redress.ActionRegistryImported})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,7 +76,7 @@ func TestMoaImport(t *testing.T) {
 		if byFile["participatingAgencies06172025pm.xlsx"] != "cli:tester" || byFile["participatingAgencies07182025pm.xlsx"] == "" {
 			t.Errorf("import events by file and actor: %v", byFile)
 		}
-		added, _ := db.ListAudit(ctx, store.AuditFilter{Action: redress.ActionAgreementAdded})
+		added, _ := db.ListAudit(ctx, redress.AuditFilter{Action: redress.ActionAgreementAdded})
 		n := 0
 		for _, ev := range added {
 			if ev.Actor == "cli:tester" {

@@ -131,7 +131,7 @@ func TestUserCommands(t *testing.T) {
 		}
 
 		// Every change is in the trail under the operator's name.
-		evs, err := db.ListAudit(ctx, store.AuditFilter{})
+		evs, err := db.ListAudit(ctx, redress.AuditFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -132,7 +132,7 @@ func (s *Service) GrantRole(ctx context.Context, m Meta, userID int64, role redr
 	case !isAccount:
 		return false, s.DB.AddRole(ctx, m.by(), userID, role, unit)
 	case actor == userID:
-		return false, s.refuseRoleChange(ctx, m, store.ErrOwnAccount, map[string]any{"op": "add", "user_id": userID, "role": string(role), "unit": unit})
+		return false, s.refuseRoleChange(ctx, m, redress.ErrOwnAccount, map[string]any{"op": "add", "user_id": userID, "role": string(role), "unit": unit})
 	case !authz.GrantNeedsApproval(role):
 		return false, s.DB.AddRole(ctx, m.by(), userID, role, unit)
 	}
@@ -152,7 +152,7 @@ func (s *Service) RemoveRole(ctx context.Context, m Meta, userID int64, role red
 		return err
 	}
 	if actor, ok := m.account(); ok && actor == userID {
-		return s.refuseRoleChange(ctx, m, store.ErrOwnAccount, map[string]any{"op": "remove", "user_id": userID, "role": string(role), "unit": unit})
+		return s.refuseRoleChange(ctx, m, redress.ErrOwnAccount, map[string]any{"op": "remove", "user_id": userID, "role": string(role), "unit": unit})
 	}
 	return s.DB.RemoveRole(ctx, m.by(), userID, role, unit)
 }

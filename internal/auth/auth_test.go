@@ -170,7 +170,7 @@ func TestLockout(t *testing.T) {
 		}
 
 		// The trail says what happened, never what was typed.
-		evs, err := db.ListAudit(f.ctx, store.AuditFilter{Action: redress.ActionLoginFailed})
+		evs, err := db.ListAudit(f.ctx, redress.AuditFilter{Action: redress.ActionLoginFailed})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -259,7 +259,7 @@ func TestParallelAttemptsLockout(t *testing.T) {
 				t.Errorf("%s: %d hashes at once, bound 1", email, h.Peak())
 			}
 		}
-		evs, err := db.ListAudit(f.ctx, store.AuditFilter{Action: redress.ActionLoginFailed})
+		evs, err := db.ListAudit(f.ctx, redress.AuditFilter{Action: redress.ActionLoginFailed})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -338,7 +338,7 @@ func TestRehashOnLogin(t *testing.T) {
 			t.Errorf("after a sign-in the hash is %s, want today's cost", h)
 		}
 		f.login(t, "ana@example.org", password)
-		evs, err := db.ListAudit(f.ctx, store.AuditFilter{Action: redress.ActionLogin})
+		evs, err := db.ListAudit(f.ctx, redress.AuditFilter{Action: redress.ActionLogin})
 		if err != nil || len(evs) != 2 || evs[0].Details["rehashed"] != true || evs[1].Details["rehashed"] != nil {
 			t.Errorf("login events %+v, %v: want the first marked rehashed", evs, err)
 		}
@@ -584,7 +584,7 @@ func TestLogout(t *testing.T) {
 		if err := f.svc.Logout(f.ctx, auth.Meta{}, "made-up"); err != nil {
 			t.Fatal(err)
 		}
-		evs, _ := db.ListAudit(f.ctx, store.AuditFilter{Action: redress.ActionLogout})
+		evs, _ := db.ListAudit(f.ctx, redress.AuditFilter{Action: redress.ActionLogout})
 		if len(evs) != 1 || evs[0].Actor != auth.Subject(u.ID) {
 			t.Errorf("logout events %+v, want one by the user", evs)
 		}
@@ -678,7 +678,7 @@ func TestTokens(t *testing.T) {
 		}
 		_, err = f.svc.AuthenticateToken(f.ctx, auth.Meta{Actor: "public", RequestID: "r9"}, tok)
 		wantErr(t, "revoked token", err, auth.ErrToken)
-		evs, _ := db.ListAudit(f.ctx, store.AuditFilter{Action: redress.ActionTokenRevokedUse})
+		evs, _ := db.ListAudit(f.ctx, redress.AuditFilter{Action: redress.ActionTokenRevokedUse})
 		if len(evs) != 1 || evs[0].RequestID != "r9" || evs[0].Details["token_id"] != float64(id) {
 			t.Errorf("revoked-use events %+v", evs)
 		}
@@ -749,7 +749,7 @@ func TestPasswordReset(t *testing.T) {
 			t.Errorf("token stored in clear: %d, %v", n, err)
 		}
 		// Both requests are events; the one for the unknown address keeps no trace of it.
-		evs, _ := db.ListAudit(f.ctx, store.AuditFilter{Action: redress.ActionPasswordReset})
+		evs, _ := db.ListAudit(f.ctx, redress.AuditFilter{Action: redress.ActionPasswordReset})
 		if len(evs) != 2 || evs[1].Actor != "public" || evs[1].Details["user_id"] != float64(u.ID) || evs[1].Details["queued"] != true {
 			t.Fatalf("reset events %+v", evs)
 		}
@@ -767,7 +767,7 @@ func TestPasswordReset(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = f.svc.SetPasswordWithToken(f.ctx, public, token, "another pass phrase 3")
-		wantErr(t, "link used twice", err, store.ErrLinkUsed)
+		wantErr(t, "link used twice", err, redress.ErrPasswordLinkUsed)
 		_, err = f.svc.Authenticate(f.ctx, old.SessionToken)
 		wantErr(t, "session after reset", err, auth.ErrSignIn)
 		f.login(t, "hal@example.org", "new pass phrase 2 go")
@@ -802,7 +802,7 @@ func TestPasswordReset(t *testing.T) {
 		// Refused requests are events too: the two over the hourly limit and the disabled
 		// account's.
 		refused := map[string]int{}
-		evs, _ = db.ListAudit(f.ctx, store.AuditFilter{Action: redress.ActionPasswordReset})
+		evs, _ = db.ListAudit(f.ctx, redress.AuditFilter{Action: redress.ActionPasswordReset})
 		for _, ev := range evs {
 			if ev.Details["queued"] == false {
 				refused[ev.Details["reason"].(string)]++
@@ -816,7 +816,7 @@ func TestPasswordReset(t *testing.T) {
 		token = linkRE.FindStringSubmatch(last.Body)[1]
 		f.clock.Advance(time.Hour)
 		_, err = f.svc.SetPasswordWithToken(f.ctx, public, token, "another pass phrase 3")
-		wantErr(t, "expired reset link", err, store.ErrLinkUsed)
+		wantErr(t, "expired reset link", err, redress.ErrPasswordLinkUsed)
 	})
 }
 
@@ -846,7 +846,7 @@ func TestSetPasswordLink(t *testing.T) {
 		// Expiry: 72 hours.
 		f.clock.Advance(72 * time.Hour)
 		_, err = f.svc.SetPasswordWithToken(f.ctx, auth.Meta{}, token, password)
-		wantErr(t, "after 72 hours", err, store.ErrLinkUsed)
+		wantErr(t, "after 72 hours", err, redress.ErrPasswordLinkUsed)
 
 		_, token, _ = f.svc.CreateUser(f.ctx, admin, "jo@example.org", "Jo")
 		f.clock.Advance(71 * time.Hour)
@@ -855,11 +855,11 @@ func TestSetPasswordLink(t *testing.T) {
 			t.Fatalf("within 72 hours: %+v, %v", got, err)
 		}
 		_, err = f.svc.SetPasswordWithToken(f.ctx, auth.Meta{}, token, "another pass phrase 3")
-		wantErr(t, "second use", err, store.ErrLinkUsed)
+		wantErr(t, "second use", err, redress.ErrPasswordLinkUsed)
 		_, err = f.svc.SetPasswordWithToken(f.ctx, auth.Meta{}, "made-up", password)
-		wantErr(t, "unknown link", err, store.ErrLinkUsed)
+		wantErr(t, "unknown link", err, redress.ErrPasswordLinkUsed)
 		f.login(t, "jo@example.org", password)
-		evs, _ := db.ListAudit(f.ctx, store.AuditFilter{Action: redress.ActionUserCreated})
+		evs, _ := db.ListAudit(f.ctx, redress.AuditFilter{Action: redress.ActionUserCreated})
 		if len(evs) != 2 || evs[0].Actor != "cli:tester" || evs[0].RequestID != "req-1" {
 			t.Errorf("user.created events %+v", evs)
 		}
@@ -976,7 +976,7 @@ func TestRolesAndUnits(t *testing.T) {
 		if len(got.Roles) != 1 || got.Roles[0] != (redress.RoleAssignment{Role: redress.RoleInvestigator, Unit: "tx"}) {
 			t.Errorf("roles %+v", got.Roles)
 		}
-		evs, _ := db.ListAudit(f.ctx, store.AuditFilter{Action: redress.ActionRoleAdded})
+		evs, _ := db.ListAudit(f.ctx, redress.AuditFilter{Action: redress.ActionRoleAdded})
 		if len(evs) != 3 || evs[0].Details["role"] != "investigator" || evs[0].Details["unit"] != "tx" || evs[0].Actor != "cli:tester" {
 			t.Errorf("role events %+v", evs)
 		}

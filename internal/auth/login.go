@@ -76,7 +76,7 @@ func (s *Service) Login(ctx context.Context, m Meta, email, password string) (Lo
 	token, hash := newSecret()
 	ns.Hash = hash
 	id, err := s.DB.StartSession(ctx, m.as(acct.ID).by(), ns)
-	if errIs(err, store.ErrLockedMeanwhile) {
+	if errIs(err, redress.ErrLockedMeanwhile) {
 		return LoginResult{}, s.refuseLocked(ctx, m, acct.ID)
 	} else if err != nil {
 		return LoginResult{}, err
@@ -208,9 +208,9 @@ func (s *Service) LoginTOTP(ctx context.Context, m Meta, sessionToken, code stri
 		return Principal{}, s.loginFailed(ctx, m, r, "totp")
 	}
 	switch err := s.DB.CompleteMFA(ctx, m.as(acct.ID).by(), sess, step, r, now); {
-	case errIs(err, store.ErrCodeUsed):
+	case errIs(err, redress.ErrSignInCodeUsed):
 		return Principal{}, s.loginFailed(ctx, m, r, "totp_replayed")
-	case errIs(err, store.ErrLockedMeanwhile):
+	case errIs(err, redress.ErrLockedMeanwhile):
 		return Principal{}, s.refuseLocked(ctx, m, acct.ID)
 	case err != nil:
 		return Principal{}, err

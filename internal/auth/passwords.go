@@ -14,24 +14,24 @@ import (
 // it ends every session of the account and lifts any lockout.
 func (s *Service) SetPasswordWithToken(ctx context.Context, m Meta, token, password string) (redress.User, error) {
 	if token == "" {
-		return redress.User{}, store.ErrLinkUsed
+		return redress.User{}, redress.ErrPasswordLinkUsed
 	}
 	link, err := s.DB.PasswordLinkByHash(ctx, HashToken(token))
 	if isNotFound(err) {
-		return redress.User{}, store.ErrLinkUsed
+		return redress.User{}, redress.ErrPasswordLinkUsed
 	} else if err != nil {
 		return redress.User{}, err
 	}
 	now := s.now()
 	if link.Used || !now.Before(link.ExpiresAt) {
-		return redress.User{}, store.ErrLinkUsed
+		return redress.User{}, redress.ErrPasswordLinkUsed
 	}
 	acct, err := s.DB.Account(ctx, link.UserID)
 	if err != nil {
 		return redress.User{}, err
 	}
 	if acct.Disabled {
-		return redress.User{}, store.ErrLinkUsed
+		return redress.User{}, redress.ErrPasswordLinkUsed
 	}
 	if err := s.CheckPassword(password, acct.Email); err != nil {
 		return redress.User{}, err

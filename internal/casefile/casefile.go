@@ -26,20 +26,6 @@ type Service struct {
 	PublicURL string
 }
 
-// The records of a case file, as the store keeps them.
-type (
-	Note         = store.Note
-	Message      = store.Message
-	EvidenceInfo = store.EvidenceInfo
-	EvidenceFile = store.EvidenceFile
-)
-
-// Directions of a message.
-const (
-	ToComplainant   = store.ToComplainant
-	FromComplainant = store.FromComplainant
-)
-
 // Audit actions of the case file. Details carry ids, sizes and counts, never the text
 // of a note or message, nor a file's name (either can identify someone).
 const (
@@ -82,25 +68,25 @@ func (a Actor) uploader() string {
 }
 
 // Notes returns a complaint's internal notes, oldest first.
-func (s *Service) Notes(ctx context.Context, complaintID int64) ([]Note, error) {
+func (s *Service) Notes(ctx context.Context, complaintID int64) ([]redress.Note, error) {
 	return s.DB.Notes(ctx, complaintID)
 }
 
 // Messages returns a complaint's messages, oldest first, and changes nothing.
-func (s *Service) Messages(ctx context.Context, complaintID int64) ([]Message, error) {
+func (s *Service) Messages(ctx context.Context, complaintID int64) ([]redress.Message, error) {
 	return s.DB.Messages(ctx, complaintID)
 }
 
 // Evidence lists a complaint's files, oldest first, without their bytes.
-func (s *Service) Evidence(ctx context.Context, complaintID int64) ([]EvidenceInfo, error) {
+func (s *Service) Evidence(ctx context.Context, complaintID int64) ([]redress.EvidenceInfo, error) {
 	return s.DB.Evidence(ctx, complaintID)
 }
 
 // AddNote adds an internal note. The audit event records its length, not its text.
-func (s *Service) AddNote(ctx context.Context, a Actor, c redress.Complaint, body string) (Note, error) {
+func (s *Service) AddNote(ctx context.Context, a Actor, c redress.Complaint, body string) (redress.Note, error) {
 	body, err := cleanText(body, MaxNote)
 	if err != nil {
-		return Note{}, err
+		return redress.Note{}, err
 	}
 	return s.DB.AddNote(ctx, store.NewNote{ComplaintID: c.ID, AuthorID: a.UserID, Body: body,
 		Audit: a.event(ActionNoteAdded, c, map[string]any{"length": utf8.RuneCountInString(body)})})
@@ -109,16 +95,16 @@ func (s *Service) AddNote(ctx context.Context, a Actor, c redress.Complaint, bod
 // SendMessage writes to the complainant. When they gave an email address, an email in
 // the complaint's language tells them a message waits on the status page; it never
 // carries the message. emailed says whether such a notice was queued.
-func (s *Service) SendMessage(ctx context.Context, a Actor, c redress.Complaint, sealed []byte, body string) (m Message, emailed bool, err error) {
+func (s *Service) SendMessage(ctx context.Context, a Actor, c redress.Complaint, sealed []byte, body string) (m redress.Message, emailed bool, err error) {
 	body, err = cleanText(body, MaxMessage)
 	if err != nil {
-		return Message{}, false, err
+		return redress.Message{}, false, err
 	}
 	notice, err := s.noticeMail(c, sealed)
 	if err != nil {
-		return Message{}, false, err
+		return redress.Message{}, false, err
 	}
-	m, err = s.DB.AddMessage(ctx, store.NewMessage{ComplaintID: c.ID, Direction: ToComplainant, AuthorID: a.UserID,
+	m, err = s.DB.AddMessage(ctx, store.NewMessage{ComplaintID: c.ID, Direction: redress.MessageToComplainant, AuthorID: a.UserID,
 		Body: body, Mail: notice, Audit: a.event(ActionMessageSent, c, map[string]any{
 			"length": utf8.RuneCountInString(body), "emailed": len(notice) > 0})})
 	return m, err == nil && len(notice) > 0, err
@@ -127,8 +113,8 @@ func (s *Service) SendMessage(ctx context.Context, a Actor, c redress.Complaint,
 // StaffMessages returns a complaint's messages for a staff member who may read them,
 // and marks the complainant's replies read. The list shows each message as it was
 // before this reading, so new replies can be pointed out.
-func (s *Service) StaffMessages(ctx context.Context, complaintID int64) ([]Message, error) {
-	return s.DB.ReadMessages(ctx, complaintID, FromComplainant, redress.AuditEvent{})
+func (s *Service) StaffMessages(ctx context.Context, complaintID int64) ([]redress.Message, error) {
+	return s.DB.ReadMessages(ctx, complaintID, redress.MessageFromComplainant, redress.AuditEvent{})
 }
 
 // noticeMail composes the email telling the complainant that a message waits, or none

@@ -152,7 +152,7 @@ func TestMessages(t *testing.T) {
 
 		t.Run("NoticeInTheComplaintsLanguage", func(t *testing.T) {
 			m, emailed, err := s.SendMessage(ctx, staff, c, sealed, secretText)
-			if err != nil || !emailed || m.Direction != ToComplainant {
+			if err != nil || !emailed || m.Direction != redress.MessageToComplainant {
 				t.Fatalf("send: %+v %v %v", m, emailed, err)
 			}
 			var rows []struct {
@@ -170,7 +170,7 @@ func TestMessages(t *testing.T) {
 			if strings.Contains(r.Body, "fianza") || strings.Contains(r.Subject, "fianza") || strings.Contains(r.Body, receipt) {
 				t.Fatalf("the notice gives away the message or the receipt: %q", r.Body)
 			}
-			evs, _ := db.ListAudit(ctx, store.AuditFilter{ComplaintID: c.ID, Action: ActionMessageSent})
+			evs, _ := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: c.ID, Action: ActionMessageSent})
 			if len(evs) != 1 || evs[0].Details["emailed"] != true || evs[0].Details["length"] != float64(len([]rune(secretText))) {
 				t.Fatalf("audit %+v", evs)
 			}
@@ -200,10 +200,10 @@ func TestMessages(t *testing.T) {
 				t.Fatal(err)
 			}
 			msgs, _ = s.Messages(ctx, c.ID)
-			if len(msgs) != 2 || msgs[0].ReadAt.IsZero() || msgs[0].AnsweredAt.IsZero() || msgs[1].Direction != FromComplainant {
+			if len(msgs) != 2 || msgs[0].ReadAt.IsZero() || msgs[0].AnsweredAt.IsZero() || msgs[1].Direction != redress.MessageFromComplainant {
 				t.Fatalf("after reply %+v", msgs)
 			}
-			evs, _ := db.ListAudit(ctx, store.AuditFilter{ComplaintID: c.ID, Action: ActionMessageReplied})
+			evs, _ := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: c.ID, Action: ActionMessageReplied})
 			if len(evs) != 1 || evs[0].Actor != redress.ActorPublic || evs[0].ActorRole != redress.SubjectReceiptHolder {
 				t.Fatalf("reply audit %+v", evs)
 			}
@@ -240,9 +240,9 @@ func TestAddEvidence(t *testing.T) {
 		data []byte
 		want error
 	}{
-		{"a.txt", nil, ErrFileEmpty},
-		{"a.txt", bytes.Repeat([]byte("a"), MaxFileSize+1), ErrFileTooLarge},
-		{"a.pdf", []byte("MZ\x90\x00"), ErrFileType},
+		{"a.txt", nil, redress.ErrEvidenceEmpty},
+		{"a.txt", bytes.Repeat([]byte("a"), MaxFileSize+1), redress.ErrEvidenceTooLarge},
+		{"a.pdf", []byte("MZ\x90\x00"), redress.ErrEvidenceType},
 	} {
 		if _, err := s.AddEvidence(ctx, a, c, tc.name, tc.data); !errors.Is(err, tc.want) {
 			t.Errorf("%s (%d bytes): %v, want %v", tc.name, len(tc.data), err, tc.want)
@@ -252,7 +252,7 @@ func TestAddEvidence(t *testing.T) {
 	if err != nil || e.Size != MaxFileSize || e.UploadedBy != "user:1" || len(e.SHA256) != 64 || e.FileName != "hoja de fianza.txt" {
 		t.Fatalf("at the limit: %+v %v", e, err)
 	}
-	evs, _ := db.ListAudit(ctx, store.AuditFilter{ComplaintID: c.ID, Action: ActionEvidenceAdded})
+	evs, _ := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: c.ID, Action: ActionEvidenceAdded})
 	if len(evs) != 1 || evs[0].Details["content_type"] != "text/plain; charset=utf-8" {
 		t.Fatalf("audit %+v", evs)
 	}

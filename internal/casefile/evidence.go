@@ -26,18 +26,6 @@ const (
 	maxZipMember = 4096     // entries an office document may have before we stop looking
 )
 
-// Why a file is refused. The web layer answers each with its own status: too large 413,
-// of a refused type 415, empty 422, one too many 409.
-var (
-	ErrFileTooLarge = &redress.Error{Code: redress.EINVALID, Key: "error.evidence_too_large",
-		Message: "This file is too large."}
-	ErrFileType = &redress.Error{Code: redress.EINVALID, Key: "error.evidence_type",
-		Message: "This kind of file cannot be accepted."}
-	ErrFileEmpty = &redress.Error{Code: redress.EINVALID, Key: "error.evidence_empty",
-		Message: "Choose a file to send."}
-	ErrTooManyFiles = store.ErrEvidenceLimit
-)
-
 // fileKind is a type of file we accept: its content type and the name endings that fit
 // it, the first being the one we add when a name has none of them.
 type fileKind struct {
@@ -195,16 +183,16 @@ func cleanFileName(name string, k fileKind) string {
 // AddEvidence stores a file for the complaint after checking its size, its type (from
 // its content) and the complaint's count of files. The audit event records the type,
 // size and hash, never the name.
-func (s *Service) AddEvidence(ctx context.Context, a Actor, c redress.Complaint, name string, data []byte) (EvidenceInfo, error) {
+func (s *Service) AddEvidence(ctx context.Context, a Actor, c redress.Complaint, name string, data []byte) (redress.EvidenceInfo, error) {
 	switch {
 	case len(data) == 0:
-		return EvidenceInfo{}, ErrFileEmpty
+		return redress.EvidenceInfo{}, redress.ErrEvidenceEmpty
 	case len(data) > MaxFileSize:
-		return EvidenceInfo{}, ErrFileTooLarge
+		return redress.EvidenceInfo{}, redress.ErrEvidenceTooLarge
 	}
 	k, ok := detect(name, data)
 	if !ok {
-		return EvidenceInfo{}, ErrFileType
+		return redress.EvidenceInfo{}, redress.ErrEvidenceType
 	}
 	sum := sha256.Sum256(data)
 	hash := hex.EncodeToString(sum[:])
@@ -216,6 +204,6 @@ func (s *Service) AddEvidence(ctx context.Context, a Actor, c redress.Complaint,
 
 // Download returns a file of the complaint and records the download in the same
 // transaction: a download that cannot be recorded is not served.
-func (s *Service) Download(ctx context.Context, a Actor, c redress.Complaint, evidenceID int64) (EvidenceFile, error) {
+func (s *Service) Download(ctx context.Context, a Actor, c redress.Complaint, evidenceID int64) (redress.EvidenceFile, error) {
 	return s.DB.OpenEvidence(ctx, c.ID, evidenceID, a.event(ActionEvidenceDownloaded, c, nil))
 }

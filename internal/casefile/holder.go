@@ -56,7 +56,7 @@ func (s *Service) CheckReceipt(ctx context.Context, tracking, receipt, requestID
 
 // StatusSteps returns the complaint's status history for the holder and records the
 // status check, as intake's CheckStatus does.
-func (s *Service) StatusSteps(ctx context.Context, h Holder) ([]store.StatusStep, error) {
+func (s *Service) StatusSteps(ctx context.Context, h Holder) ([]redress.StatusStep, error) {
 	a := h.Actor()
 	return s.DB.RecordStatusCheck(ctx, a.event(redress.ActionStatusChecked, h.complaint(), nil))
 }
@@ -64,30 +64,30 @@ func (s *Service) StatusSteps(ctx context.Context, h Holder) ([]store.StatusStep
 // HolderMessages returns the complaint's messages for the complainant and marks those
 // to them read; the reading is an audit event when it marked any. The list shows each
 // message as it was before this reading, so new ones can be pointed out.
-func (s *Service) HolderMessages(ctx context.Context, h Holder) ([]Message, error) {
+func (s *Service) HolderMessages(ctx context.Context, h Holder) ([]redress.Message, error) {
 	a := h.Actor()
-	return s.DB.ReadMessages(ctx, h.ComplaintID, ToComplainant, a.event(ActionMessagesRead, h.complaint(), nil))
+	return s.DB.ReadMessages(ctx, h.ComplaintID, redress.MessageToComplainant, a.event(ActionMessagesRead, h.complaint(), nil))
 }
 
 // Reply stores the complainant's answer and marks the messages to them answered. The
 // audit event records its length, not its text.
-func (s *Service) Reply(ctx context.Context, h Holder, body string) (Message, error) {
+func (s *Service) Reply(ctx context.Context, h Holder, body string) (redress.Message, error) {
 	body, err := cleanText(body, MaxMessage)
 	if err != nil {
-		return Message{}, err
+		return redress.Message{}, err
 	}
 	a := h.Actor()
-	return s.DB.AddMessage(ctx, store.NewMessage{ComplaintID: h.ComplaintID, Direction: FromComplainant, Body: body,
+	return s.DB.AddMessage(ctx, store.NewMessage{ComplaintID: h.ComplaintID, Direction: redress.MessageFromComplainant, Body: body,
 		Audit: a.event(ActionMessageReplied, h.complaint(), map[string]any{"length": utf8.RuneCountInString(body)})})
 }
 
 // HolderEvidence lists the files the complainant sent (not those staff added).
-func (s *Service) HolderEvidence(ctx context.Context, h Holder) ([]EvidenceInfo, error) {
+func (s *Service) HolderEvidence(ctx context.Context, h Holder) ([]redress.EvidenceInfo, error) {
 	all, err := s.DB.Evidence(ctx, h.ComplaintID)
 	if err != nil {
 		return nil, err
 	}
-	var out []EvidenceInfo
+	var out []redress.EvidenceInfo
 	for _, e := range all {
 		if e.UploadedBy == redress.SubjectReceiptHolder {
 			out = append(out, e)
@@ -97,6 +97,6 @@ func (s *Service) HolderEvidence(ctx context.Context, h Holder) ([]EvidenceInfo,
 }
 
 // HolderAddEvidence adds a file the complainant sent.
-func (s *Service) HolderAddEvidence(ctx context.Context, h Holder, name string, data []byte) (EvidenceInfo, error) {
+func (s *Service) HolderAddEvidence(ctx context.Context, h Holder, name string, data []byte) (redress.EvidenceInfo, error) {
 	return s.AddEvidence(ctx, h.Actor(), h.complaint(), name, data)
 }

@@ -149,7 +149,7 @@ func (s *Service) Triage(ctx context.Context, a Actor, c redress.Complaint, in T
 				fe.Add(kind, "unknown_tracking", tn)
 				continue
 			}
-			ch.Links = append(ch.Links, store.ComplaintLink{OtherID: ref.ID, Kind: kind})
+			ch.Links = append(ch.Links, redress.ComplaintLink{OtherID: ref.ID, Kind: kind})
 		}
 	}
 	if err := fe.Err(); err != nil {
@@ -176,7 +176,7 @@ func (s *Service) Triage(ctx context.Context, a Actor, c redress.Complaint, in T
 			return err
 		}
 		for _, k := range all {
-			if !slices.ContainsFunc(base, func(b store.Clock) bool { return b.Name == k.Name }) {
+			if !slices.ContainsFunc(base, func(b redress.Clock) bool { return b.Name == k.Name }) {
 				ch.StartClocks = append(ch.StartClocks, k)
 			}
 		}
@@ -228,7 +228,7 @@ type ReferralInput struct {
 
 // Refer records referrals. Identity is shared only with recipients the complainant
 // consented to, whatever the officer asked.
-func (s *Service) Refer(ctx context.Context, a Actor, c redress.Complaint, in ReferralInput) ([]store.Referral, error) {
+func (s *Service) Refer(ctx context.Context, a Actor, c redress.Complaint, in ReferralInput) ([]redress.Referral, error) {
 	if err := mustBeOpen(c); err != nil {
 		return nil, err
 	}
@@ -252,10 +252,10 @@ func (s *Service) Refer(ctx context.Context, a Actor, c redress.Complaint, in Re
 	if days <= 0 {
 		days = MailReferralDefaultDays
 	}
-	var refs []store.Referral
+	var refs []redress.Referral
 	for _, r := range in.Recipients {
 		consented := contains(c.Consent, redress.Recipient(r))
-		ref := store.Referral{ComplaintID: c.ID, Recipient: r, Method: in.Method, Shared: in.Shared,
+		ref := redress.Referral{ComplaintID: c.ID, Recipient: r, Method: in.Method, Shared: in.Shared,
 			IdentityShared: in.WithIdentity && consented && !c.Anonymous, DueAt: s.now().AddDate(0, 0, days)}
 		if r == "other" {
 			ref.RecipientOther = in.Other
@@ -437,7 +437,7 @@ func (s *Service) Transition(ctx context.Context, a Actor, c redress.Complaint, 
 
 // Clocks are the clocks event starts at at for a complaint of unit under an agreement
 // of model, due by the unit's deadlines.
-func (s *Service) Clocks(ctx context.Context, unit string, model redress.Model, event string, at time.Time) ([]store.Clock, error) {
+func (s *Service) Clocks(ctx context.Context, unit string, model redress.Model, event string, at time.Time) ([]redress.Clock, error) {
 	clocks, err := s.UnitDeadlines(ctx, unit)
 	if err != nil {
 		return nil, err
@@ -445,10 +445,10 @@ func (s *Service) Clocks(ctx context.Context, unit string, model redress.Model, 
 	return startClocks(clocks, model, event, at), nil
 }
 
-func startClocks(clocks deadline.Config, model redress.Model, event string, at time.Time) []store.Clock {
-	var out []store.Clock
+func startClocks(clocks deadline.Config, model redress.Model, event string, at time.Time) []redress.Clock {
+	var out []redress.Clock
 	for _, k := range clocks.Starting(model, event) {
-		out = append(out, store.Clock{Name: k.Name, StartedAt: at, DueAt: deadline.Due(at, k, clocks.Loc())})
+		out = append(out, redress.Clock{Name: k.Name, StartedAt: at, DueAt: deadline.Due(at, k, clocks.Loc())})
 	}
 	return out
 }
@@ -476,8 +476,8 @@ func (s *Service) UnitDeadlines(ctx context.Context, unit string) (deadline.Conf
 }
 
 // resumeDue moves a paused clock's due time on by the pause, in the clock's own units.
-func resumeDue(clocks deadline.Config) func(store.Clock, time.Time) time.Time {
-	return func(k store.Clock, at time.Time) time.Time {
+func resumeDue(clocks deadline.Config) func(redress.Clock, time.Time) time.Time {
+	return func(k redress.Clock, at time.Time) time.Time {
 		clk, ok := clocks.Clock(k.Name)
 		if !ok {
 			return k.DueAt.Add(at.Sub(k.PausedAt))

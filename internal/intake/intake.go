@@ -27,7 +27,7 @@ type Service struct {
 	// StartClocks gives the clocks a new complaint starts (acknowledge, triage, resolve,
 	// and those of its agreement's model), due from now by the deadlines of the unit
 	// routing gave it; nil starts none.
-	StartClocks func(ctx context.Context, unit string, model redress.Model, now time.Time) ([]store.Clock, error)
+	StartClocks func(ctx context.Context, unit string, model redress.Model, now time.Time) ([]redress.Clock, error)
 	// Acknowledged names the clocks met at filing: the web and API give the filer a
 	// written receipt on the spot.
 	Acknowledged []string
@@ -138,7 +138,7 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 	}
 
 	// The clocks run by the deadlines of the unit just picked: a unit may have its own.
-	var clocks []store.Clock
+	var clocks []redress.Clock
 	if s.StartClocks != nil {
 		var model redress.Model
 		if agreement != nil {
@@ -243,7 +243,7 @@ type Status struct {
 	TrackingNumber string
 	Status         string
 	ReceivedAt     time.Time
-	Steps          []store.StatusStep
+	Steps          []redress.StatusStep
 	Language       string
 	// Outcome is how the case ended; nil while it is open.
 	Outcome *Outcome

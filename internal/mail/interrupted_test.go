@@ -143,7 +143,7 @@ func TestSenderKilledDuringDATA(t *testing.T) {
 		if strings.Join(outcomes, ",") != "interrupted,sent" {
 			t.Errorf("attempt outcomes %v, want interrupted,sent", outcomes)
 		}
-		evs, err := db.ListAudit(ctx, store.AuditFilter{ComplaintID: c.ID, Action: redress.ActionMailSent})
+		evs, err := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: c.ID, Action: redress.ActionMailSent})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -275,7 +275,7 @@ func (f *fixture) outbox(t *testing.T) []store.OutboxEntry {
 
 func (f *fixture) audit(t *testing.T, action string) []redress.AuditEvent {
 	t.Helper()
-	evs, err := f.db.ListAudit(context.Background(), store.AuditFilter{Action: action})
+	evs, err := f.db.ListAudit(context.Background(), redress.AuditFilter{Action: action})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,7 +395,7 @@ func TestReceiptArrivesOnce(t *testing.T) {
 						t.Errorf("body contains %q:\n%s", never, body)
 					}
 				}
-				evs, err := db.ListAudit(context.Background(), store.AuditFilter{ComplaintID: c.ID, Action: redress.ActionMailSent})
+				evs, err := db.ListAudit(context.Background(), redress.AuditFilter{ComplaintID: c.ID, Action: redress.ActionMailSent})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -66,9 +66,6 @@ type Recipient string
 
 var ConsentRecipients = []Recipient{"agency_ia", "ice_opr", "dhs_oig", "dhs_crcl"}
 
-// Complaint statuses. Later workflow states join these; a complaint starts received.
-const StatusReceived = "received"
-
 // Limits on public input, generous for a real account and small enough that one
 // request cannot fill the database.
 const (

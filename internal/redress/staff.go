@@ -170,3 +170,30 @@ const (
 const (
 	MailPasswordReset = "auth.password_reset"
 )
+
+// ErrSignInCodeUsed means a second-factor code was right but already used (or an older
+// one was), so it cannot sign anyone in again.
+var ErrSignInCodeUsed = &Error{Code: EUNAUTHORIZED, Key: "error.totp_code",
+	Message: "The code is not right. Wait for the next code and try again."}
+
+// ErrPasswordLinkUsed is returned for a password link that does not exist, was used, or
+// ran out (ENOTFOUND: there is no usable link by that token).
+var ErrPasswordLinkUsed = &Error{Code: ENOTFOUND, Key: "error.link_invalid",
+	Message: "This link has expired or was already used. Ask for a new one."}
+
+// ErrLockedMeanwhile refuses a right password or code whose attempt was overtaken by
+// others that locked the account while it was being checked.
+var ErrLockedMeanwhile = &Error{Code: EFORBIDDEN, Key: "error.login_locked",
+	Message: "Too many failed attempts. Sign-in is paused for a while; please try again later."}
+
+// Refusals of the rules for granting roles. Their keys name catalog messages.
+var (
+	ErrOwnAccount = &Error{Code: EFORBIDDEN, Key: "error.role_own_account",
+		Message: "Nobody changes the roles of their own account: ask another administrator."}
+	ErrOwnRequest = &Error{Code: EFORBIDDEN, Key: "error.grant_own_request",
+		Message: "A role you asked for is approved by another administrator, not by you."}
+	ErrNotApprover = &Error{Code: EFORBIDDEN, Key: "error.grant_not_admin",
+		Message: "Only an enabled administrator approves a role."}
+	ErrGrantDecided = &Error{Code: ECONFLICT, Key: "error.grant_decided",
+		Message: "This request was already approved, rejected or withdrawn."}
+)

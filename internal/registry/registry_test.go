@@ -17,7 +17,7 @@ import (
 
 func statuses(t *testing.T, db *store.DB) map[redress.AgreementStatus]int {
 	t.Helper()
-	all, err := db.ListAgreements(context.Background(), store.AgreementFilter{})
+	all, err := db.ListAgreements(context.Background(), redress.AgreementFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func TestSeedIfEmpty(t *testing.T) {
 		if got := statuses(t, db); got[redress.StatusActive] != 832 || got[redress.StatusPending] != 25 || len(got) != 2 {
 			t.Errorf("statuses = %v, want 832 active, 25 pending", got)
 		}
-		imports, err := db.ListAudit(ctx, store.AuditFilter{Action: redress.ActionRegistryImported})
+		imports, err := db.ListAudit(ctx, redress.AuditFilter{Action: redress.ActionRegistryImported})
 		if err != nil || len(imports) != 2 || imports[0].Actor != redress.ActorSystem {
 			t.Fatalf("import events = %+v %v", imports, err)
 		}
@@ -83,7 +83,7 @@ func TestImportFiles(t *testing.T) {
 			l.Summary.Unchanged != 528 || l.Summary.NoLongerListed != 16 || len(l.Warnings) != 231 {
 			t.Errorf("second result = %+v with %d warnings", l.Summary, len(l.Warnings))
 		}
-		evs, err := db.ListAudit(ctx, store.AuditFilter{Action: redress.ActionAgreementDropped})
+		evs, err := db.ListAudit(ctx, redress.AuditFilter{Action: redress.ActionAgreementDropped})
 		if err != nil || len(evs) != 16 || evs[0].Actor != "cli:ops" || evs[0].RequestID != "req-9" {
 			t.Errorf("no-longer-listed events = %d %v", len(evs), err)
 		}

@@ -114,31 +114,8 @@ func complaintScope(ctx context.Context, tx bun.IDB, row *auditRow, scopes map[i
 
 func validUTF8(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
 
-// AuditFilter narrows ListAudit and SearchAudit. Zero fields do not filter.
-type AuditFilter struct {
-	ComplaintID int64
-	AgreementID int64
-	AgencyID    int64
-	Actor       string
-	// Action is an action's name, or the start of names followed by "*" ("complaint.*").
-	Action string
-	// From and To bound occurred_at: From included, To excluded.
-	From, To time.Time
-	// Scoped keeps only events about complaints that are now in one of Units (none:
-	// nothing): what a unit's supervisor may see of the trail.
-	Scoped bool
-	Units  []string
-	// UptoID, when set, keeps only events with ids up to it: pages of a log that
-	// grows while it is read (every look at it is an event) stay put.
-	UptoID int64
-	// NewestFirst orders by id descending (the order events were written) instead of
-	// ascending.
-	NewestFirst   bool
-	Limit, Offset int
-}
-
 // ListAudit returns audit events oldest first (newest first with NewestFirst).
-func (db *DB) ListAudit(ctx context.Context, f AuditFilter) ([]redress.AuditEvent, error) {
+func (db *DB) ListAudit(ctx context.Context, f redress.AuditFilter) ([]redress.AuditEvent, error) {
 	entries, err := db.listAudit(ctx, f)
 	if err != nil {
 		return nil, err

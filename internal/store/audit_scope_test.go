@@ -72,7 +72,7 @@ func TestAuditEventsNameTheComplaintsAgreement(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		evs, err := db.ListAudit(ctx, store.AuditFilter{ComplaintID: c.ID})
+		evs, err := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: c.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,16 +88,16 @@ func TestAuditEventsNameTheComplaintsAgreement(t *testing.T) {
 				t.Errorf("%s: agency, agreement %v, want %v", ev.Action, got, want)
 			}
 		}
-		byMOA, err := db.ListAudit(ctx, store.AuditFilter{AgreementID: c.AgreementID, Action: "complaint.transition"})
+		byMOA, err := db.ListAudit(ctx, redress.AuditFilter{AgreementID: c.AgreementID, Action: "complaint.transition"})
 		if err != nil || len(byMOA) != 1 {
 			t.Fatalf("transition by agreement: %v %v", byMOA, err)
 		}
 
-		evs, _ = db.ListAudit(ctx, store.AuditFilter{ComplaintID: bare.ID, Action: redress.ActionComplaintViewed})
+		evs, _ = db.ListAudit(ctx, redress.AuditFilter{ComplaintID: bare.ID, Action: redress.ActionComplaintViewed})
 		if len(evs) != 1 || evs[0].AgencyID != 0 || evs[0].AgreementID != 0 {
 			t.Fatalf("complaint without agency: %+v", evs)
 		}
-		evs, _ = db.ListAudit(ctx, store.AuditFilter{Action: "complaint.searched"})
+		evs, _ = db.ListAudit(ctx, redress.AuditFilter{Action: "complaint.searched"})
 		if len(evs) != 1 || evs[0].ComplaintID != 0 || evs[0].AgencyID != 0 || evs[0].AgreementID != 0 {
 			t.Fatalf("event about no complaint: %+v", evs)
 		}

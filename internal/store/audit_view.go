@@ -13,15 +13,6 @@ import (
 // Reading the audit trail for the oversight pages and API: events with their place in
 // the chain, filtered and paged.
 
-// AuditEntry is an event as the oversight log shows it: with its seal, and the
-// tracking number of its complaint.
-type AuditEntry struct {
-	redress.AuditEvent
-	Seq            int64  // 0 while unsealed
-	Hash           []byte // nil while unsealed
-	TrackingNumber string // of ComplaintID, when there is one
-}
-
 // auditEntryRow is a row of audit_events with its complaint's tracking number joined.
 type auditEntryRow struct {
 	auditRow
@@ -30,7 +21,7 @@ type auditEntryRow struct {
 
 // SearchAudit returns one page of the events f selects (f.Limit of them, after
 // f.Offset) and how many it selects in all.
-func (db *DB) SearchAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, int, error) {
+func (db *DB) SearchAudit(ctx context.Context, f redress.AuditFilter) ([]redress.AuditEntry, int, error) {
 	if f.Scoped && len(f.Units) == 0 {
 		return nil, 0, nil
 	}
@@ -42,7 +33,7 @@ func (db *DB) SearchAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, int
 	return entries, int(total), err
 }
 
-func (db *DB) listAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+func (db *DB) listAudit(ctx context.Context, f redress.AuditFilter) ([]redress.AuditEntry, error) {
 	if f.Scoped && len(f.Units) == 0 {
 		return nil, nil
 	}
@@ -62,9 +53,9 @@ func (db *DB) listAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error
 	if err := q.Scan(ctx, &rows); err != nil {
 		return nil, err
 	}
-	out := make([]AuditEntry, len(rows))
+	out := make([]redress.AuditEntry, len(rows))
 	for i, r := range rows {
-		e := AuditEntry{AuditEvent: redress.AuditEvent{
+		e := redress.AuditEntry{AuditEvent: redress.AuditEvent{
 			ID: r.ID, OccurredAt: r.OccurredAt, Actor: r.Actor, ActorRole: r.ActorRole,
 			Action: r.Action, ComplaintID: derefID(r.ComplaintID), AgencyID: derefID(r.AgencyID),
 			AgreementID: derefID(r.AgreementID), RequestID: r.RequestID,
@@ -81,7 +72,7 @@ func (db *DB) listAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, error
 }
 
 // auditWhere adds f's conditions to a query of audit_events AS a.
-func (db *DB) auditWhere(f AuditFilter, q *bun.SelectQuery) *bun.SelectQuery {
+func (db *DB) auditWhere(f redress.AuditFilter, q *bun.SelectQuery) *bun.SelectQuery {
 	for _, c := range []struct {
 		col string
 		id  int64
@@ -117,17 +108,9 @@ func (db *DB) auditWhere(f AuditFilter, q *bun.SelectQuery) *bun.SelectQuery {
 	return q
 }
 
-// AgreementChoice is an agreement (MOA) a filter offers: one that complaints name.
-type AgreementChoice struct {
-	ID         int64
-	Model      redress.Model
-	AgencyName string
-	State      string
-}
-
 // ComplaintAgreements lists the agreements named by complaints of the units in f, by
 // agency: the choices of the oversight pages' agreement filter.
-func (db *DB) ComplaintAgreements(ctx context.Context, f ComplaintFilter) ([]AgreementChoice, error) {
+func (db *DB) ComplaintAgreements(ctx context.Context, f redress.ComplaintFilter) ([]redress.AgreementChoice, error) {
 	if !f.AllUnits && len(f.Units) == 0 {
 		return nil, nil
 	}
@@ -135,7 +118,7 @@ func (db *DB) ComplaintAgreements(ctx context.Context, f ComplaintFilter) ([]Agr
 	if !f.AllUnits {
 		sub.Where("c.unit IN (?)", bun.In(f.Units))
 	}
-	var out []AgreementChoice
+	var out []redress.AgreementChoice
 	err := db.bun.NewSelect().TableExpr("agreements AS g").Join("JOIN agencies AS a ON a.id = g.agency_id").
 		ColumnExpr("g.id, g.model, a.name AS agency_name, a.state").
 		Where("g.id IN (?)", sub).OrderExpr("a.name, a.state, g.model, g.id").Scan(ctx, &out)

@@ -36,7 +36,7 @@ func TestSearchAudit(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		count := func(f store.AuditFilter) int {
+		count := func(f redress.AuditFilter) int {
 			t.Helper()
 			entries, total, err := db.SearchAudit(ctx, f)
 			if err != nil {
@@ -47,41 +47,41 @@ func TestSearchAudit(t *testing.T) {
 			}
 			return total
 		}
-		all := count(store.AuditFilter{})
+		all := count(redress.AuditFilter{})
 		for _, c := range []struct {
 			name string
-			f    store.AuditFilter
+			f    redress.AuditFilter
 			want int
 		}{
-			{"complaint", store.AuditFilter{ComplaintID: a.ID}, 2}, // filed, assigned
-			{"agency", store.AuditFilter{AgencyID: 7}, 1},
-			{"agreement", store.AuditFilter{AgreementID: 9}, 1},
-			{"actor", store.AuditFilter{Actor: "user:1"}, 2},
-			{"action", store.AuditFilter{Action: "complaint.viewed"}, 1},
-			{"action prefix", store.AuditFilter{Action: "complaint.*"}, 4}, // two filed too
-			{"action prefix and actor", store.AuditFilter{Action: "auth.*", Actor: "user:1"}, 1},
-			{"from", store.AuditFilter{From: base.Add(time.Hour)}, 4}, // viewed, login, the two filings
-			{"to", store.AuditFilter{From: base, To: base.Add(2 * time.Hour)}, 2},
-			{"unit", store.AuditFilter{Scoped: true, Units: []string{"ga"}}, 2},
-			{"no unit", store.AuditFilter{Scoped: true}, 0},
-			{"other unit", store.AuditFilter{Scoped: true, Units: []string{"tx"}}, 0},
+			{"complaint", redress.AuditFilter{ComplaintID: a.ID}, 2}, // filed, assigned
+			{"agency", redress.AuditFilter{AgencyID: 7}, 1},
+			{"agreement", redress.AuditFilter{AgreementID: 9}, 1},
+			{"actor", redress.AuditFilter{Actor: "user:1"}, 2},
+			{"action", redress.AuditFilter{Action: "complaint.viewed"}, 1},
+			{"action prefix", redress.AuditFilter{Action: "complaint.*"}, 4}, // two filed too
+			{"action prefix and actor", redress.AuditFilter{Action: "auth.*", Actor: "user:1"}, 1},
+			{"from", redress.AuditFilter{From: base.Add(time.Hour)}, 4}, // viewed, login, the two filings
+			{"to", redress.AuditFilter{From: base, To: base.Add(2 * time.Hour)}, 2},
+			{"unit", redress.AuditFilter{Scoped: true, Units: []string{"ga"}}, 2},
+			{"no unit", redress.AuditFilter{Scoped: true}, 0},
+			{"other unit", redress.AuditFilter{Scoped: true, Units: []string{"tx"}}, 0},
 		} {
 			if got := count(c.f); got != c.want {
 				t.Errorf("%s: %d events, want %d (of %d)", c.name, got, c.want, all)
 			}
 		}
-		newest, total, err := db.SearchAudit(ctx, store.AuditFilter{NewestFirst: true, Limit: 2, Offset: 1})
+		newest, total, err := db.SearchAudit(ctx, redress.AuditFilter{NewestFirst: true, Limit: 2, Offset: 1})
 		if err != nil || total != all || len(newest) != 2 || newest[0].ID <= newest[1].ID {
 			t.Fatalf("page 2 newest first: %+v %d %v", newest, total, err)
 		}
-		if got := count(store.AuditFilter{UptoID: newest[0].ID}); got != all-1 {
+		if got := count(redress.AuditFilter{UptoID: newest[0].ID}); got != all-1 {
 			t.Errorf("up to id %d: %d events, want %d", newest[0].ID, got, all-1)
 		}
-		entries, _, err := db.SearchAudit(ctx, store.AuditFilter{ComplaintID: a.ID})
+		entries, _, err := db.SearchAudit(ctx, redress.AuditFilter{ComplaintID: a.ID})
 		if err != nil || entries[0].TrackingNumber != "RX-AAAA-BBBB" || entries[0].Seq != 0 || entries[0].Hash != nil {
 			t.Fatalf("entries %+v %v", entries, err)
 		}
-		old, err := db.ListAudit(ctx, store.AuditFilter{ComplaintID: a.ID})
+		old, err := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: a.ID})
 		if err != nil || len(old) != 2 || old[0].Action != redress.ActionComplaintFiled || old[0].ID >= old[1].ID {
 			t.Fatalf("ListAudit oldest first: %+v %v", old, err)
 		}
@@ -97,7 +97,7 @@ func TestAuditVerifications(t *testing.T) {
 		if err != nil || v.ID == 0 || v.Status != store.VerificationRunning {
 			t.Fatalf("start: %+v %v", v, err)
 		}
-		evs, _ := db.ListAudit(ctx, store.AuditFilter{Action: "audit.verify_started"})
+		evs, _ := db.ListAudit(ctx, redress.AuditFilter{Action: "audit.verify_started"})
 		if len(evs) != 1 || evs[0].Details["verification_id"] != float64(v.ID) {
 			t.Fatalf("start event %+v", evs)
 		}

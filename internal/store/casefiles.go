@@ -15,12 +15,6 @@ import (
 // addition, each reply and each evidence download commits with its audit event; a
 // message's notice email commits with the message.
 
-// Directions of a message.
-const (
-	ToComplainant   = "to_complainant"
-	FromComplainant = "from_complainant"
-)
-
 type noteRow struct {
 	bun.BaseModel `bun:"table:notes"`
 	ID            int64     `bun:"id,pk,autoincrement"`
@@ -55,48 +49,6 @@ type evidenceRow struct {
 	CreatedAt     time.Time `bun:"created_at"`
 }
 
-// Note is an internal note: staff only, never shown to the complainant.
-type Note struct {
-	ID          int64
-	ComplaintID int64
-	AuthorID    int64
-	Author      string // the author's name
-	Body        string
-	CreatedAt   time.Time
-}
-
-// Message is one message between the review office and the complainant. AuthorID and
-// Author name the staff member who wrote a message to the complainant.
-type Message struct {
-	ID          int64
-	ComplaintID int64
-	Direction   string
-	AuthorID    int64
-	Author      string
-	Body        string
-	CreatedAt   time.Time
-	ReadAt      time.Time // zero: not read yet (by the complainant, or by staff for a reply)
-	AnsweredAt  time.Time // to_complainant only: zero until the complainant answered
-}
-
-// EvidenceInfo describes an evidence file, without its bytes.
-type EvidenceInfo struct {
-	ID          int64
-	ComplaintID int64
-	UploadedBy  string // user:<id> or receipt_holder
-	FileName    string
-	ContentType string
-	Size        int64
-	SHA256      string
-	CreatedAt   time.Time
-}
-
-// EvidenceFile is an evidence file with its bytes.
-type EvidenceFile struct {
-	EvidenceInfo
-	Data []byte
-}
-
 // NewNote is a note to store with its audit event; the store fills in the note id.
 type NewNote struct {
 	ComplaintID int64
@@ -106,21 +58,21 @@ type NewNote struct {
 }
 
 // AddNote stores a note and its audit event.
-func (db *DB) AddNote(ctx context.Context, n NewNote) (Note, error) {
-	var out Note
+func (db *DB) AddNote(ctx context.Context, n NewNote) (redress.Note, error) {
+	var out redress.Note
 	err := db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
 		row := noteRow{ComplaintID: n.ComplaintID, AuthorID: n.AuthorID, Body: n.Body, CreatedAt: now}
 		if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
 			return err
 		}
-		out = Note{ID: row.ID, ComplaintID: row.ComplaintID, AuthorID: row.AuthorID, Body: row.Body, CreatedAt: now}
+		out = redress.Note{ID: row.ID, ComplaintID: row.ComplaintID, AuthorID: row.AuthorID, Body: row.Body, CreatedAt: now}
 		return insertAudit(ctx, tx, now, withDetail(n.Audit, n.ComplaintID, "note_id", row.ID))
 	})
 	return out, err
 }
 
 // Notes returns a complaint's notes, oldest first, with their authors' names.
-func (db *DB) Notes(ctx context.Context, complaintID int64) ([]Note, error) {
+func (db *DB) Notes(ctx context.Context, complaintID int64) ([]redress.Note, error) {
 	var rows []struct {
 		ID        int64
 		AuthorID  int64
@@ -135,9 +87,9 @@ func (db *DB) Notes(ctx context.Context, complaintID int64) ([]Note, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Note, len(rows))
+	out := make([]redress.Note, len(rows))
 	for i, r := range rows {
-		out[i] = Note{ID: r.ID, ComplaintID: complaintID, AuthorID: r.AuthorID, Author: r.Author.String,
+		out[i] = redress.Note{ID: r.ID, ComplaintID: complaintID, AuthorID: r.AuthorID, Author: r.Author.String,
 			Body: r.Body, CreatedAt: r.CreatedAt}
 	}
 	return out, nil
@@ -156,23 +108,23 @@ type NewMessage struct {
 
 // AddMessage stores a message, its notice email and its audit event in one transaction.
 // A reply from the complainant marks every message to them answered.
-func (db *DB) AddMessage(ctx context.Context, m NewMessage) (Message, error) {
-	if m.Direction != ToComplainant && m.Direction != FromComplainant {
-		return Message{}, errors.New("store: unknown message direction " + m.Direction)
+func (db *DB) AddMessage(ctx context.Context, m NewMessage) (redress.Message, error) {
+	if m.Direction != redress.MessageToComplainant && m.Direction != redress.MessageFromComplainant {
+		return redress.Message{}, errors.New("store: unknown message direction " + m.Direction)
 	}
-	var out Message
+	var out redress.Message
 	err := db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
 		row := messageRow{ComplaintID: m.ComplaintID, Direction: m.Direction, AuthorID: nullID(m.AuthorID),
 			Body: m.Body, CreatedAt: now}
 		if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
 			return err
 		}
-		out = Message{ID: row.ID, ComplaintID: m.ComplaintID, Direction: m.Direction, AuthorID: m.AuthorID,
+		out = redress.Message{ID: row.ID, ComplaintID: m.ComplaintID, Direction: m.Direction, AuthorID: m.AuthorID,
 			Body: m.Body, CreatedAt: now}
 		ev := withDetail(m.Audit, m.ComplaintID, "message_id", row.ID)
-		if m.Direction == FromComplainant {
+		if m.Direction == redress.MessageFromComplainant {
 			res, err := tx.NewUpdate().Model((*messageRow)(nil)).Set("answered_at = ?", now).
-				Where("complaint_id = ? AND direction = ? AND answered_at IS NULL", m.ComplaintID, ToComplainant).Exec(ctx)
+				Where("complaint_id = ? AND direction = ? AND answered_at IS NULL", m.ComplaintID, redress.MessageToComplainant).Exec(ctx)
 			if err != nil {
 				return err
 			}
@@ -192,11 +144,11 @@ func (db *DB) AddMessage(ctx context.Context, m NewMessage) (Message, error) {
 }
 
 // Messages returns a complaint's messages, oldest first.
-func (db *DB) Messages(ctx context.Context, complaintID int64) ([]Message, error) {
+func (db *DB) Messages(ctx context.Context, complaintID int64) ([]redress.Message, error) {
 	return messages(ctx, db.bun, complaintID)
 }
 
-func messages(ctx context.Context, q bun.IDB, complaintID int64) ([]Message, error) {
+func messages(ctx context.Context, q bun.IDB, complaintID int64) ([]redress.Message, error) {
 	var rows []struct {
 		ID         int64
 		Direction  string
@@ -214,9 +166,9 @@ func messages(ctx context.Context, q bun.IDB, complaintID int64) ([]Message, err
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Message, len(rows))
+	out := make([]redress.Message, len(rows))
 	for i, r := range rows {
-		out[i] = Message{ID: r.ID, ComplaintID: complaintID, Direction: r.Direction, AuthorID: derefID(r.AuthorID),
+		out[i] = redress.Message{ID: r.ID, ComplaintID: complaintID, Direction: r.Direction, AuthorID: derefID(r.AuthorID),
 			Author: r.Author.String, Body: r.Body, CreatedAt: r.CreatedAt}
 		if r.ReadAt != nil {
 			out[i].ReadAt = *r.ReadAt
@@ -232,8 +184,8 @@ func messages(ctx context.Context, q bun.IDB, complaintID int64) ([]Message, err
 // read, in one transaction. When it marked any and audit has an action, the reading is
 // an audit event (with the number newly read). The returned messages show the state
 // before this reading, so a caller can still point out what is new.
-func (db *DB) ReadMessages(ctx context.Context, complaintID int64, direction string, audit redress.AuditEvent) ([]Message, error) {
-	var out []Message
+func (db *DB) ReadMessages(ctx context.Context, complaintID int64, direction string, audit redress.AuditEvent) ([]redress.Message, error) {
+	var out []redress.Message
 	err := db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
 		var err error
 		if out, err = messages(ctx, tx, complaintID); err != nil {
@@ -267,14 +219,10 @@ type NewEvidence struct {
 	Audit       redress.AuditEvent
 }
 
-// ErrEvidenceLimit means the complaint already holds as many files as it may.
-var ErrEvidenceLimit = &redress.Error{Code: redress.ECONFLICT, Key: "error.evidence_count",
-	Message: "This complaint already has as many files as it can hold."}
-
 // AddEvidence stores an evidence file and its audit event, unless the complaint already
 // holds Limit files (ErrEvidenceLimit).
-func (db *DB) AddEvidence(ctx context.Context, e NewEvidence) (EvidenceInfo, error) {
-	var out EvidenceInfo
+func (db *DB) AddEvidence(ctx context.Context, e NewEvidence) (redress.EvidenceInfo, error) {
+	var out redress.EvidenceInfo
 	err := db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
 		// SQLite transactions here take the write lock at BEGIN; PostgreSQL needs the row lock.
 		if db.Dialect == PostgreSQL {
@@ -288,7 +236,7 @@ func (db *DB) AddEvidence(ctx context.Context, e NewEvidence) (EvidenceInfo, err
 			return err
 		}
 		if e.Limit > 0 && int(n) >= e.Limit {
-			return ErrEvidenceLimit
+			return redress.ErrEvidenceLimit
 		}
 		row := evidenceRow{ComplaintID: e.ComplaintID, UploadedBy: e.UploadedBy, FileName: e.FileName,
 			ContentType: e.ContentType, Size: int64(len(e.Data)), SHA256: e.SHA256, Data: e.Data, CreatedAt: now}
@@ -301,13 +249,13 @@ func (db *DB) AddEvidence(ctx context.Context, e NewEvidence) (EvidenceInfo, err
 	return out, err
 }
 
-func (r evidenceRow) info() EvidenceInfo {
-	return EvidenceInfo{ID: r.ID, ComplaintID: r.ComplaintID, UploadedBy: r.UploadedBy, FileName: r.FileName,
+func (r evidenceRow) info() redress.EvidenceInfo {
+	return redress.EvidenceInfo{ID: r.ID, ComplaintID: r.ComplaintID, UploadedBy: r.UploadedBy, FileName: r.FileName,
 		ContentType: r.ContentType, Size: r.Size, SHA256: r.SHA256, CreatedAt: r.CreatedAt}
 }
 
 // Evidence lists a complaint's files, oldest first, without their bytes.
-func (db *DB) Evidence(ctx context.Context, complaintID int64) ([]EvidenceInfo, error) {
+func (db *DB) Evidence(ctx context.Context, complaintID int64) ([]redress.EvidenceInfo, error) {
 	var rows []evidenceRow
 	err := db.bun.NewSelect().Model(&rows).
 		Column("id", "complaint_id", "uploaded_by", "file_name", "content_type", "size", "sha256", "created_at").
@@ -315,7 +263,7 @@ func (db *DB) Evidence(ctx context.Context, complaintID int64) ([]EvidenceInfo, 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]EvidenceInfo, len(rows))
+	out := make([]redress.EvidenceInfo, len(rows))
 	for i, r := range rows {
 		out[i] = r.info()
 	}
@@ -324,14 +272,14 @@ func (db *DB) Evidence(ctx context.Context, complaintID int64) ([]EvidenceInfo, 
 
 // OpenEvidence returns one file of a complaint and writes the audit event of its
 // download in the same transaction: a download that is not recorded is not served.
-func (db *DB) OpenEvidence(ctx context.Context, complaintID, evidenceID int64, audit redress.AuditEvent) (EvidenceFile, error) {
-	var out EvidenceFile
+func (db *DB) OpenEvidence(ctx context.Context, complaintID, evidenceID int64, audit redress.AuditEvent) (redress.EvidenceFile, error) {
+	var out redress.EvidenceFile
 	err := db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
 		var row evidenceRow
 		if err := tx.NewSelect().Model(&row).Where("id = ? AND complaint_id = ?", evidenceID, complaintID).Scan(ctx); err != nil {
 			return notFound(err, "Evidence file")
 		}
-		out = EvidenceFile{EvidenceInfo: row.info(), Data: row.Data}
+		out = redress.EvidenceFile{EvidenceInfo: row.info(), Data: row.Data}
 		ev := withDetail(audit, complaintID, "evidence_id", row.ID)
 		ev.Details["sha256"], ev.Details["size"] = row.SHA256, row.Size
 		return insertAudit(ctx, tx, now, ev)

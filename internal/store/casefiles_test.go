@@ -28,7 +28,7 @@ func TestCaseFiles(t *testing.T) {
 		}
 		lastEvent := func(action string) redress.AuditEvent {
 			t.Helper()
-			evs, err := db.ListAudit(ctx, store.AuditFilter{ComplaintID: c.ID, Action: action})
+			evs, err := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: c.ID, Action: action})
 			if err != nil || len(evs) == 0 {
 				t.Fatalf("no %s event: %v", action, err)
 			}
@@ -52,7 +52,7 @@ func TestCaseFiles(t *testing.T) {
 		t.Run("MessagesReadAndAnswered", func(t *testing.T) {
 			mail := redress.OutboundMail{Key: redress.NewMailKey(), Kind: "complaint.message", Language: "es",
 				RecipientSealed: []byte("sealed"), Subject: "s", Body: "b"}
-			m, err := db.AddMessage(ctx, store.NewMessage{ComplaintID: c.ID, Direction: store.ToComplainant, AuthorID: staff,
+			m, err := db.AddMessage(ctx, store.NewMessage{ComplaintID: c.ID, Direction: redress.MessageToComplainant, AuthorID: staff,
 				Body: "¿Qué día fue?", Mail: []redress.OutboundMail{mail}, Audit: ev("complaint.message_sent")})
 			if err != nil {
 				t.Fatal(err)
@@ -61,7 +61,7 @@ func TestCaseFiles(t *testing.T) {
 				t.Fatalf("outbox %+v", out)
 			}
 			// The complainant reads: the list shows the message unread, and it is read after.
-			got, err := db.ReadMessages(ctx, c.ID, store.ToComplainant, redress.AuditEvent{Actor: "public", Action: "complaint.messages_read"})
+			got, err := db.ReadMessages(ctx, c.ID, redress.MessageToComplainant, redress.AuditEvent{Actor: "public", Action: "complaint.messages_read"})
 			if err != nil || len(got) != 1 || got[0].ID != m.ID || !got[0].ReadAt.IsZero() || got[0].Author != "Nora Staff" {
 				t.Fatalf("read %+v %v", got, err)
 			}
@@ -70,13 +70,13 @@ func TestCaseFiles(t *testing.T) {
 			}
 			// Reading again marks nothing and records nothing.
 			before, _ := db.CountAudit(ctx, "complaint.messages_read")
-			got, _ = db.ReadMessages(ctx, c.ID, store.ToComplainant, redress.AuditEvent{Actor: "public", Action: "complaint.messages_read"})
+			got, _ = db.ReadMessages(ctx, c.ID, redress.MessageToComplainant, redress.AuditEvent{Actor: "public", Action: "complaint.messages_read"})
 			after, _ := db.CountAudit(ctx, "complaint.messages_read")
 			if got[0].ReadAt.IsZero() || after != before {
 				t.Fatalf("second reading: %+v, events %d -> %d", got[0], before, after)
 			}
 
-			reply, err := db.AddMessage(ctx, store.NewMessage{ComplaintID: c.ID, Direction: store.FromComplainant,
+			reply, err := db.AddMessage(ctx, store.NewMessage{ComplaintID: c.ID, Direction: redress.MessageFromComplainant,
 				Body: "El 4 de julio", Audit: ev("complaint.message_replied")})
 			if err != nil {
 				t.Fatal(err)
@@ -101,7 +101,7 @@ func TestCaseFiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			add := func(name string) (store.EvidenceInfo, error) {
+			add := func(name string) (redress.EvidenceInfo, error) {
 				return db.AddEvidence(ctx, store.NewEvidence{ComplaintID: c2.ID, UploadedBy: "receipt_holder", FileName: name,
 					ContentType: "text/plain; charset=utf-8", SHA256: "x", Data: []byte("hello " + name), Limit: 3,
 					Audit: redress.AuditEvent{Actor: "public", ActorRole: "receipt_holder", Action: "complaint.evidence_added"}})
@@ -131,7 +131,7 @@ func TestCaseFiles(t *testing.T) {
 			if err != nil || string(f.Data) != "hello f.txt" || f.Size != int64(len(f.Data)) || f.UploadedBy != "receipt_holder" {
 				t.Fatalf("open %+v %v", f.EvidenceInfo, err)
 			}
-			evs, _ := db.ListAudit(ctx, store.AuditFilter{ComplaintID: c2.ID, Action: "complaint.evidence_downloaded"})
+			evs, _ := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: c2.ID, Action: "complaint.evidence_downloaded"})
 			if len(evs) != 1 || evs[0].Details["evidence_id"] != float64(f.ID) {
 				t.Fatalf("download events %+v", evs)
 			}

@@ -30,16 +30,12 @@ type StatusChange struct {
 	MeetClocks   []string
 	PauseClocks  []string
 	ResumeClocks bool
-	ResumeDue    func(c Clock, resumedAt time.Time) time.Time
-	StartClocks  []Clock
+	ResumeDue    func(c redress.Clock, resumedAt time.Time) time.Time
+	StartClocks  []redress.Clock
 	// Mail to queue in the same transaction (the outcome letter, say).
 	Mail  []redress.OutboundMail
 	Audit redress.AuditEvent
 }
-
-// ErrStaleStatus means the complaint's status changed since the caller read it.
-var ErrStaleStatus = &redress.Error{Code: redress.ECONFLICT, Key: "error.stale_status",
-	Message: "The complaint changed while you were working on it. Reload and try again."}
 
 // ChangeStatus applies a status change. The caller has checked the transition is
 // allowed; the store checks the complaint is still where the caller saw it.
@@ -59,7 +55,7 @@ func (db *DB) ChangeStatus(ctx context.Context, ch StatusChange) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrStaleStatus
+			return redress.ErrStaleStatus
 		}
 		for id, finding := range ch.Findings {
 			if _, err := tx.NewUpdate().Table("allegations").Set("finding = ?", finding).
@@ -111,17 +107,6 @@ func (db *DB) ChangeStatus(ctx context.Context, ch StatusChange) error {
 	})
 }
 
-// Clock is one deadline of a complaint.
-type Clock struct {
-	ID          int64
-	ComplaintID int64
-	Name        string
-	StartedAt   time.Time
-	DueAt       time.Time
-	MetAt       time.Time
-	PausedAt    time.Time
-}
-
 type clockRow struct {
 	bun.BaseModel `bun:"table:complaint_clocks"`
 	ID            int64      `bun:"id,pk,autoincrement"`
@@ -134,8 +119,8 @@ type clockRow struct {
 	MissedLogged  bool       `bun:"missed_logged"`
 }
 
-func (r clockRow) clock() Clock {
-	c := Clock{ID: r.ID, ComplaintID: r.ComplaintID, Name: r.Clock, StartedAt: r.StartedAt, DueAt: r.DueAt}
+func (r clockRow) clock() redress.Clock {
+	c := redress.Clock{ID: r.ID, ComplaintID: r.ComplaintID, Name: r.Clock, StartedAt: r.StartedAt, DueAt: r.DueAt}
 	if r.MetAt != nil {
 		c.MetAt = *r.MetAt
 	}
@@ -146,11 +131,11 @@ func (r clockRow) clock() Clock {
 }
 
 // StartClocks adds clocks to a complaint (already running ones are left alone).
-func (db *DB) StartClocks(ctx context.Context, complaintID int64, clocks []Clock) error {
+func (db *DB) StartClocks(ctx context.Context, complaintID int64, clocks []redress.Clock) error {
 	return db.inTx(ctx, func(tx bun.Tx, now time.Time) error { return startClocks(ctx, tx, complaintID, clocks) })
 }
 
-func startClocks(ctx context.Context, tx bun.IDB, complaintID int64, clocks []Clock) error {
+func startClocks(ctx context.Context, tx bun.IDB, complaintID int64, clocks []redress.Clock) error {
 	for _, c := range clocks {
 		row := clockRow{ComplaintID: complaintID, Clock: c.Name, StartedAt: c.StartedAt.UTC(), DueAt: c.DueAt.UTC()}
 		if _, err := tx.NewInsert().Model(&row).On("CONFLICT (complaint_id, clock) DO NOTHING").Exec(ctx); err != nil {
@@ -171,7 +156,7 @@ func meetClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID int6
 
 // resumeClocks restarts paused clocks. due gives each its new due time; without it the
 // due time moves on by the wall time it stood still.
-func resumeClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID int64, due func(Clock, time.Time) time.Time) error {
+func resumeClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID int64, due func(redress.Clock, time.Time) time.Time) error {
 	var rows []clockRow
 	if err := tx.NewSelect().Model(&rows).Where("complaint_id = ? AND paused_at IS NOT NULL AND met_at IS NULL", complaintID).Scan(ctx); err != nil {
 		return err
@@ -195,12 +180,12 @@ func (db *DB) MeetClocks(ctx context.Context, complaintID int64, names ...string
 }
 
 // Clocks returns a complaint's clocks, soonest due first.
-func (db *DB) Clocks(ctx context.Context, complaintID int64) ([]Clock, error) {
+func (db *DB) Clocks(ctx context.Context, complaintID int64) ([]redress.Clock, error) {
 	var rows []clockRow
 	if err := db.bun.NewSelect().Model(&rows).Where("complaint_id = ?", complaintID).Order("due_at", "id").Scan(ctx); err != nil {
 		return nil, err
 	}
-	out := make([]Clock, len(rows))
+	out := make([]redress.Clock, len(rows))
 	for i, r := range rows {
 		out[i] = r.clock()
 	}
@@ -248,17 +233,11 @@ type TriageChange struct {
 	Priority       string
 	Unit           string
 	Categories     []redress.Category // added as allegations when missing
-	Links          []ComplaintLink
+	Links          []redress.ComplaintLink
 	// StartClocks are clocks that begin with this triage (those of the agreement's
 	// model, when triage is where the agreement became known).
-	StartClocks []Clock
+	StartClocks []redress.Clock
 	Audit       redress.AuditEvent
-}
-
-// ComplaintLink ties two complaints: a duplicate or a related one.
-type ComplaintLink struct {
-	OtherID int64
-	Kind    string
 }
 
 // Triage applies a triage decision with an audit event of old and new values.
@@ -340,20 +319,8 @@ func (db *DB) Triage(ctx context.Context, ch TriageChange) error {
 	})
 }
 
-// CaseState is the workflow facts of a complaint the case page and the service need.
-type CaseState struct {
-	Priority    string
-	AssigneeID  int64
-	ProposedBy  int64
-	Disposition string
-	ClosedAt    time.Time
-	Findings    map[int64]string
-	Links       []ComplaintLink
-	History     []StatusStep
-}
-
 // CaseState loads the workflow facts of a complaint.
-func (db *DB) CaseState(ctx context.Context, complaintID int64) (CaseState, error) {
+func (db *DB) CaseState(ctx context.Context, complaintID int64) (redress.CaseState, error) {
 	var row struct {
 		Priority    string
 		AssigneeID  sql.NullInt64
@@ -364,11 +331,11 @@ func (db *DB) CaseState(ctx context.Context, complaintID int64) (CaseState, erro
 	err := db.bun.NewSelect().Table("complaints").Column("priority", "assignee_id", "proposed_by", "disposition", "closed_at").
 		Where("id = ?", complaintID).Scan(ctx, &row)
 	if errors.Is(err, sql.ErrNoRows) {
-		return CaseState{}, notFound(err, "Complaint")
+		return redress.CaseState{}, notFound(err, "Complaint")
 	} else if err != nil {
-		return CaseState{}, err
+		return redress.CaseState{}, err
 	}
-	st := CaseState{Priority: row.Priority, AssigneeID: row.AssigneeID.Int64, ProposedBy: row.ProposedBy.Int64,
+	st := redress.CaseState{Priority: row.Priority, AssigneeID: row.AssigneeID.Int64, ProposedBy: row.ProposedBy.Int64,
 		Disposition: row.Disposition, ClosedAt: row.ClosedAt.Time, Findings: map[int64]string{}}
 	var als []struct {
 		ID      int64
@@ -391,14 +358,14 @@ func (db *DB) CaseState(ctx context.Context, complaintID int64) (CaseState, erro
 		return st, err
 	}
 	for _, l := range links {
-		st.Links = append(st.Links, ComplaintLink{OtherID: l.OtherID, Kind: l.Kind})
+		st.Links = append(st.Links, redress.ComplaintLink{OtherID: l.OtherID, Kind: l.Kind})
 	}
 	var hist []statusChangeRow
 	if err := db.bun.NewSelect().Model(&hist).Where("complaint_id = ?", complaintID).Order("changed_at", "id").Scan(ctx); err != nil {
 		return st, err
 	}
 	for _, h := range hist {
-		st.History = append(st.History, StatusStep{Status: h.Status, At: h.ChangedAt, Reason: h.Reason, Actor: h.Actor})
+		st.History = append(st.History, redress.StatusStep{Status: h.Status, At: h.ChangedAt, Reason: h.Reason, Actor: h.Actor})
 	}
 	return st, nil
 }

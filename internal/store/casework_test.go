@@ -18,7 +18,7 @@ func TestChangeStatus(t *testing.T) {
 			t.Fatal(err)
 		}
 		start := time.Date(2025, 7, 1, 12, 0, 0, 0, time.UTC)
-		if err := db.StartClocks(ctx, c.ID, []store.Clock{
+		if err := db.StartClocks(ctx, c.ID, []redress.Clock{
 			{Name: "triage", StartedAt: start, DueAt: start.Add(72 * time.Hour)},
 			{Name: "resolve", StartedAt: start, DueAt: start.Add(90 * 24 * time.Hour)},
 		}); err != nil {
@@ -91,7 +91,7 @@ func TestChangeStatus(t *testing.T) {
 				st.Findings[got.Allegations[0].ID] != "sustained" || len(st.History) != 6 {
 				t.Fatalf("case state %+v", st)
 			}
-			evs, _ := db.ListAudit(ctx, store.AuditFilter{ComplaintID: c.ID, Action: "complaint.transition"})
+			evs, _ := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: c.ID, Action: "complaint.transition"})
 			last := evs[len(evs)-1]
 			if last.Details["from"] != "findings_proposed" || last.Details["to"] != "closed" || last.Details["disposition"] != "findings_made" {
 				t.Fatalf("audit details %v", last.Details)
@@ -112,7 +112,7 @@ func TestTriageAndAssign(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := db.Triage(ctx, store.TriageChange{ComplaintID: c.ID, Priority: "urgent", Unit: "ga",
-			Categories: []redress.Category{"force", "coercion"}, Links: []store.ComplaintLink{{OtherID: other.ID, Kind: "duplicate"}},
+			Categories: []redress.Category{"force", "coercion"}, Links: []redress.ComplaintLink{{OtherID: other.ID, Kind: "duplicate"}},
 			Audit: redress.AuditEvent{Actor: "user:3", Action: "complaint.triaged"}}); err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +124,7 @@ func TestTriageAndAssign(t *testing.T) {
 		if len(st.Links) != 1 || st.Links[0].OtherID != c.ID || st.Links[0].Kind != "duplicate" {
 			t.Fatalf("link not seen from the other side: %+v", st.Links)
 		}
-		evs, _ := db.ListAudit(ctx, store.AuditFilter{ComplaintID: c.ID, Action: "complaint.triaged"})
+		evs, _ := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: c.ID, Action: "complaint.triaged"})
 		if len(evs) != 1 {
 			t.Fatalf("triage events %v", evs)
 		}
@@ -150,7 +150,7 @@ func TestTriageClearsAgreement(t *testing.T) {
 		if got.AgreementID != 0 || got.AgencyID != c.AgencyID {
 			t.Fatalf("after triage agency %d agreement %d", got.AgencyID, got.AgreementID)
 		}
-		evs, _ := db.ListAudit(ctx, store.AuditFilter{ComplaintID: c.ID, Action: "complaint.triaged"})
+		evs, _ := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: c.ID, Action: "complaint.triaged"})
 		old, _ := evs[0].Details["old"].(map[string]any)
 		if len(evs) != 1 || old["agreement_id"] != float64(c.AgreementID) {
 			t.Fatalf("triage events %+v", evs)

@@ -81,7 +81,7 @@ type NewComplaint struct {
 	Mail []redress.OutboundMail
 	// Clocks start with the complaint; MetClocks are met at once (an acknowledgement the
 	// filer got on the spot).
-	Clocks    []Clock
+	Clocks    []redress.Clock
 	MetClocks []string
 	// Idempotency, when set, is kept with the complaint for retries of its filing.
 	Idempotency *IdempotencyKey
@@ -215,28 +215,19 @@ func (db *DB) ComplaintByTracking(ctx context.Context, tracking string) (Complai
 	return ref, nil
 }
 
-// StatusStep is one status a complaint reached and when. Actor and Reason are for
-// staff; the public status page shows only the status and the day.
-type StatusStep struct {
-	Status string
-	At     time.Time
-	Actor  string
-	Reason string
-}
-
 // RecordStatusCheck returns the complaint's status history and writes the audit event
 // of the check, in one transaction: a check that is not recorded is not answered.
-func (db *DB) RecordStatusCheck(ctx context.Context, ev redress.AuditEvent) ([]StatusStep, error) {
-	var steps []StatusStep
+func (db *DB) RecordStatusCheck(ctx context.Context, ev redress.AuditEvent) ([]redress.StatusStep, error) {
+	var steps []redress.StatusStep
 	err := db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
 		var rows []statusChangeRow
 		if err := tx.NewSelect().Model(&rows).Where("complaint_id = ?", ev.ComplaintID).
 			Order("changed_at", "id").Scan(ctx); err != nil {
 			return err
 		}
-		steps = make([]StatusStep, len(rows))
+		steps = make([]redress.StatusStep, len(rows))
 		for i, r := range rows {
-			steps[i] = StatusStep{Status: r.Status, At: r.ChangedAt}
+			steps[i] = redress.StatusStep{Status: r.Status, At: r.ChangedAt}
 		}
 		return insertAudit(ctx, tx, now, ev)
 	})
@@ -291,27 +282,4 @@ func joinStrings[T ~string](vs []T) string {
 		s[i] = string(v)
 	}
 	return strings.Join(s, " ")
-}
-
-// ComplaintFilter is the units a staff list or search may reach: only complaints of
-// Units, unless AllUnits is set. The caller passes what the user may see.
-type ComplaintFilter struct {
-	AllUnits bool
-	Units    []string
-	Limit    int
-	Offset   int
-}
-
-// ComplaintSummary is one row of a staff list: no identity, no free text.
-type ComplaintSummary struct {
-	ID             int64
-	TrackingNumber string
-	ReceivedAt     time.Time
-	State          string
-	AgencyID       int64
-	AgencyName     string
-	AgreementID    int64
-	Status         string
-	Unit           string
-	Language       string
 }

@@ -231,7 +231,7 @@ func TestRecordMailAttempt(t *testing.T) {
 			attempts[1].Worker != "a" || attempts[2].Outcome != store.MailSent || attempts[2].Attempt != 3 {
 			t.Fatalf("attempts = %+v", attempts)
 		}
-		evs, _ := db.ListAudit(ctx, store.AuditFilter{Action: redress.ActionMailSent})
+		evs, _ := db.ListAudit(ctx, redress.AuditFilter{Action: redress.ActionMailSent})
 		if len(evs) != 1 || evs[0].ComplaintID != c.ID || evs[0].Actor != redress.ActorSystem ||
 			evs[0].Details["message_id"] != "<k@example.org>" || evs[0].Details["attempt"] != float64(3) ||
 			evs[0].Details["kind"] != redress.MailReceipt || evs[0].Details["outcome"] != store.MailSent {
@@ -246,7 +246,7 @@ func TestRecordMailAttempt(t *testing.T) {
 			if len(out) != 1 || out[0].ID != m.ID || out[0].Refusals != 1 || out[0].LastErrorClass != "permanent" {
 				t.Fatalf("failed = %+v", out)
 			}
-			evs, _ := db.ListAudit(ctx, store.AuditFilter{Action: redress.ActionMailFailed})
+			evs, _ := db.ListAudit(ctx, redress.AuditFilter{Action: redress.ActionMailFailed})
 			if len(evs) != 1 || evs[0].Details["error_class"] != "permanent" || evs[0].Details["outbox_id"] != float64(m.ID) {
 				t.Fatalf("audit = %+v", evs)
 			}

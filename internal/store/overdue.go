@@ -12,7 +12,7 @@ import (
 // OverdueClock is a running clock past its due time, with what a digest needs to name
 // its complaint.
 type OverdueClock struct {
-	Clock
+	redress.Clock
 	TrackingNumber string
 	Unit           string
 	AgencyID       int64

@@ -9,22 +9,6 @@ import (
 	"github.com/redress-oversight/redress/internal/redress"
 )
 
-// Referral is a complaint sent to another office, with its own response clock.
-type Referral struct {
-	ID             int64
-	ComplaintID    int64
-	Recipient      string
-	RecipientOther string
-	IdentityShared bool
-	Method         string
-	Shared         string
-	SentAt         time.Time
-	DueAt          time.Time
-	AnsweredAt     time.Time
-	Answer         string
-	Outcome        string
-}
-
 type referralRow struct {
 	bun.BaseModel  `bun:"table:referrals"`
 	ID             int64      `bun:"id,pk,autoincrement"`
@@ -41,8 +25,8 @@ type referralRow struct {
 	Outcome        string     `bun:"outcome"`
 }
 
-func (r referralRow) referral() Referral {
-	out := Referral{ID: r.ID, ComplaintID: r.ComplaintID, Recipient: r.Recipient, RecipientOther: r.RecipientOther,
+func (r referralRow) referral() redress.Referral {
+	out := redress.Referral{ID: r.ID, ComplaintID: r.ComplaintID, Recipient: r.Recipient, RecipientOther: r.RecipientOther,
 		IdentityShared: r.IdentityShared, Method: r.Method, Shared: r.Shared, SentAt: r.SentAt, DueAt: r.DueAt,
 		Answer: r.Answer, Outcome: r.Outcome}
 	if r.AnsweredAt != nil {
@@ -53,7 +37,7 @@ func (r referralRow) referral() Referral {
 
 // AddReferrals records referrals of one complaint to several offices at once, one audit
 // event each (what was shared, and whether identity went with it; never the identity).
-func (db *DB) AddReferrals(ctx context.Context, refs []Referral, audit redress.AuditEvent) ([]Referral, error) {
+func (db *DB) AddReferrals(ctx context.Context, refs []redress.Referral, audit redress.AuditEvent) ([]redress.Referral, error) {
 	err := db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
 		for i := range refs {
 			r := referralRow{ComplaintID: refs[i].ComplaintID, Recipient: refs[i].Recipient, RecipientOther: refs[i].RecipientOther,
@@ -95,12 +79,12 @@ func (db *DB) AnswerReferral(ctx context.Context, complaintID, referralID int64,
 }
 
 // Referrals lists a complaint's referrals, oldest first.
-func (db *DB) Referrals(ctx context.Context, complaintID int64) ([]Referral, error) {
+func (db *DB) Referrals(ctx context.Context, complaintID int64) ([]redress.Referral, error) {
 	var rows []referralRow
 	if err := db.bun.NewSelect().Model(&rows).Where("complaint_id = ?", complaintID).Order("sent_at", "id").Scan(ctx); err != nil {
 		return nil, err
 	}
-	out := make([]Referral, len(rows))
+	out := make([]redress.Referral, len(rows))
 	for i, r := range rows {
 		out[i] = r.referral()
 	}

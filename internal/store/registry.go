@@ -394,17 +394,8 @@ func (db *DB) ListAgencies(ctx context.Context, state, q string, limit int) ([]r
 // likeEscaper makes a search term match itself only, "%" and "_" included.
 var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
 
-// AgreementFilter narrows ListAgreements; zero fields match everything.
-type AgreementFilter struct {
-	State    string
-	Model    redress.Model
-	Status   redress.AgreementStatus
-	AgencyID int64
-	Limit    int
-}
-
 // ListAgreements lists agreements with their agency, by state, agency name and model.
-func (db *DB) ListAgreements(ctx context.Context, f AgreementFilter) ([]redress.Agreement, error) {
+func (db *DB) ListAgreements(ctx context.Context, f redress.AgreementFilter) ([]redress.Agreement, error) {
 	var rows []agreementRow
 	q := db.bun.NewSelect().Model(&rows).Relation("Agency").Relation("Sheet").
 		OrderExpr(`"agency"."state", "agency"."name", "agreement"."model", "agreement"."id"`)
@@ -436,7 +427,7 @@ func (db *DB) ListAgreements(ctx context.Context, f AgreementFilter) ([]redress.
 // AgreementsForAgency lists one agency's agreements in any status: intake picks the one
 // in force on the incident date, which may be one ICE no longer lists.
 func (db *DB) AgreementsForAgency(ctx context.Context, agencyID int64) ([]redress.Agreement, error) {
-	return db.ListAgreements(ctx, AgreementFilter{AgencyID: agencyID})
+	return db.ListAgreements(ctx, redress.AgreementFilter{AgencyID: agencyID})
 }
 
 // Agreement loads one agreement with its agency.

@@ -80,7 +80,7 @@ func wantAudit(t *testing.T, db *store.DB, want map[string]int64) {
 
 func statusCounts(t *testing.T, db *store.DB) map[redress.AgreementStatus]int {
 	t.Helper()
-	all, err := db.ListAgreements(context.Background(), store.AgreementFilter{})
+	all, err := db.ListAgreements(context.Background(), redress.AgreementFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func findAgreement(t *testing.T, db *store.DB, state, name string, m redress.Mod
 	if err != nil || len(agencies) != 1 {
 		t.Fatalf("agencies %s %q: %+v %v", state, name, agencies, err)
 	}
-	as, err := db.ListAgreements(ctx, store.AgreementFilter{AgencyID: agencies[0].ID, Model: m})
+	as, err := db.ListAgreements(ctx, redress.AgreementFilter{AgencyID: agencies[0].ID, Model: m})
 	if err != nil || len(as) != 1 {
 		t.Fatalf("%s agreements of %s: %+v %v", m, name, as, err)
 	}
@@ -172,7 +172,7 @@ func TestApplySheetJuneThenJuly(t *testing.T) {
 		}
 
 		// Kerr's update names what changed, with the old and new values.
-		evs, err := db.ListAudit(ctx, store.AuditFilter{AgreementID: kerr.ID})
+		evs, err := db.ListAudit(ctx, redress.AuditFilter{AgreementID: kerr.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,11 +189,11 @@ func TestApplySheetJuneThenJuly(t *testing.T) {
 			!jsonEqual(upd.Details["changes"], wantChanges) || upd.Details["agency"] != "Kerr County Sheriff's Office" {
 			t.Errorf("Kerr update = %+v, want changes %v", upd, wantChanges)
 		}
-		dropped, err := db.ListAudit(ctx, store.AuditFilter{AgreementID: boca.ID, Action: redress.ActionAgreementDropped})
+		dropped, err := db.ListAudit(ctx, redress.AuditFilter{AgreementID: boca.ID, Action: redress.ActionAgreementDropped})
 		if err != nil || len(dropped) != 1 || dropped[0].AgencyID != boca.AgencyID {
 			t.Errorf("Boca Raton no-longer-listed events = %+v %v", dropped, err)
 		}
-		imports, err := db.ListAudit(ctx, store.AuditFilter{Action: redress.ActionRegistryImported})
+		imports, err := db.ListAudit(ctx, redress.AuditFilter{Action: redress.ActionRegistryImported})
 		if err != nil || len(imports) != 2 {
 			t.Fatalf("import events = %+v %v", imports, err)
 		}
@@ -261,7 +261,7 @@ type snapshot struct {
 
 func registrySnapshot(t *testing.T, db *store.DB) []snapshot {
 	t.Helper()
-	all, err := db.ListAgreements(context.Background(), store.AgreementFilter{})
+	all, err := db.ListAgreements(context.Background(), redress.AgreementFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +294,7 @@ func TestApplySheetPending(t *testing.T) {
 		if haywood.Status != redress.StatusActive || haywood.SignedOn.String() != "2025-07-15" || haywood.Sheet != icetest.July {
 			t.Errorf("Haywood WSO = %+v", haywood)
 		}
-		still, err := db.ListAgreements(ctx, store.AgreementFilter{Status: redress.StatusPending})
+		still, err := db.ListAgreements(ctx, redress.AgreementFilter{Status: redress.StatusPending})
 		if err != nil || len(still) != 25 {
 			t.Errorf("pending after July = %d %v, want 25", len(still), err)
 		}
@@ -397,15 +397,15 @@ func TestRegistryReads(t *testing.T) {
 		}
 
 		for _, tt := range []struct {
-			f    store.AgreementFilter
+			f    redress.AgreementFilter
 			want int
 		}{
-			{store.AgreementFilter{}, 832},
-			{store.AgreementFilter{State: "WY"}, 9},
-			{store.AgreementFilter{State: "TX", Model: redress.ModelJEM}, countRows(july, "TX", redress.ModelJEM)},
-			{store.AgreementFilter{Model: redress.ModelTFM}, countRows(july, "", redress.ModelTFM)},
-			{store.AgreementFilter{Status: redress.StatusPending}, 0},
-			{store.AgreementFilter{State: "TX", Limit: 5}, 5},
+			{redress.AgreementFilter{}, 832},
+			{redress.AgreementFilter{State: "WY"}, 9},
+			{redress.AgreementFilter{State: "TX", Model: redress.ModelJEM}, countRows(july, "TX", redress.ModelJEM)},
+			{redress.AgreementFilter{Model: redress.ModelTFM}, countRows(july, "", redress.ModelTFM)},
+			{redress.AgreementFilter{Status: redress.StatusPending}, 0},
+			{redress.AgreementFilter{State: "TX", Limit: 5}, 5},
 		} {
 			as, err := db.ListAgreements(ctx, tt.f)
 			if err != nil || len(as) != tt.want {

@@ -38,18 +38,6 @@ func (r roleGrantRow) grant() redress.RoleGrant {
 	return g
 }
 
-// Refusals of the grant rules. Their keys name catalog messages.
-var (
-	ErrOwnAccount = &redress.Error{Code: redress.EFORBIDDEN, Key: "error.role_own_account",
-		Message: "Nobody changes the roles of their own account: ask another administrator."}
-	ErrOwnRequest = &redress.Error{Code: redress.EFORBIDDEN, Key: "error.grant_own_request",
-		Message: "A role you asked for is approved by another administrator, not by you."}
-	ErrNotApprover = &redress.Error{Code: redress.EFORBIDDEN, Key: "error.grant_not_admin",
-		Message: "Only an enabled administrator approves a role."}
-	ErrGrantDecided = &redress.Error{Code: redress.ECONFLICT, Key: "error.grant_decided",
-		Message: "This request was already approved, rejected or withdrawn."}
-)
-
 // checkGrantee refuses a grant to an account or in a unit that does not exist.
 func checkGrantee(ctx context.Context, tx bun.Tx, userID int64, unit string) error {
 	if ok, err := tx.NewSelect().Model((*userRow)(nil)).Where("id = ?", userID).Exists(ctx); err != nil {
@@ -84,7 +72,7 @@ func (db *DB) RequestRole(ctx context.Context, by redress.AuditEvent, requester,
 	var g redress.RoleGrant
 	err := db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
 		if requester == userID {
-			return ErrOwnAccount
+			return redress.ErrOwnAccount
 		}
 		if err := db.lockAuthz(ctx, tx); err != nil {
 			return err
@@ -137,14 +125,14 @@ func (db *DB) DecideRoleGrant(ctx context.Context, by redress.AuditEvent, decide
 		}
 		g = row.grant()
 		if row.State != redress.GrantPending {
-			return ErrGrantDecided
+			return redress.ErrGrantDecided
 		}
 		state, action := redress.GrantRejected, redress.ActionRoleRejected
 		switch {
 		case approve && decider == row.RequestedBy:
-			return ErrOwnRequest
+			return redress.ErrOwnRequest
 		case approve && decider == row.UserID:
-			return ErrOwnAccount
+			return redress.ErrOwnAccount
 		case approve:
 			ok, err := tx.NewSelect().Model((*roleRow)(nil)).
 				Where("user_id = ? AND role = ?", decider, string(redress.RoleAdministrator)).
@@ -152,7 +140,7 @@ func (db *DB) DecideRoleGrant(ctx context.Context, by redress.AuditEvent, decide
 			if err != nil {
 				return err
 			} else if !ok {
-				return ErrNotApprover
+				return redress.ErrNotApprover
 			}
 			state, action = redress.GrantApproved, redress.ActionRoleApproved
 		case decider == row.RequestedBy:
@@ -167,7 +155,7 @@ func (db *DB) DecideRoleGrant(ctx context.Context, by redress.AuditEvent, decide
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return ErrGrantDecided
+			return redress.ErrGrantDecided
 		}
 		g.State, g.DecidedBy, g.DecidedAt = state, decider, now
 		details := map[string]any{"grant_id": row.ID, "user_id": row.UserID, "role": row.Role, "unit": row.Unit,

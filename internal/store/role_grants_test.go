@@ -42,7 +42,7 @@ func TestRoleGrantTwoAdministrators(t *testing.T) {
 		}
 		before, _ := db.AuthzVersion(ctx)
 
-		if _, err := db.RequestRole(ctx, operator, a.ID, a.ID, redress.RoleSupervisor, "*"); err != store.ErrOwnAccount {
+		if _, err := db.RequestRole(ctx, operator, a.ID, a.ID, redress.RoleSupervisor, "*"); err != redress.ErrOwnAccount {
 			t.Fatalf("asking for one's own account: %v, want ErrOwnAccount", err)
 		}
 		g, err := db.RequestRole(ctx, operator, a.ID, x.ID, redress.RoleSupervisor, "*")
@@ -63,10 +63,10 @@ func TestRoleGrantTwoAdministrators(t *testing.T) {
 			t.Fatalf("pending: %+v %v", pending, err)
 		}
 
-		if _, err := db.DecideRoleGrant(ctx, operator, a.ID, g.ID, true); err != store.ErrOwnRequest {
+		if _, err := db.DecideRoleGrant(ctx, operator, a.ID, g.ID, true); err != redress.ErrOwnRequest {
 			t.Errorf("the requester approving: %v, want ErrOwnRequest", err)
 		}
-		if _, err := db.DecideRoleGrant(ctx, operator, c.ID, g.ID, true); err != store.ErrNotApprover {
+		if _, err := db.DecideRoleGrant(ctx, operator, c.ID, g.ID, true); err != redress.ErrNotApprover {
 			t.Errorf("an investigator approving: %v, want ErrNotApprover", err)
 		}
 		if hasRole(t, db, x.ID, redress.RoleSupervisor, "*") {
@@ -82,7 +82,7 @@ func TestRoleGrantTwoAdministrators(t *testing.T) {
 		if v, _ := db.AuthzVersion(ctx); v == before {
 			t.Error("the approval did not change the authorization version")
 		}
-		if _, err := db.DecideRoleGrant(ctx, operator, b.ID, g.ID, false); err != store.ErrGrantDecided {
+		if _, err := db.DecideRoleGrant(ctx, operator, b.ID, g.ID, false); err != redress.ErrGrantDecided {
 			t.Errorf("rejecting an approved grant: %v, want ErrGrantDecided", err)
 		}
 
@@ -91,7 +91,7 @@ func TestRoleGrantTwoAdministrators(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.DecideRoleGrant(ctx, operator, a.ID, g2.ID, true); err != store.ErrOwnAccount {
+		if _, err := db.DecideRoleGrant(ctx, operator, a.ID, g2.ID, true); err != redress.ErrOwnAccount {
 			t.Errorf("approving a grant for oneself: %v, want ErrOwnAccount", err)
 		}
 		// Rejected by another administrator, withdrawn by the requester.
@@ -177,7 +177,7 @@ func TestRoleGrantApproveConcurrent(t *testing.T) {
 			switch {
 			case err == nil:
 				ok++
-			case err != store.ErrGrantDecided:
+			case err != redress.ErrGrantDecided:
 				t.Errorf("concurrent approval: %v", err)
 			}
 		}

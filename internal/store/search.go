@@ -16,78 +16,12 @@ import (
 // of the embedded ComplaintFilter always apply, so a search never reaches a complaint
 // of a unit the caller may not read, however well it matches.
 
-// SearchFilter narrows SearchComplaints. The embedded ComplaintFilter holds the units the
-// caller may see (AllUnits / Units) and the page (Limit, Offset).
-type SearchFilter struct {
-	ComplaintFilter
-
-	// Tracking is a tracking number as typed ("rx 7k4m 2q9d"); it is normalized here.
-	Tracking string
-	// Text: each word must begin a word of the narrative or the officers field, in
-	// any case and with or without accents ("ingles" finds "inglés"). Officer is the
-	// same, held to the officers field. Both reach the complainant's own words: the
-	// caller passes in Units only those in which the user may read them.
-	Text    string
-	Officer string
-
-	AgencyID   int64
-	Model      redress.Model // of the complaint's agreement
-	Category   redress.Category
-	Status     string
-	AssigneeID int64
-	Unassigned bool
-	Unit       string
-	// ReceivedFrom and ReceivedTo bound the day received (UTC), both days included.
-	ReceivedFrom redress.Date
-	ReceivedTo   redress.Date
-	// Overdue: a running clock (not met, not paused) is past due. DueSoon: one is due
-	// within DueSoonWindow. Both together: either.
-	Overdue bool
-	DueSoon bool
-
-	// NewestFirst sorts by the day received, newest first; the default is oldest first,
-	// as the intake queue is worked.
-	NewestFirst bool
-}
-
-// DueSoonWindow is how close a deadline must be to count as due soon.
-const DueSoonWindow = 24 * time.Hour
-
-// Deadline states of a queue row.
-const (
-	DeadlineOverdue = "overdue"
-	DeadlineDueSoon = "due_soon"
-	DeadlineRunning = "running"
-)
-
-// QueueRow is one complaint of the queue or of a search: the summary, its workflow
-// facts and its next deadline.
-type QueueRow struct {
-	ComplaintSummary
-	// AgencyOther is the complainant's own words for an agency the registry does not
-	// hold: free text, for callers who may read the complainant's words in Unit only.
-	AgencyOther  string
-	Priority     string
-	AssigneeID   int64
-	AssigneeName string
-	// NextDueAt is the soonest due time of its running clocks (zero when none runs);
-	// Deadline says where that stands: overdue, due_soon, running or "".
-	NextDueAt time.Time
-	Deadline  string
-}
-
-// Search page sizes.
-const (
-	DefaultSearchLimit = 50
-	MaxSearchLimit     = 200
-)
-
 // MaxSearchWords bounds the words of one text search; further words are ignored.
 const MaxSearchWords = 12
 
 // SearchComplaints returns one page of the complaints that pass every filter, with the
 // number of all of them.
-func (db *DB) SearchComplaints(ctx context.Context, f SearchFilter) ([]QueueRow, int, error) {
+func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]redress.QueueRow, int, error) {
 	if !f.AllUnits && len(f.Units) == 0 {
 		return nil, 0, nil
 	}
@@ -97,8 +31,8 @@ func (db *DB) SearchComplaints(ctx context.Context, f SearchFilter) ([]QueueRow,
 		return nil, 0, err
 	}
 	limit := f.Limit
-	if limit <= 0 || limit > MaxSearchLimit {
-		limit = DefaultSearchLimit
+	if limit <= 0 || limit > redress.MaxSearchLimit {
+		limit = redress.DefaultSearchLimit
 	}
 	order := "c.received_at, c.id"
 	if f.NewestFirst {
@@ -133,34 +67,22 @@ func (db *DB) SearchComplaints(ctx context.Context, f SearchFilter) ([]QueueRow,
 	if err != nil {
 		return nil, 0, err
 	}
-	out := make([]QueueRow, len(rows))
+	out := make([]redress.QueueRow, len(rows))
 	for i, r := range rows {
-		out[i] = QueueRow{
-			ComplaintSummary: ComplaintSummary{ID: r.ID, TrackingNumber: r.TrackingNumber, ReceivedAt: r.ReceivedAt,
+		out[i] = redress.QueueRow{
+			ComplaintSummary: redress.ComplaintSummary{ID: r.ID, TrackingNumber: r.TrackingNumber, ReceivedAt: r.ReceivedAt,
 				State: r.State, AgencyID: derefID(r.AgencyID), AgencyName: r.AgencyName, AgreementID: derefID(r.AgreementID),
 				Status: r.Status, Unit: r.Unit, Language: r.Language},
 			AgencyOther: r.AgencyOther, Priority: r.Priority, AssigneeID: derefID(r.AssigneeID), AssigneeName: r.AssigneeName,
-			NextDueAt: r.NextDueAt.Time, Deadline: deadlineState(r.NextDueAt.Time, now),
+			NextDueAt: r.NextDueAt.Time, Deadline: redress.DeadlineState(r.NextDueAt.Time, now),
 		}
 	}
 	return out, int(total), nil
 }
 
-func deadlineState(due, now time.Time) string {
-	switch {
-	case due.IsZero():
-		return ""
-	case due.Before(now):
-		return DeadlineOverdue
-	case due.Before(now.Add(DueSoonWindow)):
-		return DeadlineDueSoon
-	}
-	return DeadlineRunning
-}
-
 // searchQuery is the complaints passing f, without columns, order or page, so the same
 // conditions serve the count and the page.
-func (db *DB) searchQuery(f SearchFilter, now time.Time) *bun.SelectQuery {
+func (db *DB) searchQuery(f redress.SearchFilter, now time.Time) *bun.SelectQuery {
 	q := db.bun.NewSelect().TableExpr("complaints AS c")
 	if !f.AllUnits {
 		q.Where("c.unit IN (?)", bun.In(f.Units))
@@ -206,11 +128,11 @@ func (db *DB) searchQuery(f SearchFilter, now time.Time) *bun.SelectQuery {
 		const running = "EXISTS (SELECT 1 FROM complaint_clocks AS k WHERE k.complaint_id = c.id AND k.met_at IS NULL AND k.paused_at IS NULL AND "
 		switch {
 		case f.Overdue && f.DueSoon:
-			q.Where(running+"k.due_at < ?)", now.Add(DueSoonWindow))
+			q.Where(running+"k.due_at < ?)", now.Add(redress.DueSoonWindow))
 		case f.Overdue:
 			q.Where(running+"k.due_at < ?)", now)
 		default:
-			q.Where(running+"k.due_at >= ? AND k.due_at < ?)", now, now.Add(DueSoonWindow))
+			q.Where(running+"k.due_at >= ? AND k.due_at < ?)", now, now.Add(redress.DueSoonWindow))
 		}
 	}
 	return q
@@ -253,17 +175,9 @@ func SearchWords(s string) []string {
 	return words
 }
 
-// AgencyChoice is an agency offered in the queue's filter.
-type AgencyChoice struct {
-	ID   int64
-	Name string
-	// State is the agency's state, which tells same-named agencies apart.
-	State string
-}
-
 // ComplaintAgencies lists the agencies named by complaints of the units in f, by name:
 // the choices of the queue's agency filter.
-func (db *DB) ComplaintAgencies(ctx context.Context, f ComplaintFilter) ([]AgencyChoice, error) {
+func (db *DB) ComplaintAgencies(ctx context.Context, f redress.ComplaintFilter) ([]redress.AgencyChoice, error) {
 	if !f.AllUnits && len(f.Units) == 0 {
 		return nil, nil
 	}
@@ -271,7 +185,7 @@ func (db *DB) ComplaintAgencies(ctx context.Context, f ComplaintFilter) ([]Agenc
 	if !f.AllUnits {
 		sub.Where("c.unit IN (?)", bun.In(f.Units))
 	}
-	var out []AgencyChoice
+	var out []redress.AgencyChoice
 	err := db.bun.NewSelect().TableExpr("agencies AS a").ColumnExpr("a.id, a.name, a.state").
 		Where("a.id IN (?)", sub).OrderExpr("a.name, a.state, a.id").Scan(ctx, &out)
 	return out, err

@@ -127,7 +127,7 @@ func newSearchFixture(t *testing.T, db *store.DB) *searchFixture {
 
 // search runs a search in unit tx (or every unit with all) and returns the tracking
 // numbers found, in order, and the total.
-func (f *searchFixture) search(t *testing.T, sf store.SearchFilter) ([]string, int) {
+func (f *searchFixture) search(t *testing.T, sf redress.SearchFilter) ([]string, int) {
 	t.Helper()
 	if !sf.AllUnits && sf.Units == nil {
 		sf.Units = []string{"tx"}
@@ -153,58 +153,58 @@ const (
 func TestSearchComplaints(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newSearchFixture(t, db)
-		all := store.ComplaintFilter{AllUnits: true}
+		all := redress.ComplaintFilter{AllUnits: true}
 		for _, tc := range []struct {
 			name   string
-			filter store.SearchFilter
+			filter redress.SearchFilter
 			want   []string
 		}{
-			{"NoFilter", store.SearchFilter{}, []string{rxA, rxB, rxD}},
-			{"NoFilterAllUnits", store.SearchFilter{ComplaintFilter: all}, []string{rxA, rxC, rxB, rxD}},
-			{"NewestFirst", store.SearchFilter{NewestFirst: true}, []string{rxD, rxB, rxA}},
-			{"Tracking", store.SearchFilter{Tracking: rxB}, []string{rxB}},
-			{"TrackingSloppy", store.SearchFilter{Tracking: " rx aaaa ooo2 "}, []string{rxB}},
-			{"TrackingNotANumber", store.SearchFilter{Tracking: "RX-AAAA"}, nil},
-			{"TrackingOtherUnit", store.SearchFilter{Tracking: rxC}, nil},
-			{"TextSpanishWithoutAccent", store.SearchFilter{Text: "ingles interprete"}, []string{rxA}},
-			{"TextSpanishWithAccent", store.SearchFilter{Text: "INGLÉS intérprete"}, []string{rxA}},
-			{"TextAccentsAllUnits", store.SearchFilter{ComplaintFilter: all, Text: "intérprete"}, []string{rxA, rxC}},
-			{"TextEnglish", store.SearchFilter{Text: "brother bail"}, []string{rxB}},
-			{"TextEnglishAllUnits", store.SearchFilter{ComplaintFilter: all, Text: "kept brother"}, []string{rxC, rxB}},
-			{"TextPrefix", store.SearchFilter{Text: "rodr"}, []string{rxB}},
-			{"TextEveryWord", store.SearchFilter{Text: "brother force"}, nil},
-			{"TextNoWords", store.SearchFilter{Text: " -- !"}, []string{rxA, rxB, rxD}},
-			{"TextQuotesAreWords", store.SearchFilter{Text: `"bail" OR* NEAR(force)`}, nil},
-			{"Officer", store.SearchFilter{Officer: "nunez"}, []string{rxA}},
-			{"OfficerBadge", store.SearchFilter{Officer: "4411"}, []string{rxB}},
-			{"OfficerNotNarrative", store.SearchFilter{Officer: "ingles"}, nil},
-			{"OfficerAllUnits", store.SearchFilter{ComplaintFilter: all, Officer: "deputy rodriguez"}, []string{rxC, rxB}},
-			{"Agency", store.SearchFilter{AgencyID: f.harris}, []string{rxA, rxB}},
-			{"AgencyOtherUnit", store.SearchFilter{AgencyID: f.collier}, nil},
-			{"ModelJEM", store.SearchFilter{Model: redress.ModelJEM}, []string{rxA, rxB}},
-			{"ModelTFM", store.SearchFilter{Model: redress.ModelTFM}, nil},
-			{"ModelTFMAllUnits", store.SearchFilter{ComplaintFilter: all, Model: redress.ModelTFM}, []string{rxC}},
-			{"Category", store.SearchFilter{Category: "held_past_release"}, []string{rxB}},
-			{"CategoryAllUnits", store.SearchFilter{ComplaintFilter: all, Category: "held_past_release"}, []string{rxC, rxB}},
-			{"Status", store.SearchFilter{Status: "received"}, []string{rxA, rxD}},
-			{"StatusTriaged", store.SearchFilter{Status: "triaged"}, []string{rxB}},
-			{"Assignee", store.SearchFilter{AssigneeID: f.assignee}, []string{rxA}},
-			{"Unassigned", store.SearchFilter{Unassigned: true}, []string{rxB, rxD}},
-			{"Unit", store.SearchFilter{Unit: "tx"}, []string{rxA, rxB, rxD}},
-			{"UnitNotPermitted", store.SearchFilter{Unit: "fl"}, nil},
-			{"UnitAllUnits", store.SearchFilter{ComplaintFilter: all, Unit: "fl"}, []string{rxC}},
-			{"ReceivedFrom", store.SearchFilter{ReceivedFrom: day(2025, 7, 10)}, []string{rxB, rxD}},
-			{"ReceivedTo", store.SearchFilter{ReceivedTo: day(2025, 7, 10)}, []string{rxA, rxB}},
-			{"ReceivedOneDay", store.SearchFilter{ReceivedFrom: day(2025, 7, 10), ReceivedTo: day(2025, 7, 10)}, []string{rxB}},
-			{"Overdue", store.SearchFilter{Overdue: true}, []string{rxA}},
-			{"DueSoon", store.SearchFilter{DueSoon: true}, []string{rxB}},
-			{"OverdueOrDueSoon", store.SearchFilter{Overdue: true, DueSoon: true}, []string{rxA, rxB}},
-			{"Combined", store.SearchFilter{ComplaintFilter: all, Text: "ingles", Category: "no_interpreter", Model: redress.ModelJEM,
+			{"NoFilter", redress.SearchFilter{}, []string{rxA, rxB, rxD}},
+			{"NoFilterAllUnits", redress.SearchFilter{ComplaintFilter: all}, []string{rxA, rxC, rxB, rxD}},
+			{"NewestFirst", redress.SearchFilter{NewestFirst: true}, []string{rxD, rxB, rxA}},
+			{"Tracking", redress.SearchFilter{Tracking: rxB}, []string{rxB}},
+			{"TrackingSloppy", redress.SearchFilter{Tracking: " rx aaaa ooo2 "}, []string{rxB}},
+			{"TrackingNotANumber", redress.SearchFilter{Tracking: "RX-AAAA"}, nil},
+			{"TrackingOtherUnit", redress.SearchFilter{Tracking: rxC}, nil},
+			{"TextSpanishWithoutAccent", redress.SearchFilter{Text: "ingles interprete"}, []string{rxA}},
+			{"TextSpanishWithAccent", redress.SearchFilter{Text: "INGLÉS intérprete"}, []string{rxA}},
+			{"TextAccentsAllUnits", redress.SearchFilter{ComplaintFilter: all, Text: "intérprete"}, []string{rxA, rxC}},
+			{"TextEnglish", redress.SearchFilter{Text: "brother bail"}, []string{rxB}},
+			{"TextEnglishAllUnits", redress.SearchFilter{ComplaintFilter: all, Text: "kept brother"}, []string{rxC, rxB}},
+			{"TextPrefix", redress.SearchFilter{Text: "rodr"}, []string{rxB}},
+			{"TextEveryWord", redress.SearchFilter{Text: "brother force"}, nil},
+			{"TextNoWords", redress.SearchFilter{Text: " -- !"}, []string{rxA, rxB, rxD}},
+			{"TextQuotesAreWords", redress.SearchFilter{Text: `"bail" OR* NEAR(force)`}, nil},
+			{"Officer", redress.SearchFilter{Officer: "nunez"}, []string{rxA}},
+			{"OfficerBadge", redress.SearchFilter{Officer: "4411"}, []string{rxB}},
+			{"OfficerNotNarrative", redress.SearchFilter{Officer: "ingles"}, nil},
+			{"OfficerAllUnits", redress.SearchFilter{ComplaintFilter: all, Officer: "deputy rodriguez"}, []string{rxC, rxB}},
+			{"Agency", redress.SearchFilter{AgencyID: f.harris}, []string{rxA, rxB}},
+			{"AgencyOtherUnit", redress.SearchFilter{AgencyID: f.collier}, nil},
+			{"ModelJEM", redress.SearchFilter{Model: redress.ModelJEM}, []string{rxA, rxB}},
+			{"ModelTFM", redress.SearchFilter{Model: redress.ModelTFM}, nil},
+			{"ModelTFMAllUnits", redress.SearchFilter{ComplaintFilter: all, Model: redress.ModelTFM}, []string{rxC}},
+			{"Category", redress.SearchFilter{Category: "held_past_release"}, []string{rxB}},
+			{"CategoryAllUnits", redress.SearchFilter{ComplaintFilter: all, Category: "held_past_release"}, []string{rxC, rxB}},
+			{"Status", redress.SearchFilter{Status: "received"}, []string{rxA, rxD}},
+			{"StatusTriaged", redress.SearchFilter{Status: "triaged"}, []string{rxB}},
+			{"Assignee", redress.SearchFilter{AssigneeID: f.assignee}, []string{rxA}},
+			{"Unassigned", redress.SearchFilter{Unassigned: true}, []string{rxB, rxD}},
+			{"Unit", redress.SearchFilter{Unit: "tx"}, []string{rxA, rxB, rxD}},
+			{"UnitNotPermitted", redress.SearchFilter{Unit: "fl"}, nil},
+			{"UnitAllUnits", redress.SearchFilter{ComplaintFilter: all, Unit: "fl"}, []string{rxC}},
+			{"ReceivedFrom", redress.SearchFilter{ReceivedFrom: day(2025, 7, 10)}, []string{rxB, rxD}},
+			{"ReceivedTo", redress.SearchFilter{ReceivedTo: day(2025, 7, 10)}, []string{rxA, rxB}},
+			{"ReceivedOneDay", redress.SearchFilter{ReceivedFrom: day(2025, 7, 10), ReceivedTo: day(2025, 7, 10)}, []string{rxB}},
+			{"Overdue", redress.SearchFilter{Overdue: true}, []string{rxA}},
+			{"DueSoon", redress.SearchFilter{DueSoon: true}, []string{rxB}},
+			{"OverdueOrDueSoon", redress.SearchFilter{Overdue: true, DueSoon: true}, []string{rxA, rxB}},
+			{"Combined", redress.SearchFilter{ComplaintFilter: all, Text: "ingles", Category: "no_interpreter", Model: redress.ModelJEM,
 				Status: "received", Overdue: true}, []string{rxA}},
-			{"CombinedOtherUnit", store.SearchFilter{ComplaintFilter: all, Text: "brother", Category: "held_past_release",
+			{"CombinedOtherUnit", redress.SearchFilter{ComplaintFilter: all, Text: "brother", Category: "held_past_release",
 				Status: "received", ReceivedTo: day(2025, 7, 9)}, []string{rxC}},
-			{"CombinedNone", store.SearchFilter{Text: "brother", Status: "received"}, nil},
-			{"NoUnits", store.SearchFilter{ComplaintFilter: store.ComplaintFilter{Units: []string{}}}, nil},
+			{"CombinedNone", redress.SearchFilter{Text: "brother", Status: "received"}, nil},
+			{"NoUnits", redress.SearchFilter{ComplaintFilter: redress.ComplaintFilter{Units: []string{}}}, nil},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				sf := tc.filter
@@ -227,37 +227,37 @@ func TestSearchComplaints(t *testing.T) {
 				offset int
 				want   []string
 			}{{0, []string{rxA, rxC}}, {2, []string{rxB, rxD}}, {4, nil}} {
-				got, total := f.search(t, store.SearchFilter{ComplaintFilter: store.ComplaintFilter{AllUnits: true, Limit: 2, Offset: p.offset}})
+				got, total := f.search(t, redress.SearchFilter{ComplaintFilter: redress.ComplaintFilter{AllUnits: true, Limit: 2, Offset: p.offset}})
 				if !slices.Equal(got, p.want) || total != 4 {
 					t.Errorf("offset %d: got %v (total %d), want %v of 4", p.offset, got, total, p.want)
 				}
 			}
-			got, total := f.search(t, store.SearchFilter{ComplaintFilter: store.ComplaintFilter{Limit: 1, Offset: 1}, NewestFirst: true})
+			got, total := f.search(t, redress.SearchFilter{ComplaintFilter: redress.ComplaintFilter{Limit: 1, Offset: 1}, NewestFirst: true})
 			if !slices.Equal(got, []string{rxB}) || total != 3 {
 				t.Errorf("newest first, second page of one: got %v (total %d)", got, total)
 			}
 		})
 
 		t.Run("RowFacts", func(t *testing.T) {
-			rows, _, err := db.SearchComplaints(context.Background(), store.SearchFilter{ComplaintFilter: store.ComplaintFilter{Units: []string{"tx"}}})
+			rows, _, err := db.SearchComplaints(context.Background(), redress.SearchFilter{ComplaintFilter: redress.ComplaintFilter{Units: []string{"tx"}}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			byTracking := map[string]store.QueueRow{}
+			byTracking := map[string]redress.QueueRow{}
 			for _, r := range rows {
 				byTracking[r.TrackingNumber] = r
 			}
 			a, b, d := byTracking[rxA], byTracking[rxB], byTracking[rxD]
-			if a.AssigneeID != f.assignee || a.AssigneeName != "Una Investigadora" || a.Deadline != store.DeadlineOverdue ||
+			if a.AssigneeID != f.assignee || a.AssigneeName != "Una Investigadora" || a.Deadline != redress.DeadlineOverdue ||
 				!a.NextDueAt.Equal(f.now.Add(-time.Hour)) || a.AgencyName != "Harris County Sheriff's Office" || a.AgreementID == 0 ||
 				a.Priority != "normal" || a.Language != "es" || a.Unit != "tx" {
 				t.Errorf("row a: %+v", a)
 			}
-			if b.Deadline != store.DeadlineDueSoon || b.AssigneeID != 0 || b.AssigneeName != "" || b.Status != "triaged" {
+			if b.Deadline != redress.DeadlineDueSoon || b.AssigneeID != 0 || b.AssigneeName != "" || b.Status != "triaged" {
 				t.Errorf("row b: %+v", b)
 			}
 			// d's met and paused clocks do not count; the running one is far off.
-			if d.Deadline != store.DeadlineRunning || !d.NextDueAt.Equal(f.now.Add(80*24*time.Hour)) || d.AgencyID != 0 {
+			if d.Deadline != redress.DeadlineRunning || !d.NextDueAt.Equal(f.now.Add(80*24*time.Hour)) || d.AgencyID != 0 {
 				t.Errorf("row d: %+v", d)
 			}
 		})
@@ -270,30 +270,30 @@ func TestSearchComplaints(t *testing.T) {
 				Where("tracking_number = ?", rxD).Exec(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if got, _ := f.search(t, store.SearchFilter{Text: "force arrest"}); got != nil {
+			if got, _ := f.search(t, redress.SearchFilter{Text: "force arrest"}); got != nil {
 				t.Errorf("old words still found: %v", got)
 			}
-			if got, _ := f.search(t, store.SearchFilter{Text: "tasered sally"}); !slices.Equal(got, []string{rxD}) {
+			if got, _ := f.search(t, redress.SearchFilter{Text: "tasered sally"}); !slices.Equal(got, []string{rxD}) {
 				t.Errorf("new words: got %v", got)
 			}
 			if _, err := db.Bun().NewUpdate().Table("complaints").Set("status = ?", "under_review").Set("unit = ?", "fl").
 				Where("tracking_number = ?", rxD).Exec(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if got, _ := f.search(t, store.SearchFilter{Text: "tasered"}); got != nil {
+			if got, _ := f.search(t, redress.SearchFilter{Text: "tasered"}); got != nil {
 				t.Errorf("complaint moved to fl still found in tx: %v", got)
 			}
-			if got, _ := f.search(t, store.SearchFilter{ComplaintFilter: all, Text: "tasered", Status: "under_review"}); !slices.Equal(got, []string{rxD}) {
+			if got, _ := f.search(t, redress.SearchFilter{ComplaintFilter: all, Text: "tasered", Status: "under_review"}); !slices.Equal(got, []string{rxD}) {
 				t.Errorf("after status and unit change: got %v", got)
 			}
 		})
 
 		t.Run("ComplaintAgencies", func(t *testing.T) {
-			got, err := db.ComplaintAgencies(context.Background(), store.ComplaintFilter{Units: []string{"tx"}})
+			got, err := db.ComplaintAgencies(context.Background(), redress.ComplaintFilter{Units: []string{"tx"}})
 			if err != nil || len(got) != 1 || got[0].ID != f.harris || got[0].State != "TX" {
 				t.Errorf("tx agencies: %+v %v", got, err)
 			}
-			got, err = db.ComplaintAgencies(context.Background(), store.ComplaintFilter{AllUnits: true})
+			got, err = db.ComplaintAgencies(context.Background(), redress.ComplaintFilter{AllUnits: true})
 			if err != nil || len(got) != 2 || got[0].ID != f.collier {
 				t.Errorf("all agencies: %+v %v", got, err)
 			}

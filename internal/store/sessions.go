@@ -162,14 +162,9 @@ func (db *DB) CountOpenSessions(ctx context.Context, userID int64) (int, error) 
 	return int(n), err
 }
 
-// ErrCodeUsed means a second-factor code was right but already used (or an older one
-// was), so it cannot sign anyone in again.
-var ErrCodeUsed = &redress.Error{Code: redress.EUNAUTHORIZED, Key: "error.totp_code",
-	Message: "The code is not right. Wait for the next code and try again."}
-
 // CompleteMFA finishes a sign-in waiting for its second factor: the code of 30-second
 // step was right, in the reserved attempt r. A step not later than the last one
-// accepted is a replay (ErrCodeUsed); a lock another attempt began meanwhile refuses it
+// accepted is a replay (redress.ErrSignInCodeUsed); a lock another attempt began meanwhile refuses it
 // (ErrLockedMeanwhile).
 func (db *DB) CompleteMFA(ctx context.Context, by redress.AuditEvent, s Session, step int64, r Reservation, now time.Time) error {
 	now = now.UTC().Truncate(time.Microsecond)
@@ -204,7 +199,7 @@ func useStep(ctx context.Context, tx bun.Tx, userID, step int64) error {
 	if n, err := res.RowsAffected(); err != nil {
 		return err
 	} else if n == 0 {
-		return ErrCodeUsed
+		return redress.ErrSignInCodeUsed
 	}
 	return nil
 }

@@ -73,11 +73,11 @@ func TestSessions(t *testing.T) {
 			t.Error("still pending")
 		}
 		q := start("q", true)
-		if err := db.CompleteMFA(ctx, operator, q, 1000, store.Reservation{}, now); err != store.ErrCodeUsed {
-			t.Errorf("same step again: %v, want ErrCodeUsed", err)
+		if err := db.CompleteMFA(ctx, operator, q, 1000, store.Reservation{}, now); err != redress.ErrSignInCodeUsed {
+			t.Errorf("same step again: %v, want ErrSignInCodeUsed", err)
 		}
-		if err := db.CompleteMFA(ctx, operator, q, 999, store.Reservation{}, now); err != store.ErrCodeUsed {
-			t.Errorf("earlier step: %v, want ErrCodeUsed", err)
+		if err := db.CompleteMFA(ctx, operator, q, 999, store.Reservation{}, now); err != redress.ErrSignInCodeUsed {
+			t.Errorf("earlier step: %v, want ErrSignInCodeUsed", err)
 		}
 		if err := db.CompleteMFA(ctx, operator, q, 1001, store.Reservation{}, now); err != nil {
 			t.Errorf("next step: %v", err)
@@ -94,7 +94,7 @@ func TestSessions(t *testing.T) {
 		if n, _ := db.CountOpenSessions(ctx, u.ID); n != 0 {
 			t.Errorf("%d open sessions after a password change", n)
 		}
-		evs, _ := db.ListAudit(ctx, store.AuditFilter{Action: redress.ActionPasswordChanged})
+		evs, _ := db.ListAudit(ctx, redress.AuditFilter{Action: redress.ActionPasswordChanged})
 		if len(evs) != 1 || evs[0].Details["sessions_ended"] != float64(3) {
 			t.Errorf("password events %+v", evs)
 		}

@@ -42,7 +42,7 @@ func TestAuditTriggersRefuseChanges(t *testing.T) {
 				t.Error("TRUNCATE succeeded, want refused")
 			}
 		}
-		evs, err := db.ListAudit(ctx, store.AuditFilter{})
+		evs, err := db.ListAudit(ctx, redress.AuditFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -24,7 +24,7 @@ func TestUnitClocks(t *testing.T) {
 		const action = "unit.clocks_saved"
 		events := func() []redress.AuditEvent {
 			t.Helper()
-			evs, err := db.ListAudit(ctx, store.AuditFilter{Action: action})
+			evs, err := db.ListAudit(ctx, redress.AuditFilter{Action: action})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -636,15 +636,10 @@ func (db *DB) PasswordLinkByHash(ctx context.Context, hash []byte) (PasswordLink
 		CreatedAt: row.CreatedAt, ExpiresAt: row.ExpiresAt, Used: row.UsedAt != nil}, nil
 }
 
-// ErrLinkUsed is returned for a password link that does not exist, was used, or ran out
-// (ENOTFOUND: there is no usable link by that token).
-var ErrLinkUsed = &redress.Error{Code: redress.ENOTFOUND, Key: "error.link_invalid",
-	Message: "This link has expired or was already used. Ask for a new one."}
-
 // UsePasswordLink sets the password of the link's account (hash made by internal/auth)
 // and uses the link up, once: of two requests racing with the same link one gets
-// ErrLinkUsed. It also uses up the account's other links, clears its lockout and ends
-// all its sessions. now is the caller's clock, for the expiry.
+// redress.ErrPasswordLinkUsed. It also uses up the account's other links, clears its
+// lockout and ends all its sessions. now is the caller's clock, for the expiry.
 func (db *DB) UsePasswordLink(ctx context.Context, by redress.AuditEvent, link PasswordLink, passwordHash string, now time.Time) error {
 	return db.inTx(ctx, func(tx bun.Tx, _ time.Time) error {
 		now := now.UTC().Truncate(time.Microsecond)
@@ -656,7 +651,7 @@ func (db *DB) UsePasswordLink(ctx context.Context, by redress.AuditEvent, link P
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return ErrLinkUsed
+			return redress.ErrPasswordLinkUsed
 		}
 		if _, err := tx.NewUpdate().Model((*passwordTokenRow)(nil)).Set("used_at = ?", now).
 			Where("user_id = ? AND used_at IS NULL", link.UserID).Exec(ctx); err != nil {
@@ -827,11 +822,6 @@ func (db *DB) ReleaseLoginAttempt(ctx context.Context, r Reservation) error {
 	})
 }
 
-// ErrLockedMeanwhile refuses a right password or code whose attempt was overtaken by
-// others that locked the account while it was being checked.
-var ErrLockedMeanwhile = &redress.Error{Code: redress.EFORBIDDEN, Key: "error.login_locked",
-	Message: "Too many failed attempts. Sign-in is paused for a while; please try again later."}
-
 // settleSuccess ends the count of a reserved attempt that succeeded, in the transaction
 // that signs in: a complete sign-in clears the failures and the lock this attempt began,
 // a pending one (second factor to come) takes back only its own count. Either only when
@@ -860,7 +850,7 @@ func settleSuccess(ctx context.Context, tx bun.Tx, r Reservation, userID int64, 
 		return notFound(err, "Account")
 	}
 	if row.LockedUntil != nil && row.LockedUntil.After(now) {
-		return ErrLockedMeanwhile
+		return redress.ErrLockedMeanwhile
 	}
 	return nil
 }

@@ -208,7 +208,7 @@ func TestSettleLoginAttempt(t *testing.T) {
 		right := reserve()
 		reserve()
 		reserve()
-		if err := session("s1", right); err != store.ErrLockedMeanwhile {
+		if err := session("s1", right); err != redress.ErrLockedMeanwhile {
 			t.Errorf("right password after a lock began meanwhile: %v, want ErrLockedMeanwhile", err)
 		}
 		if n, until := state(); n != 3 || !until.Equal(now.Add(time.Minute)) {
@@ -265,7 +265,7 @@ func TestUsePasswordLinkOnce(t *testing.T) {
 			switch {
 			case err == nil:
 				ok++
-			case err == store.ErrLinkUsed:
+			case err == redress.ErrPasswordLinkUsed:
 				refused++
 			default:
 				t.Fatal(err)

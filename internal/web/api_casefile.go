@@ -55,20 +55,20 @@ func timePtr(t time.Time) *time.Time {
 	return &t
 }
 
-func toNoteJSON(n casefile.Note) noteJSON {
+func toNoteJSON(n redress.Note) noteJSON {
 	return noteJSON{ID: n.ID, AuthorID: n.AuthorID, Author: n.Author, Body: n.Body, CreatedAt: n.CreatedAt}
 }
 
-func toMessageJSON(m casefile.Message) messageJSON {
+func toMessageJSON(m redress.Message) messageJSON {
 	out := messageJSON{ID: m.ID, Direction: m.Direction, AuthorID: m.AuthorID, Author: m.Author, Body: m.Body,
 		CreatedAt: m.CreatedAt, ReadAt: timePtr(m.ReadAt)}
-	if m.Direction == casefile.ToComplainant {
+	if m.Direction == redress.MessageToComplainant {
 		out.AnsweredAt = timePtr(m.AnsweredAt)
 	}
 	return out
 }
 
-func toEvidenceJSON(e casefile.EvidenceInfo) evidenceJSON {
+func toEvidenceJSON(e redress.EvidenceInfo) evidenceJSON {
 	return evidenceJSON{ID: e.ID, FileName: e.FileName, ContentType: e.ContentType, Size: e.Size, SHA256: e.SHA256,
 		UploadedBy: e.UploadedBy, CreatedAt: e.CreatedAt,
 		Download: "/api/v1/staff/complaints/" + strconv.FormatInt(e.ComplaintID, 10) + "/evidence/" + strconv.FormatInt(e.ID, 10)}
@@ -173,7 +173,7 @@ func (s *Server) handleAPICaseEvidenceAdd(w http.ResponseWriter, r *http.Request
 		s.renderError(w, r, err)
 		return
 	}
-	var e casefile.EvidenceInfo
+	var e redress.EvidenceInfo
 	if err == nil {
 		e, err = s.files.AddEvidence(r.Context(), fileActor(actor), c, up.name, up.data)
 	}

@@ -82,7 +82,7 @@ func TestComplaintCreate(t *testing.T) {
 			}
 
 			// The audit event names the complaint, agency and MOA, and holds no identity.
-			evs, err := db.ListAudit(ctx, store.AuditFilter{ComplaintID: c.ID})
+			evs, err := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: c.ID})
 			if err != nil || len(evs) != 1 {
 				t.Fatalf("audit events %v %v", evs, err)
 			}

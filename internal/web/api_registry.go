@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/redress-oversight/redress/internal/redress"
-	"github.com/redress-oversight/redress/internal/store"
 )
 
 const maxListLimit = 1000
@@ -56,22 +55,16 @@ func (s *Server) handleAgencyList(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleAgreementList(w http.ResponseWriter, r *http.Request) {
 	state, limit, fe := registryQuery(r)
-	f := store.AgreementFilter{State: state, Limit: limit}
+	f := redress.AgreementFilter{State: state, Limit: limit, Status: redress.AgreementStatus(r.URL.Query().Get("status"))}
 	if v := r.URL.Query().Get("model"); v != "" {
-		m, ok := redress.ParseModel(v)
-		if !ok {
-			fe.Add("model", "one_of", "JEM, WSO, TFM")
-		}
-		f.Model = m
-	}
-	if v := r.URL.Query().Get("status"); v != "" {
-		switch st := redress.AgreementStatus(v); st {
-		case redress.StatusActive, redress.StatusPending, redress.StatusNoLongerListed:
-			f.Status = st
-		default:
-			fe.Add("status", "one_of", "active, pending, no_longer_listed")
+		// ParseModel also knows a model by its full name; Validate refuses what it does not.
+		if m, ok := redress.ParseModel(v); ok {
+			f.Model = m
+		} else {
+			f.Model = redress.Model(v)
 		}
 	}
+	fe = append(fe, redress.FieldsOf(f.Validate())...)
 	if err := fe.Err(); err != nil {
 		s.renderError(w, r, err)
 		return

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/redress-oversight/redress/internal/redress"
-	"github.com/redress-oversight/redress/internal/store"
 )
 
 type meJSON struct {
@@ -132,7 +131,7 @@ type linkJSON struct {
 }
 
 // clockState names where a clock stands at now, as the case page words it.
-func clockState(c store.Clock, now time.Time) string {
+func clockState(c redress.Clock, now time.Time) string {
 	switch {
 	case !c.MetAt.IsZero() && c.MetAt.After(c.DueAt):
 		return "met_late"

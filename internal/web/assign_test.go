@@ -144,7 +144,7 @@ func TestBulkAssignAndReassign(t *testing.T) {
 		if notices != 2 { // one for the batch of two, one for the single
 			t.Fatalf("%d assignment emails, want 2", notices)
 		}
-		evs, _ := db.ListAudit(ctx, store.AuditFilter{Action: "complaint.assigned"})
+		evs, _ := db.ListAudit(ctx, redress.AuditFilter{Action: "complaint.assigned"})
 		if len(evs) != 3 {
 			t.Fatalf("%d assignment events, want one per complaint (3)", len(evs))
 		}
@@ -159,7 +159,7 @@ func TestBulkAssignAndReassign(t *testing.T) {
 		if code, _ := s.post("supervisor", base+"/assign", url.Values{"assignee": {inv2ID}}); code != 303 || s.assignee(s.txCase) != inv2.ID {
 			t.Fatalf("supervisor reassign: %d, assignee %d", code, s.assignee(s.txCase))
 		}
-		evs, _ = db.ListAudit(ctx, store.AuditFilter{ComplaintID: s.txCase, Action: "complaint.assigned"})
+		evs, _ = db.ListAudit(ctx, redress.AuditFilter{ComplaintID: s.txCase, Action: "complaint.assigned"})
 		last := evs[len(evs)-1].Details
 		if last["old_assignee"] != float64(inv.ID) || last["new_assignee"] != float64(inv2.ID) {
 			t.Fatalf("reassignment event details %v", last)
@@ -228,7 +228,7 @@ func TestReferralAnswerLinksAndTimeline(t *testing.T) {
 		if refs[0].AnsweredAt.IsZero() || refs[0].Answer != "Internal affairs opened case IA-77." || refs[0].Outcome != "investigation opened" {
 			t.Fatalf("answer not recorded: %+v", refs[0])
 		}
-		evs, _ := db.ListAudit(ctx, store.AuditFilter{ComplaintID: s.txCase, Action: "complaint.referral_answered"})
+		evs, _ := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: s.txCase, Action: "complaint.referral_answered"})
 		if len(evs) != 1 || evs[0].Actor != auth.Subject(s.users["investigator"].ID) {
 			t.Fatalf("referral answer events %+v", evs)
 		}
@@ -370,7 +370,7 @@ func TestTriageSetsAgencyAgreementAndCategories(t *testing.T) {
 		if !force || len(after.Allegations) != len(before.Allegations)+1 {
 			t.Fatalf("allegations %+v", after.Allegations)
 		}
-		evs, _ := db.ListAudit(ctx, store.AuditFilter{ComplaintID: s.txCase, Action: "complaint.triaged"})
+		evs, _ := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: s.txCase, Action: "complaint.triaged"})
 		if len(evs) != 1 || evs[0].AgreementID != after.AgreementID {
 			t.Fatalf("triage events %+v", evs)
 		}

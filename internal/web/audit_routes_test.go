@@ -399,7 +399,7 @@ func TestAuditWalk(t *testing.T) {
 
 		var trail []redress.AuditEvent // every event the walk wrote
 		lastID := func() int64 {
-			evs, err := db.ListAudit(ctx, store.AuditFilter{})
+			evs, err := db.ListAudit(ctx, redress.AuditFilter{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -433,7 +433,7 @@ func TestAuditWalk(t *testing.T) {
 				t.Errorf("%s: %d; a row of the audit walk must succeed (or answer its status %d)\n%.600s", name, rec.Code, row.status, rec.Body)
 				continue
 			}
-			evs, err := db.ListAudit(ctx, store.AuditFilter{})
+			evs, err := db.ListAudit(ctx, redress.AuditFilter{})
 			if err != nil {
 				t.Fatal(err)
 			}

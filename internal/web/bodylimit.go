@@ -6,6 +6,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/redress-oversight/redress/internal/casefile"
+	"github.com/redress-oversight/redress/internal/redress"
 )
 
 // uploadLimit bounds a multipart form that carries one evidence file and a few fields
@@ -58,7 +59,7 @@ func (s *Server) withBodyLimit(next http.Handler) http.Handler {
 // tooLarge is the refusal of a body over limit; an upload's names the file limit.
 func tooLarge(limit int64) error {
 	if limit == uploadLimit {
-		return fileAPIError(casefile.ErrFileTooLarge)
+		return fileAPIError(redress.ErrEvidenceTooLarge)
 	}
 	return &apiError{status: http.StatusRequestEntityTooLarge, key: "error.too_large", data: map[string]any{"Limit": limit}}
 }

@@ -64,7 +64,7 @@ func (s *staff) filed() (int64, string, string) {
 
 func (s *staff) auditCount(action string, complaintID int64) int {
 	s.t.Helper()
-	evs, err := s.db.ListAudit(context.Background(), store.AuditFilter{ComplaintID: complaintID, Action: action})
+	evs, err := s.db.ListAudit(context.Background(), redress.AuditFilter{ComplaintID: complaintID, Action: action})
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestCaseNotes(t *testing.T) {
 		}
 
 		// The audit trail has the note's id and length, never its text.
-		evs, _ := db.ListAudit(context.Background(), store.AuditFilter{ComplaintID: s.txCase, Action: casefile.ActionNoteAdded})
+		evs, _ := db.ListAudit(context.Background(), redress.AuditFilter{ComplaintID: s.txCase, Action: casefile.ActionNoteAdded})
 		if len(evs) != 2 || evs[0].Details["length"] != float64(len(text)) || evs[0].Details["note_id"] == nil {
 			t.Fatalf("audit %+v", evs)
 		}
@@ -214,10 +214,10 @@ func TestMessagesWithComplainant(t *testing.T) {
 			t.Fatal("the language switch of the answer page leads nowhere")
 		}
 		msgs, _ = db.Messages(ctx, cid)
-		if len(msgs) != 2 || msgs[0].AnsweredAt.IsZero() || msgs[0].ReadAt.IsZero() || msgs[1].Direction != store.FromComplainant {
+		if len(msgs) != 2 || msgs[0].AnsweredAt.IsZero() || msgs[0].ReadAt.IsZero() || msgs[1].Direction != redress.MessageFromComplainant {
 			t.Fatalf("after the reply: %+v", msgs)
 		}
-		evs, _ := db.ListAudit(ctx, store.AuditFilter{ComplaintID: cid, Action: casefile.ActionMessageReplied})
+		evs, _ := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: cid, Action: casefile.ActionMessageReplied})
 		if len(evs) != 1 || evs[0].ActorRole != redress.SubjectReceiptHolder || evs[0].Actor != redress.ActorPublic {
 			t.Fatalf("reply audit %+v", evs)
 		}

@@ -127,7 +127,7 @@ func TestCaseWorkflow(t *testing.T) {
 			t.Fatalf("outbox kinds %v", kinds)
 		}
 		// Each step is in the audit trail with the complaint.
-		evs, _ := db.ListAudit(ctx, store.AuditFilter{ComplaintID: s.txCase, Action: "complaint.transition"})
+		evs, _ := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: s.txCase, Action: "complaint.transition"})
 		if len(evs) != 4 {
 			t.Fatalf("%d transition events, want 4", len(evs))
 		}
@@ -211,7 +211,7 @@ func TestRoutingRules(t *testing.T) {
 		if c := file("TX", "coercion"); c.Unit != "tx" {
 			t.Errorf("after removing the rule: unit %q, want tx", c.Unit)
 		}
-		if evs, _ := db.ListAudit(ctx, store.AuditFilter{Action: "routing.rules_saved"}); len(evs) != 3 {
+		if evs, _ := db.ListAudit(ctx, redress.AuditFilter{Action: "routing.rules_saved"}); len(evs) != 3 {
 			t.Errorf("%d routing audit events, want 3", len(evs))
 		}
 	})

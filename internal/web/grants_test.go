@@ -66,7 +66,7 @@ func userPath(id int64, rest string) string {
 // lastEvent returns the newest event of action, failing when there is none.
 func lastEvent(t *testing.T, db *store.DB, action string) redress.AuditEvent {
 	t.Helper()
-	evs, err := db.ListAudit(context.Background(), store.AuditFilter{})
+	evs, err := db.ListAudit(context.Background(), redress.AuditFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}

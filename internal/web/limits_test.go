@@ -265,7 +265,7 @@ func TestAnonymousRefusalsCountedNotAudited(t *testing.T) {
 	if rec := s.cfReq("auditor", "GET", "/staff/complaints/"+strconv.FormatInt(s.txCase, 10)+"/evidence/1", "", nil); rec.Code != http.StatusForbidden {
 		t.Fatalf("auditor: %d", rec.Code)
 	}
-	evs, err := db.ListAudit(context.Background(), store.AuditFilter{Action: redress.ActionAccessDenied})
+	evs, err := db.ListAudit(context.Background(), redress.AuditFilter{Action: redress.ActionAccessDenied})
 	if err != nil || len(evs) != 1 || evs[0].Actor != auth.Subject(s.users["auditor"].ID) {
 		t.Fatalf("access.denied events %+v %v, want the auditor's one", evs, err)
 	}

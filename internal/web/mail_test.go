@@ -100,11 +100,11 @@ func TestCaseEmails(t *testing.T) {
 			t.Fatalf("digest: %d %v", n, err)
 		}
 		// A second run records no second miss.
-		if missed, _ := db.ListAudit(ctx, store.AuditFilter{Action: "deadline.missed"}); len(missed) != 1 || missed[0].Actor != "system" {
+		if missed, _ := db.ListAudit(ctx, redress.AuditFilter{Action: "deadline.missed"}); len(missed) != 1 || missed[0].Actor != "system" {
 			t.Fatalf("missed-deadline events %+v", missed)
 		}
 		// The digest queued is an event naming its recipient, by the system actor.
-		if dg, _ := db.ListAudit(ctx, store.AuditFilter{Action: redress.ActionDigestSent}); len(dg) != 1 || dg[0].Actor != "system" ||
+		if dg, _ := db.ListAudit(ctx, redress.AuditFilter{Action: redress.ActionDigestSent}); len(dg) != 1 || dg[0].Actor != "system" ||
 			dg[0].Details["user_id"] != float64(s.users["supervisor"].ID) || dg[0].Details["overdue"] != float64(1) {
 			t.Fatalf("digest events %+v", dg)
 		}

@@ -286,7 +286,7 @@ func TestAuditEventsFilters(t *testing.T) {
 		}
 
 		// Looking is recorded: the filters as given.
-		evs, err := db.ListAudit(ctx, store.AuditFilter{Action: actionAuditSearched, NewestFirst: true, Limit: 1})
+		evs, err := db.ListAudit(ctx, redress.AuditFilter{Action: actionAuditSearched, NewestFirst: true, Limit: 1})
 		if err != nil || len(evs) != 1 {
 			t.Fatal(evs, err)
 		}
@@ -389,7 +389,7 @@ func TestAuditLogPage(t *testing.T) {
 			!strings.Contains(body, `href="/oversight/audit/complaints/`+strconv.FormatInt(s.txCase, 10)+`">`+tx+`<`) {
 			t.Fatalf("log page: %d\n%s", rec.Code, body)
 		}
-		evs, _, err := db.SearchAudit(context.Background(), store.AuditFilter{ComplaintID: s.txCase, Limit: 1})
+		evs, _, err := db.SearchAudit(context.Background(), redress.AuditFilter{ComplaintID: s.txCase, Limit: 1})
 		if err != nil || len(evs) != 1 || evs[0].Seq == 0 {
 			t.Fatal(evs, err)
 		}
@@ -486,7 +486,7 @@ func TestAuditExportWeb(t *testing.T) {
 			return rep
 		}
 		check(s.queueGet("auditor", "/api/v1/audit/export?complaint="+harrisTracking+"&from=2025-01-01", ""), harris)
-		evs, err := db.ListAudit(context.Background(), store.AuditFilter{Action: audit.ActionExported})
+		evs, err := db.ListAudit(context.Background(), redress.AuditFilter{Action: audit.ActionExported})
 		if err != nil || len(evs) != 1 || evs[0].ComplaintID != harris || evs[0].AgreementID != agreement || evs[0].Details["from"] == nil ||
 			evs[0].Details["shown"] == nil || evs[0].Actor != auth.Subject(s.users["auditor"].ID) {
 			t.Fatalf("export event %+v %v", evs, err)
@@ -560,8 +560,8 @@ func TestVerifyPage(t *testing.T) {
 			(unsigned > 0) != strings.Contains(body, "within the window of 5 events") {
 			t.Fatalf("coverage %q (%d unsigned) not shown:\n%s", coverage, unsigned, body)
 		}
-		started, _ := db.ListAudit(ctx, store.AuditFilter{Action: actionVerifyStarted})
-		done, _ := db.ListAudit(ctx, store.AuditFilter{Action: audit.ActionVerified})
+		started, _ := db.ListAudit(ctx, redress.AuditFilter{Action: actionVerifyStarted})
+		done, _ := db.ListAudit(ctx, redress.AuditFilter{Action: audit.ActionVerified})
 		if len(started) != 1 || len(done) != 1 || done[0].Details["ok"] != true || done[0].Details["verification_id"] != float64(id) ||
 			started[0].Actor != auth.Subject(s.users["auditor"].ID) || done[0].Actor != started[0].Actor {
 			t.Fatalf("events %+v / %+v", started, done)
@@ -644,7 +644,7 @@ func TestVerifyPageTamper(t *testing.T) {
 			!strings.Contains(body, "An event was changed after sealing") || !strings.Contains(body, "FAILED at seq 7") {
 			t.Fatalf("tampered trail:\n%s", body)
 		}
-		done, _ := db.ListAudit(context.Background(), store.AuditFilter{Action: audit.ActionVerified})
+		done, _ := db.ListAudit(context.Background(), redress.AuditFilter{Action: audit.ActionVerified})
 		if len(done) != 1 || done[0].Details["ok"] != false || done[0].Details["problem_seq"] != float64(7) ||
 			done[0].Details["problem"] != string(audit.RowAltered) {
 			t.Fatalf("verification event %+v", done)
@@ -673,7 +673,7 @@ func TestVerifyPageCheckpointsDeleted(t *testing.T) {
 			!strings.Contains(body, "covered by no signature") || !strings.Contains(body, fmt.Sprintf("FAILED at seq 1-%d: unsigned tail", head)) {
 			t.Fatalf("checkpoints deleted:\n%s", body)
 		}
-		done, _ := db.ListAudit(context.Background(), store.AuditFilter{Action: audit.ActionVerified})
+		done, _ := db.ListAudit(context.Background(), redress.AuditFilter{Action: audit.ActionVerified})
 		if len(done) != 1 || done[0].Details["ok"] != false || done[0].Details["problem"] != string(audit.UnsignedTail) ||
 			done[0].Details["problem_from"] != float64(1) || done[0].Details["problem_to"] != float64(head) {
 			t.Fatalf("verification event %+v", done)

@@ -47,17 +47,17 @@ type caseFilesView struct {
 }
 
 type notesSection struct {
-	List   []casefile.Note
+	List   []redress.Note
 	CanAdd bool
 }
 
 type messagesSection struct {
-	List    []casefile.Message
+	List    []redress.Message
 	CanSend bool
 }
 
 type evidenceSection struct {
-	List   []casefile.EvidenceInfo
+	List   []redress.EvidenceInfo
 	CanAdd bool
 	Full   bool // MaxFiles reached
 }
@@ -95,11 +95,11 @@ func (v *caseFilesView) Lines(s string) []string { return strings.Split(s, "\n")
 
 // MessageState says where a message stands: whether the complainant has read and
 // answered it, or, for their reply, that it is new to staff.
-func (v *caseFilesView) MessageState(m casefile.Message) string {
+func (v *caseFilesView) MessageState(m redress.Message) string {
 	switch {
-	case m.Direction == casefile.FromComplainant && m.ReadAt.IsZero():
+	case m.Direction == redress.MessageFromComplainant && m.ReadAt.IsZero():
 		return v.T("casefile.reply_new")
-	case m.Direction == casefile.FromComplainant:
+	case m.Direction == redress.MessageFromComplainant:
 		return ""
 	case !m.AnsweredAt.IsZero():
 		return v.T("casefile.answered", "Date", v.DT(m.AnsweredAt))
@@ -110,7 +110,7 @@ func (v *caseFilesView) MessageState(m casefile.Message) string {
 }
 
 // Uploader says who added a file: the complainant, or a staff member.
-func (v *caseFilesView) Uploader(e casefile.EvidenceInfo) string {
+func (v *caseFilesView) Uploader(e redress.EvidenceInfo) string {
 	if e.UploadedBy == redress.SubjectReceiptHolder {
 		return v.T("casefile.by_complainant")
 	}
@@ -305,10 +305,10 @@ var fileRefusals = []struct {
 	err    *redress.Error
 	status int
 }{
-	{casefile.ErrFileTooLarge, http.StatusRequestEntityTooLarge},
-	{casefile.ErrFileType, http.StatusUnsupportedMediaType},
-	{casefile.ErrTooManyFiles, http.StatusConflict},
-	{casefile.ErrFileEmpty, http.StatusUnprocessableEntity},
+	{redress.ErrEvidenceTooLarge, http.StatusRequestEntityTooLarge},
+	{redress.ErrEvidenceType, http.StatusUnsupportedMediaType},
+	{redress.ErrEvidenceLimit, http.StatusConflict},
+	{redress.ErrEvidenceEmpty, http.StatusUnprocessableEntity},
 }
 
 // fileRefusal finds how err refuses a file: the status and the catalog key.

@@ -34,7 +34,9 @@ func (s *Server) parseExportQuery(r *http.Request) (audit.ExportFilter, error) {
 		return f, err
 	}
 	f.AgreementID = parseIDParam("agreement", get("agreement"), &fe)
-	return f, fe.Err()
+	// An export reads the audit trail: its time range holds to the audit filter's rules.
+	fe = append(fe, redress.FieldsOf(redress.AuditFilter{From: f.From, To: f.To}.Validate())...)
+	return f, sortFieldErrors(fe, []string{"from", "to", "complaint", "agreement"}).Err()
 }
 
 // mayExport tells whether the caller may export the trail: an export can hold the

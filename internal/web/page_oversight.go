@@ -7,7 +7,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,7 +18,6 @@ import (
 	"github.com/redress-oversight/redress/internal/audit"
 	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/redress"
-	"github.com/redress-oversight/redress/internal/store"
 )
 
 // The audit log for oversight auditors and supervisors: the page and
@@ -49,16 +47,11 @@ var auditFilterNames = []string{"complaint", "agreement", "agency", "actor", "ac
 const (
 	defaultAuditPerPage = 50
 	maxAuditPerPage     = 200
-	maxActorLength      = 200
 )
-
-// actionPattern is an action's name ("complaint.assigned") or the start of names
-// followed by "*" ("complaint.*").
-var actionPattern = regexp.MustCompile(`^[a-z0-9_.]{1,100}\*?$`)
 
 // auditQuery is a request for the log as read.
 type auditQuery struct {
-	Filter  store.AuditFilter
+	Filter  redress.AuditFilter
 	Page    int
 	PerPage int
 	// Given holds the filters given: the audit event's details, the actor as a subject
@@ -92,25 +85,16 @@ func (s *Server) parseAuditQuery(r *http.Request) (auditQuery, error) {
 	}
 	f.AgreementID = parseIDParam("agreement", get("agreement"), &fe)
 	f.AgencyID = parseIDParam("agency", get("agency"), &fe)
-	if a := get("actor"); a != "" {
-		switch {
-		case !utf8.ValidString(a):
-			fe.Add("actor", "invalid_text")
-		case utf8.RuneCountInString(a) > maxActorLength:
-			fe.Add("actor", "too_long", maxActorLength)
-		case strings.Contains(a, "@"):
-			// A staff member by their address, for people who do not know account ids.
-			u, err := s.Auth.UserByEmail(ctx, a)
-			switch {
-			case redress.ErrorCode(err) == redress.ENOTFOUND:
-				fe.Add("actor", "unknown_actor")
-			case err != nil:
-				return aq, err
-			default:
-				f.Actor = auth.Subject(u.ID)
-			}
-		default:
-			f.Actor = a
+	f.Actor, f.Action = get("actor"), get("action")
+	f.From, f.To = parseTimeRange(get("from"), get("to"), &fe)
+	// upto holds the pages of one search still while events are added.
+	f.UptoID = parseIDParam("upto", get("upto"), &fe)
+	parsePaging(get, maxAuditPerPage, &aq.Page, &aq.PerPage, &fe)
+	f.Limit, f.Offset = aq.PerPage, (aq.Page-1)*aq.PerPage
+	fe = append(fe, redress.FieldsOf(f.Validate())...)
+	if f.Actor != "" && !fe.Has("actor") {
+		if f.Actor, err = s.auditActor(ctx, f.Actor, &fe); err != nil {
+			return aq, err
 		}
 		if f.Actor != "" {
 			aq.Given["actor"] = s.auditActorGiven(f.Actor)
@@ -119,18 +103,25 @@ func (s *Server) parseAuditQuery(r *http.Request) (auditQuery, error) {
 	if tn := redress.NormalizeTrackingNumber(get("complaint")); tn != "" {
 		aq.Given["complaint"] = tn
 	}
-	if a := get("action"); a != "" {
-		if !actionPattern.MatchString(a) {
-			fe.Add("action", "action_name")
-		}
-		f.Action = a
+	order := append(slices.Clone(auditFilterNames), "upto", "page", "per_page")
+	return aq, sortFieldErrors(fe, order).Err()
+}
+
+// auditActor is the subject an actor filter names: as given, or the account of a staff
+// member given by address, for people who do not know account ids.
+func (s *Server) auditActor(ctx context.Context, actor string, fe *redress.FieldErrors) (string, error) {
+	if !strings.Contains(actor, "@") {
+		return actor, nil
 	}
-	f.From, f.To = parseTimeRange(get("from"), get("to"), &fe)
-	// upto holds the pages of one search still while events are added.
-	f.UptoID = parseIDParam("upto", get("upto"), &fe)
-	parsePaging(get, maxAuditPerPage, &aq.Page, &aq.PerPage, &fe)
-	f.Limit, f.Offset = aq.PerPage, (aq.Page-1)*aq.PerPage
-	return aq, fe.Err()
+	u, err := s.Auth.UserByEmail(ctx, actor)
+	switch {
+	case redress.ErrorCode(err) == redress.ENOTFOUND:
+		fe.Add("actor", "unknown_actor")
+		return "", nil
+	case err != nil:
+		return "", err
+	}
+	return auth.Subject(u.ID), nil
 }
 
 // parseComplaintParam reads a tracking number and finds its complaint's id. A complaint
@@ -169,7 +160,8 @@ func parseIDParam(name, val string, fe *redress.FieldErrors) int64 {
 }
 
 // parseTimeRange reads from and to: each a day (UTC; to includes its whole day) or an
-// RFC 3339 time (to excluded), as `redress audit export` takes them.
+// RFC 3339 time (to excluded), as `redress audit export` takes them. Whether they make
+// a range is AuditFilter.Validate's to say.
 func parseTimeRange(from, to string, fe *redress.FieldErrors) (time.Time, time.Time) {
 	read := func(name, val string, upper bool) time.Time {
 		if val == "" {
@@ -188,17 +180,13 @@ func parseTimeRange(from, to string, fe *redress.FieldErrors) (time.Time, time.T
 		}
 		return t.UTC()
 	}
-	f, t := read("from", from, false), read("to", to, true)
-	if !f.IsZero() && !t.IsZero() && !t.After(f) {
-		fe.Add("to", "date_order")
-	}
-	return f, t
+	return read("from", from, false), read("to", to, true)
 }
 
 // searchAudit runs a parsed query of the log. The look is recorded first: a search
 // that cannot be recorded is not run. It returns the UptoID that holds later pages of
 // the same search still (the newest event found, unless the query named one).
-func (s *Server) searchAudit(r *http.Request, aq auditQuery) ([]store.AuditEntry, int, int64, error) {
+func (s *Server) searchAudit(r *http.Request, aq auditQuery) ([]redress.AuditEntry, int, int64, error) {
 	pr, _ := principal(r)
 	ev := redress.AuditEvent{Actor: pr.Subject(), Action: actionAuditSearched, RequestID: requestID(r),
 		Details: map[string]any{"filters": aq.Given, "page": aq.Page}}
@@ -422,7 +410,7 @@ func (a *auditRows) agreement(id int64) string {
 	return label
 }
 
-func (a *auditRows) row(e store.AuditEntry) auditRowView {
+func (a *auditRows) row(e redress.AuditEntry) auditRowView {
 	v := auditRowView{ID: e.ID, At: e.OccurredAt, Who: a.who(e.Actor), Action: e.Action,
 		ComplaintID: e.ComplaintID, TrackingNumber: e.TrackingNumber, AgreementID: e.AgreementID, Seq: e.Seq}
 	if label, ok := actionLabel(a.p, e.Action); ok {
@@ -509,7 +497,7 @@ func (v *auditLogView) pageURL(page int) string {
 func (s *Server) auditChoices(r *http.Request, f *filterForm, obj, act string) error {
 	pr, _ := principal(r)
 	all, units := s.Authz.Units(pr.Subject(), obj, act)
-	scope := store.ComplaintFilter{AllUnits: all, Units: units}
+	scope := redress.ComplaintFilter{AllUnits: all, Units: units}
 	agencies, err := s.DB.ComplaintAgencies(r.Context(), scope)
 	if err != nil {
 		return err
@@ -580,7 +568,7 @@ func (s *Server) handleAuditHistory(w http.ResponseWriter, r *http.Request) {
 		s.renderPageError(w, r, p, err)
 		return
 	}
-	entries, _, err := s.DB.SearchAudit(r.Context(), store.AuditFilter{ComplaintID: c.ID})
+	entries, _, err := s.DB.SearchAudit(r.Context(), redress.AuditFilter{ComplaintID: c.ID})
 	if err != nil {
 		s.renderPageError(w, r, p, err)
 		return

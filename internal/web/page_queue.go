@@ -7,11 +7,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/redress"
-	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/workflow"
 )
 
@@ -34,7 +32,7 @@ const (
 
 // queueQuery is a queue request as read: the search and the page asked for.
 type queueQuery struct {
-	Filter  store.SearchFilter
+	Filter  redress.SearchFilter
 	Page    int
 	PerPage int
 	// Given holds the non-empty filters and the order: the audit event's details, free
@@ -42,135 +40,112 @@ type queueQuery struct {
 	Given map[string]any
 }
 
-// parseQueueQuery reads the queue's query parameters. The units searched are those in
-// which the caller may read complaints and, for a search of the complainant's words
-// (q, officer), also read those words. Bad values come back as field errors naming the
-// parameter.
+// parseQueueQuery reads the queue's query parameters; the filter's Validate judges the
+// values. The units searched are those in which the caller may read complaints and, for
+// a search of the complainant's words (q, officer), also read those words. Bad values
+// come back as field errors naming the parameter, in the order of queueFilters.
 func (s *Server) parseQueueQuery(r *http.Request) (queueQuery, error) {
 	pr, _ := principal(r)
-	sub := pr.Subject()
 	v := r.URL.Query()
 	get := func(name string) string { return strings.TrimSpace(v.Get(name)) }
-	qq := queueQuery{Page: 1, PerPage: store.DefaultSearchLimit, Given: map[string]any{}}
+	qq := queueQuery{Page: 1, PerPage: redress.DefaultSearchLimit, Given: map[string]any{}}
 	for _, name := range append(slices.Clone(queueFilters), "sort") {
 		if val := get(name); val != "" {
 			qq.Given[name] = s.queueFilterGiven(name, val)
 		}
 	}
 	f := &qq.Filter
+	f.AllUnits, f.Units = s.Authz.Units(pr.Subject(), permRead, "read")
+	f.Text, f.Officer, f.Tracking = get("q"), get("officer"), get("tracking")
+	f.Status, f.Unit = get("status"), get("unit")
+	f.Model, f.Category = redress.Model(strings.ToUpper(get("model"))), redress.Category(get("category"))
 	var fe redress.FieldErrors
-	f.AllUnits, f.Units = s.Authz.Units(sub, permRead, "read")
-
-	for _, name := range []string{"q", "officer"} {
-		text := get(name)
-		switch {
-		case text == "":
-			continue
-		case !utf8.ValidString(text):
-			fe.Add(name, "invalid_text")
-			continue
-		case utf8.RuneCountInString(text) > maxSearchText:
-			fe.Add(name, "too_long", maxSearchText)
-			continue
-		}
-		nAll, nUnits := s.Authz.Units(sub, permNarrative, "read")
-		if !nAll && len(nUnits) == 0 {
-			fe.Add(name, "search_narrative")
-			continue
-		}
-		f.AllUnits, f.Units = intersectUnits(f.AllUnits, f.Units, nAll, nUnits)
-		if name == "q" {
-			f.Text = text
-		} else {
-			f.Officer = text
-		}
-	}
-	if t := get("tracking"); t != "" {
-		if f.Tracking = redress.NormalizeTrackingNumber(t); f.Tracking == "" {
-			fe.Add("tracking", "tracking_number")
-		}
-	}
-	if st := get("status"); st != "" {
-		if !slices.Contains(workflow.States, st) {
-			fe.Add("status", "one_of", strings.Join(workflow.States, ", "))
-		}
-		f.Status = st
-	}
-	if u := get("unit"); u != "" {
-		if u == redress.AllUnits || !redress.ValidUnitName(u) {
-			fe.Add("unit", "unit_name")
-		}
-		f.Unit = u
-	}
-	if m := get("model"); m != "" {
-		f.Model = redress.Model(strings.ToUpper(m))
-		if !slices.Contains(redress.Models, f.Model) {
-			fe.Add("model", "one_of", "JEM, WSO, TFM")
-		}
-	}
-	if c := get("category"); c != "" {
-		f.Category = redress.Category(c)
-		if !slices.Contains(redress.Categories, f.Category) {
-			fe.Add("category", "unknown_code", c)
-		}
-	}
-	if a := get("agency"); a != "" {
-		if id, err := strconv.ParseInt(a, 10, 64); err != nil || id <= 0 {
-			fe.Add("agency", "id")
-		} else {
-			f.AgencyID = id
-		}
-	}
+	f.AgencyID = parseIDParam("agency", get("agency"), &fe)
 	switch a := get("assignee"); a {
-	case "":
 	case "me":
 		f.AssigneeID = pr.User.ID
 	case "none":
 		f.Unassigned = true
 	default:
-		if id, err := strconv.ParseInt(a, 10, 64); err != nil || id <= 0 {
+		var bad redress.FieldErrors
+		if f.AssigneeID = parseIDParam("assignee", a, &bad); len(bad) > 0 {
 			fe.Add("assignee", "assignee")
-		} else {
-			f.AssigneeID = id
 		}
 	}
-	for _, d := range []struct {
-		name string
-		to   *redress.Date
-	}{{"from", &f.ReceivedFrom}, {"to", &f.ReceivedTo}} {
-		if val := get(d.name); val != "" {
-			day, err := redress.ParseDate(val)
-			if err != nil {
-				fe.Add(d.name, "date")
-			}
-			*d.to = day
-		}
-	}
-	if !f.ReceivedFrom.IsZero() && !f.ReceivedTo.IsZero() && f.ReceivedTo.Before(f.ReceivedFrom) {
-		fe.Add("to", "date_order")
-	}
-	for _, b := range []struct {
-		name string
-		to   *bool
-	}{{"overdue", &f.Overdue}, {"due_soon", &f.DueSoon}} {
-		switch get(b.name) {
-		case "", "0", "false", "off":
-		case "1", "true", "on":
-			*b.to = true
-		default:
-			fe.Add(b.name, "one_of", "1, 0")
-		}
-	}
-	switch get("sort") {
-	case "", "oldest":
-	case "newest":
-		f.NewestFirst = true
-	default:
-		fe.Add("sort", "one_of", "oldest, newest")
-	}
-	parsePaging(get, store.MaxSearchLimit, &qq.Page, &qq.PerPage, &fe)
+	f.ReceivedFrom = parseDateParam("from", get("from"), &fe)
+	f.ReceivedTo = parseDateParam("to", get("to"), &fe)
+	f.Overdue = parseBoolParam("overdue", get("overdue"), &fe)
+	f.DueSoon = parseBoolParam("due_soon", get("due_soon"), &fe)
+	f.NewestFirst = parseChoiceParam("sort", get("sort"), []string{"oldest", "newest"}, &fe) == "newest"
+	parsePaging(get, redress.MaxSearchLimit, &qq.Page, &qq.PerPage, &fe)
 	f.Limit, f.Offset = qq.PerPage, (qq.Page-1)*qq.PerPage
-	return qq, fe.Err()
+	fe = append(fe, redress.FieldsOf(f.Validate())...)
+	s.narrowToNarrative(pr, f, &fe)
+	return qq, sortFieldErrors(fe, append(slices.Clone(queueFilters), "sort", "page", "per_page")).Err()
+}
+
+// narrowToNarrative keeps a search of the complainant's words (q, officer) to the units
+// in which the caller may read them; one who may read them nowhere is refused.
+func (s *Server) narrowToNarrative(pr auth.Principal, f *redress.SearchFilter, fe *redress.FieldErrors) {
+	nAll, nUnits := s.Authz.Units(pr.Subject(), permNarrative, "read")
+	for _, t := range []struct{ name, text string }{{"q", f.Text}, {"officer", f.Officer}} {
+		switch {
+		case t.text == "" || fe.Has(t.name):
+		case !nAll && len(nUnits) == 0:
+			fe.Add(t.name, "search_narrative")
+		default:
+			f.AllUnits, f.Units = intersectUnits(f.AllUnits, f.Units, nAll, nUnits)
+		}
+	}
+}
+
+// parseDateParam reads a day (YYYY-MM-DD); a value that is not one is a field error.
+func parseDateParam(name, val string, fe *redress.FieldErrors) redress.Date {
+	if val == "" {
+		return redress.Date{}
+	}
+	day, err := redress.ParseDate(val)
+	if err != nil {
+		fe.Add(name, "date")
+	}
+	return day
+}
+
+// parseBoolParam reads a switch of the filter form or the API: 1/true/on or 0/false/off.
+func parseBoolParam(name, val string, fe *redress.FieldErrors) bool {
+	switch val {
+	case "", "0", "false", "off":
+		return false
+	case "1", "true", "on":
+		return true
+	}
+	fe.Add(name, "one_of", "1, 0")
+	return false
+}
+
+// parseChoiceParam reads one of choices; empty is the first.
+func parseChoiceParam(name, val string, choices []string, fe *redress.FieldErrors) string {
+	if val == "" {
+		return choices[0]
+	}
+	if !slices.Contains(choices, val) {
+		fe.Add(name, "one_of", strings.Join(choices, ", "))
+		return choices[0]
+	}
+	return val
+}
+
+// sortFieldErrors orders field errors as order lists their fields (the order a form
+// shows them), keeping the order found within a field; fields not listed go last.
+func sortFieldErrors(fe redress.FieldErrors, order []string) redress.FieldErrors {
+	rank := func(field string) int {
+		if i := slices.Index(order, field); i >= 0 {
+			return i
+		}
+		return len(order)
+	}
+	slices.SortStableFunc(fe, func(a, b redress.FieldError) int { return rank(a.Field) - rank(b.Field) })
+	return fe
 }
 
 // parsePaging reads the page and per_page parameters of a paged list into page and
@@ -213,7 +188,7 @@ func intersectUnits(allA bool, a []string, allB bool, b []string) (bool, []strin
 
 // searchQueue runs a parsed search. A search with filters is recorded first: a search
 // that cannot be recorded is not run.
-func (s *Server) searchQueue(r *http.Request, qq queueQuery) ([]store.QueueRow, int, error) {
+func (s *Server) searchQueue(r *http.Request, qq queueQuery) ([]redress.QueueRow, int, error) {
 	pr, _ := principal(r)
 	if len(qq.Given) > 0 {
 		ev := redress.AuditEvent{Actor: pr.Subject(), Action: actionComplaintSearched, RequestID: requestID(r),
@@ -243,7 +218,7 @@ type queueView struct {
 	Errors map[string]string
 	order  []string
 
-	Rows     []store.QueueRow
+	Rows     []redress.QueueRow
 	Total    int
 	Filtered bool
 	Page     int
@@ -433,7 +408,7 @@ func (s *Server) queueChoices(r *http.Request, v *queueView) error {
 			v.Units = append(v.Units, choose("unit", u.Name, u.Title+" ("+u.Name+")"))
 		}
 	}
-	agencies, err := s.DB.ComplaintAgencies(ctx, store.ComplaintFilter{AllUnits: all, Units: units})
+	agencies, err := s.DB.ComplaintAgencies(ctx, redress.ComplaintFilter{AllUnits: all, Units: units})
 	if err != nil {
 		return err
 	}

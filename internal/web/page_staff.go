@@ -11,7 +11,6 @@ import (
 	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/redress"
-	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/workflow"
 )
 
@@ -39,10 +38,10 @@ type caseView struct {
 	Identity      *redress.Contact
 
 	// Case work: what the caller may do next, and what has been done.
-	State        store.CaseState
+	State        redress.CaseState
 	Assignee     string
-	Clocks       []store.Clock
-	Referrals    []store.Referral
+	Clocks       []redress.Clock
+	Referrals    []redress.Referral
 	Transitions  []transitionView
 	CanTriage    bool
 	CanAssign    bool
@@ -206,7 +205,7 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, p *pageData,
 // caseTimeline words the case's audit events for the page: who did what, when. Staff
 // accounts are named; the complainant and the system are said so.
 func (s *Server) caseTimeline(r *http.Request, p *pageData, v *caseView) error {
-	evs, err := s.DB.ListAudit(r.Context(), store.AuditFilter{ComplaintID: v.Complaint.ID})
+	evs, err := s.DB.ListAudit(r.Context(), redress.AuditFilter{ComplaintID: v.Complaint.ID})
 	if err != nil {
 		return err
 	}

@@ -30,9 +30,9 @@ type statusFilesView struct {
 	// of each form so the next request can prove the receipt again.
 	Tracking string
 	Receipt  string
-	Messages []casefile.Message
+	Messages []redress.Message
 	// Files are those the complainant sent; Full says the complaint holds MaxFiles.
-	Files    []casefile.EvidenceInfo
+	Files    []redress.EvidenceInfo
 	Full     bool
 	MaxMiB   int
 	MaxFiles int

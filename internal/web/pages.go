@@ -12,7 +12,6 @@ import (
 	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/redress"
-	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/workflow"
 	"github.com/redress-oversight/redress/templates"
 )
@@ -215,7 +214,7 @@ func (s *Server) todayString() string { return s.today().String() }
 
 // ClockState words where a clock stands: met (on time or late), paused, missed, due soon
 // (within a day) or due.
-func (p *pageData) ClockState(c store.Clock) string {
+func (p *pageData) ClockState(c redress.Clock) string {
 	return p.T("clockstate." + clockState(c, time.Now()))
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/store/storetest"
 )
@@ -34,7 +35,7 @@ func TestSearchTermsNotInAuditTrail(t *testing.T) {
 				t.Fatalf("%s %s: status %d\n%s", q.caller, q.path, rec.Code, rec.Body)
 			}
 		}
-		evs, err := db.ListAudit(ctx, store.AuditFilter{Action: "*"})
+		evs, err := db.ListAudit(ctx, redress.AuditFilter{Action: "*"})
 		if err != nil {
 			t.Fatal(err)
 		}

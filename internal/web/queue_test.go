@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/store/storetest"
 	"github.com/redress-oversight/redress/internal/web/browsertest"
@@ -169,7 +170,7 @@ func TestQueueSearch(t *testing.T) {
 			if len(res.Complaints) != 1 || res.Complaints[0].TrackingNumber != en || res.Total != 2 || res.Page != 2 || res.PerPage != 1 {
 				t.Errorf("API page 2: %+v", res)
 			}
-			if res.Complaints[0].Deadline != store.DeadlineOverdue || res.Complaints[0].Priority == "" {
+			if res.Complaints[0].Deadline != redress.DeadlineOverdue || res.Complaints[0].Priority == "" {
 				t.Errorf("API row: %+v", res.Complaints[0])
 			}
 		})
@@ -243,7 +244,7 @@ func TestQueueSearch(t *testing.T) {
 				t.Fatalf("listing the queue recorded %d searches", after-before)
 			}
 			s.queueGet("investigator", "/api/v1/staff/complaints?q=lawyer&overdue=1&tracking="+url.QueryEscape(sloppy), "")
-			evs, err := db.ListAudit(ctx, store.AuditFilter{Action: "complaint.searched"})
+			evs, err := db.ListAudit(ctx, redress.AuditFilter{Action: "complaint.searched"})
 			if err != nil || len(evs) == 0 {
 				t.Fatalf("no search event: %v", err)
 			}

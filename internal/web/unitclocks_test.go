@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/redress-oversight/redress/internal/deadline"
+	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/store/storetest"
 	"github.com/redress-oversight/redress/internal/web/browsertest"
@@ -35,7 +36,7 @@ func (s *staff) fileIn(state string, agencyID int64) int64 {
 }
 
 // clockOf returns a complaint's clock by name.
-func (s *staff) clockOf(complaintID int64, name string) store.Clock {
+func (s *staff) clockOf(complaintID int64, name string) redress.Clock {
 	s.t.Helper()
 	clocks, err := s.db.Clocks(context.Background(), complaintID)
 	if err != nil {
@@ -47,7 +48,7 @@ func (s *staff) clockOf(complaintID int64, name string) store.Clock {
 		}
 	}
 	s.t.Fatalf("complaint %d has no %s clock: %+v", complaintID, name, clocks)
-	return store.Clock{}
+	return redress.Clock{}
 }
 
 // mustPost sends a form as caller and fails unless it answers want.
@@ -101,7 +102,7 @@ func TestUnitClocksOverride(t *testing.T) {
 		if got, _ := db.UnitClocks(ctx, "tx"); !reflect.DeepEqual(got, []deadline.Override{{Clock: "triage", Amount: 1, Business: true}}) {
 			t.Fatalf("tx overrides %v", got)
 		}
-		evs, _ := db.ListAudit(ctx, store.AuditFilter{Action: "unit.clocks_saved"})
+		evs, _ := db.ListAudit(ctx, redress.AuditFilter{Action: "unit.clocks_saved"})
 		if len(evs) != 1 || evs[0].Actor != "user:"+strconv.FormatInt(s.users["admin"].ID, 10) {
 			t.Fatalf("audit events %+v", evs)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/redress-oversight/redress/internal/casefile"
+	"github.com/redress-oversight/redress/internal/redress"
 )
 
 // upload is a multipart form carrying one file: the text fields before it, and the file.
@@ -51,7 +52,7 @@ var errAnswered = errors.New("web: answered")
 // has answered the request itself; takeUpload then returns errAnswered. Nil passes all.
 //
 // Then the upload takes one of MaxUploads places (none free: 503 with Retry-After), and
-// the file is streamed to a temporary file and refused (casefile.ErrFileTooLarge) as
+// the file is streamed to a temporary file and refused (redress.ErrEvidenceTooLarge) as
 // soon as it is known to be too large. Only a file that arrived whole is read into
 // memory, to be stored. The fields read until an error are returned with it, so a page
 // can be drawn again. Always call the upload's close.
@@ -109,7 +110,7 @@ func (s *Server) takeUpload(w http.ResponseWriter, r *http.Request, pass func(ur
 		}
 	}
 	if len(up.data) == 0 {
-		return up, casefile.ErrFileEmpty
+		return up, redress.ErrEvidenceEmpty
 	}
 	return up, nil
 }
@@ -129,7 +130,7 @@ func spool(part io.Reader) ([]byte, error) {
 		return nil, uploadReadError(err)
 	}
 	if n > casefile.MaxFileSize {
-		return nil, casefile.ErrFileTooLarge
+		return nil, redress.ErrEvidenceTooLarge
 	}
 	data := make([]byte, n)
 	if _, err := f.ReadAt(data, 0); err != nil && !errors.Is(err, io.EOF) {
@@ -141,7 +142,7 @@ func spool(part io.Reader) ([]byte, error) {
 func uploadReadError(err error) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return casefile.ErrFileTooLarge
+		return redress.ErrEvidenceTooLarge
 	}
 	return &apiError{status: http.StatusBadRequest, key: "error.upload_form"}
 }

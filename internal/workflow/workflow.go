@@ -32,24 +32,21 @@ import (
 	"github.com/redress-oversight/redress/internal/redress"
 )
 
-// Statuses of a complaint. A complaint starts received.
+// Statuses of a complaint, named here too so that the state machine reads on its own.
 const (
 	StatusReceived             = redress.StatusReceived
-	StatusTriaged              = "triaged"
-	StatusUnderReview          = "under_review"
-	StatusReferred             = "referred" // waiting on another office's answer
-	StatusWaitingOnComplainant = "waiting_on_complainant"
-	StatusFindingsProposed     = "findings_proposed"
-	StatusClosed               = "closed"
-	StatusWithdrawn            = "withdrawn"
-	StatusReopened             = "reopened"
+	StatusTriaged              = redress.StatusTriaged
+	StatusUnderReview          = redress.StatusUnderReview
+	StatusReferred             = redress.StatusReferred
+	StatusWaitingOnComplainant = redress.StatusWaitingOnComplainant
+	StatusFindingsProposed     = redress.StatusFindingsProposed
+	StatusClosed               = redress.StatusClosed
+	StatusWithdrawn            = redress.StatusWithdrawn
+	StatusReopened             = redress.StatusReopened
 )
 
 // States lists every status in the order a case usually passes through them.
-var States = []string{
-	StatusReceived, StatusTriaged, StatusUnderReview, StatusReferred, StatusWaitingOnComplainant,
-	StatusFindingsProposed, StatusClosed, StatusWithdrawn, StatusReopened,
-}
+var States = redress.CaseStatuses
 
 // Transition is a named step of the workflow; it is also the action of the
 // complaint.transition permission in policies/policy.csv.

@@ -1,0 +1,17 @@
+package redress
+
+import "time"
+
+// Clock is one deadline of a complaint: Name is a clock of the unit's deadline
+// configuration (acknowledge, triage, resolve, …). It runs from StartedAt until it is
+// met (MetAt set); while the case waits on the complainant it stands still (PausedAt
+// set), and resuming moves DueAt on by the pause.
+type Clock struct {
+	ID          int64
+	ComplaintID int64
+	Name        string
+	StartedAt   time.Time
+	DueAt       time.Time
+	MetAt       time.Time // zero while running or paused
+	PausedAt    time.Time // zero unless paused
+}
