@@ -64,7 +64,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	}
 	f.cases = &casework.Service{DB: db, Box: box, Catalog: cat, PublicURL: "https://redress.example", Deadlines: deadline.Defaults()}
 	f.intake = &intake.Service{DB: db, Box: box, Languages: cat.Languages(),
-		StartClocks: func(ctx context.Context, unit string, model redress.Model, now time.Time) ([]store.Clock, error) {
+		StartClocks: func(ctx context.Context, unit string, model redress.Model, now time.Time) ([]redress.Clock, error) {
 			return f.cases.Clocks(ctx, unit, model, deadline.EventReceived, now)
 		},
 		Acknowledged: f.cases.Deadlines.MetBy(deadline.EventAcknowledged)}
@@ -443,7 +443,7 @@ func TestRefer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			i := slices.IndexFunc(after, func(r store.Referral) bool { return r.ID == ref.ID })
+			i := slices.IndexFunc(after, func(r redress.Referral) bool { return r.ID == ref.ID })
 			if i < 0 || after[i].Answer != "Opened case 25-114." || after[i].AnsweredAt.IsZero() {
 				t.Errorf("answered referral = %+v", after)
 			}

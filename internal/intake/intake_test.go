@@ -140,7 +140,7 @@ func TestFileComplaint(t *testing.T) {
 				t.Errorf("stored receipt hash does not match the code handed out, or holds it in the clear")
 			}
 
-			events, err := db.ListAudit(ctx, store.AuditFilter{ComplaintID: c.ID})
+			events, err := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: c.ID})
 			if err != nil {
 				t.Fatal(err)
 			}
