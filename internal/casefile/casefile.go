@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/redress-oversight/redress/internal/i18n"
-	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/mail"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/secret"
@@ -134,7 +133,7 @@ func (s *Service) StaffMessages(ctx context.Context, complaintID int64) ([]Messa
 // noticeMail composes the email telling the complainant that a message waits, or none
 // when the complaint has no email address.
 func (s *Service) noticeMail(c redress.Complaint, sealed []byte) ([]redress.OutboundMail, error) {
-	contact, err := intake.OpenContact(s.Box, c, sealed)
+	contact, err := redress.OpenContact(s.Box, c, sealed)
 	if err != nil || contact.Email == "" {
 		return nil, err
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/redress-oversight/redress/internal/deadline"
 	"github.com/redress-oversight/redress/internal/i18n"
-	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/mail"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/secret"
@@ -332,7 +331,7 @@ func (s *Service) AnswerReferral(ctx context.Context, a Actor, c redress.Complai
 // language, when they gave an address; the status page shows the whole outcome
 // (intake.Outcome), findings and all.
 func (s *Service) outcomeMail(c redress.Complaint, sealed []byte, disposition string) ([]redress.OutboundMail, error) {
-	contact, err := intake.OpenContact(s.Box, c, sealed)
+	contact, err := redress.OpenContact(s.Box, c, sealed)
 	if err != nil || contact.Email == "" {
 		return nil, err
 	}

@@ -182,7 +182,7 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 				Agreement: agreement, Emailed: in.Contact.Email != "" && s.ReceiptMail != nil && identity != nil})
 		}
 		if identity != nil {
-			nc.IdentitySealed = s.Box.Seal(identity, IdentityContext(c.TrackingNumber))
+			nc.IdentitySealed = s.Box.Seal(identity, redress.IdentityContext(c.TrackingNumber))
 			if in.Contact.Email != "" && s.ReceiptMail != nil {
 				nc.Mail = []redress.OutboundMail{s.ReceiptMail(c.Language, in.Contact.Email, c.TrackingNumber)}
 			}
@@ -199,24 +199,6 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 		return Filed{Complaint: stored, ReceiptCode: code, Agreement: agreement, Emailed: len(nc.Mail) > 0}, nil
 	}
 	return Filed{}, fmt.Errorf("file complaint: no free tracking number after 4 tries")
-}
-
-// IdentityContext binds a sealed identity to its complaint.
-func IdentityContext(tracking string) string { return "complaint-identity:" + tracking }
-
-// OpenContact opens a complaint's sealed identity and contact details. An anonymous
-// complaint, or one filed with none, has the zero Contact.
-func OpenContact(box *secret.Box, c redress.Complaint, sealed []byte) (redress.Contact, error) {
-	var contact redress.Contact
-	if c.Anonymous || len(sealed) == 0 {
-		return contact, nil
-	}
-	plain, err := box.Open(sealed, IdentityContext(c.TrackingNumber))
-	if err != nil {
-		return contact, err
-	}
-	err = json.Unmarshal(plain, &contact)
-	return contact, err
 }
 
 // filedDetails is what the audit trail keeps of a new complaint: its facts and which
