@@ -22,7 +22,6 @@ import (
 	"github.com/redress-oversight/redress/internal/mail"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/secret"
-	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/web"
 )
 
@@ -114,10 +113,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 			ReceiptMail: func(lang, to, tracking string) redress.OutboundMail {
 				return mail.NewReceipt(catalog, box, lang, to, tracking, statusURL)
 			},
-			StartClocks: func(ctx context.Context, unit string, model redress.Model, now time.Time) ([]store.Clock, error) {
-				return cases.Clocks(ctx, unit, model, deadline.EventReceived, now)
-			},
-			Acknowledged: clocks.MetBy(deadline.EventAcknowledged)},
+			Casework: cases},
 
 		FilingLimit:    cfg.FilingLimit,
 		LoginLimit:     cfg.LoginLimit,

@@ -434,6 +434,20 @@ func (s *Service) Transition(ctx context.Context, a Actor, c redress.Complaint, 
 	return to, s.DB.ChangeStatus(ctx, ch)
 }
 
+// FilingClocks are the clocks a new complaint starts (acknowledge, triage, resolve, and
+// those of its agreement's model), due from at by the deadlines of the unit routing gave
+// it, and the names of those it meets at once: the web and the API give the filer a
+// written receipt on the spot.
+func (s *Service) FilingClocks(ctx context.Context, c redress.Complaint, model redress.Model, at time.Time) (start []store.Clock, met []string, err error) {
+	if start, err = s.Clocks(ctx, c.Unit, model, deadline.EventReceived, at); err != nil {
+		return nil, nil, err
+	}
+	if c.Channel == redress.ChannelWeb || c.Channel == redress.ChannelAPI {
+		met = s.Deadlines.MetBy(deadline.EventAcknowledged)
+	}
+	return start, met, nil
+}
+
 // Clocks are the clocks event starts at at for a complaint of unit under an agreement
 // of model, due by the unit's deadlines.
 func (s *Service) Clocks(ctx context.Context, unit string, model redress.Model, event string, at time.Time) ([]store.Clock, error) {

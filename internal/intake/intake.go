@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/secret"
 	"github.com/redress-oversight/redress/internal/store"
@@ -24,13 +25,9 @@ type Service struct {
 	// ReceiptMail composes the receipt email to an address, queued with the complaint in
 	// its own transaction. Nil sends none.
 	ReceiptMail func(lang, to, tracking string) redress.OutboundMail
-	// StartClocks gives the clocks a new complaint starts (acknowledge, triage, resolve,
-	// and those of its agreement's model), due from now by the deadlines of the unit
-	// routing gave it; nil starts none.
-	StartClocks func(ctx context.Context, unit string, model redress.Model, now time.Time) ([]store.Clock, error)
-	// Acknowledged names the clocks met at filing: the web and API give the filer a
-	// written receipt on the spot.
-	Acknowledged []string
+	// Casework starts a new complaint's clocks, by the deadlines of the unit routing
+	// gave it; nil starts none.
+	Casework *casework.Service
 }
 
 // Request is who is asking and through which request, for the audit trail.
@@ -139,12 +136,13 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 
 	// The clocks run by the deadlines of the unit just picked: a unit may have its own.
 	var clocks []store.Clock
-	if s.StartClocks != nil {
+	var met []string
+	if s.Casework != nil {
 		var model redress.Model
 		if agreement != nil {
 			model = agreement.Model
 		}
-		if clocks, err = s.StartClocks(ctx, c.Unit, model, time.Now()); err != nil {
+		if clocks, met, err = s.Casework.FilingClocks(ctx, c, model, time.Now()); err != nil {
 			return Filed{}, err
 		}
 	}
@@ -171,12 +169,7 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 				RequestID: req.RequestID, Details: filedDetails(c),
 			},
 		}
-		if s.StartClocks != nil {
-			nc.Clocks = clocks
-			if c.Channel == redress.ChannelWeb || c.Channel == redress.ChannelAPI {
-				nc.MetClocks = s.Acknowledged
-			}
-		}
+		nc.Clocks, nc.MetClocks = clocks, met
 		if retry != nil {
 			nc.Idempotency = s.retryRecord(retry, retryAnswer{TrackingNumber: c.TrackingNumber, ReceiptCode: code,
 				Agreement: agreement, Emailed: in.Contact.Email != "" && s.ReceiptMail != nil && identity != nil})

@@ -100,10 +100,7 @@ func newServer(t testing.TB, db *store.DB, box *secret.Box, catalog *i18n.Catalo
 	srv, err := web.NewServer(web.Deps{
 		DB: db,
 		Intake: &intake.Service{DB: db, Box: box, Languages: catalog.Languages(),
-			StartClocks: func(ctx context.Context, unit string, model redress.Model, now time.Time) ([]store.Clock, error) {
-				return cases.Clocks(ctx, unit, model, deadline.EventReceived, now)
-			},
-			Acknowledged: cases.Deadlines.MetBy(deadline.EventAcknowledged),
+			Casework: cases,
 			ReceiptMail: func(lang, to, tracking string) redress.OutboundMail {
 				return mail.NewReceipt(catalog, box, lang, to, tracking, "https://redress.example/status")
 			}},
