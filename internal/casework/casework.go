@@ -394,7 +394,7 @@ func (s *Service) Transition(ctx context.Context, a Actor, c redress.Complaint, 
 	}
 	ch := store.StatusChange{ComplaintID: c.ID, From: c.Status, To: to, Reason: strings.TrimSpace(in.Reason),
 		Disposition: string(disposition), ResumeClocks: workflow.Resumes(in.Transition),
-		MeetClocks: clocks.MetBy(deadline.Events(in.Transition)...), ResumeDue: resumeDue(clocks),
+		MeetClocks: clocks.MetBy(deadline.Events(in.Transition)...), Deadlines: clocks,
 		Audit: a.event(ActionTransition)}
 	if workflow.Pauses(in.Transition) {
 		ch.PauseClocks = clocks.Pausing()
@@ -486,17 +486,6 @@ func (s *Service) UnitDeadlines(ctx context.Context, unit string) (deadline.Conf
 		}
 	}
 	return s.Deadlines.WithOverrides(known)
-}
-
-// resumeDue moves a paused clock's due time on by the pause, in the clock's own units.
-func resumeDue(clocks deadline.Config) func(store.Clock, time.Time) time.Time {
-	return func(k store.Clock, at time.Time) time.Time {
-		clk, ok := clocks.Clock(k.Name)
-		if !ok {
-			return k.DueAt.Add(at.Sub(k.PausedAt))
-		}
-		return deadline.Resume(k.DueAt, k.PausedAt, at, clk, clocks.Loc())
-	}
 }
 
 // MaxClockAmount bounds a unit's own deadline: up to three digits of days or hours.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/redress-oversight/redress/internal/deadline"
 	"github.com/redress-oversight/redress/internal/redress"
 )
 
@@ -25,12 +26,13 @@ type StatusChange struct {
 	ProposedBy  int64
 	// Findings per allegation id, written with a proposal.
 	Findings map[int64]string
-	// Clocks to stop (met), pause, resume or start with this change. ResumeDue gives a
-	// paused clock its new due time (the deadline package counts in the clock's units).
+	// Clocks to stop (met), pause, resume or start with this change. A resumed clock's
+	// due time moves on by the pause as Deadlines (the unit's) counts it, in the clock's
+	// own units; a clock they do not define moves on by the wall time it stood still.
 	MeetClocks   []string
 	PauseClocks  []string
 	ResumeClocks bool
-	ResumeDue    func(c Clock, resumedAt time.Time) time.Time
+	Deadlines    deadline.Config
 	StartClocks  []Clock
 	// Mail to queue in the same transaction (the outcome letter, say).
 	Mail  []redress.OutboundMail
@@ -73,7 +75,7 @@ func (db *DB) ChangeStatus(ctx context.Context, ch StatusChange) error {
 		}
 		// Resume before meeting, so a clock met on the way out of a pause keeps its due time.
 		if ch.ResumeClocks {
-			if err := resumeClocks(ctx, tx, now, ch.ComplaintID, ch.ResumeDue); err != nil {
+			if err := resumeClocks(ctx, tx, now, ch.ComplaintID, ch.Deadlines); err != nil {
 				return err
 			}
 		}
@@ -169,17 +171,17 @@ func meetClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID int6
 	return err
 }
 
-// resumeClocks restarts paused clocks. due gives each its new due time; without it the
-// due time moves on by the wall time it stood still.
-func resumeClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID int64, due func(Clock, time.Time) time.Time) error {
+// resumeClocks restarts paused clocks, each due time moved on by the pause as clocks
+// counts it.
+func resumeClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID int64, clocks deadline.Config) error {
 	var rows []clockRow
 	if err := tx.NewSelect().Model(&rows).Where("complaint_id = ? AND paused_at IS NOT NULL AND met_at IS NULL", complaintID).Scan(ctx); err != nil {
 		return err
 	}
 	for _, r := range rows {
 		newDue := r.DueAt.Add(now.Sub(*r.PausedAt))
-		if due != nil {
-			newDue = due(r.clock(), now)
+		if clk, ok := clocks.Clock(r.Clock); ok {
+			newDue = deadline.Resume(r.DueAt, *r.PausedAt, now, clk, clocks.Loc())
 		}
 		if _, err := tx.NewUpdate().Table("complaint_clocks").Set("due_at = ?", newDue.UTC()).Set("paused_at = NULL").
 			Where("id = ?", r.ID).Exec(ctx); err != nil {
