@@ -229,35 +229,74 @@ type Status struct {
 var ErrNoMatch = &redress.Error{Code: redress.ENOTFOUND, Key: "error.status_no_match",
 	Message: "No complaint matches this tracking number and receipt code."}
 
-// CheckStatus answers a status check. The receipt is compared in constant time, and an
-// unknown tracking number costs the same hash as a known one.
-func (s *Service) CheckStatus(ctx context.Context, tracking, receipt string, req Request) (Status, error) {
+// Holder is a complainant who has just proved their receipt: the tracking number and
+// receipt code of one complaint. Only CheckReceipt makes one, and the web makes a new
+// one for every request (the receipt is never kept in a session).
+type Holder struct {
+	ComplaintID    int64
+	AgencyID       int64
+	AgreementID    int64
+	TrackingNumber string
+	Status         string
+	ReceivedAt     time.Time
+	Language       string
+	RequestID      string
+}
+
+// Complaint is the holder's complaint as far as the audit trail names it.
+func (h Holder) Complaint() redress.Complaint {
+	return redress.Complaint{ID: h.ComplaintID, AgencyID: h.AgencyID, AgreementID: h.AgreementID,
+		TrackingNumber: h.TrackingNumber, Language: h.Language, Status: h.Status, ReceivedAt: h.ReceivedAt}
+}
+
+// CheckReceipt proves a tracking number and receipt code. It is the one door every
+// complainant request goes through (the API's status check, the status page and each of
+// its follow-up forms): the code is compared in constant time, an unknown tracking
+// number costs the same hash as a known one, and every wrong pair gets the one answer
+// ErrNoMatch. It records nothing; Status records the check.
+func (s *Service) CheckReceipt(ctx context.Context, tracking, receipt, requestID string) (Holder, error) {
 	norm := redress.NormalizeTrackingNumber(tracking)
 	rec, err := s.DB.ComplaintReceipt(ctx, norm)
 	if norm == "" || redress.ErrorCode(err) == redress.ENOTFOUND {
 		redress.ReceiptMatches(receipt, make([]byte, 32))
-		return Status{}, ErrNoMatch
+		return Holder{}, ErrNoMatch
 	} else if err != nil {
-		return Status{}, err
+		return Holder{}, err
 	}
 	if !redress.ReceiptMatches(receipt, rec.ReceiptHash) {
-		return Status{}, ErrNoMatch
+		return Holder{}, ErrNoMatch
 	}
+	return Holder{ComplaintID: rec.ComplaintID, AgencyID: rec.AgencyID, AgreementID: rec.AgreementID,
+		TrackingNumber: norm, Status: rec.Status, ReceivedAt: rec.ReceivedAt, Language: rec.Language,
+		RequestID: requestID}, nil
+}
+
+// Status tells a holder where their complaint stands, and records the status check in
+// the audit trail.
+func (s *Service) Status(ctx context.Context, h Holder) (Status, error) {
 	steps, err := s.DB.RecordStatusCheck(ctx, redress.AuditEvent{
-		Actor: redress.ActorPublic, ActorRole: "receipt_holder", Action: redress.ActionStatusChecked,
-		RequestID: req.RequestID, ComplaintID: rec.ComplaintID, AgencyID: rec.AgencyID,
-		AgreementID: rec.AgreementID,
+		Actor: redress.ActorPublic, ActorRole: redress.SubjectReceiptHolder, Action: redress.ActionStatusChecked,
+		RequestID: h.RequestID, ComplaintID: h.ComplaintID, AgencyID: h.AgencyID, AgreementID: h.AgreementID,
 	})
 	if err != nil {
 		return Status{}, err
 	}
 	// Most checks are of open cases, which have no outcome: no need to read the case.
 	var outcome *Outcome
-	if !workflow.Open(rec.Status) {
-		if outcome, err = s.Outcome(ctx, rec.ComplaintID); err != nil {
+	if !workflow.Open(h.Status) {
+		if outcome, err = s.Outcome(ctx, h.ComplaintID); err != nil {
 			return Status{}, err
 		}
 	}
-	return Status{TrackingNumber: norm, Status: rec.Status, ReceivedAt: rec.ReceivedAt, Steps: steps, Language: rec.Language,
-		Outcome: outcome}, nil
+	return Status{TrackingNumber: h.TrackingNumber, Status: h.Status, ReceivedAt: h.ReceivedAt, Steps: steps,
+		Language: h.Language, Outcome: outcome}, nil
+}
+
+// CheckStatus answers a status check: the receipt proved, then the status.
+func (s *Service) CheckStatus(ctx context.Context, tracking, receipt string, req Request) (Status, error) {
+	h, err := s.CheckReceipt(ctx, tracking, receipt, req.RequestID)
+	if err != nil {
+		return Status{}, err
+	}
+	return s.Status(ctx, h)
 }

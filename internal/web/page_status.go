@@ -102,7 +102,7 @@ func (s *Server) handleStatusReply(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleStatusEvidence(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
 	p := s.statusPage(w, r)
-	var h casefile.Holder
+	var h intake.Holder
 	up, err := s.takeUpload(w, r, func(fields url.Values) bool {
 		p.Tracking = fields.Get("tracking_number")
 		if p.Tracking == "" && fields.Get("receipt_code") == "" {
@@ -153,28 +153,28 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) *pageData {
 // statusHolder proves the receipt of a status-page request. When it cannot, it answers
 // (429 while the client is slowed down, the one generic 404 for any wrong pair) and
 // returns false.
-func (s *Server) statusHolder(w http.ResponseWriter, r *http.Request, p *pageData, receipt string) (casefile.Holder, bool) {
+func (s *Server) statusHolder(w http.ResponseWriter, r *http.Request, p *pageData, receipt string) (intake.Holder, bool) {
 	if wait, err := s.receiptWait(r, p.Tracking); err != nil {
 		s.renderPageError(w, r, p, err)
-		return casefile.Holder{}, false
+		return intake.Holder{}, false
 	} else if wait > 0 {
 		tooMany(w, wait)
 		p.Problem = p.T("error.too_many")
 		s.render(w, r, http.StatusTooManyRequests, "status.html", p)
-		return casefile.Holder{}, false
+		return intake.Holder{}, false
 	}
-	h, err := s.files.CheckReceipt(r.Context(), p.Tracking, receipt, requestID(r))
+	h, err := s.Intake.CheckReceipt(r.Context(), p.Tracking, receipt, requestID(r))
 	if errors.Is(err, intake.ErrNoMatch) {
 		if err := s.receiptFailed(r, p.Tracking); err != nil {
 			s.renderPageError(w, r, p, err)
-			return casefile.Holder{}, false
+			return intake.Holder{}, false
 		}
 		p.Problem = p.T("error.status_no_match")
 		s.render(w, r, http.StatusNotFound, "status.html", p)
-		return casefile.Holder{}, false
+		return intake.Holder{}, false
 	} else if err != nil {
 		s.renderPageError(w, r, p, err)
-		return casefile.Holder{}, false
+		return intake.Holder{}, false
 	}
 	return h, true
 }
@@ -182,9 +182,9 @@ func (s *Server) statusHolder(w http.ResponseWriter, r *http.Request, p *pageDat
 // renderStatus shows a proven receipt's page: the status (the check is an audit event),
 // the messages (reading them marks them read) and the forms, each carrying the receipt.
 // flash names a catalog message saying what was just done.
-func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, p *pageData, h casefile.Holder, receipt string, status int, flash string) {
+func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, p *pageData, h intake.Holder, receipt string, status int, flash string) {
 	ctx, cf := r.Context(), s.files
-	steps, err := cf.StatusSteps(ctx, h)
+	st, err := s.Intake.Status(ctx, h)
 	if err != nil {
 		s.renderPageError(w, r, p, err)
 		return
@@ -213,13 +213,7 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, p *pageDat
 	if flash != "" {
 		v.Flash = p.T(flash)
 	}
-	outcome, err := s.Intake.Outcome(ctx, h.ComplaintID)
-	if err != nil {
-		s.renderPageError(w, r, p, err)
-		return
-	}
-	view := s.statusView(p.Lang, intake.Status{TrackingNumber: h.TrackingNumber, Status: h.Status,
-		ReceivedAt: h.ReceivedAt, Steps: steps, Language: h.Language, Outcome: outcome})
+	view := s.statusView(p.Lang, st)
 	p.Status, p.StatusFiles = &view, v
 	s.render(w, r, status, "status.html", p)
 }
