@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/mail"
 	"github.com/redress-oversight/redress/internal/redress"
@@ -23,6 +24,9 @@ type Service struct {
 	Catalog *i18n.Catalog
 	// PublicURL is where the complainant finds the status page, for the notice email.
 	PublicURL string
+	// Casework says what a complainant's reply does to a case that waited on them;
+	// nil: a reply only stores the message.
+	Casework *casework.Service
 }
 
 // The records of a case file, as the store keeps them.

@@ -197,7 +197,7 @@ func TestMessages(t *testing.T) {
 			if err != nil || len(msgs) != 1 || msgs[0].Body != secretText || !msgs[0].ReadAt.IsZero() {
 				t.Fatalf("messages %+v %v", msgs, err)
 			}
-			if _, err := s.Reply(ctx, h, "Sí, la envío hoy."); err != nil {
+			if _, _, err := s.Reply(ctx, h, "Sí, la envío hoy."); err != nil {
 				t.Fatal(err)
 			}
 			msgs, _ = s.Messages(ctx, c.ID)

@@ -2,11 +2,13 @@ package casefile
 
 import (
 	"context"
+	"errors"
 	"unicode/utf8"
 
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
+	"github.com/redress-oversight/redress/internal/workflow"
 )
 
 // What a complainant does with their case file, once intake.CheckReceipt has proved
@@ -24,15 +26,32 @@ func (s *Service) HolderMessages(ctx context.Context, h intake.Holder) ([]Messag
 	return s.DB.ReadMessages(ctx, h.ComplaintID, ToComplainant, holderActor(h).event(ActionMessagesRead, h.Complaint(), nil))
 }
 
-// Reply stores the complainant's answer and marks the messages to them answered. The
-// audit event records its length, not its text.
-func (s *Service) Reply(ctx context.Context, h intake.Holder, body string) (Message, error) {
-	body, err := cleanText(body, MaxMessage)
+// Reply stores the complainant's answer and marks the messages to them answered. A
+// case that waited on them goes back under review in the same transaction; status is
+// the case's status after the reply. The audit event records the reply's length, not
+// its text.
+func (s *Service) Reply(ctx context.Context, h intake.Holder, body string) (m Message, status string, err error) {
+	body, err = cleanText(body, MaxMessage)
 	if err != nil {
-		return Message{}, err
+		return Message{}, h.Status, err
 	}
-	return s.DB.AddMessage(ctx, store.NewMessage{ComplaintID: h.ComplaintID, Direction: FromComplainant, Body: body,
-		Audit: holderActor(h).event(ActionMessageReplied, h.Complaint(), map[string]any{"length": utf8.RuneCountInString(body)})})
+	nm := store.NewMessage{ComplaintID: h.ComplaintID, Direction: FromComplainant, Body: body,
+		Audit: holderActor(h).event(ActionMessageReplied, h.Complaint(), map[string]any{"length": utf8.RuneCountInString(body)})}
+	if s.Casework != nil && h.Status == workflow.StatusWaitingOnComplainant {
+		if nm.Resume, err = s.Casework.ResumeOnReply(ctx, h.ComplaintID, h.RequestID); err != nil {
+			return Message{}, h.Status, err
+		}
+	}
+	m, err = s.DB.AddMessage(ctx, nm)
+	if errors.Is(err, store.ErrStaleStatus) {
+		// Another request moved the case on first: the reply is all that is left to store.
+		nm.Resume = nil
+		m, err = s.DB.AddMessage(ctx, nm)
+	}
+	if err == nil && nm.Resume != nil {
+		return m, nm.Resume.To, nil
+	}
+	return m, h.Status, err
 }
 
 // HolderEvidence lists the files the complainant sent (not those staff added).

@@ -274,20 +274,21 @@ func (s *Service) Refer(ctx context.Context, a Actor, c redress.Complaint, in Re
 	return refs, nil
 }
 
-// ComplainantReplied moves a case that waited on its complainant back under review
-// when they reply (its paused clocks run again); a case in any other status is left as
-// it is. The complainant is the actor, by their receipt.
-func (s *Service) ComplainantReplied(ctx context.Context, complaintID int64, requestID string) error {
+// ResumeOnReply is the step a complainant's reply takes a case that waited on them:
+// back under review, its paused clocks running again. It is nil when the case waits on
+// no one. The reply's own transaction applies it (casefile.Reply), so a reply is never
+// stored with the clocks still paused. The complainant is the actor, by their receipt.
+func (s *Service) ResumeOnReply(ctx context.Context, complaintID int64, requestID string) (*store.StatusChange, error) {
 	c, _, err := s.DB.Complaint(ctx, complaintID)
 	if err != nil || c.Status != workflow.StatusWaitingOnComplainant {
-		return err
+		return nil, err
 	}
-	_, err = s.Transition(ctx, Actor{Subject: redress.SubjectReceiptHolder, RequestID: requestID}, c, nil,
+	ch, err := s.statusChange(ctx, Actor{Subject: redress.SubjectReceiptHolder, RequestID: requestID}, c, nil,
 		TransitionInput{Transition: workflow.ComplainantReplied})
-	if redress.ErrorCode(err) == redress.ECONFLICT {
-		return nil // another request moved it on first
+	if err != nil {
+		return nil, err
 	}
-	return err
+	return &ch, nil
 }
 
 // mustBeOpen refuses work on a closed or withdrawn case: it is reopened (with a reason,
@@ -377,20 +378,30 @@ type TransitionInput struct {
 // step exists from here, the two-person rule guards closing on findings, clocks pause,
 // resume or are met, and the complainant is told the outcome in their language.
 func (s *Service) Transition(ctx context.Context, a Actor, c redress.Complaint, sealed []byte, in TransitionInput) (string, error) {
-	to, err := workflow.Next(c.Status, in.Transition)
+	ch, err := s.statusChange(ctx, a, c, sealed, in)
 	if err != nil {
 		return "", err
 	}
+	return ch.To, s.DB.ChangeStatus(ctx, ch)
+}
+
+// statusChange is the change a step of the workflow makes, checked and ready to write.
+func (s *Service) statusChange(ctx context.Context, a Actor, c redress.Complaint, sealed []byte, in TransitionInput) (store.StatusChange, error) {
+	var none store.StatusChange
+	to, err := workflow.Next(c.Status, in.Transition)
+	if err != nil {
+		return none, err
+	}
 	if err := workflow.CheckReason(in.Transition, in.Reason); err != nil {
-		return "", err
+		return none, err
 	}
 	disposition, err := workflow.DispositionFor(in.Transition, in.Disposition)
 	if err != nil {
-		return "", err
+		return none, err
 	}
 	clocks, err := s.UnitDeadlines(ctx, c.Unit)
 	if err != nil {
-		return "", err
+		return none, err
 	}
 	ch := store.StatusChange{ComplaintID: c.ID, From: c.Status, To: to, Reason: strings.TrimSpace(in.Reason),
 		Disposition: string(disposition), ResumeClocks: workflow.Resumes(in.Transition),
@@ -404,7 +415,7 @@ func (s *Service) Transition(ctx context.Context, a Actor, c redress.Complaint, 
 	switch in.Transition {
 	case workflow.ProposeFindings:
 		if err := workflow.CheckFindings(c.Allegations, in.Findings); err != nil {
-			return "", err
+			return none, err
 		}
 		ch.ProposedBy, ch.Findings = a.UserID, map[int64]string{}
 		for id, f := range in.Findings {
@@ -413,10 +424,10 @@ func (s *Service) Transition(ctx context.Context, a Actor, c redress.Complaint, 
 	case workflow.ApproveClose:
 		st, err := s.DB.CaseState(ctx, c.ID)
 		if err != nil {
-			return "", err
+			return none, err
 		}
 		if err := workflow.CheckApprover(st.ProposedBy, a.UserID); err != nil {
-			return "", err
+			return none, err
 		}
 	}
 	if workflow.Ends(in.Transition) {
@@ -424,14 +435,14 @@ func (s *Service) Transition(ctx context.Context, a Actor, c redress.Complaint, 
 		// results to ICE within 30 days).
 		model, err := s.model(ctx, c)
 		if err != nil {
-			return "", err
+			return none, err
 		}
 		ch.StartClocks = startClocks(clocks, model, deadline.EventResolved, s.now())
 		if ch.Mail, err = s.outcomeMail(c, sealed, string(disposition)); err != nil {
-			return "", err
+			return none, err
 		}
 	}
-	return to, s.DB.ChangeStatus(ctx, ch)
+	return ch, nil
 }
 
 // FilingClocks are the clocks a new complaint starts (acknowledge, triage, resolve, and

@@ -46,71 +46,75 @@ var ErrStaleStatus = &redress.Error{Code: redress.ECONFLICT, Key: "error.stale_s
 // ChangeStatus applies a status change. The caller has checked the transition is
 // allowed; the store checks the complaint is still where the caller saw it.
 func (db *DB) ChangeStatus(ctx context.Context, ch StatusChange) error {
-	return db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
-		q := tx.NewUpdate().Model((*complaintRow)(nil)).
-			Set("status = ?", ch.To).Set("status_changed_at = ?", now).
-			Where("id = ? AND status = ?", ch.ComplaintID, ch.From)
-		if ch.Disposition != "" {
-			q.Set("disposition = ?", ch.Disposition).Set("closed_at = ?", now)
-		}
-		if ch.ProposedBy != 0 {
-			q.Set("proposed_by = ?", ch.ProposedBy)
-		}
-		res, err := q.Exec(ctx)
-		if err != nil {
+	return db.inTx(ctx, func(tx bun.Tx, now time.Time) error { return changeStatus(ctx, tx, now, ch) })
+}
+
+// changeStatus writes a status change within tx. It refuses a stale change before it
+// writes anything.
+func changeStatus(ctx context.Context, tx bun.Tx, now time.Time, ch StatusChange) error {
+	q := tx.NewUpdate().Model((*complaintRow)(nil)).
+		Set("status = ?", ch.To).Set("status_changed_at = ?", now).
+		Where("id = ? AND status = ?", ch.ComplaintID, ch.From)
+	if ch.Disposition != "" {
+		q.Set("disposition = ?", ch.Disposition).Set("closed_at = ?", now)
+	}
+	if ch.ProposedBy != 0 {
+		q.Set("proposed_by = ?", ch.ProposedBy)
+	}
+	res, err := q.Exec(ctx)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return ErrStaleStatus
+	}
+	for id, finding := range ch.Findings {
+		if _, err := tx.NewUpdate().Table("allegations").Set("finding = ?", finding).
+			Where("id = ? AND complaint_id = ?", id, ch.ComplaintID).Exec(ctx); err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrStaleStatus
-		}
-		for id, finding := range ch.Findings {
-			if _, err := tx.NewUpdate().Table("allegations").Set("finding = ?", finding).
-				Where("id = ? AND complaint_id = ?", id, ch.ComplaintID).Exec(ctx); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.NewInsert().Model(&statusChangeRow{ComplaintID: ch.ComplaintID, Status: ch.To, ChangedAt: now,
-			Actor: ch.Audit.Actor, Reason: ch.Reason}).Exec(ctx); err != nil {
+	}
+	if _, err := tx.NewInsert().Model(&statusChangeRow{ComplaintID: ch.ComplaintID, Status: ch.To, ChangedAt: now,
+		Actor: ch.Audit.Actor, Reason: ch.Reason}).Exec(ctx); err != nil {
+		return err
+	}
+	// Resume before meeting, so a clock met on the way out of a pause keeps its due time.
+	if ch.ResumeClocks {
+		if err := resumeClocks(ctx, tx, now, ch.ComplaintID, ch.Deadlines); err != nil {
 			return err
 		}
-		// Resume before meeting, so a clock met on the way out of a pause keeps its due time.
-		if ch.ResumeClocks {
-			if err := resumeClocks(ctx, tx, now, ch.ComplaintID, ch.Deadlines); err != nil {
-				return err
-			}
-		}
-		if err := meetClocks(ctx, tx, now, ch.ComplaintID, ch.MeetClocks...); err != nil {
+	}
+	if err := meetClocks(ctx, tx, now, ch.ComplaintID, ch.MeetClocks...); err != nil {
+		return err
+	}
+	if len(ch.PauseClocks) > 0 {
+		if _, err := tx.NewUpdate().Table("complaint_clocks").Set("paused_at = ?", now).
+			Where("complaint_id = ? AND met_at IS NULL AND paused_at IS NULL AND clock IN (?)", ch.ComplaintID, bun.In(ch.PauseClocks)).Exec(ctx); err != nil {
 			return err
 		}
-		if len(ch.PauseClocks) > 0 {
-			if _, err := tx.NewUpdate().Table("complaint_clocks").Set("paused_at = ?", now).
-				Where("complaint_id = ? AND met_at IS NULL AND paused_at IS NULL AND clock IN (?)", ch.ComplaintID, bun.In(ch.PauseClocks)).Exec(ctx); err != nil {
-				return err
-			}
-		}
-		if err := startClocks(ctx, tx, ch.ComplaintID, ch.StartClocks); err != nil {
-			return err
-		}
-		if err := InsertOutbox(ctx, tx, now, ch.Mail...); err != nil {
-			return err
-		}
-		ev := ch.Audit
-		ev.ComplaintID = ch.ComplaintID
-		if ev.Details == nil {
-			ev.Details = map[string]any{}
-		}
-		ev.Details["from"], ev.Details["to"] = ch.From, ch.To
-		if ch.Reason != "" {
-			ev.Details["reason"] = ch.Reason
-		}
-		if ch.Disposition != "" {
-			ev.Details["disposition"] = ch.Disposition
-		}
-		if len(ch.Findings) > 0 {
-			ev.Details["findings"] = ch.Findings
-		}
-		return insertAudit(ctx, tx, now, ev)
-	})
+	}
+	if err := startClocks(ctx, tx, ch.ComplaintID, ch.StartClocks); err != nil {
+		return err
+	}
+	if err := InsertOutbox(ctx, tx, now, ch.Mail...); err != nil {
+		return err
+	}
+	ev := ch.Audit
+	ev.ComplaintID = ch.ComplaintID
+	if ev.Details == nil {
+		ev.Details = map[string]any{}
+	}
+	ev.Details["from"], ev.Details["to"] = ch.From, ch.To
+	if ch.Reason != "" {
+		ev.Details["reason"] = ch.Reason
+	}
+	if ch.Disposition != "" {
+		ev.Details["disposition"] = ch.Disposition
+	}
+	if len(ch.Findings) > 0 {
+		ev.Details["findings"] = ch.Findings
+	}
+	return insertAudit(ctx, tx, now, ev)
 }
 
 // Clock is one deadline of a complaint.

@@ -9,7 +9,6 @@ import (
 	"github.com/redress-oversight/redress/internal/casefile"
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/redress"
-	"github.com/redress-oversight/redress/internal/workflow"
 )
 
 // The status page is the complainant's whole view of their case: the status, the
@@ -77,7 +76,8 @@ func (s *Server) handleStatusReply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := r.PostForm.Get("body")
-	if _, err := s.files.Reply(r.Context(), h, body); redress.ErrorCode(err) == redress.EINVALID {
+	_, status, err := s.files.Reply(r.Context(), h, body)
+	if redress.ErrorCode(err) == redress.EINVALID {
 		p.Problem = s.problemText(p, err)
 		p.StatusFiles = &statusFilesView{Reply: body}
 		s.renderStatus(w, r, p, h, receipt, http.StatusUnprocessableEntity, "")
@@ -86,14 +86,7 @@ func (s *Server) handleStatusReply(w http.ResponseWriter, r *http.Request) {
 		s.renderPageError(w, r, p, err)
 		return
 	}
-	// The reply is what the case was waiting for: it moves on, and its clocks run again.
-	if h.Status == workflow.StatusWaitingOnComplainant {
-		if err := s.Casework.ComplainantReplied(r.Context(), h.ComplaintID, requestID(r)); err != nil {
-			s.renderPageError(w, r, p, err)
-			return
-		}
-		h.Status = workflow.StatusUnderReview
-	}
+	h.Status = status
 	s.renderStatus(w, r, p, h, receipt, http.StatusOK, "status.reply_sent")
 }
 

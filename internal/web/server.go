@@ -121,7 +121,7 @@ func NewServer(d Deps) (*Server, error) {
 		s.files.Box = d.Intake.Box
 	}
 	if d.Casework != nil {
-		s.files.PublicURL = d.Casework.PublicURL
+		s.files.PublicURL, s.files.Casework = d.Casework.PublicURL, d.Casework
 	}
 	s.routes()
 	// Browsers say where a request comes from; a state-changing request from another
