@@ -14,6 +14,7 @@ import (
 	"github.com/redress-oversight/redress/internal/audit"
 	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/authz"
+	"github.com/redress-oversight/redress/internal/casefile"
 	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/config"
 	"github.com/redress-oversight/redress/internal/deadline"
@@ -124,6 +125,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		MailQueued:    mailer.Notify,
 		Auth:          accounts,
 		Casework:      cases,
+		Casefile:      &casefile.Service{DB: db, Box: box, Catalog: catalog, PublicURL: cfg.PublicBaseURL, Casework: cases},
 		Authz:         enforcer,
 		SecureCookies: strings.HasPrefix(cfg.PublicBaseURL, "https://"),
 		Catalog:       catalog,

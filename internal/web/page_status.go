@@ -76,7 +76,7 @@ func (s *Server) handleStatusReply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := r.PostForm.Get("body")
-	_, status, err := s.files.Reply(r.Context(), h, body)
+	_, status, err := s.Casefile.Reply(r.Context(), h, body)
 	if redress.ErrorCode(err) == redress.EINVALID {
 		p.Problem = s.problemText(p, err)
 		p.StatusFiles = &statusFilesView{Reply: body}
@@ -114,7 +114,7 @@ func (s *Server) handleStatusEvidence(w http.ResponseWriter, r *http.Request) {
 	}
 	receipt := up.fields.Get("receipt_code")
 	if err == nil {
-		_, err = s.files.HolderAddEvidence(r.Context(), h, up.name, up.data)
+		_, err = s.Casefile.HolderAddEvidence(r.Context(), h, up.name, up.data)
 	}
 	var busy *apiError
 	switch {
@@ -176,7 +176,7 @@ func (s *Server) statusHolder(w http.ResponseWriter, r *http.Request, p *pageDat
 // the messages (reading them marks them read) and the forms, each carrying the receipt.
 // flash names a catalog message saying what was just done.
 func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, p *pageData, h intake.Holder, receipt string, status int, flash string) {
-	ctx, cf := r.Context(), s.files
+	ctx, cf := r.Context(), s.Casefile
 	st, err := s.Intake.Status(ctx, h)
 	if err != nil {
 		s.renderPageError(w, r, p, err)
