@@ -92,22 +92,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("authorization: %w", err)
 	}
 	go enforcer.Watch(ctx, 2*time.Second)
-	// Deadline misses enter the audit trail (by the system actor) within minutes; each is
-	// recorded once even with several processes running.
-	go func() {
-		t := time.NewTicker(5 * time.Minute)
-		defer t.Stop()
-		for {
-			if _, err := db.LogMissedClocks(ctx, time.Now()); err != nil && ctx.Err() == nil {
-				c.log.Error("recording missed deadlines", "err", err)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
+	go cases.WatchDeadlines(ctx, 5*time.Minute, c.log)
 	handler, err := web.NewServer(web.Deps{
 		DB: db,
 		Intake: &intake.Service{DB: db, Box: box, Languages: catalog.Languages(),
