@@ -68,72 +68,15 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 			return filed, err
 		}
 	}
-	in.Normalize()
-	fe := in.Validate(s.Languages, req.Today)
-	var agency redress.Agency
-	if in.AgencyID > 0 && !fe.Has("agency_id") {
-		var err error
-		agency, err = s.DB.Agency(ctx, in.AgencyID)
-		if redress.ErrorCode(err) == redress.ENOTFOUND {
-			fe.Add("agency_id", "unknown_agency")
-		} else if err != nil {
-			return Filed{}, err
-		}
-	}
-	if err := fe.Err(); err != nil {
-		return Filed{}, err
-	}
-	if req.Admit != nil {
-		if err := req.Admit(ctx); err != nil {
-			return Filed{}, err
-		}
-	}
-	incident, _ := redress.ParseDate(in.IncidentDate) // Validate proved it parses
-
-	c := redress.Complaint{
-		Language: in.Language, Channel: in.Channel, IncidentDate: incident,
-		State: in.State, County: in.County, Place: in.Place,
-		AgencyID: in.AgencyID, AgencyOther: in.AgencyOther, Functions: in.Functions,
-		Narrative: in.Narrative, Officers: in.Officers, Witnesses: in.Witnesses,
-		Custody: in.Custody, Filer: in.Filer, PreferredLanguage: in.PreferredLanguage,
-		Anonymous: in.Anonymous || in.Contact.IsEmpty(), Consent: in.Consent,
-	}
-	if c.Channel == "" {
-		c.Channel = redress.ChannelAPI
-	}
-	if c.State == "" {
-		c.State = agency.State
-	}
-	for _, cat := range in.Categories {
-		c.Allegations = append(c.Allegations, redress.Allegation{Category: cat})
-	}
-
-	// Route on arrival: the administrator's routing rules name the unit and raise the
-	// priority; without a unit rule, the unit that covers the agency or state.
-	rules, err := s.DB.RoutingRules(ctx)
+	agency, err := s.check(ctx, &in, req)
 	if err != nil {
 		return Filed{}, err
 	}
-	c.Unit, c.Priority = workflow.Route(rules, c)
-	if c.Unit == "" {
-		units, err := s.DB.ListUnits(ctx)
-		if err != nil {
-			return Filed{}, err
-		}
-		c.Unit = redress.UnitFor(units, c.AgencyID, c.State)
+	c := newComplaint(in, agency)
+	agreement, err := s.place(ctx, &c)
+	if err != nil {
+		return Filed{}, err
 	}
-
-	var agreement *redress.Agreement
-	if c.AgencyID != 0 {
-		ags, err := s.DB.AgreementsForAgency(ctx, c.AgencyID)
-		if err != nil {
-			return Filed{}, err
-		}
-		if agreement = redress.ChooseAgreement(ags, incident, in.Functions); agreement != nil {
-			c.AgreementID = agreement.ID
-		}
-	}
-
 	// The clocks run by the deadlines of the unit just picked: a unit may have its own.
 	var clocks []store.Clock
 	var met []string
@@ -192,6 +135,86 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 		return Filed{Complaint: stored, ReceiptCode: code, Agreement: agreement, Emailed: len(nc.Mail) > 0}, nil
 	}
 	return Filed{}, fmt.Errorf("file complaint: no free tracking number after 4 tries")
+}
+
+// check normalises and validates in, with its agency, then asks req.Admit: a complaint
+// refused for its content is not counted against the filer.
+func (s *Service) check(ctx context.Context, in *redress.ComplaintInput, req Request) (redress.Agency, error) {
+	in.Normalize()
+	fe := in.Validate(s.Languages, req.Today)
+	var agency redress.Agency
+	if in.AgencyID > 0 && !fe.Has("agency_id") {
+		var err error
+		agency, err = s.DB.Agency(ctx, in.AgencyID)
+		if redress.ErrorCode(err) == redress.ENOTFOUND {
+			fe.Add("agency_id", "unknown_agency")
+		} else if err != nil {
+			return agency, err
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return agency, err
+	}
+	if req.Admit != nil {
+		if err := req.Admit(ctx); err != nil {
+			return agency, err
+		}
+	}
+	return agency, nil
+}
+
+// newComplaint is the complaint a valid input describes, not yet placed or numbered.
+func newComplaint(in redress.ComplaintInput, agency redress.Agency) redress.Complaint {
+	incident, _ := redress.ParseDate(in.IncidentDate) // Validate proved it parses
+	c := redress.Complaint{
+		Language: in.Language, Channel: in.Channel, IncidentDate: incident,
+		State: in.State, County: in.County, Place: in.Place,
+		AgencyID: in.AgencyID, AgencyOther: in.AgencyOther, Functions: in.Functions,
+		Narrative: in.Narrative, Officers: in.Officers, Witnesses: in.Witnesses,
+		Custody: in.Custody, Filer: in.Filer, PreferredLanguage: in.PreferredLanguage,
+		Anonymous: in.Anonymous || in.Contact.IsEmpty(), Consent: in.Consent,
+	}
+	if c.Channel == "" {
+		c.Channel = redress.ChannelAPI
+	}
+	if c.State == "" {
+		c.State = agency.State
+	}
+	for _, cat := range in.Categories {
+		c.Allegations = append(c.Allegations, redress.Allegation{Category: cat})
+	}
+	return c
+}
+
+// place routes the complaint to its unit and priority and ties it to the agreement in
+// force on the incident date, which it returns (nil: none).
+func (s *Service) place(ctx context.Context, c *redress.Complaint) (*redress.Agreement, error) {
+	// Route on arrival: the administrator's routing rules name the unit and raise the
+	// priority; without a unit rule, the unit that covers the agency or state.
+	rules, err := s.DB.RoutingRules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.Unit, c.Priority = workflow.Route(rules, *c)
+	if c.Unit == "" {
+		units, err := s.DB.ListUnits(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c.Unit = redress.UnitFor(units, c.AgencyID, c.State)
+	}
+	if c.AgencyID == 0 {
+		return nil, nil
+	}
+	ags, err := s.DB.AgreementsForAgency(ctx, c.AgencyID)
+	if err != nil {
+		return nil, err
+	}
+	agreement := redress.ChooseAgreement(ags, c.IncidentDate, c.Functions)
+	if agreement != nil {
+		c.AgreementID = agreement.ID
+	}
+	return agreement, nil
 }
 
 // filedDetails is what the audit trail keeps of a new complaint: its facts and which
