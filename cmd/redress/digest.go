@@ -6,11 +6,8 @@ import (
 	"time"
 
 	"github.com/redress-oversight/redress/internal/auth"
-	"github.com/redress-oversight/redress/internal/authz"
 	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/config"
-	"github.com/redress-oversight/redress/internal/deadline"
-	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/workflow"
 )
 
@@ -31,28 +28,15 @@ func (c *cli) digestCommand(ctx context.Context, args []string) error {
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
-	db, err := c.openDB(ctx, cfg)
+	if cfg.PublicBaseURL == "" { // as serve: the address it listens on
+		cfg.PublicBaseURL = "http://" + cfg.Addr
+	}
+	a, err := c.buildApp(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	box, err := c.secretBox(cfg)
-	if err != nil {
-		return err
-	}
-	catalog, err := i18n.Load()
-	if err != nil {
-		return err
-	}
-	clocks, err := deadline.Load(cfg.ClocksFile)
-	if err != nil {
-		return err
-	}
-	enforcer, err := authz.New(ctx, db, c.log)
-	if err != nil {
-		return err
-	}
-	users, err := db.ListUsers(ctx)
+	defer a.Close()
+	users, err := a.db.ListUsers(ctx)
 	if err != nil {
 		return err
 	}
@@ -62,17 +46,12 @@ func (c *cli) digestCommand(ctx context.Context, args []string) error {
 		if u.Disabled {
 			continue
 		}
-		all, units := enforcer.Units(auth.Subject(u.ID), workflow.Permission, string(workflow.ApproveClose))
+		all, units := a.enforcer.Units(auth.Subject(u.ID), workflow.Permission, string(workflow.ApproveClose))
 		if all || len(units) > 0 {
 			to = append(to, casework.DigestRecipient{User: u, All: all, Units: units})
 		}
 	}
-	publicURL := cfg.PublicBaseURL
-	if publicURL == "" { // as serve: the address it listens on
-		publicURL = "http://" + cfg.Addr
-	}
-	cases := &casework.Service{DB: db, Box: box, Catalog: catalog, PublicURL: publicURL, Deadlines: clocks}
-	n, err := cases.QueueOverdueDigest(ctx, time.Now(), to)
+	n, err := a.cases.QueueOverdueDigest(ctx, time.Now(), to)
 	if err != nil {
 		return err
 	}

@@ -209,16 +209,6 @@ func (c *cli) openDB(ctx context.Context, cfg *config.Config) (*store.DB, error)
 	return db, nil
 }
 
-// secretBox builds the field-encryption box from --secret-key, or from a key file in the
-// data directory that is created on first use.
-func (c *cli) secretBox(cfg *config.Config) (*secret.Box, error) {
-	key, err := c.secretKey(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return secret.New(key)
-}
-
 // secretKey reads --secret-key, or the key file in the data directory, created on first
 // use.
 func (c *cli) secretKey(cfg *config.Config) ([]byte, error) {

@@ -12,19 +12,14 @@ import (
 	"time"
 
 	"github.com/redress-oversight/redress/internal/audit"
-	"github.com/redress-oversight/redress/internal/auth"
-	"github.com/redress-oversight/redress/internal/authz"
-	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/config"
-	"github.com/redress-oversight/redress/internal/deadline"
-	"github.com/redress-oversight/redress/internal/i18n"
-	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/mail"
-	"github.com/redress-oversight/redress/internal/redress"
-	"github.com/redress-oversight/redress/internal/secret"
 	"github.com/redress-oversight/redress/internal/web"
 )
 
+// serve runs the web service: it builds the app, starts the workers that run beside the
+// web, serves until ctx ends and then stops in order (requests in flight, the mail
+// worker, a last sealing of the audit trail, the database).
 func (c *cli) serve(ctx context.Context, args []string) error {
 	fs := c.flagSet("serve", "serve [flags]")
 	cfg, err := config.Register(fs, c.getenv, true)
@@ -32,33 +27,6 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	if err := parse(fs, args); err != nil {
-		return err
-	}
-	db, err := c.openDB(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	key, err := c.secretKey(cfg)
-	if err != nil {
-		return err
-	}
-	box, err := secret.New(key)
-	if err != nil {
-		return err
-	}
-	auditKey, err := c.auditKey(cfg, true)
-	if err != nil {
-		return err
-	}
-	sealer := audit.NewSealer(db, auditKey, audit.SealerConfig{CheckpointEvery: cfg.AuditCheckpointEvents,
-		CheckpointInterval: cfg.AuditCheckpointInterval, Logger: c.log})
-	catalog, err := i18n.Load()
-	if err != nil {
-		return err
-	}
-	mailer, err := mail.NewWorker(db, box, mail.Config{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: c.log})
-	if err != nil {
 		return err
 	}
 	// Listen before anything builds a link: with no public URL configured, links (the
@@ -72,96 +40,101 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if cfg.PublicBaseURL == "" {
 		cfg.PublicBaseURL = "http://" + ln.Addr().String()
 	}
-	statusURL := strings.TrimRight(cfg.PublicBaseURL, "/") + "/status"
-	clocks, err := deadline.Load(cfg.ClocksFile)
+	a, err := c.buildApp(ctx, cfg)
 	if err != nil {
-		return fmt.Errorf("--clocks-file: %w", err)
+		return err
 	}
-	cases := &casework.Service{DB: db, Box: box, Catalog: catalog, PublicURL: cfg.PublicBaseURL, Deadlines: clocks}
-	accounts := &auth.Service{DB: db, Box: box, Catalog: catalog, PublicURL: cfg.PublicBaseURL}
-	if token, created, err := accounts.EnsureFirstAdmin(ctx, cfg.AdminEmail); err != nil {
+	defer a.Close()
+	auditKey, err := c.auditKey(cfg, true)
+	if err != nil {
+		return err
+	}
+	if err := c.ensureFirstAdmin(ctx, cfg, a); err != nil {
+		return err
+	}
+	w, err := c.startWorkers(ctx, cfg, a, auditKey)
+	if err != nil {
+		return err
+	}
+	defer w.stop()
+	handler, err := web.NewServer(c.webDeps(cfg, a, w.mailer, auditKey))
+	if err != nil {
+		return err
+	}
+	// Verifications of the trail started from the web end first (recorded as stopped
+	// if unfinished), so the sealer's last pass seals their events too.
+	defer handler.Close()
+	return c.serveHTTP(ctx, cfg, handler, ln, a.db.Dialect)
+}
+
+// ensureFirstAdmin creates an administrator when there is none, so a new installation
+// can be signed in to.
+func (c *cli) ensureFirstAdmin(ctx context.Context, cfg *config.Config, a *app) error {
+	token, created, err := a.accounts.EnsureFirstAdmin(ctx, cfg.AdminEmail)
+	if err != nil {
 		return fmt.Errorf("first administrator: %w", err)
-	} else if created {
-		// The one time a secret goes to the log: there is no one else to give it to.
-		c.log.Warn("no administrator yet: created one; open this one-time link to set its password",
-			"email", cfg.AdminEmail, "link", accounts.SetPasswordURL(token))
 	}
-	enforcer, err := authz.New(ctx, db, c.log)
-	if err != nil {
-		return fmt.Errorf("authorization: %w", err)
+	if !created {
+		return nil
 	}
-	go enforcer.Watch(ctx, 2*time.Second)
-	// Deadline misses enter the audit trail (by the system actor) within minutes; each is
-	// recorded once even with several processes running.
-	go func() {
-		t := time.NewTicker(5 * time.Minute)
-		defer t.Stop()
-		for {
-			if _, err := db.LogMissedClocks(ctx, time.Now()); err != nil && ctx.Err() == nil {
-				c.log.Error("recording missed deadlines", "err", err)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	handler, err := web.NewServer(web.Deps{
-		DB: db,
-		Intake: &intake.Service{DB: db, Box: box, Languages: catalog.Languages(),
-			ReceiptMail: func(lang, to, tracking string) redress.OutboundMail {
-				return mail.NewReceipt(catalog, box, lang, to, tracking, statusURL)
-			},
-			StartClocks: func(ctx context.Context, unit string, model redress.Model, now time.Time) ([]redress.Clock, error) {
-				return cases.Clocks(ctx, unit, model, deadline.EventReceived, now)
-			},
-			Acknowledged: clocks.MetBy(deadline.EventAcknowledged)},
+	// The one time a secret goes to the log: there is no one else to give it to.
+	c.log.Warn("no administrator yet: created one; open this one-time link to set its password",
+		"email", cfg.AdminEmail, "link", a.accounts.SetPasswordURL(token))
+	// Its role holds from the first request, not from the enforcer's next look.
+	return a.enforcer.Reload(ctx)
+}
+
+// webDeps hands the app's services to the web.
+func (c *cli) webDeps(cfg *config.Config, a *app, mailer *mail.Worker, auditKey *audit.Key) web.Deps {
+	return web.Deps{
+		DB:       a.db,
+		Intake:   a.intake,
+		Casework: a.cases,
+		Casefile: a.casefile,
+		Auth:     a.accounts,
+		Authz:    a.enforcer,
+		Catalog:  a.catalog,
+		Log:      c.log,
 
 		FilingLimit:    cfg.FilingLimit,
 		LoginLimit:     cfg.LoginLimit,
 		TrustedProxies: cfg.TrustedProxies,
 		MaxUploads:     cfg.MaxUploads,
-		LimitKey:       limitKey(key),
+		LimitKey:       limitKey(a.secretKey),
 
 		MailQueued:    mailer.Notify,
-		Auth:          accounts,
-		Casework:      cases,
-		Authz:         enforcer,
 		SecureCookies: strings.HasPrefix(cfg.PublicBaseURL, "https://"),
-		Catalog:       catalog,
-		Log:           c.log,
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Operator:      cfg.Operator,
 		AuditKey:      auditKey.Public(),
 		AuditWindow:   cfg.AuditCheckpointEvents,
-	})
-	if err != nil {
-		return err
 	}
+}
 
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second, // people on slow phones upload long accounts
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
+// workers are what serve runs beside the web: the audit sealer, the mail sender, and
+// the watchers of role assignments and deadlines (these end with ctx).
+type workers struct {
+	mailer *mail.Worker
+	// stop ends the mail worker (mail it has not sent waits in the outbox), then the
+	// sealer, after one last pass, so the events of the last requests are sealed too
+	// (docs/audit.md).
+	stop func()
+}
+
+func (c *cli) startWorkers(ctx context.Context, cfg *config.Config, a *app, auditKey *audit.Key) (*workers, error) {
+	mailer, err := mail.NewWorker(a.db, a.box, mail.Config{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: c.log})
+	if err != nil {
+		return nil, err
 	}
-	// The sealer stops after the server and the mail worker, with one last pass, so the
-	// events of the last requests are sealed too (docs/audit.md).
+	go a.enforcer.Watch(ctx, 2*time.Second)
+	go a.cases.WatchDeadlines(ctx, 5*time.Minute, c.log)
+
+	sealer := audit.NewSealer(a.db, auditKey, audit.SealerConfig{CheckpointEvery: cfg.AuditCheckpointEvents,
+		CheckpointInterval: cfg.AuditCheckpointInterval, Logger: c.log})
 	sealCtx, stopSealer := context.WithCancel(context.WithoutCancel(ctx))
 	sealDone := make(chan struct{})
 	go func() { defer close(sealDone); sealer.Run(sealCtx) }()
-	defer func() {
-		stopSealer()
-		<-sealDone
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if _, err := sealer.Flush(fctx); err != nil {
-			c.log.Error("sealing the audit trail at shutdown", "err", err)
-		}
-	}()
-	// The mail worker stops with the server; mail it has not sent waits in the outbox.
+
 	mailCtx, stopMail := context.WithCancel(context.WithoutCancel(ctx))
 	mailDone := make(chan struct{})
 	go func() {
@@ -170,21 +143,38 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 			c.log.Error("mail worker stopped", "err", err)
 		}
 	}()
-	defer func() { stopMail(); <-mailDone }()
-	// Verifications of the trail started from the web end first (recorded as stopped
-	// if unfinished), so the sealer's last pass seals their events too.
-	defer handler.Close()
+	return &workers{mailer: mailer, stop: func() {
+		stopMail()
+		<-mailDone
+		stopSealer()
+		<-sealDone
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if _, err := sealer.Flush(fctx); err != nil {
+			c.log.Error("sealing the audit trail at shutdown", "err", err)
+		}
+	}}, nil
+}
 
+// serveHTTP serves handler on ln until ctx ends, then stops taking new connections and
+// lets requests in flight finish, within the shutdown timeout.
+func (c *cli) serveHTTP(ctx context.Context, cfg *config.Config, handler http.Handler, ln net.Listener, dialect string) error {
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second, // people on slow phones upload long accounts
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	c.log.Info("listening", "addr", ln.Addr().String(), "database", db.Dialect)
+	c.log.Info("listening", "addr", ln.Addr().String(), "database", dialect)
 
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	// Stop taking new connections and let requests in flight finish.
 	c.log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()

@@ -34,7 +34,7 @@ var layers = map[string]int{
 
 	// Services the ones above build on.
 	"internal/authz":    3,
-	"internal/intake":   3,
+	"internal/intake":   2,
 	"internal/audit":    3,
 	"internal/mail":     3,
 	"internal/registry": 3,

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/i18n"
-	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/mail"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/secret"
@@ -24,6 +24,9 @@ type Service struct {
 	Catalog *i18n.Catalog
 	// PublicURL is where the complainant finds the status page, for the notice email.
 	PublicURL string
+	// Casework says what a complainant's reply does to a case that waited on them;
+	// nil: a reply only stores the message.
+	Casework *casework.Service
 }
 
 // Audit actions of the case file. Details carry ids, sizes and counts, never the text
@@ -120,7 +123,7 @@ func (s *Service) StaffMessages(ctx context.Context, complaintID int64) ([]redre
 // noticeMail composes the email telling the complainant that a message waits, or none
 // when the complaint has no email address.
 func (s *Service) noticeMail(c redress.Complaint, sealed []byte) ([]redress.OutboundMail, error) {
-	contact, err := intake.OpenContact(s.Box, c, sealed)
+	contact, err := redress.OpenContact(s.Box, c, sealed)
 	if err != nil || contact.Email == "" {
 		return nil, err
 	}

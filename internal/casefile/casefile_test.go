@@ -182,13 +182,14 @@ func TestMessages(t *testing.T) {
 		})
 
 		t.Run("HolderReadsAndReplies", func(t *testing.T) {
-			if _, err := s.CheckReceipt(ctx, c.TrackingNumber, "AAAAA-BBBBB-CCCCC-DDDDD", "r2"); !errors.Is(err, intake.ErrNoMatch) {
+			door := intake.Service{DB: db, Box: s.Box}
+			if _, err := door.CheckReceipt(ctx, c.TrackingNumber, "AAAAA-BBBBB-CCCCC-DDDDD", "r2"); !errors.Is(err, intake.ErrNoMatch) {
 				t.Fatalf("wrong receipt: %v", err)
 			}
-			if _, err := s.CheckReceipt(ctx, "RX-0000-0000", receipt, "r2"); !errors.Is(err, intake.ErrNoMatch) {
+			if _, err := door.CheckReceipt(ctx, "RX-0000-0000", receipt, "r2"); !errors.Is(err, intake.ErrNoMatch) {
 				t.Fatalf("wrong tracking number: %v", err)
 			}
-			h, err := s.CheckReceipt(ctx, strings.ToLower(c.TrackingNumber), strings.ToLower(receipt), "r2")
+			h, err := door.CheckReceipt(ctx, strings.ToLower(c.TrackingNumber), strings.ToLower(receipt), "r2")
 			if err != nil || h.ComplaintID != c.ID {
 				t.Fatalf("receipt: %+v %v", h, err)
 			}
@@ -196,7 +197,7 @@ func TestMessages(t *testing.T) {
 			if err != nil || len(msgs) != 1 || msgs[0].Body != secretText || !msgs[0].ReadAt.IsZero() {
 				t.Fatalf("messages %+v %v", msgs, err)
 			}
-			if _, err := s.Reply(ctx, h, "Sí, la envío hoy."); err != nil {
+			if _, _, err := s.Reply(ctx, h, "Sí, la envío hoy."); err != nil {
 				t.Fatal(err)
 			}
 			msgs, _ = s.Messages(ctx, c.ID)

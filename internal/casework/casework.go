@@ -12,7 +12,6 @@ import (
 
 	"github.com/redress-oversight/redress/internal/deadline"
 	"github.com/redress-oversight/redress/internal/i18n"
-	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/mail"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/secret"
@@ -275,20 +274,21 @@ func (s *Service) Refer(ctx context.Context, a Actor, c redress.Complaint, in Re
 	return refs, nil
 }
 
-// ComplainantReplied moves a case that waited on its complainant back under review
-// when they reply (its paused clocks run again); a case in any other status is left as
-// it is. The complainant is the actor, by their receipt.
-func (s *Service) ComplainantReplied(ctx context.Context, complaintID int64, requestID string) error {
+// ResumeOnReply is the step a complainant's reply takes a case that waited on them:
+// back under review, its paused clocks running again. It is nil when the case waits on
+// no one. The reply's own transaction applies it (casefile.Reply), so a reply is never
+// stored with the clocks still paused. The complainant is the actor, by their receipt.
+func (s *Service) ResumeOnReply(ctx context.Context, complaintID int64, requestID string) (*store.StatusChange, error) {
 	c, _, err := s.DB.Complaint(ctx, complaintID)
 	if err != nil || c.Status != workflow.StatusWaitingOnComplainant {
-		return err
+		return nil, err
 	}
-	_, err = s.Transition(ctx, Actor{Subject: redress.SubjectReceiptHolder, RequestID: requestID}, c, nil,
+	ch, err := s.statusChange(ctx, Actor{Subject: redress.SubjectReceiptHolder, RequestID: requestID}, c, nil,
 		TransitionInput{Transition: workflow.ComplainantReplied})
-	if redress.ErrorCode(err) == redress.ECONFLICT {
-		return nil // another request moved it on first
+	if err != nil {
+		return nil, err
 	}
-	return err
+	return &ch, nil
 }
 
 // mustBeOpen refuses work on a closed or withdrawn case: it is reopened (with a reason,
@@ -332,7 +332,7 @@ func (s *Service) AnswerReferral(ctx context.Context, a Actor, c redress.Complai
 // language, when they gave an address; the status page shows the whole outcome
 // (intake.Outcome), findings and all.
 func (s *Service) outcomeMail(c redress.Complaint, sealed []byte, disposition string) ([]redress.OutboundMail, error) {
-	contact, err := intake.OpenContact(s.Box, c, sealed)
+	contact, err := redress.OpenContact(s.Box, c, sealed)
 	if err != nil || contact.Email == "" {
 		return nil, err
 	}
@@ -378,24 +378,34 @@ type TransitionInput struct {
 // step exists from here, the two-person rule guards closing on findings, clocks pause,
 // resume or are met, and the complainant is told the outcome in their language.
 func (s *Service) Transition(ctx context.Context, a Actor, c redress.Complaint, sealed []byte, in TransitionInput) (string, error) {
-	to, err := workflow.Next(c.Status, in.Transition)
+	ch, err := s.statusChange(ctx, a, c, sealed, in)
 	if err != nil {
 		return "", err
 	}
+	return ch.To, s.DB.ChangeStatus(ctx, ch)
+}
+
+// statusChange is the change a step of the workflow makes, checked and ready to write.
+func (s *Service) statusChange(ctx context.Context, a Actor, c redress.Complaint, sealed []byte, in TransitionInput) (store.StatusChange, error) {
+	var none store.StatusChange
+	to, err := workflow.Next(c.Status, in.Transition)
+	if err != nil {
+		return none, err
+	}
 	if err := workflow.CheckReason(in.Transition, in.Reason); err != nil {
-		return "", err
+		return none, err
 	}
 	disposition, err := workflow.DispositionFor(in.Transition, in.Disposition)
 	if err != nil {
-		return "", err
+		return none, err
 	}
 	clocks, err := s.UnitDeadlines(ctx, c.Unit)
 	if err != nil {
-		return "", err
+		return none, err
 	}
 	ch := store.StatusChange{ComplaintID: c.ID, From: c.Status, To: to, Reason: strings.TrimSpace(in.Reason),
 		Disposition: string(disposition), ResumeClocks: workflow.Resumes(in.Transition),
-		MeetClocks: clocks.MetBy(deadline.Events(in.Transition)...), ResumeDue: resumeDue(clocks),
+		MeetClocks: clocks.MetBy(deadline.Events(in.Transition)...), Deadlines: clocks,
 		Audit: a.event(ActionTransition)}
 	if workflow.Pauses(in.Transition) {
 		ch.PauseClocks = clocks.Pausing()
@@ -405,7 +415,7 @@ func (s *Service) Transition(ctx context.Context, a Actor, c redress.Complaint, 
 	switch in.Transition {
 	case workflow.ProposeFindings:
 		if err := workflow.CheckFindings(c.Allegations, in.Findings); err != nil {
-			return "", err
+			return none, err
 		}
 		ch.ProposedBy, ch.Findings = a.UserID, map[int64]string{}
 		for id, f := range in.Findings {
@@ -414,10 +424,10 @@ func (s *Service) Transition(ctx context.Context, a Actor, c redress.Complaint, 
 	case workflow.ApproveClose:
 		st, err := s.DB.CaseState(ctx, c.ID)
 		if err != nil {
-			return "", err
+			return none, err
 		}
 		if err := workflow.CheckApprover(st.ProposedBy, a.UserID); err != nil {
-			return "", err
+			return none, err
 		}
 	}
 	if workflow.Ends(in.Transition) {
@@ -425,14 +435,28 @@ func (s *Service) Transition(ctx context.Context, a Actor, c redress.Complaint, 
 		// results to ICE within 30 days).
 		model, err := s.model(ctx, c)
 		if err != nil {
-			return "", err
+			return none, err
 		}
 		ch.StartClocks = startClocks(clocks, model, deadline.EventResolved, s.now())
 		if ch.Mail, err = s.outcomeMail(c, sealed, string(disposition)); err != nil {
-			return "", err
+			return none, err
 		}
 	}
-	return to, s.DB.ChangeStatus(ctx, ch)
+	return ch, nil
+}
+
+// FilingClocks are the clocks a new complaint starts (acknowledge, triage, resolve, and
+// those of its agreement's model), due from at by the deadlines of the unit routing gave
+// it, and the names of those it meets at once: the web and the API give the filer a
+// written receipt on the spot.
+func (s *Service) FilingClocks(ctx context.Context, c redress.Complaint, model redress.Model, at time.Time) (start []redress.Clock, met []string, err error) {
+	if start, err = s.Clocks(ctx, c.Unit, model, deadline.EventReceived, at); err != nil {
+		return nil, nil, err
+	}
+	if c.Channel == redress.ChannelWeb || c.Channel == redress.ChannelAPI {
+		met = s.Deadlines.MetBy(deadline.EventAcknowledged)
+	}
+	return start, met, nil
 }
 
 // Clocks are the clocks event starts at at for a complaint of unit under an agreement
@@ -473,17 +497,6 @@ func (s *Service) UnitDeadlines(ctx context.Context, unit string) (deadline.Conf
 		}
 	}
 	return s.Deadlines.WithOverrides(known)
-}
-
-// resumeDue moves a paused clock's due time on by the pause, in the clock's own units.
-func resumeDue(clocks deadline.Config) func(redress.Clock, time.Time) time.Time {
-	return func(k redress.Clock, at time.Time) time.Time {
-		clk, ok := clocks.Clock(k.Name)
-		if !ok {
-			return k.DueAt.Add(at.Sub(k.PausedAt))
-		}
-		return deadline.Resume(k.DueAt, k.PausedAt, at, clk, clocks.Loc())
-	}
 }
 
 // MaxClockAmount bounds a unit's own deadline: up to three digits of days or hours.

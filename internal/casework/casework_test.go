@@ -63,11 +63,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 		f.units = append(f.units, saved)
 	}
 	f.cases = &casework.Service{DB: db, Box: box, Catalog: cat, PublicURL: "https://redress.example", Deadlines: deadline.Defaults()}
-	f.intake = &intake.Service{DB: db, Box: box, Languages: cat.Languages(),
-		StartClocks: func(ctx context.Context, unit string, model redress.Model, now time.Time) ([]redress.Clock, error) {
-			return f.cases.Clocks(ctx, unit, model, deadline.EventReceived, now)
-		},
-		Acknowledged: f.cases.Deadlines.MetBy(deadline.EventAcknowledged)}
+	f.intake = &intake.Service{DB: db, Box: box, Languages: cat.Languages(), Casework: f.cases}
 	as, err := db.ListAgencies(ctx, "TX", "", 10)
 	if err != nil || len(as) != 1 {
 		t.Fatalf("agencies: %v %v", as, err)
@@ -355,14 +351,20 @@ func TestWaitingOnComplainant(t *testing.T) {
 		}
 		f.mustStep(t, f.supervisor, id, casework.TransitionInput{Transition: workflow.Triage})
 		// A reply to a case that is not waiting changes nothing.
-		if err := f.cases.ComplainantReplied(ctx, id, "req-reply"); err != nil || f.load(t, id).Status != workflow.StatusTriaged {
-			t.Fatalf("reply to a triaged case: %v, status %s", err, f.load(t, id).Status)
+		if ch, err := f.cases.ResumeOnReply(ctx, id, "req-reply"); err != nil || ch != nil {
+			t.Fatalf("reply to a triaged case: change %+v, %v; want none", ch, err)
 		}
 		f.mustStep(t, f.investigator, id, casework.TransitionInput{Transition: workflow.AskComplainant})
 		if paused() == 0 {
 			t.Fatal("asking the complainant paused no clock")
 		}
-		if err := f.cases.ComplainantReplied(ctx, id, "req-reply"); err != nil {
+		// The reply's own transaction (casefile.Reply) writes this change with the message;
+		// here the change alone, to see what casework makes of the reply.
+		ch, err := f.cases.ResumeOnReply(ctx, id, "req-reply")
+		if err != nil || ch == nil {
+			t.Fatalf("reply to a waiting case: change %+v, %v", ch, err)
+		}
+		if err := db.ChangeStatus(ctx, *ch); err != nil {
 			t.Fatal(err)
 		}
 		if got := f.load(t, id).Status; got != workflow.StatusUnderReview {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/secret"
 	"github.com/redress-oversight/redress/internal/store"
@@ -24,13 +25,9 @@ type Service struct {
 	// ReceiptMail composes the receipt email to an address, queued with the complaint in
 	// its own transaction. Nil sends none.
 	ReceiptMail func(lang, to, tracking string) redress.OutboundMail
-	// StartClocks gives the clocks a new complaint starts (acknowledge, triage, resolve,
-	// and those of its agreement's model), due from now by the deadlines of the unit
-	// routing gave it; nil starts none.
-	StartClocks func(ctx context.Context, unit string, model redress.Model, now time.Time) ([]redress.Clock, error)
-	// Acknowledged names the clocks met at filing: the web and API give the filer a
-	// written receipt on the spot.
-	Acknowledged []string
+	// Casework starts a new complaint's clocks, by the deadlines of the unit routing
+	// gave it; nil starts none.
+	Casework *casework.Service
 }
 
 // Request is who is asking and through which request, for the audit trail.
@@ -71,80 +68,24 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 			return filed, err
 		}
 	}
-	in.Normalize()
-	fe := in.Validate(s.Languages, req.Today)
-	var agency redress.Agency
-	if in.AgencyID > 0 && !fe.Has("agency_id") {
-		var err error
-		agency, err = s.DB.Agency(ctx, in.AgencyID)
-		if redress.ErrorCode(err) == redress.ENOTFOUND {
-			fe.Add("agency_id", "unknown_agency")
-		} else if err != nil {
-			return Filed{}, err
-		}
-	}
-	if err := fe.Err(); err != nil {
-		return Filed{}, err
-	}
-	if req.Admit != nil {
-		if err := req.Admit(ctx); err != nil {
-			return Filed{}, err
-		}
-	}
-	incident, _ := redress.ParseDate(in.IncidentDate) // Validate proved it parses
-
-	c := redress.Complaint{
-		Language: in.Language, Channel: in.Channel, IncidentDate: incident,
-		State: in.State, County: in.County, Place: in.Place,
-		AgencyID: in.AgencyID, AgencyOther: in.AgencyOther, Functions: in.Functions,
-		Narrative: in.Narrative, Officers: in.Officers, Witnesses: in.Witnesses,
-		Custody: in.Custody, Filer: in.Filer, PreferredLanguage: in.PreferredLanguage,
-		Anonymous: in.Anonymous || in.Contact.IsEmpty(), Consent: in.Consent,
-	}
-	if c.Channel == "" {
-		c.Channel = redress.ChannelAPI
-	}
-	if c.State == "" {
-		c.State = agency.State
-	}
-	for _, cat := range in.Categories {
-		c.Allegations = append(c.Allegations, redress.Allegation{Category: cat})
-	}
-
-	// Route on arrival: the administrator's routing rules name the unit and raise the
-	// priority; without a unit rule, the unit that covers the agency or state.
-	rules, err := s.DB.RoutingRules(ctx)
+	agency, err := s.check(ctx, &in, req)
 	if err != nil {
 		return Filed{}, err
 	}
-	c.Unit, c.Priority = workflow.Route(rules, c)
-	if c.Unit == "" {
-		units, err := s.DB.ListUnits(ctx)
-		if err != nil {
-			return Filed{}, err
-		}
-		c.Unit = redress.UnitFor(units, c.AgencyID, c.State)
+	c := newComplaint(in, agency)
+	agreement, err := s.place(ctx, &c)
+	if err != nil {
+		return Filed{}, err
 	}
-
-	var agreement *redress.Agreement
-	if c.AgencyID != 0 {
-		ags, err := s.DB.AgreementsForAgency(ctx, c.AgencyID)
-		if err != nil {
-			return Filed{}, err
-		}
-		if agreement = redress.ChooseAgreement(ags, incident, in.Functions); agreement != nil {
-			c.AgreementID = agreement.ID
-		}
-	}
-
 	// The clocks run by the deadlines of the unit just picked: a unit may have its own.
 	var clocks []redress.Clock
-	if s.StartClocks != nil {
+	var met []string
+	if s.Casework != nil {
 		var model redress.Model
 		if agreement != nil {
 			model = agreement.Model
 		}
-		if clocks, err = s.StartClocks(ctx, c.Unit, model, time.Now()); err != nil {
+		if clocks, met, err = s.Casework.FilingClocks(ctx, c, model, time.Now()); err != nil {
 			return Filed{}, err
 		}
 	}
@@ -171,18 +112,13 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 				RequestID: req.RequestID, Details: filedDetails(c),
 			},
 		}
-		if s.StartClocks != nil {
-			nc.Clocks = clocks
-			if c.Channel == redress.ChannelWeb || c.Channel == redress.ChannelAPI {
-				nc.MetClocks = s.Acknowledged
-			}
-		}
+		nc.Clocks, nc.MetClocks = clocks, met
 		if retry != nil {
 			nc.Idempotency = s.retryRecord(retry, retryAnswer{TrackingNumber: c.TrackingNumber, ReceiptCode: code,
 				Agreement: agreement, Emailed: in.Contact.Email != "" && s.ReceiptMail != nil && identity != nil})
 		}
 		if identity != nil {
-			nc.IdentitySealed = s.Box.Seal(identity, IdentityContext(c.TrackingNumber))
+			nc.IdentitySealed = s.Box.Seal(identity, redress.IdentityContext(c.TrackingNumber))
 			if in.Contact.Email != "" && s.ReceiptMail != nil {
 				nc.Mail = []redress.OutboundMail{s.ReceiptMail(c.Language, in.Contact.Email, c.TrackingNumber)}
 			}
@@ -201,22 +137,84 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 	return Filed{}, fmt.Errorf("file complaint: no free tracking number after 4 tries")
 }
 
-// IdentityContext binds a sealed identity to its complaint.
-func IdentityContext(tracking string) string { return "complaint-identity:" + tracking }
+// check normalises and validates in, with its agency, then asks req.Admit: a complaint
+// refused for its content is not counted against the filer.
+func (s *Service) check(ctx context.Context, in *redress.ComplaintInput, req Request) (redress.Agency, error) {
+	in.Normalize()
+	fe := in.Validate(s.Languages, req.Today)
+	var agency redress.Agency
+	if in.AgencyID > 0 && !fe.Has("agency_id") {
+		var err error
+		agency, err = s.DB.Agency(ctx, in.AgencyID)
+		if redress.ErrorCode(err) == redress.ENOTFOUND {
+			fe.Add("agency_id", "unknown_agency")
+		} else if err != nil {
+			return agency, err
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return agency, err
+	}
+	if req.Admit != nil {
+		if err := req.Admit(ctx); err != nil {
+			return agency, err
+		}
+	}
+	return agency, nil
+}
 
-// OpenContact opens a complaint's sealed identity and contact details. An anonymous
-// complaint, or one filed with none, has the zero Contact.
-func OpenContact(box *secret.Box, c redress.Complaint, sealed []byte) (redress.Contact, error) {
-	var contact redress.Contact
-	if c.Anonymous || len(sealed) == 0 {
-		return contact, nil
+// newComplaint is the complaint a valid input describes, not yet placed or numbered.
+func newComplaint(in redress.ComplaintInput, agency redress.Agency) redress.Complaint {
+	incident, _ := redress.ParseDate(in.IncidentDate) // Validate proved it parses
+	c := redress.Complaint{
+		Language: in.Language, Channel: in.Channel, IncidentDate: incident,
+		State: in.State, County: in.County, Place: in.Place,
+		AgencyID: in.AgencyID, AgencyOther: in.AgencyOther, Functions: in.Functions,
+		Narrative: in.Narrative, Officers: in.Officers, Witnesses: in.Witnesses,
+		Custody: in.Custody, Filer: in.Filer, PreferredLanguage: in.PreferredLanguage,
+		Anonymous: in.Anonymous || in.Contact.IsEmpty(), Consent: in.Consent,
 	}
-	plain, err := box.Open(sealed, IdentityContext(c.TrackingNumber))
+	if c.Channel == "" {
+		c.Channel = redress.ChannelAPI
+	}
+	if c.State == "" {
+		c.State = agency.State
+	}
+	for _, cat := range in.Categories {
+		c.Allegations = append(c.Allegations, redress.Allegation{Category: cat})
+	}
+	return c
+}
+
+// place routes the complaint to its unit and priority and ties it to the agreement in
+// force on the incident date, which it returns (nil: none).
+func (s *Service) place(ctx context.Context, c *redress.Complaint) (*redress.Agreement, error) {
+	// Route on arrival: the administrator's routing rules name the unit and raise the
+	// priority; without a unit rule, the unit that covers the agency or state.
+	rules, err := s.DB.RoutingRules(ctx)
 	if err != nil {
-		return contact, err
+		return nil, err
 	}
-	err = json.Unmarshal(plain, &contact)
-	return contact, err
+	c.Unit, c.Priority = workflow.Route(rules, *c)
+	if c.Unit == "" {
+		units, err := s.DB.ListUnits(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c.Unit = redress.UnitFor(units, c.AgencyID, c.State)
+	}
+	if c.AgencyID == 0 {
+		return nil, nil
+	}
+	ags, err := s.DB.AgreementsForAgency(ctx, c.AgencyID)
+	if err != nil {
+		return nil, err
+	}
+	agreement := redress.ChooseAgreement(ags, c.IncidentDate, c.Functions)
+	if agreement != nil {
+		c.AgreementID = agreement.ID
+	}
+	return agreement, nil
 }
 
 // filedDetails is what the audit trail keeps of a new complaint: its facts and which
@@ -254,35 +252,74 @@ type Status struct {
 var ErrNoMatch = &redress.Error{Code: redress.ENOTFOUND, Key: "error.status_no_match",
 	Message: "No complaint matches this tracking number and receipt code."}
 
-// CheckStatus answers a status check. The receipt is compared in constant time, and an
-// unknown tracking number costs the same hash as a known one.
-func (s *Service) CheckStatus(ctx context.Context, tracking, receipt string, req Request) (Status, error) {
+// Holder is a complainant who has just proved their receipt: the tracking number and
+// receipt code of one complaint. Only CheckReceipt makes one, and the web makes a new
+// one for every request (the receipt is never kept in a session).
+type Holder struct {
+	ComplaintID    int64
+	AgencyID       int64
+	AgreementID    int64
+	TrackingNumber string
+	Status         string
+	ReceivedAt     time.Time
+	Language       string
+	RequestID      string
+}
+
+// Complaint is the holder's complaint as far as the audit trail names it.
+func (h Holder) Complaint() redress.Complaint {
+	return redress.Complaint{ID: h.ComplaintID, AgencyID: h.AgencyID, AgreementID: h.AgreementID,
+		TrackingNumber: h.TrackingNumber, Language: h.Language, Status: h.Status, ReceivedAt: h.ReceivedAt}
+}
+
+// CheckReceipt proves a tracking number and receipt code. It is the one door every
+// complainant request goes through (the API's status check, the status page and each of
+// its follow-up forms): the code is compared in constant time, an unknown tracking
+// number costs the same hash as a known one, and every wrong pair gets the one answer
+// ErrNoMatch. It records nothing; Status records the check.
+func (s *Service) CheckReceipt(ctx context.Context, tracking, receipt, requestID string) (Holder, error) {
 	norm := redress.NormalizeTrackingNumber(tracking)
 	rec, err := s.DB.ComplaintReceipt(ctx, norm)
 	if norm == "" || redress.ErrorCode(err) == redress.ENOTFOUND {
 		redress.ReceiptMatches(receipt, make([]byte, 32))
-		return Status{}, ErrNoMatch
+		return Holder{}, ErrNoMatch
 	} else if err != nil {
-		return Status{}, err
+		return Holder{}, err
 	}
 	if !redress.ReceiptMatches(receipt, rec.ReceiptHash) {
-		return Status{}, ErrNoMatch
+		return Holder{}, ErrNoMatch
 	}
+	return Holder{ComplaintID: rec.ComplaintID, AgencyID: rec.AgencyID, AgreementID: rec.AgreementID,
+		TrackingNumber: norm, Status: rec.Status, ReceivedAt: rec.ReceivedAt, Language: rec.Language,
+		RequestID: requestID}, nil
+}
+
+// Status tells a holder where their complaint stands, and records the status check in
+// the audit trail.
+func (s *Service) Status(ctx context.Context, h Holder) (Status, error) {
 	steps, err := s.DB.RecordStatusCheck(ctx, redress.AuditEvent{
-		Actor: redress.ActorPublic, ActorRole: "receipt_holder", Action: redress.ActionStatusChecked,
-		RequestID: req.RequestID, ComplaintID: rec.ComplaintID, AgencyID: rec.AgencyID,
-		AgreementID: rec.AgreementID,
+		Actor: redress.ActorPublic, ActorRole: redress.SubjectReceiptHolder, Action: redress.ActionStatusChecked,
+		RequestID: h.RequestID, ComplaintID: h.ComplaintID, AgencyID: h.AgencyID, AgreementID: h.AgreementID,
 	})
 	if err != nil {
 		return Status{}, err
 	}
 	// Most checks are of open cases, which have no outcome: no need to read the case.
 	var outcome *Outcome
-	if !workflow.Open(rec.Status) {
-		if outcome, err = s.Outcome(ctx, rec.ComplaintID); err != nil {
+	if !workflow.Open(h.Status) {
+		if outcome, err = s.Outcome(ctx, h.ComplaintID); err != nil {
 			return Status{}, err
 		}
 	}
-	return Status{TrackingNumber: norm, Status: rec.Status, ReceivedAt: rec.ReceivedAt, Steps: steps, Language: rec.Language,
-		Outcome: outcome}, nil
+	return Status{TrackingNumber: h.TrackingNumber, Status: h.Status, ReceivedAt: h.ReceivedAt, Steps: steps,
+		Language: h.Language, Outcome: outcome}, nil
+}
+
+// CheckStatus answers a status check: the receipt proved, then the status.
+func (s *Service) CheckStatus(ctx context.Context, tracking, receipt string, req Request) (Status, error) {
+	h, err := s.CheckReceipt(ctx, tracking, receipt, req.RequestID)
+	if err != nil {
+		return Status{}, err
+	}
+	return s.Status(ctx, h)
 }

@@ -104,6 +104,11 @@ type NewMessage struct {
 	Body        string
 	Mail        []redress.OutboundMail
 	Audit       redress.AuditEvent
+	// Resume is the status change a complainant's reply brings about (the case that
+	// waited on them goes back under review), written in the reply's transaction: a
+	// reply is never stored with the case still waiting. Stale, it fails the whole
+	// transaction with ErrStaleStatus.
+	Resume *StatusChange
 }
 
 // AddMessage stores a message, its notice email and its audit event in one transaction.
@@ -138,7 +143,16 @@ func (db *DB) AddMessage(ctx context.Context, m NewMessage) (redress.Message, er
 		if err := InsertOutbox(ctx, tx, now, mail...); err != nil {
 			return err
 		}
-		return insertAudit(ctx, tx, now, ev)
+		if err := insertAudit(ctx, tx, now, ev); err != nil {
+			return err
+		}
+		if m.Resume == nil {
+			return nil
+		}
+		if m.Resume.ComplaintID != m.ComplaintID {
+			return errors.New("store: a reply resumes its own complaint only")
+		}
+		return changeStatus(ctx, tx, now, *m.Resume)
 	})
 	return out, err
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/redress-oversight/redress/internal/deadline"
 	"github.com/redress-oversight/redress/internal/redress"
 )
 
@@ -25,12 +26,13 @@ type StatusChange struct {
 	ProposedBy  int64
 	// Findings per allegation id, written with a proposal.
 	Findings map[int64]string
-	// Clocks to stop (met), pause, resume or start with this change. ResumeDue gives a
-	// paused clock its new due time (the deadline package counts in the clock's units).
+	// Clocks to stop (met), pause, resume or start with this change. A resumed clock's
+	// due time moves on by the pause as Deadlines (the unit's) counts it, in the clock's
+	// own units; a clock they do not define moves on by the wall time it stood still.
 	MeetClocks   []string
 	PauseClocks  []string
 	ResumeClocks bool
-	ResumeDue    func(c redress.Clock, resumedAt time.Time) time.Time
+	Deadlines    deadline.Config
 	StartClocks  []redress.Clock
 	// Mail to queue in the same transaction (the outcome letter, say).
 	Mail  []redress.OutboundMail
@@ -40,71 +42,75 @@ type StatusChange struct {
 // ChangeStatus applies a status change. The caller has checked the transition is
 // allowed; the store checks the complaint is still where the caller saw it.
 func (db *DB) ChangeStatus(ctx context.Context, ch StatusChange) error {
-	return db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
-		q := tx.NewUpdate().Model((*complaintRow)(nil)).
-			Set("status = ?", ch.To).Set("status_changed_at = ?", now).
-			Where("id = ? AND status = ?", ch.ComplaintID, ch.From)
-		if ch.Disposition != "" {
-			q.Set("disposition = ?", ch.Disposition).Set("closed_at = ?", now)
-		}
-		if ch.ProposedBy != 0 {
-			q.Set("proposed_by = ?", ch.ProposedBy)
-		}
-		res, err := q.Exec(ctx)
-		if err != nil {
+	return db.inTx(ctx, func(tx bun.Tx, now time.Time) error { return changeStatus(ctx, tx, now, ch) })
+}
+
+// changeStatus writes a status change within tx. It refuses a stale change before it
+// writes anything.
+func changeStatus(ctx context.Context, tx bun.Tx, now time.Time, ch StatusChange) error {
+	q := tx.NewUpdate().Model((*complaintRow)(nil)).
+		Set("status = ?", ch.To).Set("status_changed_at = ?", now).
+		Where("id = ? AND status = ?", ch.ComplaintID, ch.From)
+	if ch.Disposition != "" {
+		q.Set("disposition = ?", ch.Disposition).Set("closed_at = ?", now)
+	}
+	if ch.ProposedBy != 0 {
+		q.Set("proposed_by = ?", ch.ProposedBy)
+	}
+	res, err := q.Exec(ctx)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return redress.ErrStaleStatus
+	}
+	for id, finding := range ch.Findings {
+		if _, err := tx.NewUpdate().Table("allegations").Set("finding = ?", finding).
+			Where("id = ? AND complaint_id = ?", id, ch.ComplaintID).Exec(ctx); err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return redress.ErrStaleStatus
-		}
-		for id, finding := range ch.Findings {
-			if _, err := tx.NewUpdate().Table("allegations").Set("finding = ?", finding).
-				Where("id = ? AND complaint_id = ?", id, ch.ComplaintID).Exec(ctx); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.NewInsert().Model(&statusChangeRow{ComplaintID: ch.ComplaintID, Status: ch.To, ChangedAt: now,
-			Actor: ch.Audit.Actor, Reason: ch.Reason}).Exec(ctx); err != nil {
+	}
+	if _, err := tx.NewInsert().Model(&statusChangeRow{ComplaintID: ch.ComplaintID, Status: ch.To, ChangedAt: now,
+		Actor: ch.Audit.Actor, Reason: ch.Reason}).Exec(ctx); err != nil {
+		return err
+	}
+	// Resume before meeting, so a clock met on the way out of a pause keeps its due time.
+	if ch.ResumeClocks {
+		if err := resumeClocks(ctx, tx, now, ch.ComplaintID, ch.Deadlines); err != nil {
 			return err
 		}
-		// Resume before meeting, so a clock met on the way out of a pause keeps its due time.
-		if ch.ResumeClocks {
-			if err := resumeClocks(ctx, tx, now, ch.ComplaintID, ch.ResumeDue); err != nil {
-				return err
-			}
-		}
-		if err := meetClocks(ctx, tx, now, ch.ComplaintID, ch.MeetClocks...); err != nil {
+	}
+	if err := meetClocks(ctx, tx, now, ch.ComplaintID, ch.MeetClocks...); err != nil {
+		return err
+	}
+	if len(ch.PauseClocks) > 0 {
+		if _, err := tx.NewUpdate().Table("complaint_clocks").Set("paused_at = ?", now).
+			Where("complaint_id = ? AND met_at IS NULL AND paused_at IS NULL AND clock IN (?)", ch.ComplaintID, bun.In(ch.PauseClocks)).Exec(ctx); err != nil {
 			return err
 		}
-		if len(ch.PauseClocks) > 0 {
-			if _, err := tx.NewUpdate().Table("complaint_clocks").Set("paused_at = ?", now).
-				Where("complaint_id = ? AND met_at IS NULL AND paused_at IS NULL AND clock IN (?)", ch.ComplaintID, bun.In(ch.PauseClocks)).Exec(ctx); err != nil {
-				return err
-			}
-		}
-		if err := startClocks(ctx, tx, ch.ComplaintID, ch.StartClocks); err != nil {
-			return err
-		}
-		if err := InsertOutbox(ctx, tx, now, ch.Mail...); err != nil {
-			return err
-		}
-		ev := ch.Audit
-		ev.ComplaintID = ch.ComplaintID
-		if ev.Details == nil {
-			ev.Details = map[string]any{}
-		}
-		ev.Details["from"], ev.Details["to"] = ch.From, ch.To
-		if ch.Reason != "" {
-			ev.Details["reason"] = ch.Reason
-		}
-		if ch.Disposition != "" {
-			ev.Details["disposition"] = ch.Disposition
-		}
-		if len(ch.Findings) > 0 {
-			ev.Details["findings"] = ch.Findings
-		}
-		return insertAudit(ctx, tx, now, ev)
-	})
+	}
+	if err := startClocks(ctx, tx, ch.ComplaintID, ch.StartClocks); err != nil {
+		return err
+	}
+	if err := InsertOutbox(ctx, tx, now, ch.Mail...); err != nil {
+		return err
+	}
+	ev := ch.Audit
+	ev.ComplaintID = ch.ComplaintID
+	if ev.Details == nil {
+		ev.Details = map[string]any{}
+	}
+	ev.Details["from"], ev.Details["to"] = ch.From, ch.To
+	if ch.Reason != "" {
+		ev.Details["reason"] = ch.Reason
+	}
+	if ch.Disposition != "" {
+		ev.Details["disposition"] = ch.Disposition
+	}
+	if len(ch.Findings) > 0 {
+		ev.Details["findings"] = ch.Findings
+	}
+	return insertAudit(ctx, tx, now, ev)
 }
 
 type clockRow struct {
@@ -154,17 +160,17 @@ func meetClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID int6
 	return err
 }
 
-// resumeClocks restarts paused clocks. due gives each its new due time; without it the
-// due time moves on by the wall time it stood still.
-func resumeClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID int64, due func(redress.Clock, time.Time) time.Time) error {
+// resumeClocks restarts paused clocks, each due time moved on by the pause as clocks
+// counts it.
+func resumeClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID int64, clocks deadline.Config) error {
 	var rows []clockRow
 	if err := tx.NewSelect().Model(&rows).Where("complaint_id = ? AND paused_at IS NOT NULL AND met_at IS NULL", complaintID).Scan(ctx); err != nil {
 		return err
 	}
 	for _, r := range rows {
 		newDue := r.DueAt.Add(now.Sub(*r.PausedAt))
-		if due != nil {
-			newDue = due(r.clock(), now)
+		if clk, ok := clocks.Clock(r.Clock); ok {
+			newDue = deadline.Resume(r.DueAt, *r.PausedAt, now, clk, clocks.Loc())
 		}
 		if _, err := tx.NewUpdate().Table("complaint_clocks").Set("due_at = ?", newDue.UTC()).Set("paused_at = NULL").
 			Where("id = ?", r.ID).Exec(ctx); err != nil {

@@ -75,7 +75,7 @@ func toEvidenceJSON(e redress.EvidenceInfo) evidenceJSON {
 }
 
 func (s *Server) handleAPICaseNotes(w http.ResponseWriter, r *http.Request) {
-	apiCasePart(s, w, r, permNote, "notes", s.files.Notes, toNoteJSON, nil)
+	apiCasePart(s, w, r, permNote, "notes", s.Casefile.Notes, toNoteJSON, nil)
 }
 
 func (s *Server) handleAPICaseNoteAdd(w http.ResponseWriter, r *http.Request) {
@@ -89,7 +89,7 @@ func (s *Server) handleAPICaseNoteAdd(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	n, err := s.files.AddNote(r.Context(), fileActor(actor), c, in.Body)
+	n, err := s.Casefile.AddNote(r.Context(), fileActor(actor), c, in.Body)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -100,7 +100,7 @@ func (s *Server) handleAPICaseNoteAdd(w http.ResponseWriter, r *http.Request) {
 // handleAPICaseMessages lists the messages; reading them marks the complainant's
 // replies read, as the case page does.
 func (s *Server) handleAPICaseMessages(w http.ResponseWriter, r *http.Request) {
-	apiCasePart(s, w, r, permMessage, "messages", s.files.StaffMessages, toMessageJSON, nil)
+	apiCasePart(s, w, r, permMessage, "messages", s.Casefile.StaffMessages, toMessageJSON, nil)
 }
 
 func (s *Server) handleAPICaseMessageSend(w http.ResponseWriter, r *http.Request) {
@@ -114,7 +114,7 @@ func (s *Server) handleAPICaseMessageSend(w http.ResponseWriter, r *http.Request
 		s.renderError(w, r, err)
 		return
 	}
-	m, emailed, err := s.files.SendMessage(r.Context(), fileActor(actor), c, sealed, in.Body)
+	m, emailed, err := s.Casefile.SendMessage(r.Context(), fileActor(actor), c, sealed, in.Body)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -126,7 +126,7 @@ func (s *Server) handleAPICaseMessageSend(w http.ResponseWriter, r *http.Request
 }
 
 func (s *Server) handleAPICaseEvidence(w http.ResponseWriter, r *http.Request) {
-	apiCasePart(s, w, r, permEvidence, "evidence", s.files.Evidence, toEvidenceJSON,
+	apiCasePart(s, w, r, permEvidence, "evidence", s.Casefile.Evidence, toEvidenceJSON,
 		map[string]any{"max_files": casefile.MaxFiles, "max_file_bytes": casefile.MaxFileSize})
 }
 
@@ -175,7 +175,7 @@ func (s *Server) handleAPICaseEvidenceAdd(w http.ResponseWriter, r *http.Request
 	}
 	var e redress.EvidenceInfo
 	if err == nil {
-		e, err = s.files.AddEvidence(r.Context(), fileActor(actor), c, up.name, up.data)
+		e, err = s.Casefile.AddEvidence(r.Context(), fileActor(actor), c, up.name, up.data)
 	}
 	if err != nil {
 		s.renderError(w, r, fileAPIError(err))

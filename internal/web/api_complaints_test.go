@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/store/storetest"
@@ -67,7 +66,7 @@ func TestComplaintCreate(t *testing.T) {
 			if bytes.Contains(sealed, []byte("Gómez")) || bytes.Contains(sealed, []byte("ana@example.org")) {
 				t.Fatal("identity stored in the clear")
 			}
-			plain, err := e.box.Open(sealed, intake.IdentityContext(got.TrackingNumber))
+			plain, err := e.box.Open(sealed, redress.IdentityContext(got.TrackingNumber))
 			if err != nil || !bytes.Contains(plain, []byte("ana@example.org")) {
 				t.Fatalf("sealed identity does not open: %v", err)
 			}

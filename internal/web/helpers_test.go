@@ -14,6 +14,7 @@ import (
 	"github.com/redress-oversight/redress/internal/audit"
 	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/authz"
+	"github.com/redress-oversight/redress/internal/casefile"
 	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/deadline"
 	"github.com/redress-oversight/redress/internal/i18n"
@@ -100,10 +101,7 @@ func newServer(t testing.TB, db *store.DB, box *secret.Box, catalog *i18n.Catalo
 	srv, err := web.NewServer(web.Deps{
 		DB: db,
 		Intake: &intake.Service{DB: db, Box: box, Languages: catalog.Languages(),
-			StartClocks: func(ctx context.Context, unit string, model redress.Model, now time.Time) ([]redress.Clock, error) {
-				return cases.Clocks(ctx, unit, model, deadline.EventReceived, now)
-			},
-			Acknowledged: cases.Deadlines.MetBy(deadline.EventAcknowledged),
+			Casework: cases,
 			ReceiptMail: func(lang, to, tracking string) redress.OutboundMail {
 				return mail.NewReceipt(catalog, box, lang, to, tracking, "https://redress.example/status")
 			}},
@@ -113,6 +111,7 @@ func newServer(t testing.TB, db *store.DB, box *secret.Box, catalog *i18n.Catalo
 		Auth:     a,
 		Authz:    z,
 		Casework: cases,
+		Casefile: &casefile.Service{DB: db, Box: box, Catalog: catalog, PublicURL: cases.PublicURL, Casework: cases},
 		AuditKey: testAuditKey.Public(),
 		// sealAudit's sealer signs every five events, so it never leaves more unsigned.
 		AuditWindow: 5,

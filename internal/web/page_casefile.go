@@ -126,7 +126,7 @@ func (s *Server) loadCaseFiles(r *http.Request, complaintID int64, unit string) 
 	if !ok {
 		return nil, nil
 	}
-	sub, ctx, cf := pr.Subject(), r.Context(), s.files
+	sub, ctx, cf := pr.Subject(), r.Context(), s.Casefile
 	if !s.Authz.Allowed(sub, unit, permRead, "read") {
 		return nil, nil
 	}
@@ -194,7 +194,7 @@ func (s *Server) handleCaseNote(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, formReadError(err))
 		return
 	}
-	_, err := s.files.AddNote(r.Context(), fileActor(actor), c, r.PostForm.Get("body"))
+	_, err := s.Casefile.AddNote(r.Context(), fileActor(actor), c, r.PostForm.Get("body"))
 	s.afterCaseFile(w, r, c, err, "note")
 }
 
@@ -207,7 +207,7 @@ func (s *Server) handleCaseMessage(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, formReadError(err))
 		return
 	}
-	_, emailed, err := s.files.SendMessage(r.Context(), fileActor(actor), c, sealed, r.PostForm.Get("body"))
+	_, emailed, err := s.Casefile.SendMessage(r.Context(), fileActor(actor), c, sealed, r.PostForm.Get("body"))
 	done := "message"
 	if emailed {
 		done = "message_emailed"
@@ -230,7 +230,7 @@ func (s *Server) handleCaseEvidenceUpload(w http.ResponseWriter, r *http.Request
 		return
 	}
 	if err == nil {
-		_, err = s.files.AddEvidence(r.Context(), fileActor(actor), c, up.name, up.data)
+		_, err = s.Casefile.AddEvidence(r.Context(), fileActor(actor), c, up.name, up.data)
 	}
 	s.afterCaseFile(w, r, c, err, "evidence")
 }
@@ -247,7 +247,7 @@ func (s *Server) handleCaseEvidenceDownload(w http.ResponseWriter, r *http.Reque
 		s.renderError(w, r, redress.Errorf(redress.ENOTFOUND, "Evidence file not found."))
 		return
 	}
-	f, err := s.files.Download(r.Context(), fileActor(actor), c, eid)
+	f, err := s.Casefile.Download(r.Context(), fileActor(actor), c, eid)
 	if err != nil {
 		s.renderError(w, r, err)
 		return

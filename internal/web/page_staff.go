@@ -9,7 +9,6 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/redress-oversight/redress/internal/auth"
-	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/workflow"
 )
@@ -142,7 +141,7 @@ func (s *Server) loadCase(r *http.Request, reveal bool) (*caseView, error) {
 		if !v.CanReveal {
 			return nil, redress.Errorf(redress.EFORBIDDEN, "Your role may not see identity or contact details.")
 		}
-		contact, err := intake.OpenContact(s.Intake.Box, c, sealed)
+		contact, err := redress.OpenContact(s.Intake.Box, c, sealed)
 		if err != nil {
 			return nil, err
 		}

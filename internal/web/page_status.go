@@ -9,7 +9,6 @@ import (
 	"github.com/redress-oversight/redress/internal/casefile"
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/redress"
-	"github.com/redress-oversight/redress/internal/workflow"
 )
 
 // The status page is the complainant's whole view of their case: the status, the
@@ -77,7 +76,8 @@ func (s *Server) handleStatusReply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := r.PostForm.Get("body")
-	if _, err := s.files.Reply(r.Context(), h, body); redress.ErrorCode(err) == redress.EINVALID {
+	_, status, err := s.Casefile.Reply(r.Context(), h, body)
+	if redress.ErrorCode(err) == redress.EINVALID {
 		p.Problem = s.problemText(p, err)
 		p.StatusFiles = &statusFilesView{Reply: body}
 		s.renderStatus(w, r, p, h, receipt, http.StatusUnprocessableEntity, "")
@@ -86,14 +86,7 @@ func (s *Server) handleStatusReply(w http.ResponseWriter, r *http.Request) {
 		s.renderPageError(w, r, p, err)
 		return
 	}
-	// The reply is what the case was waiting for: it moves on, and its clocks run again.
-	if h.Status == workflow.StatusWaitingOnComplainant {
-		if err := s.Casework.ComplainantReplied(r.Context(), h.ComplaintID, requestID(r)); err != nil {
-			s.renderPageError(w, r, p, err)
-			return
-		}
-		h.Status = workflow.StatusUnderReview
-	}
+	h.Status = status
 	s.renderStatus(w, r, p, h, receipt, http.StatusOK, "status.reply_sent")
 }
 
@@ -102,7 +95,7 @@ func (s *Server) handleStatusReply(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleStatusEvidence(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
 	p := s.statusPage(w, r)
-	var h casefile.Holder
+	var h intake.Holder
 	up, err := s.takeUpload(w, r, func(fields url.Values) bool {
 		p.Tracking = fields.Get("tracking_number")
 		if p.Tracking == "" && fields.Get("receipt_code") == "" {
@@ -121,7 +114,7 @@ func (s *Server) handleStatusEvidence(w http.ResponseWriter, r *http.Request) {
 	}
 	receipt := up.fields.Get("receipt_code")
 	if err == nil {
-		_, err = s.files.HolderAddEvidence(r.Context(), h, up.name, up.data)
+		_, err = s.Casefile.HolderAddEvidence(r.Context(), h, up.name, up.data)
 	}
 	var busy *apiError
 	switch {
@@ -153,28 +146,28 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) *pageData {
 // statusHolder proves the receipt of a status-page request. When it cannot, it answers
 // (429 while the client is slowed down, the one generic 404 for any wrong pair) and
 // returns false.
-func (s *Server) statusHolder(w http.ResponseWriter, r *http.Request, p *pageData, receipt string) (casefile.Holder, bool) {
+func (s *Server) statusHolder(w http.ResponseWriter, r *http.Request, p *pageData, receipt string) (intake.Holder, bool) {
 	if wait, err := s.receiptWait(r, p.Tracking); err != nil {
 		s.renderPageError(w, r, p, err)
-		return casefile.Holder{}, false
+		return intake.Holder{}, false
 	} else if wait > 0 {
 		tooMany(w, wait)
 		p.Problem = p.T("error.too_many")
 		s.render(w, r, http.StatusTooManyRequests, "status.html", p)
-		return casefile.Holder{}, false
+		return intake.Holder{}, false
 	}
-	h, err := s.files.CheckReceipt(r.Context(), p.Tracking, receipt, requestID(r))
+	h, err := s.Intake.CheckReceipt(r.Context(), p.Tracking, receipt, requestID(r))
 	if errors.Is(err, intake.ErrNoMatch) {
 		if err := s.receiptFailed(r, p.Tracking); err != nil {
 			s.renderPageError(w, r, p, err)
-			return casefile.Holder{}, false
+			return intake.Holder{}, false
 		}
 		p.Problem = p.T("error.status_no_match")
 		s.render(w, r, http.StatusNotFound, "status.html", p)
-		return casefile.Holder{}, false
+		return intake.Holder{}, false
 	} else if err != nil {
 		s.renderPageError(w, r, p, err)
-		return casefile.Holder{}, false
+		return intake.Holder{}, false
 	}
 	return h, true
 }
@@ -182,9 +175,9 @@ func (s *Server) statusHolder(w http.ResponseWriter, r *http.Request, p *pageDat
 // renderStatus shows a proven receipt's page: the status (the check is an audit event),
 // the messages (reading them marks them read) and the forms, each carrying the receipt.
 // flash names a catalog message saying what was just done.
-func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, p *pageData, h casefile.Holder, receipt string, status int, flash string) {
-	ctx, cf := r.Context(), s.files
-	steps, err := cf.StatusSteps(ctx, h)
+func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, p *pageData, h intake.Holder, receipt string, status int, flash string) {
+	ctx, cf := r.Context(), s.Casefile
+	st, err := s.Intake.Status(ctx, h)
 	if err != nil {
 		s.renderPageError(w, r, p, err)
 		return
@@ -213,13 +206,7 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, p *pageDat
 	if flash != "" {
 		v.Flash = p.T(flash)
 	}
-	outcome, err := s.Intake.Outcome(ctx, h.ComplaintID)
-	if err != nil {
-		s.renderPageError(w, r, p, err)
-		return
-	}
-	view := s.statusView(p.Lang, intake.Status{TrackingNumber: h.TrackingNumber, Status: h.Status,
-		ReceivedAt: h.ReceivedAt, Steps: steps, Language: h.Language, Outcome: outcome})
+	view := s.statusView(p.Lang, st)
 	p.Status, p.StatusFiles = &view, v
 	s.render(w, r, status, "status.html", p)
 }

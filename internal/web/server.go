@@ -38,8 +38,10 @@ type Deps struct {
 	Operator string
 	// MailQueued is called after a request queued email, to wake the sender; may be nil.
 	MailQueued func()
-	// Casework carries out triage, assignment, transitions, referrals and findings.
+	// Casework carries out triage, assignment, transitions, referrals and findings;
+	// Casefile keeps a case's notes, messages and evidence.
 	Casework *casework.Service
+	Casefile *casefile.Service
 	// Auth signs staff in; Authz decides what they may do, from policies/.
 	Auth  *auth.Service
 	Authz *authz.Enforcer
@@ -81,8 +83,6 @@ type Server struct {
 	metrics Metrics
 	// refusals summarises requests refused because no one was signed in.
 	refusals sampledLog
-	// files is the notes, messages and evidence service, made once from the deps.
-	files *casefile.Service
 
 	// Work the server runs past a request (verifications of the audit trail): bg ends
 	// it at Close, and running counts it.
@@ -116,13 +116,6 @@ func NewServer(d Deps) (*Server, error) {
 		uploads:  make(chan struct{}, d.MaxUploads),
 		refusals: sampledLog{every: time.Minute}}
 	s.bg, s.stopBg = context.WithCancel(context.Background())
-	s.files = &casefile.Service{DB: d.DB, Catalog: d.Catalog}
-	if d.Intake != nil {
-		s.files.Box = d.Intake.Box
-	}
-	if d.Casework != nil {
-		s.files.PublicURL = d.Casework.PublicURL
-	}
 	s.routes()
 	// Browsers say where a request comes from; a state-changing request from another
 	// site is refused. API clients that send no such headers are not affected.

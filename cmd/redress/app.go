@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/redress-oversight/redress/internal/auth"
+	"github.com/redress-oversight/redress/internal/authz"
+	"github.com/redress-oversight/redress/internal/casefile"
+	"github.com/redress-oversight/redress/internal/casework"
+	"github.com/redress-oversight/redress/internal/config"
+	"github.com/redress-oversight/redress/internal/deadline"
+	"github.com/redress-oversight/redress/internal/i18n"
+	"github.com/redress-oversight/redress/internal/intake"
+	"github.com/redress-oversight/redress/internal/mail"
+	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/secret"
+	"github.com/redress-oversight/redress/internal/store"
+)
+
+// app is every service of Redress, each built once, here, from the settings: serve puts
+// the web in front of them, and the operator commands that need more than the database
+// (digest) use the same ones.
+type app struct {
+	db        *store.DB
+	secretKey []byte
+	box       *secret.Box
+	catalog   *i18n.Catalog
+	clocks    deadline.Config
+	enforcer  *authz.Enforcer
+	accounts  *auth.Service
+	cases     *casework.Service
+	intake    *intake.Service
+	casefile  *casefile.Service
+}
+
+// buildApp opens the database (migrated, the registry seeded) and builds every service
+// on it. Links in emails and pages start with cfg.PublicBaseURL, which must be set. The
+// caller closes the app.
+func (c *cli) buildApp(ctx context.Context, cfg *config.Config) (*app, error) {
+	db, err := c.openDB(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{db: db}
+	if err := c.buildServices(ctx, cfg, a); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (c *cli) buildServices(ctx context.Context, cfg *config.Config, a *app) error {
+	var err error
+	if a.secretKey, err = c.secretKey(cfg); err != nil {
+		return err
+	}
+	if a.box, err = secret.New(a.secretKey); err != nil {
+		return err
+	}
+	if a.catalog, err = i18n.Load(); err != nil {
+		return err
+	}
+	if a.clocks, err = deadline.Load(cfg.ClocksFile); err != nil {
+		return fmt.Errorf("--clocks-file: %w", err)
+	}
+	if a.enforcer, err = authz.New(ctx, a.db, c.log); err != nil {
+		return fmt.Errorf("authorization: %w", err)
+	}
+	db, box, catalog, publicURL := a.db, a.box, a.catalog, cfg.PublicBaseURL
+	statusURL := strings.TrimRight(publicURL, "/") + "/status"
+	a.accounts = &auth.Service{DB: db, Box: box, Catalog: catalog, PublicURL: publicURL}
+	a.cases = &casework.Service{DB: db, Box: box, Catalog: catalog, PublicURL: publicURL, Deadlines: a.clocks}
+	a.intake = &intake.Service{DB: db, Box: box, Languages: catalog.Languages(), Casework: a.cases,
+		ReceiptMail: func(lang, to, tracking string) redress.OutboundMail {
+			return mail.NewReceipt(catalog, box, lang, to, tracking, statusURL)
+		}}
+	a.casefile = &casefile.Service{DB: db, Box: box, Catalog: catalog, PublicURL: publicURL, Casework: a.cases}
+	return nil
+}
+
+// Close closes the database under the services.
+func (a *app) Close() error { return a.db.Close() }
