@@ -239,85 +239,41 @@ func Verify(ctx context.Context, db *store.DB, opt VerifyOptions) (Report, error
 	if rep.Unsealed, err = db.CountUnsealedAudit(ctx); err != nil {
 		return rep, err
 	}
-	cps := &checkpointStream{db: db, maxID: st.CheckpointMaxID, kept: opt.Kept}
-	var (
-		ch        chainer
-		expect    int64 = 1
-		prev            = make([]byte, HashSize) // hash at expect-1
-		prevPrev        = make([]byte, HashSize) // hash at expect-2
-		brokenAt  int64
-		missingAt int64
-	)
+	w := &chainWalk{
+		opt:      opt,
+		rep:      &rep,
+		head:     st.HeadSeq,
+		cps:      &checkpointStream{db: db, maxID: st.CheckpointMaxID, kept: opt.Kept},
+		expect:   1,
+		prev:     make([]byte, HashSize),
+		prevPrev: make([]byte, HashSize),
+	}
 	if opt.Progress != nil {
 		opt.Progress(0, st.HeadSeq)
 	}
-	err = readEntries(ctx, db, st.HeadSeq, func(c *entryChunk) error {
-		for i, seq := range c.seqs {
-			if seq != expect {
-				rep.Problem = newProblem(expect, Gap, gapDetail(expect, seq))
-				return errStop
-			}
-			link := ch.link(prev, c.entry(i))
-			if !bytes.Equal(link[:], c.hash(i)) {
-				brokenAt = seq
-				return errStop
-			}
-			prevPrev, prev = prev, append(prevPrev[:0], link[:]...)
-			expect++
-			if rep.Events++; rep.Events == 1 {
-				rep.FirstSeq = seq
-			}
-			rep.HeadSeq = seq
-			if p, err := cps.check(ctx, seq, link[:], opt.TrustedKeys, &rep); err != nil || p != nil {
-				rep.Problem = p
-				return cmpErr(err)
-			}
-		}
-		if expect <= c.hi {
-			// The range should have been full: seqs are dense. Stopping here, rather than
-			// at the next event, keeps a single absurd seq from making the readers walk
-			// through billions of empty ranges.
-			missingAt = expect
-			return errStop
-		}
-		if opt.Progress != nil {
-			opt.Progress(rep.Events, st.HeadSeq)
-		}
-		return nil
-	})
+	err = readEntries(ctx, db, st.HeadSeq, func(c *entryChunk) error { return w.chunk(ctx, c) })
 	if err != nil && !errors.Is(err, errStop) {
 		return rep, err
 	}
-	if brokenAt != 0 {
-		p, err := diagnose(ctx, db, brokenAt, prev, prevPrev)
+	if w.brokenAt != 0 {
+		p, err := diagnose(ctx, db, w.brokenAt, w.prev, w.prevPrev)
 		rep.Problem = p
 		return rep, err
 	}
-	if missingAt != 0 {
-		next := int64(0)
-		err := db.ScanSealedAudit(ctx, missingAt, st.HeadSeq, func(r *store.AuditRecord) error {
-			next = r.Seq
-			return errStop
-		})
-		if err != nil && !errors.Is(err, errStop) {
+	if w.missingAt != 0 {
+		next, err := nextSealed(ctx, db, w.missingAt, st.HeadSeq)
+		if err != nil {
 			return rep, err
 		}
 		if next != 0 {
-			rep.Problem = newProblem(missingAt, Gap, gapDetail(missingAt, next))
+			rep.Problem = newProblem(w.missingAt, Gap, gapDetail(w.missingAt, next))
 			return rep, nil
 		}
 		// The trail ends here after all (its last events went while we read).
 	}
 	if rep.Problem == nil {
-		// Whatever checkpoints remain sign events past the end of the trail.
-		cp, err := cps.peek(ctx)
-		if err != nil {
+		if rep.Problem, err = checkpointsPastEnd(ctx, w.cps, w.expect); err != nil {
 			return rep, err
-		}
-		if cp != nil {
-			rep.Problem = newProblem(expect, RowMissing, fmt.Sprintf(
-				"a checkpoint signed at %s covers events up to seq %d, but the trail ends at seq %d: events were deleted from the end",
-				FormatTime(cp.SignedAt), cp.Seq, expect-1))
 		}
 	}
 	// The sealer signs at least every Window events; a longer unsigned tail is what
@@ -327,6 +283,83 @@ func Verify(ctx context.Context, db *store.DB, opt VerifyOptions) (Report, error
 		opt.Progress(rep.Events, st.HeadSeq)
 	}
 	return rep, nil
+}
+
+// chainWalk is Verify's state as it walks the chain in seq order.
+type chainWalk struct {
+	opt       VerifyOptions
+	rep       *Report
+	head      int64
+	cps       *checkpointStream
+	ch        chainer
+	expect    int64
+	prev      []byte // hash at expect-1
+	prevPrev  []byte // hash at expect-2
+	brokenAt  int64
+	missingAt int64
+}
+
+// chunk checks the events of one chunk in order; it returns errStop at the first
+// problem, leaving it in rep.Problem, brokenAt or missingAt.
+func (w *chainWalk) chunk(ctx context.Context, c *entryChunk) error {
+	rep := w.rep
+	for i, seq := range c.seqs {
+		if seq != w.expect {
+			rep.Problem = newProblem(w.expect, Gap, gapDetail(w.expect, seq))
+			return errStop
+		}
+		link := w.ch.link(w.prev, c.entry(i))
+		if !bytes.Equal(link[:], c.hash(i)) {
+			w.brokenAt = seq
+			return errStop
+		}
+		w.prevPrev, w.prev = w.prev, append(w.prevPrev[:0], link[:]...)
+		w.expect++
+		if rep.Events++; rep.Events == 1 {
+			rep.FirstSeq = seq
+		}
+		rep.HeadSeq = seq
+		if p, err := w.cps.check(ctx, seq, link[:], w.opt.TrustedKeys, rep); err != nil || p != nil {
+			rep.Problem = p
+			return cmpErr(err)
+		}
+	}
+	if w.expect <= c.hi {
+		// The range should have been full: seqs are dense. Stopping here, rather than
+		// at the next event, keeps a single absurd seq from making the readers walk
+		// through billions of empty ranges.
+		w.missingAt = w.expect
+		return errStop
+	}
+	if w.opt.Progress != nil {
+		w.opt.Progress(rep.Events, w.head)
+	}
+	return nil
+}
+
+// nextSealed is the seq of the first sealed event after seq, up to head; 0 if none.
+func nextSealed(ctx context.Context, db *store.DB, seq, head int64) (int64, error) {
+	next := int64(0)
+	err := db.ScanSealedAudit(ctx, seq, head, func(r *store.AuditRecord) error {
+		next = r.Seq
+		return errStop
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return 0, err
+	}
+	return next, nil
+}
+
+// checkpointsPastEnd reports a checkpoint left once the trail has ended before seq
+// expect: it signs events past the end of the trail, so they were deleted.
+func checkpointsPastEnd(ctx context.Context, cps *checkpointStream, expect int64) (*Problem, error) {
+	cp, err := cps.peek(ctx)
+	if err != nil || cp == nil {
+		return nil, err
+	}
+	return newProblem(expect, RowMissing, fmt.Sprintf(
+		"a checkpoint signed at %s covers events up to seq %d, but the trail ends at seq %d: events were deleted from the end",
+		FormatTime(cp.SignedAt), cp.Seq, expect-1)), nil
 }
 
 func cmpErr(err error) error {
