@@ -72,14 +72,9 @@ func (c *cli) auditVerify(ctx context.Context, args []string) error {
 	// Only the verifier widens the window, never the file or database checked.
 	opt := audit.VerifyOptions{TrustedKeys: keys, Window: cmp.Or(*window, cfg.AuditCheckpointEvents)}
 	if *kept != "" {
-		f, err := os.Open(*kept)
-		if err != nil {
+		var err error
+		if opt.Kept, err = readKept(*kept); err != nil {
 			return err
-		}
-		opt.Kept, err = audit.ReadCheckpoints(f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", *kept, err)
 		}
 	}
 	bar := c.progressBar("verifying")
@@ -88,51 +83,82 @@ func (c *cli) auditVerify(ctx context.Context, args []string) error {
 	}
 
 	var rep audit.Report
+	var err error
 	if *file != "" {
-		if len(keys) == 0 {
-			fmt.Fprintln(c.stderr, "redress audit verify: --file needs --key, the public key the checkpoints must be signed with (redress audit key prints it)")
-			return errUsage
-		}
-		f, err := os.Open(*file)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		rep, err = audit.VerifyExport(ctx, f, opt)
-		bar.finish()
-		if err != nil {
-			return fmt.Errorf("%s: %w", *file, err)
-		}
+		rep, err = c.verifyFile(ctx, *file, opt, bar)
 	} else {
-		if len(keys) == 0 {
-			// The configured key is the one the sealer signs with; never make one here.
-			key, err := c.auditKey(cfg, false)
-			if err != nil {
-				return err
-			}
-			if key != nil {
-				opt.TrustedKeys = []ed25519.PublicKey{key.Public()}
-			}
-		}
-		db, err := c.openDB(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		rep, err = audit.Verify(ctx, db, opt)
-		bar.finish()
-		if err != nil {
-			return err
-		}
-		if err := db.RecordAudit(ctx, audit.VerifiedEvent(c.actor(), "", newRequestID(), rep)); err != nil {
-			c.log.Warn("could not record the verification in the audit trail", "err", err)
-		}
+		rep, err = c.verifyDB(ctx, cfg, opt, bar)
+	}
+	if err != nil {
+		return err
 	}
 	if !rep.OK() {
 		return errors.New(rep.String())
 	}
 	fmt.Fprintln(c.stdout, rep.String())
 	return nil
+}
+
+// readKept reads the checkpoints kept outside the database from a JSON Lines file.
+func readKept(path string) ([]audit.Checkpoint, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	cps, err := audit.ReadCheckpoints(f)
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return cps, nil
+}
+
+// verifyFile checks an export file, which needs the keys given on the command line.
+func (c *cli) verifyFile(ctx context.Context, path string, opt audit.VerifyOptions, bar *progressBar) (audit.Report, error) {
+	if len(opt.TrustedKeys) == 0 {
+		fmt.Fprintln(c.stderr, "redress audit verify: --file needs --key, the public key the checkpoints must be signed with (redress audit key prints it)")
+		return audit.Report{}, errUsage
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return audit.Report{}, err
+	}
+	defer f.Close()
+	rep, err := audit.VerifyExport(ctx, f, opt)
+	bar.finish()
+	if err != nil {
+		return rep, fmt.Errorf("%s: %w", path, err)
+	}
+	return rep, nil
+}
+
+// verifyDB checks the database's trail, against the configured key unless keys were
+// given, and records the verification in the trail.
+func (c *cli) verifyDB(ctx context.Context, cfg *config.Config, opt audit.VerifyOptions, bar *progressBar) (audit.Report, error) {
+	if len(opt.TrustedKeys) == 0 {
+		// The configured key is the one the sealer signs with; never make one here.
+		key, err := c.auditKey(cfg, false)
+		if err != nil {
+			return audit.Report{}, err
+		}
+		if key != nil {
+			opt.TrustedKeys = []ed25519.PublicKey{key.Public()}
+		}
+	}
+	db, err := c.openDB(ctx, cfg)
+	if err != nil {
+		return audit.Report{}, err
+	}
+	defer db.Close()
+	rep, err := audit.Verify(ctx, db, opt)
+	bar.finish()
+	if err != nil {
+		return rep, err
+	}
+	if err := db.RecordAudit(ctx, audit.VerifiedEvent(c.actor(), "", newRequestID(), rep)); err != nil {
+		c.log.Warn("could not record the verification in the audit trail", "err", err)
+	}
+	return rep, nil
 }
 
 func (c *cli) auditExport(ctx context.Context, args []string) error {

@@ -102,15 +102,7 @@ func readEntries(ctx context.Context, db *store.DB, head int64, fn func(*entryCh
 				c := <-free
 				c.reset()
 				c.lo, c.hi = j.lo, j.hi
-				c.err = db.ScanSealedAudit(ctx, j.lo, j.hi, func(r *store.AuditRecord) error {
-					c.seqs = append(c.seqs, r.Seq)
-					c.entries = h.enc.entry(c.entries, r.Seq, r.ID, h.occurredAt(r), nullOpt(r.ComplaintID),
-						nullOpt(r.AgencyID), nullOpt(r.AgreementID), h.digest(r))
-					c.ends = append(c.ends, len(c.entries))
-					c.hashes = append(c.hashes, r.Hash...)
-					c.hashEnds = append(c.hashEnds, len(c.hashes))
-					return nil
-				})
+				c.err = c.read(ctx, db, &h)
 				j.out <- c
 			}
 		}()
@@ -130,6 +122,20 @@ func readEntries(ctx context.Context, db *store.DB, head int64, fn func(*entryCh
 	}
 	wg.Wait()
 	return err
+}
+
+// read fills the reset chunk with the chain entries and stored hashes of the events
+// with lo < seq <= hi.
+func (c *entryChunk) read(ctx context.Context, db *store.DB, h *recordHasher) error {
+	return db.ScanSealedAudit(ctx, c.lo, c.hi, func(r *store.AuditRecord) error {
+		c.seqs = append(c.seqs, r.Seq)
+		c.entries = h.enc.entry(c.entries, r.Seq, r.ID, h.occurredAt(r), nullOpt(r.ComplaintID),
+			nullOpt(r.AgencyID), nullOpt(r.AgreementID), h.digest(r))
+		c.ends = append(c.ends, len(c.entries))
+		c.hashes = append(c.hashes, r.Hash...)
+		c.hashEnds = append(c.hashEnds, len(c.hashes))
+		return nil
+	})
 }
 
 // chainer computes links from entries, in one reused buffer.

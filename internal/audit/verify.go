@@ -6,175 +6,9 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/redress-oversight/redress/internal/store"
 )
-
-// ProblemKind names what is wrong with the trail at a sequence number.
-type ProblemKind string
-
-const (
-	// HashMismatch: the event does not match its stored hash, and neither does the
-	// hash link to the next event: the event and its hash were both changed.
-	HashMismatch ProblemKind = "hash mismatch"
-	// RowAltered: the event's fields were changed after sealing; its stored hash is the
-	// sealed one (it still links to the next event). Equally: the event before it was
-	// changed together with its hash.
-	RowAltered ProblemKind = "row altered"
-	// Gap: no event has this sequence number: a sealed event was deleted.
-	Gap ProblemKind = "gap"
-	// RowMissing: a checkpoint signs events beyond the end of the trail: the tail was
-	// deleted (or an export file was cut short).
-	RowMissing ProblemKind = "row missing"
-	// RowInserted: an event stands where no event was sealed; the events after it were
-	// renumbered.
-	RowInserted ProblemKind = "inserted row"
-	// Reordered: two events have traded sequence numbers.
-	Reordered ProblemKind = "reorder"
-	// BadSignature: a checkpoint's signature does not verify, or its key is not trusted.
-	BadSignature ProblemKind = "bad signature"
-	// CheckpointMismatch: a correctly signed checkpoint disagrees with the chain: the
-	// history up to it was rewritten (hashes and all).
-	CheckpointMismatch ProblemKind = "checkpoint does not match"
-	// Withheld: an export elided an event that matches the export's own filter.
-	Withheld ProblemKind = "withheld event"
-	// Malformed: an export line that cannot be read, or a file out of order.
-	Malformed ProblemKind = "malformed export"
-	// UnsignedTail: with a trusted key, more events follow the last good checkpoint
-	// than the sealer ever leaves unsigned: checkpoints were removed, or the events
-	// after the last one were made up (a rewritten chain with its checkpoints dropped).
-	UnsignedTail ProblemKind = "unsigned tail"
-)
-
-// DefaultWindow is the longest unsigned tail, in events, a verification with a trusted
-// key accepts unless told otherwise: the sealer's default CheckpointEvery. It is fixed
-// here, not read from what is verified, so a forger cannot claim a wider one.
-const DefaultWindow = 1000
-
-// Problem is the first thing found wrong, at the lowest sequence number.
-type Problem struct {
-	Seq    int64
-	Kind   ProblemKind
-	Detail string
-	// From and To, when set, are the seqs the problem puts in doubt: for a checkpoint
-	// that no longer matches, everything since the previous good checkpoint (the
-	// rewrite lies somewhere in there); for an unsigned tail, the tail.
-	From, To int64
-}
-
-func (p *Problem) Error() string { return fmt.Sprintf("seq %s: %s: %s", p.Where(), p.Kind, p.Detail) }
-
-// Where is the seq found wrong, or the range of seqs in doubt ("11-20").
-func (p *Problem) Where() string {
-	if p.From != 0 && p.To > p.From {
-		return fmt.Sprintf("%d-%d", p.From, p.To)
-	}
-	return strconv.FormatInt(p.Seq, 10)
-}
-
-// Report is the outcome of a verification. Problem is nil when everything checked out.
-type Report struct {
-	Events        int64 // sealed events (in an export: event and elided lines) checked
-	FirstSeq      int64
-	HeadSeq       int64 // the last seq checked
-	Checkpoints   int64 // checkpoints whose signature and hash were checked
-	LastSignedSeq int64 // the highest seq a good checkpoint covers
-	Unsealed      int64 // events not sealed yet (database only; not an error)
-	Trusted       bool  // signatures were checked against keys given as trusted
-	Shown, Elided int64 // export only
-	Export        bool
-	// Window is the longest unsigned tail accepted, in events (with a trusted key).
-	Window  int64
-	Problem *Problem
-
-	// prevSigned is the good checkpoint before LastSignedSeq, for when a second
-	// checkpoint at LastSignedSeq (a kept one) disagrees.
-	prevSigned int64
-}
-
-// Tail is how many checked events no good checkpoint covers: those after LastSignedSeq
-// (all of them in an export whose only checkpoint is the anchor before its first line).
-func (r Report) Tail() int64 {
-	if r.Events == 0 {
-		return 0
-	}
-	return r.HeadSeq - max(r.LastSignedSeq, r.FirstSeq-1)
-}
-
-// Coverage says how much of what was checked the signatures cover:
-// "signatures cover seq 1-4000 of 1-4012 (99.7%)".
-func (r Report) Coverage() string {
-	if r.Events == 0 {
-		return "no sealed events to sign"
-	}
-	if r.LastSignedSeq < r.FirstSeq {
-		return "signatures cover none of " + seqRange(r.FirstSeq, r.HeadSeq)
-	}
-	return fmt.Sprintf("signatures cover %s of %s (%s)", seqRange(r.FirstSeq, r.LastSignedSeq),
-		strings.TrimPrefix(seqRange(r.FirstSeq, r.HeadSeq), "seq "), CoveredPercent(r.LastSignedSeq-r.FirstSeq+1, r.HeadSeq-r.FirstSeq+1))
-}
-
-// seqRange writes "seq 11-20", or "seq 20" for one.
-func seqRange(from, to int64) string {
-	if to > from {
-		return fmt.Sprintf("seq %d-%d", from, to)
-	}
-	return fmt.Sprintf("seq %d", from)
-}
-
-// CoveredPercent writes covered/total as a percentage to a tenth, rounded down, so
-// that anything short of everything never reads as 100%.
-func CoveredPercent(covered, total int64) string {
-	if total <= 0 || covered >= total {
-		return "100%"
-	}
-	tenths := covered * 1000 / total
-	return fmt.Sprintf("%d.%d%%", tenths/10, tenths%10)
-}
-
-// OK tells whether the trail verified.
-func (r Report) OK() bool { return r.Problem == nil }
-
-// String is the one-line summary `redress audit verify` prints.
-func (r Report) String() string {
-	var b strings.Builder
-	what := "audit trail"
-	if r.Export {
-		what = "audit export"
-	}
-	if r.Problem != nil {
-		fmt.Fprintf(&b, "%s FAILED at seq %s: %s: %s", what, r.Problem.Where(), r.Problem.Kind, r.Problem.Detail)
-		return b.String()
-	}
-	fmt.Fprintf(&b, "%s OK: %d events", what, r.Events)
-	if r.Events > 0 {
-		fmt.Fprintf(&b, " (seq %d-%d", r.FirstSeq, r.HeadSeq)
-		if r.Export {
-			fmt.Fprintf(&b, ", %d shown, %d elided", r.Shown, r.Elided)
-		}
-		b.WriteString(")")
-	}
-	fmt.Fprintf(&b, ", %d checkpoints", r.Checkpoints)
-	if r.Checkpoints > 0 {
-		fmt.Fprintf(&b, " (last at seq %d)", r.LastSignedSeq)
-	}
-	if !r.Export {
-		fmt.Fprintf(&b, ", %d unsealed", r.Unsealed)
-	}
-	if !r.Trusted {
-		// Anyone who rewrote the trail could have signed it with a key of their own.
-		b.WriteString("; no trusted key given: signatures checked only against the keys stored with them, which proves nothing about who wrote the trail")
-		return b.String()
-	}
-	fmt.Fprintf(&b, "; %s", r.Coverage())
-	if tail := r.Tail(); tail > 0 {
-		from := max(r.LastSignedSeq, r.FirstSeq-1) + 1
-		fmt.Fprintf(&b, ", then an unsigned tail of %d events (%s) within the window of %d", tail, seqRange(from, r.HeadSeq), r.Window)
-	}
-	return b.String()
-}
 
 // window is the unsigned tail opt accepts.
 func (opt VerifyOptions) window() int64 {
@@ -239,85 +73,41 @@ func Verify(ctx context.Context, db *store.DB, opt VerifyOptions) (Report, error
 	if rep.Unsealed, err = db.CountUnsealedAudit(ctx); err != nil {
 		return rep, err
 	}
-	cps := &checkpointStream{db: db, maxID: st.CheckpointMaxID, kept: opt.Kept}
-	var (
-		ch        chainer
-		expect    int64 = 1
-		prev            = make([]byte, HashSize) // hash at expect-1
-		prevPrev        = make([]byte, HashSize) // hash at expect-2
-		brokenAt  int64
-		missingAt int64
-	)
+	w := &chainWalk{
+		opt:      opt,
+		rep:      &rep,
+		head:     st.HeadSeq,
+		cps:      &checkpointStream{db: db, maxID: st.CheckpointMaxID, kept: opt.Kept},
+		expect:   1,
+		prev:     make([]byte, HashSize),
+		prevPrev: make([]byte, HashSize),
+	}
 	if opt.Progress != nil {
 		opt.Progress(0, st.HeadSeq)
 	}
-	err = readEntries(ctx, db, st.HeadSeq, func(c *entryChunk) error {
-		for i, seq := range c.seqs {
-			if seq != expect {
-				rep.Problem = newProblem(expect, Gap, gapDetail(expect, seq))
-				return errStop
-			}
-			link := ch.link(prev, c.entry(i))
-			if !bytes.Equal(link[:], c.hash(i)) {
-				brokenAt = seq
-				return errStop
-			}
-			prevPrev, prev = prev, append(prevPrev[:0], link[:]...)
-			expect++
-			if rep.Events++; rep.Events == 1 {
-				rep.FirstSeq = seq
-			}
-			rep.HeadSeq = seq
-			if p, err := cps.check(ctx, seq, link[:], opt.TrustedKeys, &rep); err != nil || p != nil {
-				rep.Problem = p
-				return cmpErr(err)
-			}
-		}
-		if expect <= c.hi {
-			// The range should have been full: seqs are dense. Stopping here, rather than
-			// at the next event, keeps a single absurd seq from making the readers walk
-			// through billions of empty ranges.
-			missingAt = expect
-			return errStop
-		}
-		if opt.Progress != nil {
-			opt.Progress(rep.Events, st.HeadSeq)
-		}
-		return nil
-	})
+	err = readEntries(ctx, db, st.HeadSeq, func(c *entryChunk) error { return w.chunk(ctx, c) })
 	if err != nil && !errors.Is(err, errStop) {
 		return rep, err
 	}
-	if brokenAt != 0 {
-		p, err := diagnose(ctx, db, brokenAt, prev, prevPrev)
+	if w.brokenAt != 0 {
+		p, err := diagnose(ctx, db, w.brokenAt, w.prev, w.prevPrev)
 		rep.Problem = p
 		return rep, err
 	}
-	if missingAt != 0 {
-		next := int64(0)
-		err := db.ScanSealedAudit(ctx, missingAt, st.HeadSeq, func(r *store.AuditRecord) error {
-			next = r.Seq
-			return errStop
-		})
-		if err != nil && !errors.Is(err, errStop) {
+	if w.missingAt != 0 {
+		next, err := nextSealed(ctx, db, w.missingAt, st.HeadSeq)
+		if err != nil {
 			return rep, err
 		}
 		if next != 0 {
-			rep.Problem = newProblem(missingAt, Gap, gapDetail(missingAt, next))
+			rep.Problem = newProblem(w.missingAt, Gap, gapDetail(w.missingAt, next))
 			return rep, nil
 		}
 		// The trail ends here after all (its last events went while we read).
 	}
 	if rep.Problem == nil {
-		// Whatever checkpoints remain sign events past the end of the trail.
-		cp, err := cps.peek(ctx)
-		if err != nil {
+		if rep.Problem, err = checkpointsPastEnd(ctx, w.cps, w.expect); err != nil {
 			return rep, err
-		}
-		if cp != nil {
-			rep.Problem = newProblem(expect, RowMissing, fmt.Sprintf(
-				"a checkpoint signed at %s covers events up to seq %d, but the trail ends at seq %d: events were deleted from the end",
-				FormatTime(cp.SignedAt), cp.Seq, expect-1))
 		}
 	}
 	// The sealer signs at least every Window events; a longer unsigned tail is what
@@ -327,6 +117,83 @@ func Verify(ctx context.Context, db *store.DB, opt VerifyOptions) (Report, error
 		opt.Progress(rep.Events, st.HeadSeq)
 	}
 	return rep, nil
+}
+
+// chainWalk is Verify's state as it walks the chain in seq order.
+type chainWalk struct {
+	opt       VerifyOptions
+	rep       *Report
+	head      int64
+	cps       *checkpointStream
+	ch        chainer
+	expect    int64
+	prev      []byte // hash at expect-1
+	prevPrev  []byte // hash at expect-2
+	brokenAt  int64
+	missingAt int64
+}
+
+// chunk checks the events of one chunk in order; it returns errStop at the first
+// problem, leaving it in rep.Problem, brokenAt or missingAt.
+func (w *chainWalk) chunk(ctx context.Context, c *entryChunk) error {
+	rep := w.rep
+	for i, seq := range c.seqs {
+		if seq != w.expect {
+			rep.Problem = newProblem(w.expect, Gap, gapDetail(w.expect, seq))
+			return errStop
+		}
+		link := w.ch.link(w.prev, c.entry(i))
+		if !bytes.Equal(link[:], c.hash(i)) {
+			w.brokenAt = seq
+			return errStop
+		}
+		w.prevPrev, w.prev = w.prev, append(w.prevPrev[:0], link[:]...)
+		w.expect++
+		if rep.Events++; rep.Events == 1 {
+			rep.FirstSeq = seq
+		}
+		rep.HeadSeq = seq
+		if p, err := w.cps.check(ctx, seq, link[:], w.opt.TrustedKeys, rep); err != nil || p != nil {
+			rep.Problem = p
+			return cmpErr(err)
+		}
+	}
+	if w.expect <= c.hi {
+		// The range should have been full: seqs are dense. Stopping here, rather than
+		// at the next event, keeps a single absurd seq from making the readers walk
+		// through billions of empty ranges.
+		w.missingAt = w.expect
+		return errStop
+	}
+	if w.opt.Progress != nil {
+		w.opt.Progress(rep.Events, w.head)
+	}
+	return nil
+}
+
+// nextSealed is the seq of the first sealed event after seq, up to head; 0 if none.
+func nextSealed(ctx context.Context, db *store.DB, seq, head int64) (int64, error) {
+	next := int64(0)
+	err := db.ScanSealedAudit(ctx, seq, head, func(r *store.AuditRecord) error {
+		next = r.Seq
+		return errStop
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return 0, err
+	}
+	return next, nil
+}
+
+// checkpointsPastEnd reports a checkpoint left once the trail has ended before seq
+// expect: it signs events past the end of the trail, so they were deleted.
+func checkpointsPastEnd(ctx context.Context, cps *checkpointStream, expect int64) (*Problem, error) {
+	cp, err := cps.peek(ctx)
+	if err != nil || cp == nil {
+		return nil, err
+	}
+	return newProblem(expect, RowMissing, fmt.Sprintf(
+		"a checkpoint signed at %s covers events up to seq %d, but the trail ends at seq %d: events were deleted from the end",
+		FormatTime(cp.SignedAt), cp.Seq, expect-1)), nil
 }
 
 func cmpErr(err error) error {
@@ -483,8 +350,4 @@ func diagnose(ctx context.Context, db *store.DB, s int64, prev, prevPrev []byte)
 		return newProblem(s, RowAltered, detail), nil
 	}
 	return newProblem(s, HashMismatch, fmt.Sprintf("the event (id %d) does not match its stored hash, nor does that hash link to the next event", w[0].ID)), nil
-}
-
-func newProblem(seq int64, kind ProblemKind, detail string) *Problem {
-	return &Problem{Seq: seq, Kind: kind, Detail: detail}
 }

@@ -188,44 +188,13 @@ func (in *ComplaintInput) Normalize() {
 // languages we can answer in; today is the filer's "now", for the future-date rule.
 func (in *ComplaintInput) Validate(languages []string, today Date) FieldErrors {
 	var fe FieldErrors
-	for field, s := range map[string]string{
-		"language": in.Language, "incident_date": in.IncidentDate, "state": in.State,
-		"county": in.County, "place": in.Place, "agency_other": in.AgencyOther,
-		"narrative": in.Narrative, "officers": in.Officers, "witnesses": in.Witnesses,
-		"preferred_language": in.PreferredLanguage, "contact.name": in.Contact.Name,
-		"contact.email": in.Contact.Email, "contact.phone": in.Contact.Phone,
-		"contact.address": in.Contact.Address,
-	} {
-		if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
-			fe.Add(field, "invalid_text")
-		}
-	}
+	in.checkText(&fe)
 
 	if !slices.Contains(languages, in.Language) {
 		fe.Add("language", "one_of", strings.Join(languages, ", "))
 	}
 
-	switch d, err := ParseDate(in.IncidentDate); {
-	case in.IncidentDate == "":
-		fe.Add("incident_date", "required")
-	case err != nil:
-		fe.Add("incident_date", "date")
-	case d.After(today):
-		fe.Add("incident_date", "future")
-	case d.Year < MinIncidentYr:
-		fe.Add("incident_date", "before_287g", MinIncidentYr)
-	}
-
-	if in.State == "" && in.AgencyID == 0 {
-		fe.Add("state", "required")
-	} else if in.State != "" {
-		if _, ok := StateCode(in.State); !ok {
-			fe.Add("state", "state")
-		}
-	}
-	if in.AgencyID < 0 {
-		fe.Add("agency_id", "unknown_agency")
-	}
+	in.checkWhenWhere(&fe, today)
 
 	checkLen(&fe, "county", in.County, MaxShortText)
 	checkLen(&fe, "place", in.Place, MaxShortText)
@@ -254,8 +223,55 @@ func (in *ComplaintInput) Validate(languages []string, today Date) FieldErrors {
 		fe.Add("filer", "one_of", joinCodes(Filers))
 	}
 
-	checkLen(&fe, "contact.name", in.Contact.Name, 200)
-	checkLen(&fe, "contact.address", in.Contact.Address, MaxShortText)
+	in.checkContact(&fe)
+	return fe
+}
+
+// checkText refuses text that is not valid UTF-8 or holds NUL, in any field.
+func (in *ComplaintInput) checkText(fe *FieldErrors) {
+	for field, s := range map[string]string{
+		"language": in.Language, "incident_date": in.IncidentDate, "state": in.State,
+		"county": in.County, "place": in.Place, "agency_other": in.AgencyOther,
+		"narrative": in.Narrative, "officers": in.Officers, "witnesses": in.Witnesses,
+		"preferred_language": in.PreferredLanguage, "contact.name": in.Contact.Name,
+		"contact.email": in.Contact.Email, "contact.phone": in.Contact.Phone,
+		"contact.address": in.Contact.Address,
+	} {
+		if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+			fe.Add(field, "invalid_text")
+		}
+	}
+}
+
+// checkWhenWhere checks the incident date, the state and the agency.
+func (in *ComplaintInput) checkWhenWhere(fe *FieldErrors, today Date) {
+	switch d, err := ParseDate(in.IncidentDate); {
+	case in.IncidentDate == "":
+		fe.Add("incident_date", "required")
+	case err != nil:
+		fe.Add("incident_date", "date")
+	case d.After(today):
+		fe.Add("incident_date", "future")
+	case d.Year < MinIncidentYr:
+		fe.Add("incident_date", "before_287g", MinIncidentYr)
+	}
+
+	if in.State == "" && in.AgencyID == 0 {
+		fe.Add("state", "required")
+	} else if in.State != "" {
+		if _, ok := StateCode(in.State); !ok {
+			fe.Add("state", "state")
+		}
+	}
+	if in.AgencyID < 0 {
+		fe.Add("agency_id", "unknown_agency")
+	}
+}
+
+// checkContact checks the complainant's contact details, when given.
+func (in *ComplaintInput) checkContact(fe *FieldErrors) {
+	checkLen(fe, "contact.name", in.Contact.Name, 200)
+	checkLen(fe, "contact.address", in.Contact.Address, MaxShortText)
 	if e := in.Contact.Email; e != "" && !fe.Has("contact.email") {
 		if a, err := mail.ParseAddress(e); err != nil || a.Address != e || len(e) > 254 {
 			fe.Add("contact.email", "email")
@@ -266,7 +282,6 @@ func (in *ComplaintInput) Validate(languages []string, today Date) FieldErrors {
 			fe.Add("contact.phone", "phone")
 		}
 	}
-	return fe
 }
 
 func checkLen(fe *FieldErrors, field, s string, max int) {

@@ -1,0 +1,122 @@
+package casework
+
+import (
+	"context"
+	"strings"
+
+	"github.com/redress-oversight/redress/internal/deadline"
+	"github.com/redress-oversight/redress/internal/mail"
+	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/store"
+	"github.com/redress-oversight/redress/internal/workflow"
+)
+
+// Status transitions through the workflow and the outcome email that closes a case.
+
+// outcomeMail composes the email telling the complainant how the case ended, in their
+// language, when they gave an address; the status page shows the whole outcome
+// (intake.Outcome), findings and all.
+func (s *Service) outcomeMail(c redress.Complaint, sealed []byte, disposition string) ([]redress.OutboundMail, error) {
+	contact, err := redress.OpenContact(s.Box, c, sealed)
+	if err != nil || contact.Email == "" {
+		return nil, err
+	}
+	lang := s.Catalog.Match(c.Language)
+	// The outcome in the words of the status page, where the complainant reads the rest:
+	// the findings are not in the email, nor anything they wrote.
+	data := map[string]any{"Tracking": c.TrackingNumber, "StatusURL": strings.TrimRight(s.PublicURL, "/") + "/status",
+		"Outcome": s.Catalog.T(lang, "outcome."+disposition, nil)}
+	paragraphs := []string{
+		s.Catalog.T(lang, "email.outcome.body", data),
+		s.Catalog.T(lang, "email.outcome.read", data),
+		s.Catalog.T(lang, "email.outcome.privacy", nil),
+		s.Catalog.T(lang, "email.footer.automatic", nil),
+	}
+	// Tied to the complaint and its MOA, so the audit events of sending it are too.
+	m := redress.OutboundMail{Kind: MailOutcome, Language: lang,
+		Subject:     s.Catalog.T(lang, "email.outcome.subject", data),
+		Body:        strings.Join(paragraphs, "\n\n") + "\n",
+		ComplaintID: c.ID, AgencyID: c.AgencyID, AgreementID: c.AgreementID}
+	mail.SealRecipient(s.Box, &m, contact.Email)
+	return []redress.OutboundMail{m}, nil
+}
+
+// TransitionInput is one step of the workflow asked for by a review officer.
+type TransitionInput struct {
+	Transition  workflow.Transition
+	Reason      string
+	Disposition workflow.Disposition
+	// Findings per allegation id, with propose_findings.
+	Findings map[int64]workflow.Finding
+}
+
+// Transition moves a complaint through the workflow: the state machine says whether the
+// step exists from here, the two-person rule guards closing on findings, clocks pause,
+// resume or are met, and the complainant is told the outcome in their language.
+func (s *Service) Transition(ctx context.Context, a Actor, c redress.Complaint, sealed []byte, in TransitionInput) (string, error) {
+	ch, err := s.statusChange(ctx, a, c, sealed, in)
+	if err != nil {
+		return "", err
+	}
+	return ch.To, s.DB.ChangeStatus(ctx, ch)
+}
+
+// statusChange is the change a step of the workflow makes, checked and ready to write.
+func (s *Service) statusChange(ctx context.Context, a Actor, c redress.Complaint, sealed []byte, in TransitionInput) (store.StatusChange, error) {
+	var none store.StatusChange
+	to, err := workflow.Next(c.Status, in.Transition)
+	if err != nil {
+		return none, err
+	}
+	if err := workflow.CheckReason(in.Transition, in.Reason); err != nil {
+		return none, err
+	}
+	disposition, err := workflow.DispositionFor(in.Transition, in.Disposition)
+	if err != nil {
+		return none, err
+	}
+	clocks, err := s.UnitDeadlines(ctx, c.Unit)
+	if err != nil {
+		return none, err
+	}
+	ch := store.StatusChange{ComplaintID: c.ID, From: c.Status, To: to, Reason: strings.TrimSpace(in.Reason),
+		Disposition: string(disposition), ResumeClocks: workflow.Resumes(in.Transition),
+		MeetClocks: clocks.MetBy(deadline.Events(in.Transition)...), Deadlines: clocks,
+		Audit: a.event(ActionTransition)}
+	if workflow.Pauses(in.Transition) {
+		ch.PauseClocks = clocks.Pausing()
+	}
+	ch.Audit.AgencyID, ch.Audit.AgreementID = c.AgencyID, c.AgreementID
+	ch.Audit.Details = map[string]any{"transition": string(in.Transition)}
+	switch in.Transition {
+	case workflow.ProposeFindings:
+		if err := workflow.CheckFindings(c.Allegations, in.Findings); err != nil {
+			return none, err
+		}
+		ch.ProposedBy, ch.Findings = a.UserID, map[int64]string{}
+		for id, f := range in.Findings {
+			ch.Findings[id] = string(f)
+		}
+	case workflow.ApproveClose:
+		st, err := s.DB.CaseState(ctx, c.ID)
+		if err != nil {
+			return none, err
+		}
+		if err := workflow.CheckApprover(st.ProposedBy, a.UserID); err != nil {
+			return none, err
+		}
+	}
+	if workflow.Ends(in.Transition) {
+		// The end of a case starts the clocks that run from resolution (JEM: report the
+		// results to ICE within 30 days).
+		model, err := s.model(ctx, c)
+		if err != nil {
+			return none, err
+		}
+		ch.StartClocks = startClocks(clocks, model, deadline.EventResolved, s.now())
+		if ch.Mail, err = s.outcomeMail(c, sealed, string(disposition)); err != nil {
+			return none, err
+		}
+	}
+	return ch, nil
+}

@@ -1,0 +1,195 @@
+package casework
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/redress-oversight/redress/internal/deadline"
+	"github.com/redress-oversight/redress/internal/mail"
+	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/store"
+)
+
+// Triage (priority, categories, unit) and assignment of complaints to officers.
+
+// TriageInput is what an intake officer decides.
+type TriageInput struct {
+	AgencyID    int64
+	AgreementID int64
+	Priority    string
+	Unit        string
+	Categories  []redress.Category
+	// Related are tracking numbers of duplicates or related complaints.
+	Duplicates []string
+	Related    []string
+	// LinkAnyUnit and LinkUnits are the units whose complaints the caller may read
+	// (every unit with LinkAnyUnit). A tracking number of a complaint outside them is
+	// answered exactly as one no complaint has: triage must not tell whether a complaint
+	// exists in a unit the caller cannot see.
+	LinkAnyUnit bool
+	LinkUnits   []string
+}
+
+// Triage applies a triage decision. Unknown categories, priorities or tracking numbers
+// are field errors; nothing is half-applied.
+func (s *Service) Triage(ctx context.Context, a Actor, c redress.Complaint, in TriageInput, units []redress.Unit) error {
+	if err := mustBeOpen(c); err != nil {
+		return err
+	}
+	var fe redress.FieldErrors
+	checkTriageChoices(in, units, &fe)
+	clearAgreement, err := s.triageAgency(ctx, c, &in, &fe)
+	if err != nil {
+		return err
+	}
+	// A move to another unit leaves the running clocks' due times as they are. They
+	// measure how long the office as a whole takes to answer the complainant, who is
+	// owed the same deadline whoever works the case; recomputing them would let a
+	// transfer extend a deadline (or make one missed before the move on time again). The
+	// new unit's deadlines apply to the clocks started from now on (at resolution) and
+	// to how a pause is counted when the case resumes.
+	ch := store.TriageChange{ComplaintID: c.ID, AgencyID: in.AgencyID, AgreementID: in.AgreementID,
+		ClearAgreement: clearAgreement, Priority: in.Priority, Unit: in.Unit, Categories: in.Categories, Audit: a.event(ActionTriaged)}
+	if ch.Links, err = s.triageLinks(ctx, in, &fe); err != nil {
+		return err
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	if c.AgreementID == 0 && in.AgreementID > 0 {
+		if ch.StartClocks, err = s.agreementClocks(ctx, c, in); err != nil {
+			return err
+		}
+	}
+	return s.DB.Triage(ctx, ch)
+}
+
+// checkTriageChoices checks the priority, unit and categories against what exists.
+func checkTriageChoices(in TriageInput, units []redress.Unit, fe *redress.FieldErrors) {
+	if in.Priority != "" && !contains(Priorities, in.Priority) {
+		fe.Add("priority", "one_of", strings.Join(Priorities, ", "))
+	}
+	if in.Unit != "" {
+		found := false
+		for _, u := range units {
+			found = found || u.Name == in.Unit
+		}
+		if !found {
+			fe.Add("unit", "unknown_unit")
+		}
+	}
+	for _, c := range in.Categories {
+		if !contains(redress.Categories, c) {
+			fe.Add("categories", "unknown_code", c)
+			break
+		}
+	}
+}
+
+// triageAgency checks a new agency and, unless an agreement is given, picks the one
+// that follows it into in.AgreementID. clear says the old agreement must go.
+func (s *Service) triageAgency(ctx context.Context, c redress.Complaint, in *TriageInput, fe *redress.FieldErrors) (clear bool, err error) {
+	if in.AgencyID == 0 {
+		return false, nil
+	}
+	if _, err := s.DB.Agency(ctx, in.AgencyID); redress.ErrorCode(err) == redress.ENOTFOUND {
+		fe.Add("agency_id", "unknown_agency")
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	if in.AgreementID != 0 || in.AgencyID == c.AgencyID {
+		return false, nil
+	}
+	// The agreement follows the agency, chosen as at filing: the one in force on the
+	// incident date that covers the functions involved.
+	ags, err := s.DB.AgreementsForAgency(ctx, in.AgencyID)
+	if err != nil {
+		return false, err
+	}
+	if ag := redress.ChooseAgreement(ags, c.IncidentDate, c.Functions); ag != nil {
+		in.AgreementID = ag.ID
+		return false, nil
+	}
+	return true, nil // the old agency's MOA does not follow the complaint
+}
+
+// triageLinks resolves the tracking numbers of duplicates and related complaints;
+// one that is unknown, or in a unit the officer cannot link to, is a field error.
+func (s *Service) triageLinks(ctx context.Context, in TriageInput, fe *redress.FieldErrors) ([]redress.ComplaintLink, error) {
+	var links []redress.ComplaintLink
+	for kind, list := range map[string][]string{"duplicate": in.Duplicates, "related": in.Related} {
+		for _, tn := range list {
+			if strings.TrimSpace(tn) == "" {
+				continue
+			}
+			ref, err := s.DB.ComplaintByTracking(ctx, redress.NormalizeTrackingNumber(tn))
+			if err != nil && redress.ErrorCode(err) != redress.ENOTFOUND {
+				return nil, err
+			}
+			if err != nil || !in.LinkAnyUnit && !slices.Contains(in.LinkUnits, ref.Unit) {
+				fe.Add(kind, "unknown_tracking", tn)
+				continue
+			}
+			links = append(links, redress.ComplaintLink{OtherID: ref.ID, Kind: kind})
+		}
+	}
+	return links, nil
+}
+
+// agreementClocks are the clocks an agreement known only at triage starts. Its model's
+// clocks (notify ICE within 48 weekday hours, for JEM and WSO) run from the moment the
+// office could know the complaint fell under a 287(g) agreement, which is this triage.
+func (s *Service) agreementClocks(ctx context.Context, c redress.Complaint, in TriageInput) ([]redress.Clock, error) {
+	ag, err := s.DB.Agreement(ctx, in.AgreementID)
+	if err != nil {
+		return nil, err
+	}
+	unit := c.Unit
+	if in.Unit != "" {
+		unit = in.Unit
+	}
+	all, err := s.Clocks(ctx, unit, ag.Model, deadline.EventReceived, s.now())
+	if err != nil {
+		return nil, err
+	}
+	base, err := s.Clocks(ctx, unit, "", deadline.EventReceived, s.now())
+	if err != nil {
+		return nil, err
+	}
+	var start []redress.Clock
+	for _, k := range all {
+		if !slices.ContainsFunc(base, func(b redress.Clock) bool { return b.Name == k.Name }) {
+			start = append(start, k)
+		}
+	}
+	return start, nil
+}
+
+// Assign gives complaints to an investigator and tells them by email (the tracking
+// numbers and a link; nothing about the complainant).
+func (s *Service) Assign(ctx context.Context, a Actor, cs []redress.Complaint, assignee redress.User, lang string) error {
+	if len(cs) == 0 {
+		var fe redress.FieldErrors
+		fe.Add("complaints", "required_one")
+		return fe.Err()
+	}
+	var numbers []string
+	var complaintIDs []int64
+	for _, c := range cs {
+		if err := mustBeOpen(c); err != nil {
+			return err
+		}
+		numbers = append(numbers, c.TrackingNumber)
+		complaintIDs = append(complaintIDs, c.ID)
+	}
+	data := map[string]any{"Count": len(numbers), "Numbers": strings.Join(numbers, ", "),
+		"Link": strings.TrimRight(s.PublicURL, "/") + "/staff/complaints"}
+	m := redress.OutboundMail{Kind: MailAssigned, Language: lang,
+		Subject: s.Catalog.T(lang, "email.assigned.subject", data),
+		Body:    s.Catalog.T(lang, "email.assigned.body", data) + "\n\n" + s.Catalog.T(lang, "email.footer.automatic", nil) + "\n"}
+	mail.SealRecipient(s.Box, &m, assignee.Email)
+	return s.DB.Assign(ctx, store.AssignmentChange{ComplaintIDs: complaintIDs, AssigneeID: assignee.ID,
+		Mail: []redress.OutboundMail{m}, Audit: a.event(ActionAssigned)})
+}
