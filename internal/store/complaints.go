@@ -120,7 +120,7 @@ func (db *DB) CreateComplaint(ctx context.Context, nc NewComplaint) (redress.Com
 			return err
 		}
 		c.ID = row.ID
-		if err := keepIdempotencyKey(ctx, tx, now, c.ID, nc.Idempotency); err != nil {
+		if err := db.keepIdempotencyKey(ctx, tx, now, c.ID, nc.Idempotency); err != nil {
 			return err
 		}
 		if len(c.Functions) > 0 {

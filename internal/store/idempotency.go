@@ -64,8 +64,8 @@ func (db *DB) IdempotentFiling(ctx context.Context, keyHash []byte) (IdempotentF
 // (SQLite), then fail with ErrIdempotencyKeyTaken, so concurrent retries file once.
 // Expired keys, any filing's, are deleted first: a receipt code sealed in an answer
 // lives no longer than it must, without a job of its own.
-func keepIdempotencyKey(ctx context.Context, tx bun.Tx, now time.Time, complaintID int64, k *IdempotencyKey) error {
-	if _, err := tx.NewDelete().Model((*idempotencyRow)(nil)).Where("expires_at <= ?", now).Exec(ctx); err != nil {
+func (db *DB) keepIdempotencyKey(ctx context.Context, tx bun.Tx, now time.Time, complaintID int64, k *IdempotencyKey) error {
+	if err := db.dropExpiredKeys(ctx, tx, now); err != nil {
 		return err
 	}
 	if k == nil {
@@ -87,4 +87,22 @@ func keepIdempotencyKey(ctx context.Context, tx bun.Tx, now time.Time, complaint
 		return ErrIdempotencyKeyTaken
 	}
 	return nil
+}
+
+// expiredKeysPerFiling bounds the cleanup one filing does: about one key expires per
+// filing in steady state, so a backlog (after a quiet spell) drains over a few filings
+// instead of one filing paying for all of it.
+const expiredKeysPerFiling = 20
+
+// dropExpiredKeys deletes up to expiredKeysPerFiling expired keys. On PostgreSQL rows
+// another filing is deleting are skipped, so concurrent filings never queue behind one
+// another for the same expired rows.
+func (db *DB) dropExpiredKeys(ctx context.Context, tx bun.Tx, now time.Time) error {
+	expired := tx.NewSelect().Model((*idempotencyRow)(nil)).Column("key_hash").
+		Where("expires_at <= ?", now).Order("expires_at").Limit(expiredKeysPerFiling)
+	if db.Dialect == PostgreSQL {
+		expired.For("UPDATE SKIP LOCKED")
+	}
+	_, err := tx.NewDelete().Model((*idempotencyRow)(nil)).Where("key_hash IN (?)", expired).Exec(ctx)
+	return err
 }
