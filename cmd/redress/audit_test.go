@@ -104,7 +104,7 @@ func TestAuditCommands(t *testing.T) {
 			if out, _, err := runCLI(t, noDB, "audit", "verify", "--file", piped, "--key", pub); err != nil || !strings.Contains(out, "10 shown, 20 elided") {
 				t.Fatalf("verify the agreement's export: %q %v", out, err)
 			}
-			if n, err := db.CountAudit(ctx, audit.ActionExported); err != nil || n != 2 {
+			if n, err := db.CountAudit(ctx, redress.ActionExported); err != nil || n != 2 {
 				t.Fatalf("%d exports recorded, want 2 (%v)", n, err)
 			}
 			if _, _, err := runCLI(t, env, "audit", "export", "--from", "yesterday"); err == nil || !strings.Contains(err.Error(), "--from") {

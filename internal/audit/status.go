@@ -7,12 +7,6 @@ import (
 	"github.com/redress-oversight/redress/internal/store"
 )
 
-// Audit actions about the trail itself.
-const (
-	ActionExported = "audit.exported"
-	ActionVerified = "audit.verified"
-)
-
 // Status is the trail at a glance, for the oversight pages.
 type Status struct {
 	HeadSeq        int64       // the last sealed event; 0 before the first
@@ -52,7 +46,7 @@ func ExportedEvent(actor, role, requestID string, f ExportFilter, sum ExportSumm
 	if !f.To.IsZero() {
 		d["to"] = FormatTime(f.To)
 	}
-	return redress.AuditEvent{Actor: actor, ActorRole: role, Action: ActionExported, RequestID: requestID,
+	return redress.AuditEvent{Actor: actor, ActorRole: role, Action: redress.ActionExported, RequestID: requestID,
 		ComplaintID: f.ComplaintID, AgreementID: f.AgreementID, Details: d}
 }
 
@@ -66,5 +60,5 @@ func VerifiedEvent(actor, role, requestID string, rep Report) redress.AuditEvent
 			d["problem_from"], d["problem_to"] = p.From, p.To
 		}
 	}
-	return redress.AuditEvent{Actor: actor, ActorRole: role, Action: ActionVerified, RequestID: requestID, Details: d}
+	return redress.AuditEvent{Actor: actor, ActorRole: role, Action: redress.ActionVerified, RequestID: requestID, Details: d}
 }

@@ -29,17 +29,6 @@ type Service struct {
 	Casework *casework.Service
 }
 
-// Audit actions of the case file. Details carry ids, sizes and counts, never the text
-// of a note or message, nor a file's name (either can identify someone).
-const (
-	ActionNoteAdded          = "complaint.note_added"
-	ActionMessageSent        = "complaint.message_sent"
-	ActionMessageReplied     = "complaint.message_replied"
-	ActionMessagesRead       = "complaint.messages_read"
-	ActionEvidenceAdded      = "complaint.evidence_added"
-	ActionEvidenceDownloaded = "complaint.evidence_downloaded"
-)
-
 // MailMessage is the kind of the email telling the complainant a message waits.
 const MailMessage = "complaint.message"
 
@@ -92,7 +81,7 @@ func (s *Service) AddNote(ctx context.Context, a Actor, c redress.Complaint, bod
 		return redress.Note{}, err
 	}
 	return s.DB.AddNote(ctx, store.NewNote{ComplaintID: c.ID, AuthorID: a.UserID, Body: body,
-		Audit: a.event(ActionNoteAdded, c, map[string]any{"length": utf8.RuneCountInString(body)})})
+		Audit: a.event(redress.ActionNoteAdded, c, map[string]any{"length": utf8.RuneCountInString(body)})})
 }
 
 // SendMessage writes to the complainant. When they gave an email address, an email in
@@ -108,7 +97,7 @@ func (s *Service) SendMessage(ctx context.Context, a Actor, c redress.Complaint,
 		return redress.Message{}, false, err
 	}
 	m, err = s.DB.AddMessage(ctx, store.NewMessage{ComplaintID: c.ID, Direction: redress.MessageToComplainant, AuthorID: a.UserID,
-		Body: body, Mail: notice, Audit: a.event(ActionMessageSent, c, map[string]any{
+		Body: body, Mail: notice, Audit: a.event(redress.ActionMessageSent, c, map[string]any{
 			"length": utf8.RuneCountInString(body), "emailed": len(notice) > 0})})
 	return m, err == nil && len(notice) > 0, err
 }

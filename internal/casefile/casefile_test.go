@@ -170,7 +170,7 @@ func TestMessages(t *testing.T) {
 			if strings.Contains(r.Body, "fianza") || strings.Contains(r.Subject, "fianza") || strings.Contains(r.Body, receipt) {
 				t.Fatalf("the notice gives away the message or the receipt: %q", r.Body)
 			}
-			evs, _ := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: c.ID, Action: ActionMessageSent})
+			evs, _ := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: c.ID, Action: redress.ActionMessageSent})
 			if len(evs) != 1 || evs[0].Details["emailed"] != true || evs[0].Details["length"] != float64(len([]rune(secretText))) {
 				t.Fatalf("audit %+v", evs)
 			}
@@ -204,7 +204,7 @@ func TestMessages(t *testing.T) {
 			if len(msgs) != 2 || msgs[0].ReadAt.IsZero() || msgs[0].AnsweredAt.IsZero() || msgs[1].Direction != redress.MessageFromComplainant {
 				t.Fatalf("after reply %+v", msgs)
 			}
-			evs, _ := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: c.ID, Action: ActionMessageReplied})
+			evs, _ := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: c.ID, Action: redress.ActionMessageReplied})
 			if len(evs) != 1 || evs[0].Actor != redress.ActorPublic || evs[0].ActorRole != redress.SubjectReceiptHolder {
 				t.Fatalf("reply audit %+v", evs)
 			}
@@ -253,7 +253,7 @@ func TestAddEvidence(t *testing.T) {
 	if err != nil || e.Size != MaxFileSize || e.UploadedBy != "user:1" || len(e.SHA256) != 64 || e.FileName != "hoja de fianza.txt" {
 		t.Fatalf("at the limit: %+v %v", e, err)
 	}
-	evs, _ := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: c.ID, Action: ActionEvidenceAdded})
+	evs, _ := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: c.ID, Action: redress.ActionEvidenceAdded})
 	if len(evs) != 1 || evs[0].Details["content_type"] != "text/plain; charset=utf-8" {
 		t.Fatalf("audit %+v", evs)
 	}

@@ -198,12 +198,12 @@ func (s *Service) AddEvidence(ctx context.Context, a Actor, c redress.Complaint,
 	hash := hex.EncodeToString(sum[:])
 	return s.DB.AddEvidence(ctx, store.NewEvidence{ComplaintID: c.ID, UploadedBy: a.uploader(),
 		FileName: cleanFileName(name, k), ContentType: k.contentType, SHA256: hash, Data: data, Limit: MaxFiles,
-		Audit: a.event(ActionEvidenceAdded, c, map[string]any{"size": len(data), "content_type": k.contentType,
+		Audit: a.event(redress.ActionEvidenceAdded, c, map[string]any{"size": len(data), "content_type": k.contentType,
 			"sha256": hash})})
 }
 
 // Download returns a file of the complaint and records the download in the same
 // transaction: a download that cannot be recorded is not served.
 func (s *Service) Download(ctx context.Context, a Actor, c redress.Complaint, evidenceID int64) (redress.EvidenceFile, error) {
-	return s.DB.OpenEvidence(ctx, c.ID, evidenceID, a.event(ActionEvidenceDownloaded, c, nil))
+	return s.DB.OpenEvidence(ctx, c.ID, evidenceID, a.event(redress.ActionEvidenceDownloaded, c, nil))
 }

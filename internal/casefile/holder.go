@@ -23,7 +23,7 @@ func holderActor(h intake.Holder) Actor {
 // to them read; the reading is an audit event when it marked any. The list shows each
 // message as it was before this reading, so new ones can be pointed out.
 func (s *Service) HolderMessages(ctx context.Context, h intake.Holder) ([]redress.Message, error) {
-	return s.DB.ReadMessages(ctx, h.ComplaintID, redress.MessageToComplainant, holderActor(h).event(ActionMessagesRead, h.Complaint(), nil))
+	return s.DB.ReadMessages(ctx, h.ComplaintID, redress.MessageToComplainant, holderActor(h).event(redress.ActionMessagesRead, h.Complaint(), nil))
 }
 
 // Reply stores the complainant's answer and marks the messages to them answered. A
@@ -36,7 +36,7 @@ func (s *Service) Reply(ctx context.Context, h intake.Holder, body string) (m re
 		return redress.Message{}, h.Status, err
 	}
 	nm := store.NewMessage{ComplaintID: h.ComplaintID, Direction: redress.MessageFromComplainant, Body: body,
-		Audit: holderActor(h).event(ActionMessageReplied, h.Complaint(), map[string]any{"length": utf8.RuneCountInString(body)})}
+		Audit: holderActor(h).event(redress.ActionMessageReplied, h.Complaint(), map[string]any{"length": utf8.RuneCountInString(body)})}
 	if s.Casework != nil && h.Status == workflow.StatusWaitingOnComplainant {
 		if nm.Resume, err = s.Casework.ResumeOnReply(ctx, h.ComplaintID, h.RequestID); err != nil {
 			return redress.Message{}, h.Status, err

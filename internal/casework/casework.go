@@ -45,14 +45,8 @@ func (a Actor) event(action string) redress.AuditEvent {
 	return redress.AuditEvent{Actor: a.Subject, Action: action, RequestID: a.RequestID}
 }
 
-// Audit actions of case work.
+// Kinds of mail case work sends, and how long a referral waits by default.
 const (
-	ActionTriaged           = "complaint.triaged"
-	ActionAssigned          = "complaint.assigned"
-	ActionTransition        = "complaint.transition"
-	ActionReferred          = "complaint.referred"
-	ActionReferralAnswer    = "complaint.referral_answered"
-	ActionUnitClocksSaved   = "unit.clocks_saved"
 	MailAssigned            = "complaint.assigned"
 	MailOutcome             = "complaint.outcome"
 	MailReferralDefaultDays = 30

@@ -181,7 +181,7 @@ func TestTriage(t *testing.T) {
 					wantInvalid(t, f.cases.Triage(ctx, actor(f.supervisor), c, r.in, f.units), r.field, r.rule)
 				})
 			}
-			if n := f.count(t, casework.ActionTriaged); n != 0 {
+			if n := f.count(t, redress.ActionTriaged); n != 0 {
 				t.Errorf("%d triage events after refusals; want 0", n)
 			}
 			if got := f.load(t, c.ID); got.Priority != c.Priority || got.AgencyID != 0 || len(got.Allegations) != 2 {
@@ -220,7 +220,7 @@ func TestTriage(t *testing.T) {
 			if len(st.Links) != 1 || st.Links[0].OtherID != other.ID || st.Links[0].Kind != "related" {
 				t.Errorf("links = %+v", st.Links)
 			}
-			if n := f.count(t, casework.ActionTriaged); n != 1 {
+			if n := f.count(t, redress.ActionTriaged); n != 1 {
 				t.Errorf("%d triage events; want 1", n)
 			}
 		})
@@ -257,7 +257,7 @@ func TestAssign(t *testing.T) {
 				t.Errorf("%s assigned to %d; want %d", c.TrackingNumber, got, f.investigator.ID)
 			}
 		}
-		if n := f.count(t, casework.ActionAssigned); n != 2 {
+		if n := f.count(t, redress.ActionAssigned); n != 2 {
 			t.Errorf("%d assignment events; want one per complaint", n)
 		}
 		mailAfter, err := db.ListOutbox(ctx, store.OutboxFilter{})
@@ -304,7 +304,7 @@ func TestTransition(t *testing.T) {
 					f.mustStep(t, f.supervisor, id, in)
 				}
 				before := f.load(t, id).Status
-				events := f.count(t, casework.ActionTransition)
+				events := f.count(t, redress.ActionTransition)
 				to, err := f.step(t, f.supervisor, id, c.last)
 				if c.refused {
 					if redress.ErrorCode(err) != c.want {
@@ -313,7 +313,7 @@ func TestTransition(t *testing.T) {
 					if got := f.load(t, id).Status; got != before {
 						t.Errorf("refused step moved the case from %s to %s", before, got)
 					}
-					if n := f.count(t, casework.ActionTransition); n != events {
+					if n := f.count(t, redress.ActionTransition); n != events {
 						t.Errorf("refused step wrote an event")
 					}
 					return
@@ -321,7 +321,7 @@ func TestTransition(t *testing.T) {
 				if err != nil || to != c.want || f.load(t, id).Status != c.want {
 					t.Fatalf("to %q, err %v, stored %q; want %s", to, err, f.load(t, id).Status, c.want)
 				}
-				if n := f.count(t, casework.ActionTransition); n != events+1 {
+				if n := f.count(t, redress.ActionTransition); n != events+1 {
 					t.Errorf("%d transition events; want %d", n, events+1)
 				}
 			})

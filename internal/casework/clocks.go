@@ -105,5 +105,5 @@ func (s *Service) SetUnitClocks(ctx context.Context, a Actor, unit string, setti
 	if _, err := s.Deadlines.WithOverrides(overrides); err != nil {
 		return err // checked above; a failure here is a bug, shown as internal
 	}
-	return s.DB.ReplaceUnitClocks(ctx, unit, overrides, a.event(ActionUnitClocksSaved))
+	return s.DB.ReplaceUnitClocks(ctx, unit, overrides, a.event(redress.ActionUnitClocksSaved))
 }

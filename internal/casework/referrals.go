@@ -63,7 +63,7 @@ func (s *Service) Refer(ctx context.Context, a Actor, c redress.Complaint, in Re
 		}
 		refs = append(refs, ref)
 	}
-	refs, err := s.DB.AddReferrals(ctx, refs, a.event(ActionReferred))
+	refs, err := s.DB.AddReferrals(ctx, refs, a.event(redress.ActionReferred))
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +115,7 @@ func (s *Service) AnswerReferral(ctx context.Context, a Actor, c redress.Complai
 	if err := fe.Err(); err != nil {
 		return err
 	}
-	ev := a.event(ActionReferralAnswer)
+	ev := a.event(redress.ActionReferralAnswer)
 	ev.AgencyID, ev.AgreementID = c.AgencyID, c.AgreementID
 	return s.DB.AnswerReferral(ctx, c.ID, referralID, answer, outcome, ev)
 }

@@ -82,7 +82,7 @@ func (s *Service) statusChange(ctx context.Context, a Actor, c redress.Complaint
 	ch := store.StatusChange{ComplaintID: c.ID, From: c.Status, To: to, Reason: strings.TrimSpace(in.Reason),
 		Disposition: string(disposition), ResumeClocks: workflow.Resumes(in.Transition),
 		MeetClocks: clocks.MetBy(deadline.Events(in.Transition)...), Deadlines: clocks,
-		Audit: a.event(ActionTransition)}
+		Audit: a.event(redress.ActionTransition)}
 	if workflow.Pauses(in.Transition) {
 		ch.PauseClocks = clocks.Pausing()
 	}

@@ -50,7 +50,7 @@ func (s *Service) Triage(ctx context.Context, a Actor, c redress.Complaint, in T
 	// new unit's deadlines apply to the clocks started from now on (at resolution) and
 	// to how a pause is counted when the case resumes.
 	ch := store.TriageChange{ComplaintID: c.ID, AgencyID: in.AgencyID, AgreementID: in.AgreementID,
-		ClearAgreement: clearAgreement, Priority: in.Priority, Unit: in.Unit, Categories: in.Categories, Audit: a.event(ActionTriaged)}
+		ClearAgreement: clearAgreement, Priority: in.Priority, Unit: in.Unit, Categories: in.Categories, Audit: a.event(redress.ActionTriaged)}
 	if ch.Links, err = s.triageLinks(ctx, in, &fe); err != nil {
 		return err
 	}
@@ -191,5 +191,5 @@ func (s *Service) Assign(ctx context.Context, a Actor, cs []redress.Complaint, a
 		Body:    s.Catalog.T(lang, "email.assigned.body", data) + "\n\n" + s.Catalog.T(lang, "email.footer.automatic", nil) + "\n"}
 	mail.SealRecipient(s.Box, &m, assignee.Email)
 	return s.DB.Assign(ctx, store.AssignmentChange{ComplaintIDs: complaintIDs, AssigneeID: assignee.ID,
-		Mail: []redress.OutboundMail{m}, Audit: a.event(ActionAssigned)})
+		Mail: []redress.OutboundMail{m}, Audit: a.event(redress.ActionAssigned)})
 }

@@ -8,19 +8,6 @@ const (
 	ActorSystem = "system"
 )
 
-// Audit actions. One action per kind of thing that happened; details say what changed.
-const (
-	ActionComplaintFiled   = "complaint.filed"
-	ActionStatusChecked    = "complaint.status_checked"
-	ActionRegistryImported = "registry.imported"
-	ActionAgreementAdded   = "agreement.added"
-	ActionAgreementUpdated = "agreement.updated"
-	ActionAgreementDropped = "agreement.no_longer_listed"
-	ActionDeadlineMissed   = "deadline.missed"
-	ActionDigestSent       = "digest.queued"
-	ActionDatabaseMigrated = "database.migrated"
-)
-
 // AuditEvent is one entry in the append-only trail. Details is a compact JSON object of
 // what changed; it never holds identity or contact values.
 type AuditEvent struct {

@@ -11,13 +11,6 @@ const (
 	MailReceipt = "complaint.receipt"
 )
 
-// Audit actions of the mail outbox: one event per message when it is sent, and one when
-// the outbox gives up on it.
-const (
-	ActionMailSent   = "mail.sent"
-	ActionMailFailed = "mail.failed"
-)
-
 // OutboundMail is one email waiting in the outbox, written in the same transaction as
 // the change it tells someone about. The recipient is contact data: it travels only
 // sealed (see RecipientContext), never in logs or audit details.

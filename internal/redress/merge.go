@@ -5,10 +5,6 @@ import (
 	"time"
 )
 
-// ActionAgencyUpdated records that a newer sheet changed an agency's name, type or county.
-// Agencies are added implicitly with their first agreement (agreement.added names them).
-const ActionAgencyUpdated = "agency.updated"
-
 // SheetRef names an imported sheet: the registry keeps, for each agency and agreement,
 // the sheet its current values came from.
 type SheetRef struct {

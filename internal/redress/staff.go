@@ -137,35 +137,6 @@ func ValidUnitName(s string) bool {
 	return true
 }
 
-// Audit actions of accounts and access.
-const (
-	ActionLogin            = "auth.login"
-	ActionLoginPending     = "auth.login_pending" // password right; second factor awaited
-	ActionLoginFailed      = "auth.login_failed"
-	ActionLockout          = "auth.lockout"
-	ActionLogout           = "auth.logout"
-	ActionMFAEnrolled      = "auth.mfa_enrolled"
-	ActionPasswordChanged  = "auth.password_changed"
-	ActionPasswordReset    = "auth.password_reset_requested"
-	ActionUserCreated      = "user.created"
-	ActionUserDisabled     = "user.disabled"
-	ActionRoleAdded        = "user.role_added"
-	ActionRoleRemoved      = "user.role_removed"
-	ActionRoleRequested    = "user.role_requested" // waits for a second administrator
-	ActionRoleApproved     = "user.role_approved"
-	ActionRoleRejected     = "user.role_rejected"
-	ActionRoleWithdrawn    = "user.role_withdrawn"
-	ActionRoleRefused      = "user.role_refused" // a role change the rules refused
-	ActionUnitSaved        = "unit.saved"
-	ActionMFAPolicyChanged = "auth.mfa_policy_changed"
-	ActionTokenCreated     = "token.created"
-	ActionTokenRevoked     = "token.revoked"
-	ActionTokenRevokedUse  = "token.revoked_used"
-	ActionAccessDenied     = "access.denied"
-	ActionIdentityViewed   = "complaint.identity_viewed"
-	ActionComplaintViewed  = "complaint.viewed"
-)
-
 // Mail kinds of accounts.
 const (
 	MailPasswordReset = "auth.password_reset"

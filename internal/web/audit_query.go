@@ -163,7 +163,7 @@ func parseTimeRange(from, to string, fe *redress.FieldErrors) (time.Time, time.T
 // the same search still (the newest event found, unless the query named one).
 func (s *Server) searchAudit(r *http.Request, aq auditQuery) ([]redress.AuditEntry, int, int64, error) {
 	pr, _ := principal(r)
-	ev := redress.AuditEvent{Actor: pr.Subject(), Action: actionAuditSearched, RequestID: requestID(r),
+	ev := redress.AuditEvent{Actor: pr.Subject(), Action: redress.ActionAuditSearched, RequestID: requestID(r),
 		Details: map[string]any{"filters": aq.Given, "page": aq.Page}}
 	if err := s.DB.RecordAudit(r.Context(), ev); err != nil {
 		return nil, 0, 0, err

@@ -16,7 +16,6 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/pquerna/otp/totp"
 
-	"github.com/redress-oversight/redress/internal/audit"
 	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
@@ -259,23 +258,23 @@ func TestAuditWalk(t *testing.T) {
 
 			// The audit trail: the log and a complaint's history (the filters recorded, not
 			// what was found), verifying, exporting.
-			{method: "GET", template: "/oversight/audit", caller: "supervisor", action: actionAuditSearched,
+			{method: "GET", template: "/oversight/audit", caller: "supervisor", action: redress.ActionAuditSearched,
 				req:   func() walkReq { return walkReq{path: "/oversight/audit?action=complaint.*&from=2025-01-01"} },
 				check: auditSearched(map[string]any{"action": "complaint.*", "from": "2025-01-01"})},
-			{method: "GET", template: "/api/v1/audit/events", caller: "auditor", action: actionAuditSearched,
+			{method: "GET", template: "/api/v1/audit/events", caller: "auditor", action: redress.ActionAuditSearched,
 				req: func() walkReq { return walkReq{path: "/api/v1/audit/events?complaint=" + st.tracking} },
 				check: func(t *testing.T, evs []redress.AuditEvent) {
 					auditSearched(map[string]any{"complaint": st.tracking})(t, evs)
 				}},
-			{method: "GET", template: "/oversight/audit/complaints/{id}", caller: "auditor", action: actionAuditHistoryViewed,
+			{method: "GET", template: "/oversight/audit/complaints/{id}", caller: "auditor", action: redress.ActionAuditHistoryViewed,
 				req: func() walkReq { return walkReq{path: "/oversight/audit/complaints/" + id()} }},
-			{method: "POST", template: "/oversight/verify", caller: "auditor", action: actionVerifyStarted,
+			{method: "POST", template: "/oversight/verify", caller: "auditor", action: redress.ActionVerifyStarted,
 				req: plain("/oversight/verify", nil),
 				// The outcome is written when the verification ends, after the answer.
 				check: func(t *testing.T, evs []redress.AuditEvent) { s.srv.Idle() }},
-			{method: "GET", template: "/oversight/export", caller: "auditor", action: audit.ActionExported,
+			{method: "GET", template: "/oversight/export", caller: "auditor", action: redress.ActionExported,
 				req: func() walkReq { return walkReq{path: "/oversight/export?download=1&complaint=" + st.tracking} }},
-			{method: "GET", template: "/api/v1/audit/export", caller: "auditor", action: audit.ActionExported,
+			{method: "GET", template: "/api/v1/audit/export", caller: "auditor", action: redress.ActionExported,
 				req: func() walkReq {
 					return walkReq{path: "/api/v1/audit/export?agreement=" + strconv.FormatInt(st.complaint.AgreementID, 10)}
 				}},
@@ -328,10 +327,10 @@ func TestAuditWalk(t *testing.T) {
 				check: oldNew(map[string][2]any{"title": {"Texas", "Texas and more"}})},
 			{method: "POST", template: "/admin/units", caller: "admin", action: "unit.clocks_saved",
 				req: plain("/admin/units", url.Values{"op": {"clocks"}, "unit": {"tx"}, "amount.triage": {"3"}, "count.triage": {"business_days"}})},
-			{method: "POST", template: "/admin/routing", caller: "admin", action: "routing.rules_saved",
+			{method: "POST", template: "/admin/routing", caller: "admin", action: redress.ActionRoutingSaved,
 				req: plain("/admin/routing", url.Values{"op": {"add"}, "kind": {"unit"}, "state": {"GA"}, "unit": {"fl"}}),
 				check: func(t *testing.T, evs []redress.AuditEvent) {
-					d := only1(t, evs, "routing.rules_saved").Details
+					d := only1(t, evs, redress.ActionRoutingSaved).Details
 					if o, _ := d["old"].([]any); len(o) != 0 {
 						t.Errorf("routing rules before: %v", d["old"])
 					}

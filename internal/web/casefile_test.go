@@ -103,7 +103,7 @@ func TestCaseNotes(t *testing.T) {
 		}
 
 		// The audit trail has the note's id and length, never its text.
-		evs, _ := db.ListAudit(context.Background(), redress.AuditFilter{ComplaintID: s.txCase, Action: casefile.ActionNoteAdded})
+		evs, _ := db.ListAudit(context.Background(), redress.AuditFilter{ComplaintID: s.txCase, Action: redress.ActionNoteAdded})
 		if len(evs) != 2 || evs[0].Details["length"] != float64(len(text)) || evs[0].Details["note_id"] == nil {
 			t.Fatalf("audit %+v", evs)
 		}
@@ -127,7 +127,7 @@ func TestCaseNotes(t *testing.T) {
 				t.Errorf("%s reads notes: %d", caller, rec.Code)
 			}
 		}
-		if n := s.auditCount(casefile.ActionNoteAdded, s.txCase); n != 2 {
+		if n := s.auditCount(redress.ActionNoteAdded, s.txCase); n != 2 {
 			t.Fatalf("%d notes recorded", n)
 		}
 	})
@@ -186,7 +186,7 @@ func TestMessagesWithComplainant(t *testing.T) {
 		if rec.Header().Get("Cache-Control") != "no-store" || rec.Header().Get("Set-Cookie") != "" || strings.Contains(page, "receipt_code="+receipt) {
 			t.Fatal("the receipt could be kept by a cache, a cookie or a URL")
 		}
-		if s.auditCount(casefile.ActionMessagesRead, cid) != 1 {
+		if s.auditCount(redress.ActionMessagesRead, cid) != 1 {
 			t.Fatal("reading is not recorded")
 		}
 
@@ -217,7 +217,7 @@ func TestMessagesWithComplainant(t *testing.T) {
 		if len(msgs) != 2 || msgs[0].AnsweredAt.IsZero() || msgs[0].ReadAt.IsZero() || msgs[1].Direction != redress.MessageFromComplainant {
 			t.Fatalf("after the reply: %+v", msgs)
 		}
-		evs, _ := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: cid, Action: casefile.ActionMessageReplied})
+		evs, _ := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: cid, Action: redress.ActionMessageReplied})
 		if len(evs) != 1 || evs[0].ActorRole != redress.SubjectReceiptHolder || evs[0].Actor != redress.ActorPublic {
 			t.Fatalf("reply audit %+v", evs)
 		}
@@ -300,7 +300,7 @@ func TestEvidence(t *testing.T) {
 			h.Get("Content-Disposition") != `attachment; filename="foto se_al.png"; filename*=UTF-8''foto%20se%C3%B1al.png` {
 			t.Fatalf("download: %d %v", rec.Code, h)
 		}
-		if n := s.auditCount(casefile.ActionEvidenceDownloaded, cid); n != 1 {
+		if n := s.auditCount(redress.ActionEvidenceDownloaded, cid); n != 1 {
 			t.Fatalf("%d download events", n)
 		}
 		// Oversight auditors never download; an investigator of another unit neither.
@@ -312,7 +312,7 @@ func TestEvidence(t *testing.T) {
 				}
 			}
 		}
-		if n := s.auditCount(casefile.ActionEvidenceDownloaded, cid); n != 1 {
+		if n := s.auditCount(redress.ActionEvidenceDownloaded, cid); n != 1 {
 			t.Fatalf("refused downloads were recorded as downloads: %d", n)
 		}
 		// A file id of another complaint is not found through this one.

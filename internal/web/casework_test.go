@@ -211,7 +211,7 @@ func TestRoutingRules(t *testing.T) {
 		if c := file("TX", "coercion"); c.Unit != "tx" {
 			t.Errorf("after removing the rule: unit %q, want tx", c.Unit)
 		}
-		if evs, _ := db.ListAudit(ctx, redress.AuditFilter{Action: "routing.rules_saved"}); len(evs) != 3 {
+		if evs, _ := db.ListAudit(ctx, redress.AuditFilter{Action: redress.ActionRoutingSaved}); len(evs) != 3 {
 			t.Errorf("%d routing audit events, want 3", len(evs))
 		}
 	})

@@ -23,13 +23,6 @@ import (
 	"github.com/redress-oversight/redress/internal/web/browsertest"
 )
 
-// Audit actions of the oversight pages (internal/web: page_oversight.go, page_verify.go).
-const (
-	actionAuditSearched      = "audit.searched"
-	actionAuditHistoryViewed = "audit.history_viewed"
-	actionVerifyStarted      = "audit.verify_started"
-)
-
 // sealAudit seals every event written so far, signing a checkpoint every five events,
 // with the key the test server shows and trusts.
 func sealAudit(t *testing.T, db *store.DB) {
@@ -44,7 +37,7 @@ func sealAudit(t *testing.T, db *store.DB) {
 func auditSearched(want map[string]any) func(t *testing.T, evs []redress.AuditEvent) {
 	return func(t *testing.T, evs []redress.AuditEvent) {
 		t.Helper()
-		ev := only1(t, evs, actionAuditSearched)
+		ev := only1(t, evs, redress.ActionAuditSearched)
 		got, _ := ev.Details["filters"].(map[string]any)
 		if len(got) != len(want) {
 			t.Errorf("audit search filters %v, want %v", got, want)
@@ -286,7 +279,7 @@ func TestAuditEventsFilters(t *testing.T) {
 		}
 
 		// Looking is recorded: the filters as given.
-		evs, err := db.ListAudit(ctx, redress.AuditFilter{Action: actionAuditSearched, NewestFirst: true, Limit: 1})
+		evs, err := db.ListAudit(ctx, redress.AuditFilter{Action: redress.ActionAuditSearched, NewestFirst: true, Limit: 1})
 		if err != nil || len(evs) != 1 {
 			t.Fatal(evs, err)
 		}
@@ -424,7 +417,7 @@ func TestAuditLogPage(t *testing.T) {
 		if i, j := strings.Index(body, "complaint.filed"), strings.Index(body, "Sealed as seq"); i < 0 || j < 0 {
 			t.Errorf("history lacks the filing or the seals")
 		}
-		if n := s.auditCount(actionAuditHistoryViewed, s.txCase); n != 1 {
+		if n := s.auditCount(redress.ActionAuditHistoryViewed, s.txCase); n != 1 {
 			t.Errorf("%d history views recorded about the complaint, want 1", n)
 		}
 		harris, _, agreement := s.fileHarris()
@@ -486,14 +479,14 @@ func TestAuditExportWeb(t *testing.T) {
 			return rep
 		}
 		check(s.queueGet("auditor", "/api/v1/audit/export?complaint="+harrisTracking+"&from=2025-01-01", ""), harris)
-		evs, err := db.ListAudit(context.Background(), redress.AuditFilter{Action: audit.ActionExported})
+		evs, err := db.ListAudit(context.Background(), redress.AuditFilter{Action: redress.ActionExported})
 		if err != nil || len(evs) != 1 || evs[0].ComplaintID != harris || evs[0].AgreementID != agreement || evs[0].Details["from"] == nil ||
 			evs[0].Details["shown"] == nil || evs[0].Actor != auth.Subject(s.users["auditor"].ID) {
 			t.Fatalf("export event %+v %v", evs, err)
 		}
 		check(s.queueGet("auditor", "/oversight/export?download=1&agreement="+strconv.FormatInt(agreement, 10), ""), 0)
 		check(s.queueGet("auditor", "/oversight/export?download=1&from=&to=&complaint=&agreement=", ""), 0)
-		if n, _ := db.CountAudit(context.Background(), audit.ActionExported); n != 3 {
+		if n, _ := db.CountAudit(context.Background(), redress.ActionExported); n != 3 {
 			t.Errorf("%d exports recorded, want 3", n)
 		}
 
@@ -508,7 +501,7 @@ func TestAuditExportWeb(t *testing.T) {
 			!strings.Contains(body, `href="#filter-complaint"`) || !strings.Contains(body, "RX-0000-0000") {
 			t.Fatalf("bad export form: %d\n%s", rec.Code, body)
 		}
-		if n, _ := db.CountAudit(context.Background(), audit.ActionExported); n != 3 {
+		if n, _ := db.CountAudit(context.Background(), redress.ActionExported); n != 3 {
 			t.Errorf("a refused export was recorded")
 		}
 		rec = s.queueGet("auditor", "/api/v1/audit/export?to=yesterday", "")
@@ -560,8 +553,8 @@ func TestVerifyPage(t *testing.T) {
 			(unsigned > 0) != strings.Contains(body, "within the window of 5 events") {
 			t.Fatalf("coverage %q (%d unsigned) not shown:\n%s", coverage, unsigned, body)
 		}
-		started, _ := db.ListAudit(ctx, redress.AuditFilter{Action: actionVerifyStarted})
-		done, _ := db.ListAudit(ctx, redress.AuditFilter{Action: audit.ActionVerified})
+		started, _ := db.ListAudit(ctx, redress.AuditFilter{Action: redress.ActionVerifyStarted})
+		done, _ := db.ListAudit(ctx, redress.AuditFilter{Action: redress.ActionVerified})
 		if len(started) != 1 || len(done) != 1 || done[0].Details["ok"] != true || done[0].Details["verification_id"] != float64(id) ||
 			started[0].Actor != auth.Subject(s.users["auditor"].ID) || done[0].Actor != started[0].Actor {
 			t.Fatalf("events %+v / %+v", started, done)
@@ -573,7 +566,7 @@ func TestVerifyPage(t *testing.T) {
 
 		// While one runs, its page reloads itself and shows how far it has come, and
 		// starting another shows that one instead.
-		running, err := db.StartAuditVerification(ctx, redress.AuditEvent{Actor: "test", Action: actionVerifyStarted})
+		running, err := db.StartAuditVerification(ctx, redress.AuditEvent{Actor: "test", Action: redress.ActionVerifyStarted})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -644,7 +637,7 @@ func TestVerifyPageTamper(t *testing.T) {
 			!strings.Contains(body, "An event was changed after sealing") || !strings.Contains(body, "FAILED at seq 7") {
 			t.Fatalf("tampered trail:\n%s", body)
 		}
-		done, _ := db.ListAudit(context.Background(), redress.AuditFilter{Action: audit.ActionVerified})
+		done, _ := db.ListAudit(context.Background(), redress.AuditFilter{Action: redress.ActionVerified})
 		if len(done) != 1 || done[0].Details["ok"] != false || done[0].Details["problem_seq"] != float64(7) ||
 			done[0].Details["problem"] != string(audit.RowAltered) {
 			t.Fatalf("verification event %+v", done)
@@ -673,7 +666,7 @@ func TestVerifyPageCheckpointsDeleted(t *testing.T) {
 			!strings.Contains(body, "covered by no signature") || !strings.Contains(body, fmt.Sprintf("FAILED at seq 1-%d: unsigned tail", head)) {
 			t.Fatalf("checkpoints deleted:\n%s", body)
 		}
-		done, _ := db.ListAudit(context.Background(), redress.AuditFilter{Action: audit.ActionVerified})
+		done, _ := db.ListAudit(context.Background(), redress.AuditFilter{Action: redress.ActionVerified})
 		if len(done) != 1 || done[0].Details["ok"] != false || done[0].Details["problem"] != string(audit.UnsignedTail) ||
 			done[0].Details["problem_from"] != float64(1) || done[0].Details["problem_to"] != float64(head) {
 			t.Fatalf("verification event %+v", done)

@@ -32,12 +32,6 @@ const (
 	permAuditExport = "audit.trail"
 )
 
-// Audit actions of looking at the trail (docs/audit-events.md).
-const (
-	actionAuditSearched      = "audit.searched"
-	actionAuditHistoryViewed = "audit.history_viewed"
-)
-
 // auditKeyView is the public key as the oversight pages show it.
 type auditKeyView struct {
 	ID, Public string
@@ -280,7 +274,7 @@ func (s *Server) handleAuditHistory(w http.ResponseWriter, r *http.Request) {
 		s.deny(w, r, http.StatusForbidden)
 		return
 	}
-	ev := redress.AuditEvent{Actor: pr.Subject(), Action: actionAuditHistoryViewed, RequestID: requestID(r),
+	ev := redress.AuditEvent{Actor: pr.Subject(), Action: redress.ActionAuditHistoryViewed, RequestID: requestID(r),
 		ComplaintID: c.ID, AgencyID: c.AgencyID, AgreementID: c.AgreementID}
 	if err := s.DB.RecordAudit(r.Context(), ev); err != nil {
 		s.renderPageError(w, r, p, err)

@@ -16,10 +16,6 @@ import (
 // The staff queue and its search. The page's filter form and the staff JSON API take the
 // same query parameters, read by parseQueueQuery; every search is an audit event.
 
-// actionComplaintSearched is the audit action of a search: its details are the filters
-// given, never the complaints found.
-const actionComplaintSearched = "complaint.searched"
-
 // queueFilters are the query parameters that narrow the queue, in the order the form
 // shows them and errors are listed. sort, page and per_page only order and page it.
 var queueFilters = []string{"q", "officer", "tracking", "status", "unit", "model", "category", "agency", "assignee",
@@ -191,7 +187,7 @@ func intersectUnits(allA bool, a []string, allB bool, b []string) (bool, []strin
 func (s *Server) searchQueue(r *http.Request, qq queueQuery) ([]redress.QueueRow, int, error) {
 	pr, _ := principal(r)
 	if len(qq.Given) > 0 {
-		ev := redress.AuditEvent{Actor: pr.Subject(), Action: actionComplaintSearched, RequestID: requestID(r),
+		ev := redress.AuditEvent{Actor: pr.Subject(), Action: redress.ActionComplaintSearched, RequestID: requestID(r),
 			Details: map[string]any{"filters": qq.Given, "page": qq.Page}}
 		if err := s.DB.RecordAudit(r.Context(), ev); err != nil {
 			return nil, 0, err

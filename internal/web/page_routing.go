@@ -73,7 +73,7 @@ func (s *Server) handleAdminRoutingSave(w http.ResponseWriter, r *http.Request) 
 	}
 	pr, _ := principal(r)
 	if err := s.DB.ReplaceRoutingRules(r.Context(), rules, redress.AuditEvent{Actor: pr.Subject(),
-		Action: "routing.rules_saved", RequestID: requestID(r)}); err != nil {
+		Action: redress.ActionRoutingSaved, RequestID: requestID(r)}); err != nil {
 		s.renderPageError(w, r, p, err)
 		return
 	}

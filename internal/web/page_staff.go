@@ -240,7 +240,7 @@ func (s *Server) caseTimeline(r *http.Request, p *pageData, v *caseView) error {
 func timelineDetail(p *pageData, ev redress.AuditEvent) string {
 	str := func(k string) string { s, _ := ev.Details[k].(string); return s }
 	switch ev.Action {
-	case "complaint.transition":
+	case redress.ActionTransition:
 		d := p.T("transition." + str("transition"))
 		if r := str("reason"); r != "" {
 			d += ": " + r
@@ -248,9 +248,9 @@ func timelineDetail(p *pageData, ev redress.AuditEvent) string {
 		return d
 	case redress.ActionDeadlineMissed:
 		return p.T("clock." + str("clock"))
-	case "complaint.referred":
+	case redress.ActionReferred:
 		return p.T("referral." + str("recipient"))
-	case "complaint.referral_answered":
+	case redress.ActionReferralAnswer:
 		return str("outcome")
 	}
 	return ""

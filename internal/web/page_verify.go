@@ -23,10 +23,6 @@ import (
 // seconds until the result is in. Any serve process can show any verification, and
 // one whose process ended shows as stopped (store.VerificationStaleAfter).
 
-// actionVerifyStarted records who started a verification; audit.VerifiedEvent, when
-// it ends, records the outcome.
-const actionVerifyStarted = "audit.verify_started"
-
 const (
 	// verifyRefresh is how often, in seconds, a running verification's page reloads.
 	verifyRefresh = 2
@@ -135,7 +131,7 @@ func (s *Server) handleVerifyStart(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		pr, _ := principal(r)
 		running, err = s.DB.StartAuditVerification(r.Context(), redress.AuditEvent{Actor: pr.Subject(),
-			Action: actionVerifyStarted, RequestID: requestID(r)})
+			Action: redress.ActionVerifyStarted, RequestID: requestID(r)})
 		if err != nil {
 			s.renderError(w, r, err)
 			return

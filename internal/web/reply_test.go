@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/redress-oversight/redress/internal/casefile"
-	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/store/storetest"
@@ -92,7 +90,7 @@ func TestReplyAndResumeAreOneTransaction(t *testing.T) {
 			t.Fatalf("after a failed resume: status %s, %d replies stored, clock paused %v; want nothing stored",
 				status, replies, paused)
 		}
-		if n := s.auditCount(casefile.ActionMessageReplied, cid); n != 0 {
+		if n := s.auditCount(redress.ActionMessageReplied, cid); n != 0 {
 			t.Fatalf("%d reply events recorded for a reply not stored", n)
 		}
 		lift()
@@ -104,7 +102,7 @@ func TestReplyAndResumeAreOneTransaction(t *testing.T) {
 			t.Fatalf("after the reply: status %s, %d replies, clock paused %v; want under_review, 1, running",
 				status, replies, paused)
 		}
-		if s.auditCount(casefile.ActionMessageReplied, cid) != 1 || s.auditCount(casework.ActionTransition, cid) != 3 {
+		if s.auditCount(redress.ActionMessageReplied, cid) != 1 || s.auditCount(redress.ActionTransition, cid) != 3 {
 			t.Fatal("the reply and the resume are not each one audit event")
 		}
 	})
