@@ -28,13 +28,7 @@ func (c *cli) tokenCreate(ctx context.Context, args []string) error {
 	sc := c.newStaffCommand("token create", tokenSynopsis)
 	email := sc.fs.String("email", "", "the account the token acts as (required)")
 	name := sc.fs.String("name", "", "what uses the token, e.g. \"case-export job\" (required)")
-	if err := sc.parse(args); err != nil {
-		return err
-	}
-	if err := sc.required(map[string]string{"email": *email, "name": *name}); err != nil {
-		return err
-	}
-	svc, done, err := sc.service(ctx)
+	svc, done, err := sc.open(ctx, args, "email", "name")
 	if err != nil {
 		return err
 	}
@@ -75,13 +69,7 @@ func (c *cli) tokenRevoke(ctx context.Context, args []string) error {
 func (c *cli) tokenList(ctx context.Context, args []string) error {
 	sc := c.newStaffCommand("token list", tokenSynopsis)
 	email := sc.fs.String("email", "", "the account whose tokens to list (required)")
-	if err := sc.parse(args); err != nil {
-		return err
-	}
-	if err := sc.required(map[string]string{"email": *email}); err != nil {
-		return err
-	}
-	svc, done, err := sc.service(ctx)
+	svc, done, err := sc.open(ctx, args, "email")
 	if err != nil {
 		return err
 	}

@@ -66,6 +66,22 @@ func (sc *staffCommand) service(ctx context.Context) (*auth.Service, func(), err
 	return &auth.Service{DB: db}, func() { db.Close() }, nil
 }
 
+// open parses args, reports the named flags left empty as a usage error, and opens the
+// accounts service: the start every operator command shares.
+func (sc *staffCommand) open(ctx context.Context, args []string, required ...string) (*auth.Service, func(), error) {
+	if err := sc.parse(args); err != nil {
+		return nil, nil, err
+	}
+	need := map[string]string{}
+	for _, name := range required {
+		need[name] = sc.fs.Lookup(name).Value.String()
+	}
+	if err := sc.required(need); err != nil {
+		return nil, nil, err
+	}
+	return sc.service(ctx)
+}
+
 // required reports missing flags as a usage error.
 func (sc *staffCommand) required(flags map[string]string) error {
 	var missing []string
@@ -224,10 +240,7 @@ func roleNames() string {
 
 func (c *cli) userList(ctx context.Context, args []string) error {
 	sc := c.newStaffCommand("user list", userSynopsis)
-	if err := sc.parse(args); err != nil {
-		return err
-	}
-	svc, done, err := sc.service(ctx)
+	svc, done, err := sc.open(ctx, args)
 	if err != nil {
 		return err
 	}
@@ -261,13 +274,7 @@ func yesNo(b bool) string {
 func (c *cli) userDisable(ctx context.Context, args []string) error {
 	sc := c.newStaffCommand("user disable", userSynopsis)
 	email := sc.fs.String("email", "", "the account's email (required)")
-	if err := sc.parse(args); err != nil {
-		return err
-	}
-	if err := sc.required(map[string]string{"email": *email}); err != nil {
-		return err
-	}
-	svc, done, err := sc.service(ctx)
+	svc, done, err := sc.open(ctx, args, "email")
 	if err != nil {
 		return err
 	}
@@ -288,13 +295,7 @@ func (c *cli) userRole(ctx context.Context, op string, args []string) error {
 	email := sc.fs.String("email", "", "the account's email (required)")
 	role := sc.fs.String("role", "", "the role (required)")
 	unit := sc.fs.String("unit", "", "the unit, or * for all (required)")
-	if err := sc.parse(args); err != nil {
-		return err
-	}
-	if err := sc.required(map[string]string{"email": *email, "role": *role, "unit": *unit}); err != nil {
-		return err
-	}
-	svc, done, err := sc.service(ctx)
+	svc, done, err := sc.open(ctx, args, "email", "role", "unit")
 	if err != nil {
 		return err
 	}
@@ -329,13 +330,7 @@ func (c *cli) unitAdd(ctx context.Context, args []string) error {
 	name := sc.fs.String("name", "", "short name: lower-case letters, digits and dashes (required)")
 	title := sc.fs.String("title", "", "title shown on pages (required)")
 	states := sc.fs.String("states", "", "states it covers, comma-separated USPS codes: TX,FL")
-	if err := sc.parse(args); err != nil {
-		return err
-	}
-	if err := sc.required(map[string]string{"name": *name, "title": *title}); err != nil {
-		return err
-	}
-	svc, done, err := sc.service(ctx)
+	svc, done, err := sc.open(ctx, args, "name", "title")
 	if err != nil {
 		return err
 	}
@@ -354,10 +349,7 @@ func (c *cli) unitAdd(ctx context.Context, args []string) error {
 
 func (c *cli) unitList(ctx context.Context, args []string) error {
 	sc := c.newStaffCommand("unit list", unitSynopsis)
-	if err := sc.parse(args); err != nil {
-		return err
-	}
-	svc, done, err := sc.service(ctx)
+	svc, done, err := sc.open(ctx, args)
 	if err != nil {
 		return err
 	}
