@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/redress-oversight/redress/internal/audit"
+	"github.com/redress-oversight/redress/internal/logtest"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/store/storetest"
@@ -202,7 +203,7 @@ func TestTwoServeProcessesSealOneChain(t *testing.T) {
 		t.Skip("builds the binary and runs two servers")
 	}
 	dsn := storetest.PostgresDSN(t)
-	start := func() (string, *exec.Cmd, *syncBuffer) {
+	start := func() (string, *exec.Cmd, *logtest.Buffer) {
 		// 60 complaints from one address: a load test, so no filing limit (the default
 		// would refuse the 31st, counted across both processes).
 		return startBinary(t, 90*time.Second, "REDRESS_DATABASE_URL="+dsn, "REDRESS_AUDIT_KEY="+testAuditKey,

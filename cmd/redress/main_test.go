@@ -25,35 +25,18 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/redress-oversight/redress/internal/config"
+	"github.com/redress-oversight/redress/internal/logtest"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store/storetest"
 )
 
-// syncBuffer collects a program's log lines while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 var listenRE = regexp.MustCompile(`msg=listening addr=(\S+)`)
 
 // startServe runs the real program's serve command on a free port and returns its base URL.
-func startServe(t *testing.T, env map[string]string) (base string, logs *syncBuffer, stop func() error) {
+func startServe(t *testing.T, env map[string]string) (base string, logs *logtest.Buffer, stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	logs = &syncBuffer{}
+	logs = &logtest.Buffer{}
 	done := make(chan error, 1)
 	getenv := func(k string) string { return env[k] }
 	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, getenv, io.Discard, logs) }()
@@ -417,7 +400,7 @@ func redressBinary(t *testing.T) string {
 // startBinary runs the built program's serve on a free port with a data directory of
 // its own and env added to this process's environment, and returns the address it
 // listens on once it says so. The process is killed at the end of the test.
-func startBinary(t *testing.T, wait time.Duration, env ...string) (addr string, cmd *exec.Cmd, logs *syncBuffer) {
+func startBinary(t *testing.T, wait time.Duration, env ...string) (addr string, cmd *exec.Cmd, logs *logtest.Buffer) {
 	t.Helper()
 	cmd = exec.Command(redressBinary(t), "serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir())
 	cmd.Env = append(os.Environ(), env...)
@@ -426,7 +409,7 @@ func startBinary(t *testing.T, wait time.Duration, env ...string) (addr string, 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	logs = &syncBuffer{}
+	logs = &logtest.Buffer{}
 	addrc := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)

@@ -51,6 +51,7 @@ var layers = map[string]int{
 	"internal/secret":      5,
 	"internal/i18n":        5,
 	"internal/config":      5,
+	"internal/logtest":     5,
 
 	// The vocabulary, and the files the binary carries.
 	"internal/redress": 6,

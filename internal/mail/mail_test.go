@@ -29,6 +29,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/redress-oversight/redress/internal/i18n"
+	"github.com/redress-oversight/redress/internal/logtest"
 	"github.com/redress-oversight/redress/internal/mail"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/secret"
@@ -174,7 +175,7 @@ type fixture struct {
 	db   *store.DB
 	box  *secret.Box
 	cat  *i18n.Catalog
-	logs *syncBuffer
+	logs *logtest.Buffer
 	// offset moves the store's clock, so tests wait for retries without sleeping.
 	offset atomic.Int64
 }
@@ -189,7 +190,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{db: db, box: box, cat: cat, logs: &syncBuffer{}}
+	f := &fixture{db: db, box: box, cat: cat, logs: &logtest.Buffer{}}
 	db.Now = func() time.Time { return time.Now().Add(time.Duration(f.offset.Load())) }
 	return f
 }
@@ -299,23 +300,6 @@ func detailsJSON(evs []redress.AuditEvent) string {
 		b.Write(j)
 	}
 	return b.String()
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // ---- tests ----

@@ -14,12 +14,12 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/i18n"
+	"github.com/redress-oversight/redress/internal/logtest"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/store/storetest"
@@ -240,7 +240,7 @@ func TestFilingLimitPerClient(t *testing.T) {
 func TestAnonymousRefusalsCountedNotAudited(t *testing.T) {
 	db := storetest.Open(t, storetest.SQLiteDSN(t))
 	s := newStaff(t, db)
-	var logs syncBuffer
+	var logs logtest.Buffer
 	s.srv = s.server(func(d *web.Deps) { d.Log = slog.New(slog.NewTextHandler(&logs, nil)) })
 	before := s.counts()
 	for i := range 300 {
@@ -269,24 +269,6 @@ func TestAnonymousRefusalsCountedNotAudited(t *testing.T) {
 	if err != nil || len(evs) != 1 || evs[0].Actor != auth.Subject(s.users["auditor"].ID) {
 		t.Fatalf("access.denied events %+v %v, want the auditor's one", evs, err)
 	}
-}
-
-// syncBuffer is a log sink handlers may write to at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // A client that keeps failing to sign in is turned away before its password is even
