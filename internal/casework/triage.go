@@ -39,7 +39,7 @@ func (s *Service) Triage(ctx context.Context, a Actor, c redress.Complaint, in T
 	}
 	var fe redress.FieldErrors
 	checkTriageChoices(in, units, &fe)
-	clearAgreement, err := s.triageAgency(ctx, c, &in, &fe)
+	unattributed, err := s.triageAgency(ctx, c, &in, &fe)
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func (s *Service) Triage(ctx context.Context, a Actor, c redress.Complaint, in T
 	// new unit's deadlines apply to the clocks started from now on (at resolution) and
 	// to how a pause is counted when the case resumes.
 	ch := store.TriageChange{ComplaintID: c.ID, AgencyID: in.AgencyID, AgreementID: in.AgreementID,
-		ClearAgreement: clearAgreement, Priority: in.Priority, Unit: in.Unit, Categories: in.Categories, Audit: a.event(redress.ActionTriaged)}
+		ClearAgreement: unattributed != "", Attribution: unattributed, Priority: in.Priority, Unit: in.Unit, Categories: in.Categories, Audit: a.event(redress.ActionTriaged)}
 	if ch.Links, err = s.triageLinks(ctx, in, &fe); err != nil {
 		return err
 	}
@@ -88,31 +88,33 @@ func checkTriageChoices(in TriageInput, units []redress.Unit, fe *redress.FieldE
 }
 
 // triageAgency checks a new agency and, unless an agreement is given, picks the one
-// that follows it into in.AgreementID. clear says the old agreement must go.
-func (s *Service) triageAgency(ctx context.Context, c redress.Complaint, in *TriageInput, fe *redress.FieldErrors) (clear bool, err error) {
+// that follows it into in.AgreementID. A non-empty clear is why none follows: the old
+// agreement must go, and the reason is kept (redress.Attribution*).
+func (s *Service) triageAgency(ctx context.Context, c redress.Complaint, in *TriageInput, fe *redress.FieldErrors) (clear string, err error) {
 	if in.AgencyID == 0 {
-		return false, nil
+		return "", nil
 	}
 	if _, err := s.DB.Agency(ctx, in.AgencyID); redress.ErrorCode(err) == redress.ENOTFOUND {
 		fe.Add("agency_id", "unknown_agency")
-		return false, nil
+		return "", nil
 	} else if err != nil {
-		return false, err
+		return "", err
 	}
 	if in.AgreementID != 0 || in.AgencyID == c.AgencyID {
-		return false, nil
+		return "", nil
 	}
 	// The agreement follows the agency, chosen as at filing: the one in force on the
 	// incident date that covers the functions involved.
 	ags, err := s.DB.AgreementsForAgency(ctx, in.AgencyID)
 	if err != nil {
-		return false, err
+		return "", err
 	}
-	if ag := redress.ChooseAgreement(ags, c.IncidentDate, c.Functions); ag != nil {
-		in.AgreementID = ag.ID
-		return false, nil
+	at := redress.AttributeAgreement(ags, c.IncidentDate, c.Functions)
+	if at.Agreement != nil {
+		in.AgreementID = at.Agreement.ID
+		return "", nil
 	}
-	return true, nil // the old agency's MOA does not follow the complaint
+	return at.Reason, nil // the old agency's MOA does not follow the complaint
 }
 
 // triageLinks resolves the tracking numbers of duplicates and related complaints;

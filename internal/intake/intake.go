@@ -204,17 +204,19 @@ func (s *Service) place(ctx context.Context, c *redress.Complaint) (*redress.Agr
 		c.Unit = redress.UnitFor(units, c.AgencyID, c.State)
 	}
 	if c.AgencyID == 0 {
+		c.Attribution = redress.AttributionNoAgency
 		return nil, nil
 	}
 	ags, err := s.DB.AgreementsForAgency(ctx, c.AgencyID)
 	if err != nil {
 		return nil, err
 	}
-	agreement := redress.ChooseAgreement(ags, c.IncidentDate, c.Functions)
-	if agreement != nil {
-		c.AgreementID = agreement.ID
+	at := redress.AttributeAgreement(ags, c.IncidentDate, c.Functions)
+	if at.Agreement != nil {
+		c.AgreementID = at.Agreement.ID
 	}
-	return agreement, nil
+	c.Attribution = at.Reason
+	return at.Agreement, nil
 }
 
 // filedDetails is what the audit trail keeps of a new complaint: its facts and which

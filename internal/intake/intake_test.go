@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/redress-oversight/redress/internal/i18n"
+	"github.com/redress-oversight/redress/internal/ice/icetest"
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/mail"
 	"github.com/redress-oversight/redress/internal/redress"
@@ -248,14 +249,15 @@ func TestAgreementAttribution(t *testing.T) {
 			incident  string
 			functions []redress.Function
 			want      string // "" for none
+			reason    string // why none
 		}{
-			{"OneInForce", func() redress.Agency { return f.harris }, "2025-07-20", nil, "TX JEM"},
-			{"BeforeAnySigned", func() redress.Agency { return f.harris }, "2019-12-01", nil, ""},
-			{"ThreeInForce", func() redress.Agency { return f.collier }, "2025-07-20", nil, ""},
-			{"OnlyJEMYet", func() redress.Agency { return f.collier }, "2019-12-01", nil, "FL JEM"},
-			{"FieldArrestIsTFM", func() redress.Agency { return f.collier }, "2025-07-20", []redress.Function{"field_arrest"}, "FL TFM"},
-			{"DetainerJEMOrWSO", func() redress.Agency { return f.collier }, "2025-07-20", []redress.Function{"detainer"}, ""},
-			{"FieldArrestBeforeTFM", func() redress.Agency { return f.collier }, "2024-07-20", []redress.Function{"field_arrest"}, ""},
+			{"OneInForce", func() redress.Agency { return f.harris }, "2025-07-20", nil, "TX JEM", ""},
+			{"BeforeAnySigned", func() redress.Agency { return f.harris }, "2019-12-01", nil, "", redress.AttributionNoneFits},
+			{"ThreeInForce", func() redress.Agency { return f.collier }, "2025-07-20", nil, "", redress.AttributionSeveral},
+			{"OnlyJEMYet", func() redress.Agency { return f.collier }, "2019-12-01", nil, "FL JEM", ""},
+			{"FieldArrestIsTFM", func() redress.Agency { return f.collier }, "2025-07-20", []redress.Function{"field_arrest"}, "FL TFM", ""},
+			{"DetainerJEMOrWSO", func() redress.Agency { return f.collier }, "2025-07-20", []redress.Function{"detainer"}, "", redress.AttributionSeveral},
+			{"FieldArrestBeforeTFM", func() redress.Agency { return f.collier }, "2024-07-20", []redress.Function{"field_arrest"}, "", redress.AttributionNoneFits},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				a := c.agency()
@@ -275,10 +277,57 @@ func TestAgreementAttribution(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if stored.AgreementID != want {
-					t.Errorf("stored agreement %d; want %d (%s)", stored.AgreementID, want, c.want)
+				if stored.AgreementID != want || stored.Attribution != c.reason {
+					t.Errorf("stored agreement %d, attribution %q; want %d (%s), %q", stored.AgreementID, stored.Attribution, want, c.want, c.reason)
 				}
 			})
+		}
+		t.Run("NoAgencyNamed", func(t *testing.T) {
+			filed := f.file(t, valid())
+			stored, _, err := db.Complaint(context.Background(), filed.Complaint.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stored.AgreementID != 0 || stored.Attribution != redress.AttributionNoAgency {
+				t.Errorf("stored agreement %d, attribution %q; want none, %q", stored.AgreementID, stored.Attribution, redress.AttributionNoAgency)
+			}
+		})
+	})
+}
+
+// TestTooeleUnreadableDateIsAmbiguous files against ICE's real July sheet, where Tooele
+// County's TFM was signed 07-02-25 and its WSO "7/72025": the WSO may have been in force
+// on 2025-07-15 too, so no agreement is chosen, and the complaint says why.
+func TestTooeleUnreadableDateIsAmbiguous(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		if _, err := db.ApplySheet(ctx, icetest.Read(t, icetest.July), redress.ActorSystem, ""); err != nil {
+			t.Fatal(err)
+		}
+		var tooele redress.Agency
+		as, err := db.ListAgencies(ctx, "UT", "Tooele", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range as {
+			if strings.Contains(a.Name, "Tooele County") {
+				tooele = a
+			}
+		}
+		ags, err := db.AgreementsForAgency(ctx, tooele.ID)
+		if err != nil || len(ags) != 2 {
+			t.Fatalf("Tooele County's agreements: %+v %v; want its TFM and WSO", ags, err)
+		}
+		in := valid()
+		in.State, in.AgencyID, in.IncidentDate = "UT", tooele.ID, "2025-07-15"
+		filed := f.file(t, in)
+		stored, _, err := db.Complaint(ctx, filed.Complaint.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if filed.Agreement != nil || stored.AgreementID != 0 || stored.Attribution != redress.AttributionUnreadable {
+			t.Fatalf("Tooele complaint tied to %d (attribution %q); want none, %q", stored.AgreementID, stored.Attribution, redress.AttributionUnreadable)
 		}
 	})
 }

@@ -120,18 +120,21 @@ type ComplaintInput struct {
 // Complaint is a filed complaint as the system holds it, contact decrypted only when a
 // caller with the right to see it asked for it.
 type Complaint struct {
-	ID                int64
-	TrackingNumber    string
-	ReceivedAt        time.Time
-	Language          string
-	Channel           Channel
-	IncidentDate      Date
-	State             string
-	County            string
-	Place             string
-	AgencyID          int64
-	AgencyOther       string
-	AgreementID       int64
+	ID             int64
+	TrackingNumber string
+	ReceivedAt     time.Time
+	Language       string
+	Channel        Channel
+	IncidentDate   Date
+	State          string
+	County         string
+	Place          string
+	AgencyID       int64
+	AgencyOther    string
+	AgreementID    int64
+	// Attribution says why AgreementID is 0 (AttributionNoAgency, …); empty when an
+	// agreement is tied or staff left it unset on purpose.
+	Attribution       string
 	Functions         []Function
 	Allegations       []Allegation
 	Narrative         string
@@ -337,11 +340,33 @@ func validPhone(p string) bool {
 	return digits >= 5 && digits <= 20
 }
 
-// ChooseAgreement picks the agreement in force for an agency on the incident date. When
-// the filer names functions, only models under which all of them can be exercised
-// count. It returns nil when none, or more than one, remain: a wrong guess would tie the
-// complaint to the wrong MOA, and triage can set it later.
-func ChooseAgreement(agreements []Agreement, incident Date, functions []Function) *Agreement {
+// Why a complaint is not tied to an agreement (Attribution.Reason); each has a catalog
+// key "attribution.<reason>" that the case page shows.
+const (
+	AttributionNoAgency   = "no_agency"        // the complainant did not name a listed agency
+	AttributionNoneFits   = "none_in_force"    // no agreement of the agency was in force on the day
+	AttributionSeveral    = "several_in_force" // more than one was, and the functions named do not decide
+	AttributionUnreadable = "unreadable_date"  // one that may have been in force has a date ICE published unreadably
+)
+
+// Attribution is the agreement a complaint is tied to, or why none is: triage reads the
+// reason and the candidates to set the agreement by hand.
+type Attribution struct {
+	Agreement *Agreement
+	// Reason is empty when Agreement is set.
+	Reason string
+	// Candidates are the agreements that may have covered the conduct, in the order
+	// given: several when ambiguous, those with an unreadable date among them.
+	Candidates []int64
+}
+
+// AttributeAgreement picks the agreement in force for an agency on the incident date.
+// When the filer names functions, only models under which all of them can be exercised
+// count. It ties none when none, or more than one, may have been in force: a wrong guess
+// would tie the complaint to the wrong MOA, and triage can set it later. An agreement
+// whose signing date cannot be read is never left out: it may have been in force, so it
+// makes the answer ambiguous.
+func AttributeAgreement(agreements []Agreement, incident Date, functions []Function) Attribution {
 	allowed := map[Model]bool{ModelJEM: true, ModelWSO: true, ModelTFM: true}
 	for _, f := range functions {
 		ms := FunctionModels(f)
@@ -351,16 +376,26 @@ func ChooseAgreement(agreements []Agreement, incident Date, functions []Function
 			}
 		}
 	}
-	var found *Agreement
+	var out Attribution
+	unreadable := false
 	for i := range agreements {
 		a := agreements[i]
-		if !a.InForceOn(incident) || !allowed[a.Model] {
+		if !allowed[a.Model] || !a.MayBeInForceOn(incident) {
 			continue
 		}
-		if found != nil {
-			return nil
-		}
-		found = &agreements[i]
+		unreadable = unreadable || a.SignedOn.IsZero()
+		out.Candidates = append(out.Candidates, a.ID)
+		out.Agreement = &agreements[i]
 	}
-	return found
+	switch {
+	case unreadable:
+		out.Agreement, out.Reason = nil, AttributionUnreadable
+	case len(out.Candidates) == 0:
+		out.Reason = AttributionNoneFits
+	case len(out.Candidates) > 1:
+		out.Agreement, out.Reason = nil, AttributionSeveral
+	default:
+		out.Candidates = nil
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package redress_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -101,41 +102,50 @@ func date(s string) redress.Date {
 	return d
 }
 
-func TestChooseAgreement(t *testing.T) {
+func TestAttributeAgreement(t *testing.T) {
 	jem := redress.Agreement{ID: 1, Model: redress.ModelJEM, Status: redress.StatusActive, SignedOn: date("2020-01-10"), LastSeen: date("2025-07-18")}
 	wso := redress.Agreement{ID: 2, Model: redress.ModelWSO, Status: redress.StatusActive, SignedOn: date("2025-03-01"), LastSeen: date("2025-07-18")}
 	tfm := redress.Agreement{ID: 3, Model: redress.ModelTFM, Status: redress.StatusActive, SignedOn: date("2025-05-08"), LastSeen: date("2025-07-18")}
 	dropped := redress.Agreement{ID: 4, Model: redress.ModelWSO, Status: redress.StatusNoLongerListed, SignedOn: date("2019-01-01"), LastSeen: date("2025-06-17")}
 	pending := redress.Agreement{ID: 5, Model: redress.ModelTFM, Status: redress.StatusPending, FirstSeen: date("2025-07-18"), LastSeen: date("2025-07-18")}
-	unreadable := redress.Agreement{ID: 6, Model: redress.ModelTFM, Status: redress.StatusActive, SignedRaw: "7/72025", LastSeen: date("2025-07-18")}
+	unreadable := redress.Agreement{ID: 6, Model: redress.ModelWSO, Status: redress.StatusActive, SignedRaw: "7/72025", LastSeen: date("2025-07-18")}
+	// Tooele County, Utah, as ICE published it: TFM signed 07-02-25, WSO signed "7/72025".
+	tooeleTFM := redress.Agreement{ID: 7, Model: redress.ModelTFM, Status: redress.StatusActive, SignedRaw: "07-02-25", SignedOn: date("2025-07-02"), LastSeen: date("2025-07-18")}
+	goneUnreadable := redress.Agreement{ID: 8, Model: redress.ModelWSO, Status: redress.StatusNoLongerListed, SignedRaw: "7/72025", LastSeen: date("2025-06-17")}
 
 	for _, tc := range []struct {
-		name   string
-		ags    []redress.Agreement
-		day    string
-		fns    []redress.Function
-		wantID int64
+		name       string
+		ags        []redress.Agreement
+		day        string
+		fns        []redress.Function
+		wantID     int64
+		wantReason string
+		wantCands  []int64
 	}{
-		{"OnlyOneInForce", []redress.Agreement{jem, wso}, "2024-12-01", nil, 1},
-		{"SeveralNoFunctionIsAmbiguous", []redress.Agreement{jem, wso, tfm}, "2025-07-01", nil, 0},
-		{"FieldArrestMeansTFM", []redress.Agreement{jem, wso, tfm}, "2025-07-01", []redress.Function{"field_arrest"}, 3},
-		{"FieldArrestBeforeTFMSigned", []redress.Agreement{jem, wso, tfm}, "2025-05-07", []redress.Function{"field_arrest"}, 0},
-		{"DetainerJEMOrWSOAmbiguous", []redress.Agreement{jem, wso, tfm}, "2025-07-01", []redress.Function{"detainer"}, 0},
-		{"DetainerAndNTAMeansJEM", []redress.Agreement{jem, wso, tfm}, "2025-07-01", []redress.Function{"detainer", "notice_to_appear"}, 1},
-		{"DroppedStillCoversItsPast", []redress.Agreement{dropped}, "2025-06-01", nil, 4},
-		{"DroppedNotAfterLastSeen", []redress.Agreement{dropped}, "2025-07-01", nil, 0},
-		{"PendingNeverInForce", []redress.Agreement{pending}, "2025-07-30", nil, 0},
-		{"UnreadableSignedNeverGuessed", []redress.Agreement{unreadable}, "2025-07-30", nil, 0},
-		{"NoAgreements", nil, "2025-07-30", nil, 0},
+		{"OnlyOneInForce", []redress.Agreement{jem, wso}, "2024-12-01", nil, 1, "", nil},
+		{"SeveralNoFunctionIsAmbiguous", []redress.Agreement{jem, wso, tfm}, "2025-07-01", nil, 0, redress.AttributionSeveral, []int64{1, 2, 3}},
+		{"FieldArrestMeansTFM", []redress.Agreement{jem, wso, tfm}, "2025-07-01", []redress.Function{"field_arrest"}, 3, "", nil},
+		{"FieldArrestBeforeTFMSigned", []redress.Agreement{jem, wso, tfm}, "2025-05-07", []redress.Function{"field_arrest"}, 0, redress.AttributionNoneFits, nil},
+		{"DetainerJEMOrWSOAmbiguous", []redress.Agreement{jem, wso, tfm}, "2025-07-01", []redress.Function{"detainer"}, 0, redress.AttributionSeveral, []int64{1, 2}},
+		{"DetainerAndNTAMeansJEM", []redress.Agreement{jem, wso, tfm}, "2025-07-01", []redress.Function{"detainer", "notice_to_appear"}, 1, "", nil},
+		{"DroppedStillCoversItsPast", []redress.Agreement{dropped}, "2025-06-01", nil, 4, "", nil},
+		{"DroppedNotAfterLastSeen", []redress.Agreement{dropped}, "2025-07-01", nil, 0, redress.AttributionNoneFits, nil},
+		{"PendingNeverInForce", []redress.Agreement{pending}, "2025-07-30", nil, 0, redress.AttributionNoneFits, nil},
+		{"UnreadableSignedNeverGuessed", []redress.Agreement{unreadable}, "2025-07-30", nil, 0, redress.AttributionUnreadable, []int64{6}},
+		{"TooeleUnreadableMakesItAmbiguous", []redress.Agreement{tooeleTFM, unreadable}, "2025-11-01", nil, 0, redress.AttributionUnreadable, []int64{7, 6}},
+		{"UnreadableRuledOutByFunction", []redress.Agreement{tooeleTFM, unreadable}, "2025-11-01", []redress.Function{"field_arrest"}, 7, "", nil},
+		{"UnreadableNoLongerListedBeforeTheDay", []redress.Agreement{tooeleTFM, goneUnreadable}, "2025-11-01", nil, 7, "", nil},
+		{"NoAgreements", nil, "2025-07-30", nil, 0, redress.AttributionNoneFits, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := redress.ChooseAgreement(tc.ags, date(tc.day), tc.fns)
+			got := redress.AttributeAgreement(tc.ags, date(tc.day), tc.fns)
 			var id int64
-			if got != nil {
-				id = got.ID
+			if got.Agreement != nil {
+				id = got.Agreement.ID
 			}
-			if id != tc.wantID {
-				t.Fatalf("got agreement %d, want %d", id, tc.wantID)
+			if id != tc.wantID || got.Reason != tc.wantReason || !slices.Equal(got.Candidates, tc.wantCands) {
+				t.Fatalf("got agreement %d, reason %q, candidates %v; want %d, %q, %v",
+					id, got.Reason, got.Candidates, tc.wantID, tc.wantReason, tc.wantCands)
 			}
 		})
 	}

@@ -83,6 +83,16 @@ func (a Agreement) InForceOn(d Date) bool {
 	return true
 }
 
+// MayBeInForceOn is InForceOn, except that an agreement whose signing date could not be
+// read may have been in force (unless it is pending or was last listed before d): the
+// date is unknown, not absent.
+func (a Agreement) MayBeInForceOn(d Date) bool {
+	if a.Status != StatusPending && a.SignedOn.IsZero() {
+		return !(a.Status == StatusNoLongerListed && a.LastSeen.Before(d))
+	}
+	return a.InForceOn(d)
+}
+
 // SheetKind tells ICE's two published lists apart.
 type SheetKind string
 

@@ -234,8 +234,10 @@ type TriageChange struct {
 	ComplaintID int64
 	AgencyID    int64 // 0 leaves it
 	AgreementID int64 // 0 leaves it
-	// ClearAgreement drops the agreement: the agency named now has none in force.
+	// ClearAgreement drops the agreement: the agency named now has none in force, for
+	// the reason in Attribution (redress.Attribution*).
 	ClearAgreement bool
+	Attribution    string
 	Priority       string
 	Unit           string
 	Categories     []redress.Category // added as allegations when missing
@@ -264,8 +266,14 @@ func (db *DB) Triage(ctx context.Context, ch TriageChange) error {
 		}
 		if ch.AgreementID != 0 && ch.AgreementID != derefID(row.AgreementID) {
 			set("agreement_id", derefID(row.AgreementID), ch.AgreementID)
+			q.Set("attribution = ''")
 		} else if ch.ClearAgreement && row.AgreementID != nil {
 			set("agreement_id", derefID(row.AgreementID), nil)
+		}
+		if ch.ClearAgreement {
+			// Why no agreement is tied follows from the new agency (the event records the
+			// agency's change); kept with the complaint for the case page.
+			q.Set("attribution = ?", ch.Attribution)
 		}
 		if ch.Priority != "" && ch.Priority != row.Priority {
 			set("priority", row.Priority, ch.Priority)

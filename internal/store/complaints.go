@@ -25,6 +25,7 @@ type complaintRow struct {
 	AgencyID          *int64       `bun:"agency_id"`
 	AgencyOther       string       `bun:"agency_other"`
 	AgreementID       *int64       `bun:"agreement_id"`
+	Attribution       string       `bun:"attribution"`
 	Narrative         string       `bun:"narrative"`
 	Officers          string       `bun:"officers"`
 	Witnesses         string       `bun:"witnesses"`
@@ -106,8 +107,9 @@ func (db *DB) CreateComplaint(ctx context.Context, nc NewComplaint) (redress.Com
 			TrackingNumber: c.TrackingNumber, ReceiptHash: nc.ReceiptHash, ReceivedAt: now,
 			Language: c.Language, Channel: string(c.Channel), IncidentDate: c.IncidentDate,
 			State: c.State, County: c.County, Place: c.Place, AgencyID: nullID(c.AgencyID),
-			AgencyOther: c.AgencyOther, AgreementID: nullID(c.AgreementID), Narrative: c.Narrative,
-			Officers: c.Officers, Witnesses: c.Witnesses, InCustody: c.Custody.InCustody,
+			AgencyOther: c.AgencyOther, AgreementID: nullID(c.AgreementID), Attribution: c.Attribution,
+			Narrative: c.Narrative,
+			Officers:  c.Officers, Witnesses: c.Witnesses, InCustody: c.Custody.InCustody,
 			DetainerIssued: c.Custody.DetainerIssued, HeldPastRelease: c.Custody.HeldPastRelease,
 			Filer: string(c.Filer), PreferredLanguage: c.PreferredLanguage, Anonymous: c.Anonymous,
 			IdentitySealed: nc.IdentitySealed, Consent: joinStrings(c.Consent),
@@ -252,8 +254,9 @@ func (db *DB) Complaint(ctx context.Context, id int64) (redress.Complaint, []byt
 		ID: row.ID, TrackingNumber: row.TrackingNumber, ReceivedAt: row.ReceivedAt,
 		Language: row.Language, Channel: redress.Channel(row.Channel), IncidentDate: row.IncidentDate,
 		State: row.State, County: row.County, Place: row.Place, AgencyID: derefID(row.AgencyID),
-		AgencyOther: row.AgencyOther, AgreementID: derefID(row.AgreementID), Narrative: row.Narrative,
-		Officers: row.Officers, Witnesses: row.Witnesses,
+		AgencyOther: row.AgencyOther, AgreementID: derefID(row.AgreementID), Attribution: row.Attribution,
+		Narrative: row.Narrative,
+		Officers:  row.Officers, Witnesses: row.Witnesses,
 		Custody: redress.Custody{InCustody: row.InCustody, DetainerIssued: row.DetainerIssued, HeldPastRelease: row.HeldPastRelease},
 		Filer:   redress.Filer(row.Filer), PreferredLanguage: row.PreferredLanguage, Anonymous: row.Anonymous,
 		Status: row.Status, StatusChangedAt: row.StatusChangedAt, Unit: row.Unit, Priority: row.Priority,
