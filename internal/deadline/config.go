@@ -164,6 +164,22 @@ func (c Config) Clock(name string) (Clock, bool) {
 	return c.Clocks[i], true
 }
 
+// StateOf says where one of a case's clocks stands at now, under these rules: the
+// clock's own unit decides "due soon" (one more business day, or 24 of its hours), and a
+// paused clock stands where it was when it paused. The case page, the case API and the
+// queue all word a clock by this one rule. A clock these rules no longer define (the
+// clock file changed since it started) is counted in hours.
+func (c Config) StateOf(k redress.Clock, now time.Time) Status {
+	rule, ok := c.Clock(k.Name)
+	if !ok {
+		rule = Clock{Name: k.Name, Unit: Hours}
+	}
+	if !k.PausedAt.IsZero() && k.MetAt.IsZero() {
+		return StatusPaused
+	}
+	return State(now, k.DueAt, k.MetAt, rule, c.Loc())
+}
+
 // Override is a unit's own amount for a clock (one unit_clocks row). Business picks
 // business days over calendar days for a day clock, weekday hours over hours for an
 // hour clock.

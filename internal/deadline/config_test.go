@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redress-oversight/redress/internal/deadline"
 	"github.com/redress-oversight/redress/internal/redress"
@@ -227,4 +228,54 @@ func TestOverrideKeepsTheRest(t *testing.T) {
 	if got, want := deadline.Due(start, k, c.Loc()), at("2027-02-08 23:59:59"); !got.Equal(want) {
 		t.Errorf("30 business days from Dec 23 2026: %s, want %s", got.In(ny), want)
 	}
+}
+
+// TestStateOf: the rule the case page, the case API and the queue all use. An ICE
+// notification filed Thursday 17:00 is due Monday 17:00 (48 weekday hours); on the
+// Friday evening before, 21 weekday hours are left, so it is due soon, though 69 hours
+// of the wall clock are.
+func TestStateOf(t *testing.T) {
+	cfg := deadline.Defaults()
+	filed := at("2026-12-03 17:00:00")
+	notify := redress.Clock{Name: "notify_ice", StartedAt: filed, DueAt: deadline.Due(filed, mustClock(t, cfg, "notify_ice"), cfg.Loc())}
+	if want := at("2026-12-07 17:00:00"); !notify.DueAt.Equal(want) {
+		t.Fatalf("notify_ice due %v; want %v", notify.DueAt, want)
+	}
+	ack := redress.Clock{Name: "acknowledge", DueAt: deadline.Due(filed, mustClock(t, cfg, "acknowledge"), cfg.Loc())}
+	met := func(k redress.Clock, at time.Time) redress.Clock { k.MetAt = at; return k }
+	paused := func(k redress.Clock, at time.Time) redress.Clock { k.PausedAt = at; return k }
+	for _, tc := range []struct {
+		name string
+		k    redress.Clock
+		now  time.Time
+		want deadline.Status
+	}{
+		{"ThursdayJustFiled", notify, at("2026-12-03 17:05:00"), deadline.StatusDue},
+		{"FridayEveningDueMonday", notify, at("2026-12-04 20:00:00"), deadline.StatusDueSoon},
+		{"SundayDueMonday", notify, at("2026-12-06 12:00:00"), deadline.StatusDueSoon},
+		{"MondayAfterDue", notify, at("2026-12-07 17:01:00"), deadline.StatusMissed},
+		{"MetOnTime", met(notify, at("2026-12-07 09:00:00")), at("2026-12-09 09:00:00"), deadline.StatusMet},
+		{"MetLateIsMissed", met(notify, at("2026-12-08 09:00:00")), at("2026-12-09 09:00:00"), deadline.StatusMissed},
+		{"Paused", paused(notify, at("2026-12-04 09:00:00")), at("2026-12-09 09:00:00"), deadline.StatusPaused},
+		// Acknowledge within 2 business days: filed Thursday, due at the end of Monday;
+		// Friday is one business day before, so due soon.
+		{"AckFridayDueMonday", ack, at("2026-12-04 10:00:00"), deadline.StatusDueSoon},
+		{"AckThursday", ack, at("2026-12-03 17:05:00"), deadline.StatusDue},
+		{"UnknownClockCountsHours", redress.Clock{Name: "gone", DueAt: at("2026-12-05 12:00:00")}, at("2026-12-04 13:00:00"), deadline.StatusDueSoon},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := cfg.StateOf(tc.k, tc.now); got != tc.want {
+				t.Fatalf("StateOf at %v = %s; want %s", tc.now, got, tc.want)
+			}
+		})
+	}
+}
+
+func mustClock(t *testing.T, cfg deadline.Config, name string) deadline.Clock {
+	t.Helper()
+	k, ok := cfg.Clock(name)
+	if !ok {
+		t.Fatalf("no clock %q in the defaults", name)
+	}
+	return k
 }

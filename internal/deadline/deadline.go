@@ -106,7 +106,8 @@ const (
 	StatusDue     Status = "due"      // running, more than a day left
 	StatusDueSoon Status = "due_soon" // running, a day or less left (one business day for business clocks)
 	StatusMet     Status = "met"      // met on or before its due time
-	StatusMissed  Status = "missed"   // past due, or met late
+	StatusMissed  Status = "missed"   // past due, or met late (its met time tells which)
+	StatusPaused  Status = "paused"   // stands still while the case waits on the complainant
 )
 
 // State says where a clock due at due stands at now; met is when it was met (zero:
