@@ -518,3 +518,51 @@ func TestFindingsAndTwoPersonClose(t *testing.T) {
 		}
 	})
 }
+
+// TestAdministrativeCloseUnderReviewTakesTwo: once a case is under review, one person
+// cannot end it without findings. close_administratively is refused there; the closure
+// is proposed (with its disposition and reason), the proposer cannot approve it, and a
+// second person's approve_close closes it with the disposition proposed. Before review
+// (screening) one person still may.
+func TestAdministrativeCloseUnderReviewTakesTwo(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		c := f.file(t, true)
+		f.mustStep(t, f.supervisor, c.ID, casework.TransitionInput{Transition: workflow.Triage})
+		f.mustStep(t, f.investigator, c.ID, casework.TransitionInput{Transition: workflow.StartReview})
+
+		closeNow := casework.TransitionInput{Transition: workflow.CloseAdministratively, Reason: "same as RX-1", Disposition: workflow.Duplicate}
+		if _, err := f.step(t, f.supervisor, c.ID, closeNow); redress.ErrorCode(err) != redress.ECONFLICT {
+			t.Fatalf("close_administratively under review: %v; want ECONFLICT", err)
+		}
+		if _, err := f.step(t, f.supervisor, c.ID, casework.TransitionInput{Transition: workflow.ProposeClosure, Reason: "x"}); redress.ErrorCode(err) != redress.EINVALID {
+			t.Fatalf("propose_closure without a disposition: %v; want EINVALID", err)
+		}
+		f.mustStep(t, f.supervisor, c.ID, casework.TransitionInput{Transition: workflow.ProposeClosure, Reason: "same as RX-1", Disposition: workflow.Duplicate})
+		st, err := db.CaseState(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := f.load(t, c.ID).Status; got != workflow.StatusFindingsProposed || st.ProposedDisposition != string(workflow.Duplicate) || st.Disposition != "" || !st.ClosedAt.IsZero() {
+			t.Fatalf("after proposing: status %s, state %+v; want findings_proposed, duplicate proposed, not closed", got, st)
+		}
+		if _, err := f.step(t, f.supervisor, c.ID, casework.TransitionInput{Transition: workflow.ApproveClose}); !errors.Is(err, workflow.ErrSameApprover) {
+			t.Fatalf("the proposer approving the closure: %v; want ErrSameApprover", err)
+		}
+		f.mustStep(t, f.investigator, c.ID, casework.TransitionInput{Transition: workflow.ApproveClose})
+		if st, err = db.CaseState(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.load(t, c.ID).Status; got != workflow.StatusClosed || st.Disposition != string(workflow.Duplicate) {
+			t.Fatalf("after a second person approved: status %s, disposition %q; want closed, duplicate", got, st.Disposition)
+		}
+
+		// Screening: before review one person closes a duplicate.
+		d := f.file(t, true)
+		f.mustStep(t, f.supervisor, d.ID, closeNow)
+		if got := f.load(t, d.ID).Status; got != workflow.StatusClosed {
+			t.Fatalf("close_administratively of a received case: %s; want closed", got)
+		}
+	})
+}

@@ -97,6 +97,10 @@ func (s *Service) statusChange(ctx context.Context, a Actor, c redress.Complaint
 		for id, f := range in.Findings {
 			ch.Findings[id] = string(f)
 		}
+	case workflow.ProposeClosure:
+		// Not closed yet: the disposition waits for a second person (approve_close).
+		ch.ProposedBy, ch.ProposedDisposition, ch.Disposition = a.UserID, string(disposition), ""
+		ch.Audit.Details["disposition"] = string(disposition)
 	case workflow.ApproveClose:
 		st, err := s.DB.CaseState(ctx, c.ID)
 		if err != nil {
@@ -104,6 +108,11 @@ func (s *Service) statusChange(ctx context.Context, a Actor, c redress.Complaint
 		}
 		if err := workflow.CheckApprover(st.ProposedBy, a.UserID); err != nil {
 			return none, err
+		}
+		if st.ProposedDisposition != "" {
+			// The closure proposed, as the second person approves it.
+			disposition = workflow.Disposition(st.ProposedDisposition)
+			ch.Disposition = st.ProposedDisposition
 		}
 	}
 	if workflow.Ends(in.Transition) {

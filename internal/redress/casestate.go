@@ -24,14 +24,17 @@ var CaseStatuses = []string{
 
 // CaseState is the workflow facts of a complaint the case page and the service need.
 type CaseState struct {
-	Priority    string
-	AssigneeID  int64
-	ProposedBy  int64
-	Disposition string
-	ClosedAt    time.Time
-	Findings    map[int64]string
-	Links       []ComplaintLink
-	History     []StatusStep
+	Priority   string
+	AssigneeID int64
+	ProposedBy int64
+	// ProposedDisposition is the closure proposed for approval (propose_closure); empty
+	// when findings were proposed.
+	ProposedDisposition string
+	Disposition         string
+	ClosedAt            time.Time
+	Findings            map[int64]string
+	Links               []ComplaintLink
+	History             []StatusStep
 }
 
 // ComplaintLink ties two complaints: a duplicate or a related one.

@@ -21,9 +21,11 @@ type StatusChange struct {
 	ComplaintID int64
 	From, To    string
 	Reason      string
-	// Disposition is set when the complaint closes; ProposedBy when findings are proposed.
-	Disposition string
-	ProposedBy  int64
+	// Disposition is set when the complaint closes; ProposedBy when findings or a
+	// closure are proposed, with ProposedDisposition for a closure ("" for findings).
+	Disposition         string
+	ProposedBy          int64
+	ProposedDisposition string
 	// Findings per allegation id, written with a proposal.
 	Findings map[int64]string
 	// Clocks to stop (met), pause, resume or start with this change. A resumed clock's
@@ -55,7 +57,7 @@ func changeStatus(ctx context.Context, tx bun.Tx, now time.Time, ch StatusChange
 		q.Set("disposition = ?", ch.Disposition).Set("closed_at = ?", now)
 	}
 	if ch.ProposedBy != 0 {
-		q.Set("proposed_by = ?", ch.ProposedBy)
+		q.Set("proposed_by = ?", ch.ProposedBy).Set("proposed_disposition = ?", ch.ProposedDisposition)
 	}
 	res, err := q.Exec(ctx)
 	if err != nil {
@@ -336,13 +338,14 @@ func (db *DB) Triage(ctx context.Context, ch TriageChange) error {
 // CaseState loads the workflow facts of a complaint.
 func (db *DB) CaseState(ctx context.Context, complaintID int64) (redress.CaseState, error) {
 	var row struct {
-		Priority    string
-		AssigneeID  sql.NullInt64
-		ProposedBy  sql.NullInt64
-		Disposition string
-		ClosedAt    sql.NullTime
+		Priority            string
+		AssigneeID          sql.NullInt64
+		ProposedBy          sql.NullInt64
+		ProposedDisposition string
+		Disposition         string
+		ClosedAt            sql.NullTime
 	}
-	err := db.bun.NewSelect().Table("complaints").Column("priority", "assignee_id", "proposed_by", "disposition", "closed_at").
+	err := db.bun.NewSelect().Table("complaints").Column("priority", "assignee_id", "proposed_by", "proposed_disposition", "disposition", "closed_at").
 		Where("id = ?", complaintID).Scan(ctx, &row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return redress.CaseState{}, notFound(err, "Complaint")
@@ -350,7 +353,7 @@ func (db *DB) CaseState(ctx context.Context, complaintID int64) (redress.CaseSta
 		return redress.CaseState{}, err
 	}
 	st := redress.CaseState{Priority: row.Priority, AssigneeID: row.AssigneeID.Int64, ProposedBy: row.ProposedBy.Int64,
-		Disposition: row.Disposition, ClosedAt: row.ClosedAt.Time, Findings: map[int64]string{}}
+		ProposedDisposition: row.ProposedDisposition, Disposition: row.Disposition, ClosedAt: row.ClosedAt.Time, Findings: map[int64]string{}}
 	var als []struct {
 		ID      int64
 		Finding string

@@ -71,10 +71,14 @@ func DispositionGroup(d Disposition) string {
 	return string(d)
 }
 
+// administrative are the dispositions of a case closed without findings.
+var administrative = []Disposition{Duplicate, OutsideJurisdiction, NotEnoughInformation, ResolvedInformally, ReferredOut}
+
 var dispositionsOf = map[Transition][]Disposition{
 	ApproveClose:          {FindingsMade},
 	Withdraw:              {Withdrawn},
-	CloseAdministratively: {Duplicate, OutsideJurisdiction, NotEnoughInformation, ResolvedInformally, ReferredOut},
+	CloseAdministratively: administrative,
+	ProposeClosure:        administrative,
 }
 
 // DispositionsFor lists the dispositions t may record; none for a transition that
@@ -83,7 +87,9 @@ func DispositionsFor(t Transition) []Disposition { return slices.Clone(dispositi
 
 // DispositionFor checks the disposition given with t. A transition with one possible
 // disposition (approve_close, withdraw) gets it when d is empty; close_administratively
-// needs one of its five; a transition that does not end the case takes none.
+// and propose_closure need one of the five administrative ones; any other transition
+// takes none. (approve_close of a proposed closure records the disposition proposed:
+// casework reads it from the case.)
 func DispositionFor(t Transition, d Disposition) (Disposition, error) {
 	allowed := dispositionsOf[t]
 	var fe redress.FieldErrors

@@ -47,16 +47,19 @@ func TestDispositionFor(t *testing.T) {
 	}
 }
 
-// Exactly the transitions that end a case record a disposition, and every
-// disposition is recorded by one of them.
+// Exactly the transitions that end a case, and propose_closure (whose disposition waits
+// for approve_close), take a disposition, and every disposition is recorded by one of
+// them.
 func TestDispositionsCoverEnds(t *testing.T) {
 	var all []workflow.Disposition
 	for _, tr := range workflow.Transitions {
 		ds := workflow.DispositionsFor(tr)
-		if (len(ds) > 0) != workflow.Ends(tr) {
+		if (len(ds) > 0) != (workflow.Ends(tr) || tr == workflow.ProposeClosure) {
 			t.Errorf("%s: dispositions %v, ends the case %v", tr, ds, workflow.Ends(tr))
 		}
-		all = append(all, ds...)
+		if tr != workflow.ProposeClosure {
+			all = append(all, ds...)
+		}
 	}
 	slices.Sort(all)
 	exp := slices.Clone(workflow.Dispositions)

@@ -14,9 +14,10 @@
 //	complainant_replied     waiting_on_complainant                       under_review            -       resume
 //	propose_findings        under_review                                 findings_proposed       -       -
 //	return_findings         findings_proposed                            under_review            yes     -
-//	approve_close           findings_proposed                            closed                  -       -       (findings_made; approver is not the proposer)
-//	close_administratively  received, triaged, under_review, referred,   closed                  yes     -       (an administrative disposition)
+//	propose_closure         under_review, referred,                      findings_proposed       yes     resume  (an administrative disposition, for a second person to approve)
 //	                        waiting_on_complainant
+//	approve_close           findings_proposed                            closed                  -       -       (findings_made, or the closure proposed; approver is not the proposer)
+//	close_administratively  received, triaged                            closed                  yes     -       (an administrative disposition, before any review)
 //	withdraw                every open state                             withdrawn               yes     -
 //	reopen                  closed, withdrawn                            reopened                yes     -
 //
@@ -61,6 +62,7 @@ const (
 	ComplainantReplied    Transition = "complainant_replied"
 	ProposeFindings       Transition = "propose_findings"
 	ReturnFindings        Transition = "return_findings"
+	ProposeClosure        Transition = "propose_closure"
 	ApproveClose          Transition = "approve_close"
 	CloseAdministratively Transition = "close_administratively"
 	Withdraw              Transition = "withdraw"
@@ -70,7 +72,7 @@ const (
 // Transitions lists every transition, in the order pages offer them.
 var Transitions = []Transition{
 	Triage, StartReview, Refer, ReferralAnswered, AskComplainant, ComplainantReplied,
-	ProposeFindings, ReturnFindings, ApproveClose, CloseAdministratively, Withdraw, Reopen,
+	ProposeFindings, ProposeClosure, ReturnFindings, ApproveClose, CloseAdministratively, Withdraw, Reopen,
 }
 
 // Permission is the Casbin object under which each transition is an action:
@@ -102,12 +104,18 @@ var rules = map[Transition]rule{
 	ProposeFindings:    {from: []string{StatusUnderReview}, to: StatusFindingsProposed},
 	ReturnFindings:     {from: []string{StatusFindingsProposed}, to: StatusUnderReview, reason: true},
 	ApproveClose:       {from: []string{StatusFindingsProposed}, to: StatusClosed},
-	// Also from referred (the other office took the case: referred_out) and from
-	// waiting_on_complainant (no reply came: not_enough_information).
-	CloseAdministratively: {from: []string{StatusReceived, StatusTriaged, StatusUnderReview, StatusReferred,
-		StatusWaitingOnComplainant}, to: StatusClosed, reason: true},
-	Withdraw: {from: open, to: StatusWithdrawn, reason: true},
-	Reopen:   {from: []string{StatusClosed, StatusWithdrawn}, to: StatusReopened, reason: true},
+	// Once a case is being reviewed, ending it without findings is a decision a second
+	// person approves, as findings are: proposed here (also from referred, the other
+	// office took the case: referred_out; and from waiting_on_complainant, no reply
+	// came: not_enough_information), closed by approve_close. The clocks run again: the
+	// case no longer waits on the complainant.
+	ProposeClosure: {from: []string{StatusUnderReview, StatusReferred, StatusWaitingOnComplainant},
+		to: StatusFindingsProposed, reason: true, resume: true},
+	// Screening, before any review: a duplicate, or not this office's to review. One
+	// person may close it (reopen undoes it, and reports count every such closure).
+	CloseAdministratively: {from: []string{StatusReceived, StatusTriaged}, to: StatusClosed, reason: true},
+	Withdraw:              {from: open, to: StatusWithdrawn, reason: true},
+	Reopen:                {from: []string{StatusClosed, StatusWithdrawn}, to: StatusReopened, reason: true},
 }
 
 // Valid reports whether s is a status of the workflow.

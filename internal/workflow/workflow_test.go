@@ -26,21 +26,21 @@ var want = map[string]map[workflow.Transition]string{
 		"withdraw":               "withdrawn",
 	},
 	"under_review": {
-		"refer":                  "referred",
-		"ask_complainant":        "waiting_on_complainant",
-		"propose_findings":       "findings_proposed",
-		"close_administratively": "closed",
-		"withdraw":               "withdrawn",
+		"refer":            "referred",
+		"ask_complainant":  "waiting_on_complainant",
+		"propose_findings": "findings_proposed",
+		"propose_closure":  "findings_proposed",
+		"withdraw":         "withdrawn",
 	},
 	"referred": {
-		"referral_answered":      "under_review",
-		"close_administratively": "closed",
-		"withdraw":               "withdrawn",
+		"referral_answered": "under_review",
+		"propose_closure":   "findings_proposed",
+		"withdraw":          "withdrawn",
 	},
 	"waiting_on_complainant": {
-		"complainant_replied":    "under_review",
-		"close_administratively": "closed",
-		"withdraw":               "withdrawn",
+		"complainant_replied": "under_review",
+		"propose_closure":     "findings_proposed",
+		"withdraw":            "withdrawn",
 	},
 	"findings_proposed": {
 		"return_findings": "under_review",
@@ -198,6 +198,7 @@ func TestTransitionProperties(t *testing.T) {
 		{tr: "ask_complainant", pause: true},
 		{tr: "complainant_replied", resume: true},
 		{tr: "propose_findings"},
+		{tr: "propose_closure", reason: true, resume: true},
 		{tr: "return_findings", reason: true},
 		{tr: "approve_close", ends: true},
 		{tr: "close_administratively", reason: true, ends: true},
@@ -227,8 +228,8 @@ func TestTransitionProperties(t *testing.T) {
 			t.Errorf("CheckReason(%s, text) = %v", c.tr, err)
 		}
 	}
-	if len(workflow.Transitions) != 12 {
-		t.Errorf("%d transitions; the table above has 12", len(workflow.Transitions))
+	if len(workflow.Transitions) != 13 {
+		t.Errorf("%d transitions; the table above has 13", len(workflow.Transitions))
 	}
 	if workflow.ValidTransition("teleport") || workflow.Ends("teleport") {
 		t.Error("an unknown transition is valid or ends a case")
