@@ -1,7 +1,8 @@
 // Package casefile keeps what accumulates around a case: internal notes, messages
 // between the review office and the complainant, and evidence files. The web layer has
 // already asked Casbin (or checked the receipt); this package validates, records the
-// audit event with each change and tells the complainant by email that a message waits.
+// audit event with each change and each staff read of a case (reads.go), and tells the
+// complainant by email that a message waits.
 package casefile
 
 import (

@@ -1,5 +1,6 @@
 // Package casework is what review officers do to a case: triage, assignment, status
-// transitions through the workflow, referrals and findings. The web layer has already
+// transitions through the workflow, referrals and findings, and the queue's search that
+// finds cases (search.go). The web layer has already
 // asked Casbin whether the caller may; this package keeps the case consistent and the
 // record complete, and tells people what they need to know by email.
 package casework

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/redress-oversight/redress/internal/casefile"
-	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/redress"
 )
 
@@ -75,7 +74,7 @@ func toEvidenceJSON(e redress.EvidenceInfo) evidenceJSON {
 }
 
 func (s *Server) handleAPICaseNotes(w http.ResponseWriter, r *http.Request) {
-	apiCasePart(s, w, r, permNote, "notes", s.Casefile.Notes, toNoteJSON, nil)
+	apiCasePart(s, w, r, permNote, casefile.PartNotes, s.Casefile.ReadNotes, toNoteJSON, nil)
 }
 
 func (s *Server) handleAPICaseNoteAdd(w http.ResponseWriter, r *http.Request) {
@@ -100,7 +99,7 @@ func (s *Server) handleAPICaseNoteAdd(w http.ResponseWriter, r *http.Request) {
 // handleAPICaseMessages lists the messages; reading them marks the complainant's
 // replies read, as the case page does.
 func (s *Server) handleAPICaseMessages(w http.ResponseWriter, r *http.Request) {
-	apiCasePart(s, w, r, permMessage, "messages", s.Casefile.StaffMessages, toMessageJSON, nil)
+	apiCasePart(s, w, r, permMessage, casefile.PartMessages, s.Casefile.ReadMessages, toMessageJSON, nil)
 }
 
 func (s *Server) handleAPICaseMessageSend(w http.ResponseWriter, r *http.Request) {
@@ -126,25 +125,22 @@ func (s *Server) handleAPICaseMessageSend(w http.ResponseWriter, r *http.Request
 }
 
 func (s *Server) handleAPICaseEvidence(w http.ResponseWriter, r *http.Request) {
-	apiCasePart(s, w, r, permEvidence, "evidence", s.Casefile.Evidence, toEvidenceJSON,
+	apiCasePart(s, w, r, permEvidence, casefile.PartEvidence, s.Casefile.ReadEvidence, toEvidenceJSON,
 		map[string]any{"max_files": casefile.MaxFiles, "max_file_bytes": casefile.MaxFileSize})
 }
 
 // apiCasePart answers a list of one part of a case (notes, messages, evidence): the
-// caller must read that part in the case's unit, the read is recorded before it is
-// answered, and each item goes out as conv makes it, under the part's name beside extra.
+// caller must read that part in the case's unit, load records the read before it reads
+// (a read that cannot be recorded is not answered), and each item goes out as conv
+// makes it, under the part's name beside extra.
 func apiCasePart[T, J any](s *Server, w http.ResponseWriter, r *http.Request, perm, part string,
-	load func(context.Context, int64) ([]T, error), conv func(T) J, extra map[string]any) {
+	load func(context.Context, casefile.Actor, redress.Complaint) ([]T, error), conv func(T) J, extra map[string]any) {
 	noStore(w)
 	c, _, actor, ok := s.caseTarget(w, r, perm, "read")
 	if !ok {
 		return
 	}
-	if err := s.recordCaseRead(r, actor, c, part); err != nil {
-		s.renderError(w, r, err)
-		return
-	}
-	list, err := load(r.Context(), c.ID)
+	list, err := load(r.Context(), fileActor(actor), c)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -182,15 +178,6 @@ func (s *Server) handleAPICaseEvidenceAdd(w http.ResponseWriter, r *http.Request
 		return
 	}
 	writeJSON(w, http.StatusCreated, toEvidenceJSON(e))
-}
-
-// recordCaseRead writes the audit event of a read of one part of a case through the API
-// (the case page's own complaint.viewed covers all it shows), before the read: a read
-// that cannot be recorded is not answered.
-func (s *Server) recordCaseRead(r *http.Request, actor casework.Actor, c redress.Complaint, part string) error {
-	return s.DB.RecordAudit(r.Context(), redress.AuditEvent{Actor: actor.Subject, Action: redress.ActionComplaintViewed,
-		RequestID: actor.RequestID, ComplaintID: c.ID, AgencyID: c.AgencyID, AgreementID: c.AgreementID,
-		Details: map[string]any{"part": part}})
 }
 
 // fileAPIError gives a refused file its own status and a message with the limits.

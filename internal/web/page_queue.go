@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/redress-oversight/redress/internal/auth"
+	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/workflow"
 )
@@ -31,9 +32,9 @@ type queueQuery struct {
 	Filter  redress.SearchFilter
 	Page    int
 	PerPage int
-	// Given holds the non-empty filters and the order: the audit event's details, free
-	// text only as a tag (queueFilterGiven). Empty when the caller only lists the queue.
-	Given map[string]any
+	// Given holds the non-empty filters and the order, as typed; casework records them
+	// (free text only as a tag). Empty when the caller only lists the queue.
+	Given map[string]string
 }
 
 // parseQueueQuery reads the queue's query parameters; the filter's Validate judges the
@@ -44,10 +45,10 @@ func (s *Server) parseQueueQuery(r *http.Request) (queueQuery, error) {
 	pr, _ := principal(r)
 	v := r.URL.Query()
 	get := func(name string) string { return strings.TrimSpace(v.Get(name)) }
-	qq := queueQuery{Page: 1, PerPage: redress.DefaultSearchLimit, Given: map[string]any{}}
+	qq := queueQuery{Page: 1, PerPage: redress.DefaultSearchLimit, Given: map[string]string{}}
 	for _, name := range append(slices.Clone(queueFilters), "sort") {
 		if val := get(name); val != "" {
-			qq.Given[name] = s.queueFilterGiven(name, val)
+			qq.Given[name] = val
 		}
 	}
 	f := &qq.Filter
@@ -182,18 +183,12 @@ func intersectUnits(allA bool, a []string, allB bool, b []string) (bool, []strin
 	return false, out
 }
 
-// searchQueue runs a parsed search. A search with filters is recorded first: a search
-// that cannot be recorded is not run.
+// searchQueue runs a parsed search through casework, which records a search with
+// filters first: a search that cannot be recorded is not run.
 func (s *Server) searchQueue(r *http.Request, qq queueQuery) ([]redress.QueueRow, int, error) {
 	pr, _ := principal(r)
-	if len(qq.Given) > 0 {
-		ev := redress.AuditEvent{Actor: pr.Subject(), Action: redress.ActionComplaintSearched, RequestID: requestID(r),
-			Details: map[string]any{"filters": qq.Given, "page": qq.Page}}
-		if err := s.DB.RecordAudit(r.Context(), ev); err != nil {
-			return nil, 0, err
-		}
-	}
-	rows, total, err := s.DB.SearchComplaints(r.Context(), qq.Filter)
+	rows, total, err := s.Casework.SearchQueue(r.Context(), casework.Actor{UserID: pr.User.ID, Subject: pr.Subject(), RequestID: requestID(r)},
+		casework.QueueSearch{Filter: qq.Filter, Page: qq.Page, Given: qq.Given})
 	nAll, nUnits := s.Authz.Units(pr.Subject(), permNarrative, "read")
 	for i := range rows {
 		// An agency the registry lacks is named in the complainant's words: shown

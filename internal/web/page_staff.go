@@ -9,6 +9,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/redress-oversight/redress/internal/auth"
+	"github.com/redress-oversight/redress/internal/casefile"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/workflow"
 )
@@ -132,39 +133,24 @@ func (s *Server) loadCase(r *http.Request, reveal bool) (*caseView, error) {
 	if v.Files, err = s.loadCaseFiles(r, c.ID, c.Unit); err != nil {
 		return nil, err
 	}
-	// The event says what was shown (whether the complainant's words were), never the
-	// content itself.
-	ev := redress.AuditEvent{Actor: sub, Action: redress.ActionComplaintViewed, RequestID: requestID(r),
-		ComplaintID: c.ID, AgencyID: c.AgencyID, AgreementID: c.AgreementID,
-		Details: map[string]any{"narrative": v.ShowNarrative}}
-	if reveal {
-		if !v.CanReveal {
-			return nil, redress.Errorf(redress.EFORBIDDEN, "Your role may not see identity or contact details.")
-		}
-		contact, err := redress.OpenContact(s.Intake.Box, c, sealed)
-		if err != nil {
+	// Opening the case, or revealing identity with it, is recorded by the case file as
+	// it is shown: a view that cannot be recorded is not shown.
+	actor := casefile.Actor{UserID: pr.User.ID, Subject: sub, RequestID: requestID(r)}
+	if !reveal {
+		if err := s.Casefile.View(r.Context(), actor, c, v.ShowNarrative); err != nil {
 			return nil, err
 		}
-		v.Identity = &contact
-		ev.Action = redress.ActionIdentityViewed
-		ev.Details["fields"] = contactFields(contact)
+		return v, nil
 	}
-	if err := s.DB.RecordAudit(r.Context(), ev); err != nil {
-		return nil, err // a view that cannot be recorded is not shown
+	if !v.CanReveal {
+		return nil, redress.Errorf(redress.EFORBIDDEN, "Your role may not see identity or contact details.")
 	}
+	contact, err := s.Casefile.RevealIdentity(r.Context(), actor, c, sealed, v.ShowNarrative)
+	if err != nil {
+		return nil, err
+	}
+	v.Identity = &contact
 	return v, nil
-}
-
-// contactFields names the contact fields a complainant gave, for the audit event of a
-// reveal: which fields were seen, never their values.
-func contactFields(c redress.Contact) []string {
-	fields := []string{}
-	for _, f := range []struct{ name, value string }{{"name", c.Name}, {"email", c.Email}, {"phone", c.Phone}, {"address", c.Address}} {
-		if f.value != "" {
-			fields = append(fields, f.name)
-		}
-	}
-	return fields
 }
 
 func (s *Server) handleStaffCase(w http.ResponseWriter, r *http.Request) {

@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/redress-oversight/redress/internal/auth"
+	"github.com/redress-oversight/redress/internal/authz"
 	"github.com/redress-oversight/redress/internal/redress"
 )
 
@@ -98,9 +99,8 @@ func routeTemplate(r *http.Request) string {
 // and the audit trail keeps every row forever.
 func (s *Server) deny(w http.ResponseWriter, r *http.Request, status int) {
 	if p, ok := principal(r); ok {
-		ev := redress.AuditEvent{Actor: p.Subject(), Action: redress.ActionAccessDenied, RequestID: requestID(r),
-			Details: map[string]any{"route": routeTemplate(r), "method": r.Method, "status": status}}
-		if err := s.DB.RecordAudit(r.Context(), ev); err != nil {
+		ref := authz.Refusal{Subject: p.Subject(), Route: routeTemplate(r), Method: r.Method, Status: status, RequestID: requestID(r)}
+		if err := s.Authz.RecordRefusal(r.Context(), ref); err != nil {
 			s.Log.Error("audit of a refused request", "err", err, "request_id", requestID(r))
 		}
 	} else {
