@@ -288,29 +288,13 @@ func (db *DB) Triage(ctx context.Context, ch TriageChange) error {
 				return err
 			}
 		}
-		var added []redress.Category
-		for _, cat := range ch.Categories {
-			exists, err := tx.NewSelect().Model((*allegationRow)(nil)).Where("complaint_id = ? AND category = ?", ch.ComplaintID, cat).Exists(ctx)
-			if err != nil {
-				return err
-			}
-			if !exists {
-				if _, err := tx.NewInsert().Model(&allegationRow{ComplaintID: ch.ComplaintID, Category: string(cat)}).Exec(ctx); err != nil {
-					return err
-				}
-				added = append(added, cat)
-			}
+		added, err := addAllegations(ctx, tx, ch.ComplaintID, ch.Categories)
+		if err != nil {
+			return err
 		}
-		var links []map[string]any
-		for _, l := range ch.Links {
-			if l.OtherID == ch.ComplaintID {
-				continue
-			}
-			if _, err := tx.NewRaw("INSERT INTO complaint_links (complaint_id, other_id, kind, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-				ch.ComplaintID, l.OtherID, l.Kind, now).Exec(ctx); err != nil {
-				return err
-			}
-			links = append(links, map[string]any{"other": l.OtherID, "kind": l.Kind})
+		links, err := addLinks(ctx, tx, now, ch.ComplaintID, ch.Links)
+		if err != nil {
+			return err
 		}
 		if err := startClocks(ctx, tx, ch.ComplaintID, ch.StartClocks); err != nil {
 			return err
@@ -333,6 +317,42 @@ func (db *DB) Triage(ctx context.Context, ch TriageChange) error {
 		}
 		return insertAudit(ctx, tx, now, ev)
 	})
+}
+
+// addAllegations adds the categories a complaint does not have yet as allegations,
+// and returns those it added.
+func addAllegations(ctx context.Context, tx bun.Tx, complaintID int64, cats []redress.Category) ([]redress.Category, error) {
+	var added []redress.Category
+	for _, cat := range cats {
+		exists, err := tx.NewSelect().Model((*allegationRow)(nil)).Where("complaint_id = ? AND category = ?", complaintID, cat).Exists(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !exists {
+			if _, err := tx.NewInsert().Model(&allegationRow{ComplaintID: complaintID, Category: string(cat)}).Exec(ctx); err != nil {
+				return nil, err
+			}
+			added = append(added, cat)
+		}
+	}
+	return added, nil
+}
+
+// addLinks ties a complaint to duplicates and related complaints (never to itself; a
+// link already there stays), and returns them as the audit event lists them.
+func addLinks(ctx context.Context, tx bun.Tx, now time.Time, complaintID int64, ls []redress.ComplaintLink) ([]map[string]any, error) {
+	var links []map[string]any
+	for _, l := range ls {
+		if l.OtherID == complaintID {
+			continue
+		}
+		if _, err := tx.NewRaw("INSERT INTO complaint_links (complaint_id, other_id, kind, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+			complaintID, l.OtherID, l.Kind, now).Exec(ctx); err != nil {
+			return nil, err
+		}
+		links = append(links, map[string]any{"other": l.OtherID, "kind": l.Kind})
+	}
+	return links, nil
 }
 
 // CaseState loads the workflow facts of a complaint.
