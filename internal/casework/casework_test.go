@@ -566,3 +566,45 @@ func TestAdministrativeCloseUnderReviewTakesTwo(t *testing.T) {
 		}
 	})
 }
+
+// TestResultsClockOnlyWithResults: the JEM "report results to ICE within 30 days of
+// resolution" clock starts when a JEM case ends with results (findings made, or
+// resolved informally), never for a duplicate or a complaint outside jurisdiction.
+func TestResultsClockOnlyWithResults(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		hasResultsClock := func(id int64) bool {
+			ks, err := db.Clocks(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range ks {
+				if k.Name == "report_results" {
+					return true
+				}
+			}
+			return false
+		}
+		for _, tc := range []struct {
+			disposition workflow.Disposition
+			want        bool
+		}{
+			{workflow.Duplicate, false},
+			{workflow.OutsideJurisdiction, false},
+			{workflow.NotEnoughInformation, false},
+			{workflow.ReferredOut, false},
+			{workflow.ResolvedInformally, true},
+		} {
+			c := f.file(t, true) // Harris County: a JEM
+			f.mustStep(t, f.supervisor, c.ID, casework.TransitionInput{Transition: workflow.CloseAdministratively, Reason: "r", Disposition: tc.disposition})
+			if got := hasResultsClock(c.ID); got != tc.want {
+				t.Errorf("JEM case closed as %s: results clock started %v; want %v", tc.disposition, got, tc.want)
+			}
+		}
+		c := f.file(t, true)
+		f.mustStep(t, f.supervisor, c.ID, casework.TransitionInput{Transition: workflow.Withdraw, Reason: "asked by phone"})
+		if hasResultsClock(c.ID) {
+			t.Error("a withdrawn JEM case started the results clock")
+		}
+	})
+}

@@ -35,8 +35,13 @@ func (s *Service) Clocks(ctx context.Context, unit string, model redress.Model, 
 }
 
 func startClocks(clocks deadline.Config, model redress.Model, event string, at time.Time) []redress.Clock {
+	return clocksFrom(clocks.Starting(model, event), clocks, at)
+}
+
+// clocksFrom starts the clocks ks at at, due as clocks counts them.
+func clocksFrom(ks []deadline.Clock, clocks deadline.Config, at time.Time) []redress.Clock {
 	var out []redress.Clock
-	for _, k := range clocks.Starting(model, event) {
+	for _, k := range ks {
 		out = append(out, redress.Clock{Name: k.Name, StartedAt: at, DueAt: deadline.Due(at, k, clocks.Loc())})
 	}
 	return out

@@ -122,7 +122,7 @@ func (s *Service) statusChange(ctx context.Context, a Actor, c redress.Complaint
 		if err != nil {
 			return none, err
 		}
-		ch.StartClocks = startClocks(clocks, model, deadline.EventResolved, s.now())
+		ch.StartClocks = clocksFrom(clocks.StartingAtResolution(model, disposition), clocks, s.now())
 		if ch.Mail, err = s.outcomeMail(c, sealed, string(disposition)); err != nil {
 			return none, err
 		}

@@ -144,6 +144,14 @@ func (k Clock) check() error {
 			return fmt.Errorf("model %q: want one of %v", m, redress.Models)
 		}
 	}
+	if len(k.Dispositions) > 0 && k.Start != EventResolved {
+		return fmt.Errorf("dispositions: only a clock that starts at %s ends on one", EventResolved)
+	}
+	for _, d := range k.Dispositions {
+		if !slices.Contains(workflow.Dispositions, d) {
+			return fmt.Errorf("disposition %q: want one of %v", d, workflow.Dispositions)
+		}
+	}
 	for _, e := range k.MetBy {
 		if !knownEvent(e) {
 			return fmt.Errorf("met_by %q: no such event or transition", e)
@@ -229,6 +237,18 @@ func (c Config) Starting(model redress.Model, event string) []Clock {
 	var out []Clock
 	for _, k := range c.Clocks {
 		if k.Start == event && k.AppliesTo(model) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// StartingAtResolution lists the clocks a case under model starts when it ends with
+// disposition.
+func (c Config) StartingAtResolution(model redress.Model, disposition workflow.Disposition) []Clock {
+	var out []Clock
+	for _, k := range c.Starting(model, EventResolved) {
+		if len(k.Dispositions) == 0 || slices.Contains(k.Dispositions, disposition) {
 			out = append(out, k)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	_ "time/tzdata" // America/New_York must load on a host without a zone database
 
 	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/workflow"
 )
 
 // Unit is what a clock's amount counts.
@@ -47,6 +48,10 @@ type Clock struct {
 	Models []redress.Model `json:"models,omitempty"`
 	// Start is the event that starts it: EventReceived or EventResolved.
 	Start string `json:"start"`
+	// Dispositions limits a clock started at resolution to cases that end so (the JEM's
+	// "report results" follows an investigation's results, not a duplicate closed at
+	// screening); empty: every ending.
+	Dispositions []workflow.Disposition `json:"dispositions,omitempty"`
 	// MetBy lists the events that meet it.
 	MetBy []string `json:"met_by"`
 	// Pauses: the clock stands still while the case waits on the complainant.

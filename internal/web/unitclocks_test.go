@@ -129,12 +129,12 @@ func TestUnitClocksOverride(t *testing.T) {
 		}
 
 		// The clocks a case starts when it ends follow the unit too (JEM: report the
-		// results within 30 days; tx: 10 business days).
+		// results within 30 days of a case resolved with results; tx: 10 business days).
 		s.mustPost("admin", "/admin/units", url.Values{"op": {"clocks"}, "unit": {"tx"}, "amount.triage": {"1"}, "count.triage": {"business_days"},
 			"amount.report_results": {"10"}, "count.report_results": {"business_days"}}, http.StatusSeeOther)
 		jem := s.fileIn("TX", s.agency.ID)
 		s.mustPost("intake", "/staff/complaints/"+strconv.FormatInt(jem, 10)+"/transition", url.Values{"transition": {"close_administratively"},
-			"disposition": {"duplicate"}, "reason": {"Filed twice."}}, http.StatusSeeOther)
+			"disposition": {"resolved_informally"}, "reason": {"Property returned."}}, http.StatusSeeOther)
 		report, def := s.clockOf(jem, "report_results"), clockDef(t, "report_results")
 		def.Amount, def.Unit = 10, deadline.BusinessDays
 		if want := deadline.Due(report.StartedAt, def, deadline.DefaultLocation); !report.DueAt.Equal(want) {
