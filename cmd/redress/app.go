@@ -71,7 +71,7 @@ func (c *cli) buildServices(ctx context.Context, cfg *config.Config, a *app) err
 	db, box, catalog, publicURL := a.db, a.box, a.catalog, cfg.PublicBaseURL
 	statusURL := strings.TrimRight(publicURL, "/") + "/status"
 	a.accounts = &auth.Service{DB: db, Box: box, Catalog: catalog, PublicURL: publicURL}
-	a.cases = &casework.Service{DB: db, Box: box, Catalog: catalog, PublicURL: publicURL, Deadlines: a.clocks}
+	a.cases = &casework.Service{DB: db, Box: box, Catalog: catalog, PublicURL: publicURL, Deadlines: a.clocks, Authz: a.enforcer}
 	a.intake = &intake.Service{DB: db, Box: box, Languages: catalog.Languages(), Casework: a.cases,
 		ReceiptMail: func(lang, to, tracking string) redress.OutboundMail {
 			return mail.NewReceipt(catalog, box, lang, to, tracking, statusURL)
