@@ -1,8 +1,7 @@
 // Package casework is what review officers do to a case: triage, assignment, status
 // transitions through the workflow, referrals and findings. The web layer has already
-// asked Casbin whether the caller may take a step (but for assignment, whose rules of
-// who may give a case to whom live here); this package keeps the case consistent and
-// the record complete, and tells people what they need to know by email.
+// asked Casbin whether the caller may; this package keeps the case consistent and the
+// record complete, and tells people what they need to know by email.
 package casework
 
 import (
@@ -27,7 +26,8 @@ type Service struct {
 	Now       func() time.Time
 	// Deadlines defines the case clocks (deadline.Defaults() unless configured).
 	Deadlines deadline.Config
-	// Authz says who may assign a case, reassign it, and be given it.
+	// Authz says who may assign a case, reassign it, and be given it: assignment's
+	// rules are case work's, checked again here for every complaint of a batch.
 	Authz *authz.Enforcer
 }
 
