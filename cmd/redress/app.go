@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/authz"
@@ -13,6 +16,7 @@ import (
 	"github.com/redress-oversight/redress/internal/deadline"
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/intake"
+	"github.com/redress-oversight/redress/internal/limit"
 	"github.com/redress-oversight/redress/internal/mail"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/secret"
@@ -33,6 +37,7 @@ type app struct {
 	cases     *casework.Service
 	intake    *intake.Service
 	casefile  *casefile.Service
+	limits    *limit.Limiter
 }
 
 // buildApp opens the database (migrated, the registry seeded) and builds every service
@@ -71,13 +76,23 @@ func (c *cli) buildServices(ctx context.Context, cfg *config.Config, a *app) err
 	db, box, catalog, publicURL := a.db, a.box, a.catalog, cfg.PublicBaseURL
 	statusURL := strings.TrimRight(publicURL, "/") + "/status"
 	a.accounts = &auth.Service{DB: db, Box: box, Catalog: catalog, PublicURL: publicURL}
-	a.cases = &casework.Service{DB: db, Box: box, Catalog: catalog, PublicURL: publicURL, Deadlines: a.clocks}
+	a.cases = &casework.Service{DB: db, Box: box, Catalog: catalog, PublicURL: publicURL, Deadlines: a.clocks, Authz: a.enforcer}
 	a.intake = &intake.Service{DB: db, Box: box, Languages: catalog.Languages(), Casework: a.cases,
 		ReceiptMail: func(lang, to, tracking string) redress.OutboundMail {
 			return mail.NewReceipt(catalog, box, lang, to, tracking, statusURL)
 		}}
 	a.casefile = &casefile.Service{DB: db, Box: box, Catalog: catalog, PublicURL: publicURL, Casework: a.cases}
+	a.limits = limit.New(db, limitKey(a.secretKey), time.Now, c.log)
 	return nil
+}
+
+// limitKey keys the hashes that name clients in rate_limits. It comes from the secret
+// key, so every process on the database, and the next start, names a client alike; and
+// through HMAC, so it tells nothing about the key that seals identities.
+func limitKey(secretKey []byte) []byte {
+	m := hmac.New(sha256.New, secretKey)
+	m.Write([]byte("redress rate-limit keys v1"))
+	return m.Sum(nil)
 }
 
 // Close closes the database under the services.

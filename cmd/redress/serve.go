@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net"
@@ -91,6 +89,7 @@ func (c *cli) webDeps(cfg *config.Config, a *app, mailer *mail.Worker, auditKey 
 		Intake:   a.intake,
 		Casework: a.cases,
 		Casefile: a.casefile,
+		Limits:   a.limits,
 		Auth:     a.accounts,
 		Authz:    a.enforcer,
 		Catalog:  a.catalog,
@@ -100,7 +99,6 @@ func (c *cli) webDeps(cfg *config.Config, a *app, mailer *mail.Worker, auditKey 
 		LoginLimit:     cfg.LoginLimit,
 		TrustedProxies: cfg.TrustedProxies,
 		MaxUploads:     cfg.MaxUploads,
-		LimitKey:       limitKey(a.secretKey),
 
 		MailQueued:    mailer.Notify,
 		SecureCookies: strings.HasPrefix(cfg.PublicBaseURL, "https://"),
@@ -186,13 +184,4 @@ func (c *cli) serveHTTP(ctx context.Context, cfg *config.Config, handler http.Ha
 	}
 	c.log.Info("stopped")
 	return nil
-}
-
-// limitKey keys the hashes that name clients in rate_limits. It comes from the secret
-// key, so every process on the database, and the next start, names a client alike; and
-// through HMAC, so it tells nothing about the key that seals identities.
-func limitKey(secretKey []byte) []byte {
-	m := hmac.New(sha256.New, secretKey)
-	m.Write([]byte("redress rate-limit keys v1"))
-	return m.Sum(nil)
 }

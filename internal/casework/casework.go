@@ -9,6 +9,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/redress-oversight/redress/internal/authz"
 	"github.com/redress-oversight/redress/internal/deadline"
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/redress"
@@ -26,6 +27,9 @@ type Service struct {
 	Now       func() time.Time
 	// Deadlines defines the case clocks (deadline.Defaults() unless configured).
 	Deadlines deadline.Config
+	// Authz says who may assign a case, reassign it, and be given it: assignment's
+	// rules are case work's, checked again here for every complaint of a batch.
+	Authz *authz.Enforcer
 }
 
 func (s *Service) now() time.Time {

@@ -5,12 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/redress-oversight/redress/internal/auth"
+	"github.com/redress-oversight/redress/internal/authz"
 	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/deadline"
 	"github.com/redress-oversight/redress/internal/i18n"
@@ -28,12 +31,14 @@ type fixture struct {
 	intake *intake.Service
 	units  []redress.Unit // tx (Texas) and fl (Florida)
 	harris redress.Agency // TX, one JEM agreement signed 2020
-	// investigator proposes findings; supervisor approves them.
+	// investigator proposes findings; supervisor approves them. Both work in tx.
 	investigator, supervisor redress.User
+	staff                    *auth.Service
 }
 
 // newFixture builds what serve builds, on db: a registry with one Texas agency, units
-// tx and fl, intake starting casework's clocks, and two staff accounts.
+// tx and fl, intake starting casework's clocks, and two staff accounts with their roles
+// in tx.
 func newFixture(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
@@ -69,17 +74,30 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 		t.Fatalf("agencies: %v %v", as, err)
 	}
 	f.harris = as[0]
-	staff := &auth.Service{DB: db, Box: box, Catalog: cat, PublicURL: "https://redress.example"}
-	for _, u := range []*redress.User{&f.investigator, &f.supervisor} {
-		name := "investigator"
-		if u == &f.supervisor {
-			name = "supervisor"
-		}
-		if *u, _, err = staff.CreateUser(ctx, auth.Meta{Actor: "test"}, name+"@example.org", name); err != nil {
-			t.Fatal(err)
-		}
+	if f.cases.Authz, err = authz.New(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		t.Fatal(err)
 	}
+	f.staff = &auth.Service{DB: db, Box: box, Catalog: cat, PublicURL: "https://redress.example"}
+	f.investigator = f.user(t, "investigator", redress.RoleInvestigator, "tx")
+	f.supervisor = f.user(t, "supervisor", redress.RoleSupervisor, "tx")
 	return f
+}
+
+// user makes an account holding role in unit, which counts from the next request.
+func (f *fixture) user(t *testing.T, name string, role redress.Role, unit string) redress.User {
+	t.Helper()
+	ctx := context.Background()
+	u, _, err := f.staff.CreateUser(ctx, auth.Meta{Actor: "test"}, name+"@example.org", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.staff.AddRole(ctx, auth.Meta{Actor: "test"}, u.ID, role, unit); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.cases.Authz.Reload(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
 
 // file files a complaint in Texas, about Harris County unless agency is false, with an
@@ -239,9 +257,9 @@ func TestAssign(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		wantInvalid(t, f.cases.Assign(ctx, actor(f.supervisor), nil, f.investigator, "en"), "complaints", "required_one")
+		wantInvalid(t, f.cases.Assign(ctx, actor(f.supervisor), nil, f.investigator.ID, "en"), "complaints", "required_one")
 		// All or none: one ended case in the batch refuses the batch.
-		err = f.cases.Assign(ctx, actor(f.supervisor), []redress.Complaint{a, ended}, f.investigator, "en")
+		err = f.cases.Assign(ctx, actor(f.supervisor), []redress.Complaint{a, ended}, f.investigator.ID, "en")
 		if redress.ErrorCode(err) != redress.ECONFLICT {
 			t.Fatalf("assigning an ended case: %v; want ECONFLICT", err)
 		}
@@ -249,7 +267,7 @@ func TestAssign(t *testing.T) {
 			t.Error("a refused batch assigned its open case")
 		}
 
-		if err := f.cases.Assign(ctx, actor(f.supervisor), []redress.Complaint{a, b}, f.investigator, "en"); err != nil {
+		if err := f.cases.Assign(ctx, actor(f.supervisor), []redress.Complaint{a, b}, f.investigator.ID, "en"); err != nil {
 			t.Fatal(err)
 		}
 		for _, c := range []redress.Complaint{a, b} {

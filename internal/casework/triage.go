@@ -6,12 +6,11 @@ import (
 	"strings"
 
 	"github.com/redress-oversight/redress/internal/deadline"
-	"github.com/redress-oversight/redress/internal/mail"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 )
 
-// Triage (priority, categories, unit) and assignment of complaints to officers.
+// Triage: priority, categories, unit, agency and links of a complaint.
 
 // TriageInput is what an intake officer decides.
 type TriageInput struct {
@@ -167,31 +166,4 @@ func (s *Service) agreementClocks(ctx context.Context, c redress.Complaint, in T
 		}
 	}
 	return start, nil
-}
-
-// Assign gives complaints to an investigator and tells them by email (the tracking
-// numbers and a link; nothing about the complainant).
-func (s *Service) Assign(ctx context.Context, a Actor, cs []redress.Complaint, assignee redress.User, lang string) error {
-	if len(cs) == 0 {
-		var fe redress.FieldErrors
-		fe.Add("complaints", "required_one")
-		return fe.Err()
-	}
-	var numbers []string
-	var complaintIDs []int64
-	for _, c := range cs {
-		if err := mustBeOpen(c); err != nil {
-			return err
-		}
-		numbers = append(numbers, c.TrackingNumber)
-		complaintIDs = append(complaintIDs, c.ID)
-	}
-	data := map[string]any{"Count": len(numbers), "Numbers": strings.Join(numbers, ", "),
-		"Link": strings.TrimRight(s.PublicURL, "/") + "/staff/complaints"}
-	m := redress.OutboundMail{Kind: MailAssigned, Language: lang,
-		Subject: s.Catalog.T(lang, "email.assigned.subject", data),
-		Body:    s.Catalog.T(lang, "email.assigned.body", data) + "\n\n" + s.Catalog.T(lang, "email.footer.automatic", nil) + "\n"}
-	mail.SealRecipient(s.Box, &m, assignee.Email)
-	return s.DB.Assign(ctx, store.AssignmentChange{ComplaintIDs: complaintIDs, AssigneeID: assignee.ID,
-		Mail: []redress.OutboundMail{m}, Audit: a.event(redress.ActionAssigned)})
 }

@@ -55,3 +55,8 @@ type StatusStep struct {
 // ErrStaleStatus means the complaint's status changed since the caller read it.
 var ErrStaleStatus = &Error{Code: ECONFLICT, Key: "error.stale_status",
 	Message: "The complaint changed while you were working on it. Reload and try again."}
+
+// ErrReassign refuses giving a complaint that already has an investigator to another
+// one without the right to reassign: taking a case off someone is a supervisor's call.
+var ErrReassign = &Error{Code: EFORBIDDEN, Key: "error.reassign",
+	Message: "This complaint already has an investigator; only a supervisor may give it to someone else."}

@@ -158,7 +158,7 @@ func (s *Server) handleAPIBulkAssign(w http.ResponseWriter, r *http.Request) {
 // renderAPIAssignError answers a refused assignment: a complaint the caller may not
 // assign is a 403 recorded like any refusal; the rest as other case work.
 func (s *Server) renderAPIAssignError(w http.ResponseWriter, r *http.Request, err error) {
-	if redress.ErrorCode(err) == redress.EFORBIDDEN && !errors.Is(err, errReassign) {
+	if redress.ErrorCode(err) == redress.EFORBIDDEN && !errors.Is(err, redress.ErrReassign) {
 		s.deny(w, r, http.StatusForbidden)
 		return
 	}

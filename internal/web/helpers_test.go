@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"github.com/redress-oversight/redress/internal/deadline"
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/intake"
+	"github.com/redress-oversight/redress/internal/limit"
 	"github.com/redress-oversight/redress/internal/mail"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/secret"
@@ -97,7 +99,7 @@ func mustAgencies(t testing.TB, db *store.DB, state string) []redress.Agency {
 
 func newServer(t testing.TB, db *store.DB, box *secret.Box, catalog *i18n.Catalog, a *auth.Service, z *authz.Enforcer) *web.Server {
 	t.Helper()
-	cases := &casework.Service{DB: db, Box: box, Catalog: catalog, PublicURL: "https://redress.example", Deadlines: deadline.Defaults()}
+	cases := &casework.Service{DB: db, Box: box, Catalog: catalog, PublicURL: "https://redress.example", Deadlines: deadline.Defaults(), Authz: z}
 	srv, err := web.NewServer(web.Deps{
 		DB: db,
 		Intake: &intake.Service{DB: db, Box: box, Languages: catalog.Languages(),
@@ -112,6 +114,7 @@ func newServer(t testing.TB, db *store.DB, box *secret.Box, catalog *i18n.Catalo
 		Authz:    z,
 		Casework: cases,
 		Casefile: &casefile.Service{DB: db, Box: box, Catalog: catalog, PublicURL: cases.PublicURL, Casework: cases},
+		Limits:   newLimiter(db, nil, func() time.Time { return fixedNow }, quietLog),
 		AuditKey: testAuditKey.Public(),
 		// sealAudit's sealer signs every five events, so it never leaves more unsigned.
 		AuditWindow: 5,
@@ -122,6 +125,16 @@ func newServer(t testing.TB, db *store.DB, box *secret.Box, catalog *i18n.Catalo
 	// Before the database closes: verifications a test started end first.
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// newLimiter is the rate limiter serve builds, on db, under key; nil draws a key of its
+// own: a process that shares no counts.
+func newLimiter(db *store.DB, key []byte, now func() time.Time, log *slog.Logger) *limit.Limiter {
+	if key == nil {
+		key = make([]byte, 32)
+		rand.Read(key)
+	}
+	return limit.New(db, key, now, log)
 }
 
 // testAuditKey signs the checkpoints of tests that seal the trail (auditSealer); the

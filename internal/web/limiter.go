@@ -78,12 +78,12 @@ func (s *Server) client(r *http.Request) string {
 // receiptKey names one client's tries at one tracking number: someone else's wrong
 // guesses, or this client's at another number, never lock out a correct pair.
 func (s *Server) receiptKey(r *http.Request, tracking string) string {
-	return s.limits.Key(limit.Receipt, s.client(r), redress.NormalizeTrackingNumber(tracking))
+	return s.Limits.Key(limit.Receipt, s.client(r), redress.NormalizeTrackingNumber(tracking))
 }
 
 // receiptWait says how long the client must wait before trying tracking again, or 0.
 func (s *Server) receiptWait(r *http.Request, tracking string) (time.Duration, error) {
-	wait, err := s.limits.Wait(r.Context(), limit.Receipt, s.receiptKey(r, tracking), receiptRate)
+	wait, err := s.Limits.Wait(r.Context(), limit.Receipt, s.receiptKey(r, tracking), receiptRate)
 	if wait > 0 {
 		s.metrics.ReceiptLimited.Add(1)
 		quiet(r)
@@ -93,7 +93,7 @@ func (s *Server) receiptWait(r *http.Request, tracking string) (time.Duration, e
 
 // receiptFailed counts a wrong pair: one upsert, whatever the flood.
 func (s *Server) receiptFailed(r *http.Request, tracking string) error {
-	_, err := s.limits.Take(r.Context(), limit.Receipt, s.receiptKey(r, tracking), receiptRate)
+	_, err := s.Limits.Take(r.Context(), limit.Receipt, s.receiptKey(r, tracking), receiptRate)
 	return err
 }
 
@@ -104,7 +104,7 @@ func (s *Server) admitFiling(r *http.Request) func(context.Context) error {
 		return nil
 	}
 	return func(ctx context.Context) error {
-		wait, err := s.limits.Take(ctx, limit.Filing, s.limits.Key(limit.Filing, s.client(r)), s.FilingLimit)
+		wait, err := s.Limits.Take(ctx, limit.Filing, s.Limits.Key(limit.Filing, s.client(r)), s.FilingLimit)
 		if err != nil || wait == 0 {
 			return err
 		}
@@ -118,7 +118,7 @@ func (s *Server) admitFiling(r *http.Request) func(context.Context) error {
 // loginWait says how long the client must wait before its next sign-in is even
 // checked (no password is hashed for it), or 0.
 func (s *Server) loginWait(r *http.Request) (time.Duration, error) {
-	wait, err := s.limits.Wait(r.Context(), limit.Login, s.limits.Key(limit.Login, s.client(r)), s.LoginLimit)
+	wait, err := s.Limits.Wait(r.Context(), limit.Login, s.Limits.Key(limit.Login, s.client(r)), s.LoginLimit)
 	if wait > 0 {
 		s.metrics.LoginLimited.Add(1)
 		quiet(r)
@@ -132,7 +132,7 @@ func (s *Server) loginFailed(r *http.Request, why error) error {
 	if code := redress.ErrorCode(why); code != redress.EUNAUTHORIZED && code != redress.EFORBIDDEN {
 		return nil
 	}
-	_, err := s.limits.Take(r.Context(), limit.Login, s.limits.Key(limit.Login, s.client(r)), s.LoginLimit)
+	_, err := s.Limits.Take(r.Context(), limit.Login, s.Limits.Key(limit.Login, s.client(r)), s.LoginLimit)
 	return err
 }
 

@@ -31,9 +31,12 @@ import (
 func (e *env) server(opts ...func(*web.Deps)) *web.Server {
 	e.t.Helper()
 	d := e.srv.Deps
-	d.LimitKey = nil // a process of its own, unless an opt names the key
+	d.Limits = nil // a process of its own, unless an opt names the key
 	for _, o := range opts {
 		o(&d)
+	}
+	if d.Limits == nil {
+		d.Limits = newLimiter(e.db, nil, d.Now, d.Log)
 	}
 	srv, err := web.NewServer(d)
 	if err != nil {
@@ -51,7 +54,9 @@ func behind(proxies ...string) func(*web.Deps) {
 	}
 }
 
-func limitKey(k string) func(*web.Deps) { return func(d *web.Deps) { d.LimitKey = []byte(k) } }
+func limitKey(k string) func(*web.Deps) {
+	return func(d *web.Deps) { d.Limits = newLimiter(d.DB, []byte(k), d.Now, d.Log) }
+}
 
 // statusCheck posts a tracking number and receipt code to the status page through srv,
 // from peer, with X-Forwarded-For xff when not empty.

@@ -412,13 +412,14 @@ func (s *Server) queueChoices(r *http.Request, v *queueView) error {
 	}
 	aAll, aUnits := s.Authz.Units(sub, permAssign, "assign")
 	v.CanBulkAssign = aAll || len(aUnits) > 0
+	investigators, err := s.Casework.QueueAssignees(ctx, sub)
+	if err != nil {
+		return err
+	}
+	for _, u := range investigators {
+		v.Investigators = append(v.Investigators, option{Value: strconv.FormatInt(u.ID, 10), Label: u.Name})
+	}
 	for _, u := range users {
-		if v.CanBulkAssign && !u.Disabled {
-			iAll, iUnits := s.Authz.Units(auth.Subject(u.ID), workflow.Permission, string(workflow.StartReview))
-			if common, commonUnits := intersectUnits(aAll, aUnits, iAll, iUnits); common || len(commonUnits) > 0 {
-				v.Investigators = append(v.Investigators, option{Value: strconv.FormatInt(u.ID, 10), Label: u.Name})
-			}
-		}
 		hAll, hUnits := s.Authz.Units(auth.Subject(u.ID), permNarrative, "read")
 		if common, commonUnits := intersectUnits(all, units, hAll, hUnits); !u.Disabled && (common || len(commonUnits) > 0) {
 			v.Assignees = append(v.Assignees, choose("assignee", strconv.FormatInt(u.ID, 10), u.Name))

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/workflow"
 )
@@ -31,8 +32,8 @@ func (s *Server) handleAdminRouting(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "admin_routing.html", p)
 }
 
-// handleAdminRoutingSave adds a rule at the end or removes one; the new list is stored
-// whole, with the old and new lists in the audit trail.
+// handleAdminRoutingSave adds a rule at the end or removes one; casework stores the new
+// list whole, with the old and new lists in the audit trail.
 func (s *Server) handleAdminRoutingSave(w http.ResponseWriter, r *http.Request) {
 	p, err := s.routingPage(w, r)
 	if err == nil {
@@ -42,15 +43,15 @@ func (s *Server) handleAdminRoutingSave(w http.ResponseWriter, r *http.Request) 
 		s.renderPageError(w, r, p, err)
 		return
 	}
-	rules := p.Rules
+	pr, _ := principal(r)
+	actor := casework.Actor{UserID: pr.User.ID, Subject: pr.Subject(), RequestID: requestID(r)}
 	switch r.PostForm.Get("op") {
 	case "delete":
-		i, err := strconv.Atoi(r.PostForm.Get("index"))
-		if err != nil || i < 0 || i >= len(rules) {
-			s.renderPageError(w, r, p, redress.Errorf(redress.ENOTFOUND, "Rule not found."))
-			return
+		i, bad := strconv.Atoi(r.PostForm.Get("index"))
+		if bad != nil {
+			i = -1 // not a number: no rule has it
 		}
-		rules = append(rules[:i:i], rules[i+1:]...)
+		err = s.Casework.RemoveRoutingRule(r.Context(), actor, i)
 	default:
 		rule := workflow.Rule{Kind: r.PostForm.Get("kind"), State: strings.ToUpper(strings.TrimSpace(r.PostForm.Get("state"))),
 			Category: redress.Category(r.PostForm.Get("category")), Custody: r.PostForm.Get("custody"),
@@ -60,22 +61,15 @@ func (s *Server) handleAdminRoutingSave(w http.ResponseWriter, r *http.Request) 
 				rule.AgencyID = -1
 			}
 		}
-		var names []string
-		for _, u := range p.Units {
-			names = append(names, u.Name)
-		}
-		if err := rule.Validate(names); err != nil {
-			p.Problem = s.problemText(p, err)
-			s.render(w, r, http.StatusUnprocessableEntity, "admin_routing.html", p)
-			return
-		}
-		rules = append(rules, rule)
+		err = s.Casework.AddRoutingRule(r.Context(), actor, rule)
 	}
-	pr, _ := principal(r)
-	if err := s.DB.ReplaceRoutingRules(r.Context(), rules, redress.AuditEvent{Actor: pr.Subject(),
-		Action: redress.ActionRoutingSaved, RequestID: requestID(r)}); err != nil {
+	switch {
+	case redress.ErrorCode(err) == redress.EINVALID:
+		p.Problem = s.problemText(p, err)
+		s.render(w, r, http.StatusUnprocessableEntity, "admin_routing.html", p)
+	case err != nil:
 		s.renderPageError(w, r, p, err)
-		return
+	default:
+		http.Redirect(w, r, "/admin/routing?saved=1", http.StatusSeeOther)
 	}
-	http.Redirect(w, r, "/admin/routing?saved=1", http.StatusSeeOther)
 }

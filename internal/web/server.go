@@ -5,7 +5,6 @@ package web
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/rand"
 	"errors"
 	"html/template"
 	"log/slog"
@@ -55,10 +54,8 @@ type Deps struct {
 	LoginLimit  redress.Rate
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client.
 	TrustedProxies []netip.Prefix
-	// LimitKey keys the hashes that name clients in the rate_limits table. Every process
-	// on one database needs the same key to share counts, and the same key after a
-	// restart to keep them; nil draws one for this process only.
-	LimitKey []byte
+	// Limits counts filings, wrong receipts and failed sign-ins per client; required.
+	Limits *limit.Limiter
 	// MaxUploads is how many evidence uploads are taken at once (0: 4).
 	MaxUploads int
 	// AuditKey is the public half of the key the sealer signs audit checkpoints with:
@@ -76,8 +73,6 @@ type Server struct {
 	router  *mux.Router
 	pages   map[string]*template.Template
 	handler http.Handler
-	// limits counts filings, wrong receipts and failed sign-ins per client.
-	limits *limit.Limiter
 	// uploads holds a token per upload being taken: at most MaxUploads.
 	uploads chan struct{}
 	metrics Metrics
@@ -104,15 +99,13 @@ func NewServer(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if d.LimitKey == nil {
-		d.LimitKey = make([]byte, 32)
-		rand.Read(d.LimitKey)
+	if d.Limits == nil {
+		return nil, errors.New("web: no rate limiter (Deps.Limits)")
 	}
 	if d.MaxUploads <= 0 {
 		d.MaxUploads = 4
 	}
 	s := &Server{Deps: d, router: mux.NewRouter(), pages: pages,
-		limits:   limit.New(d.DB, d.LimitKey, d.Now, d.Log),
 		uploads:  make(chan struct{}, d.MaxUploads),
 		refusals: sampledLog{every: time.Minute}}
 	s.bg, s.stopBg = context.WithCancel(context.Background())
