@@ -85,15 +85,8 @@ var known = []exception{
 
 	{ruleWrites, "internal/web", "RecordAudit", "handlers write view, search, export and refusal events; point 2 has the service that reads write them"},
 	{ruleWrites, "internal/web", "ReplaceRoutingRules", "page_routing saves routing rules straight to the store; point 2 (web parses, calls, renders)"},
-	{ruleWrites, "internal/web", "StartAuditVerification", "the verification job runs in web; point 2 moves it to audit"},
-	{ruleWrites, "internal/web", "AuditVerificationProgress", "the verification job runs in web; point 2 moves it to audit"},
-	{ruleWrites, "internal/web", "FinishAuditVerification", "the verification job runs in web; point 2 moves it to audit"},
 	{ruleWrites, "internal/web", "Ready", "/readyz proves the database takes a write (a probe row, no case data); no point of issue 11 moves it"},
 	{ruleWrites, "NewServer", "DB", "web builds the case-file service and the limiter from the store; point 4 builds them in cmd/redress"},
-	{ruleWrites, "handleAPIAuditCheckpoints", "DB", "audit's functions take the store; point 4 (an audit service built in cmd/redress) removes it"},
-	{ruleWrites, "sendExport", "DB", "audit's functions take the store; point 4 (an audit service built in cmd/redress) removes it"},
-	{ruleWrites, "handleVerifyForm", "DB", "audit's functions take the store; point 2 moves the verification job to audit"},
-	{ruleWrites, "runVerification", "DB", "audit's functions take the store; point 2 moves the verification job to audit"},
 }
 
 // storeReads are the store methods web may call: each only reads.
