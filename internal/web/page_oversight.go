@@ -212,9 +212,8 @@ func (s *Server) handleAuditLog(w http.ResponseWriter, r *http.Request) {
 		for _, e := range res.Entries {
 			v.Rows = append(v.Rows, rows.row(e))
 		}
-		total := res.Total
-		v.Total, v.Filtered, v.Page = total, len(aq.Given) > 0, aq.Page
-		v.Pages = max(1, (total+aq.PerPage-1)/aq.PerPage)
+		v.Total, v.Filtered, v.Page = res.Total, len(aq.Given) > 0, aq.Page
+		v.Pages = max(1, (res.Total+aq.PerPage-1)/aq.PerPage)
 		if v.Page > 1 {
 			v.PrevURL = v.pageURL(v.Page - 1)
 		}
