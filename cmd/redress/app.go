@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redress-oversight/redress/internal/audit"
 	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/authz"
 	"github.com/redress-oversight/redress/internal/casefile"
@@ -38,12 +39,14 @@ type app struct {
 	intake    *intake.Service
 	casefile  *casefile.Service
 	limits    *limit.Limiter
+	audit     *audit.Service
 }
 
 // buildApp opens the database (migrated, the registry seeded) and builds every service
-// on it. Links in emails and pages start with cfg.PublicBaseURL, which must be set. The
-// caller closes the app.
-func (c *cli) buildApp(ctx context.Context, cfg *config.Config) (*app, error) {
+// on it. Links in emails and pages start with cfg.PublicBaseURL, which must be set.
+// Verifications of the audit trail trust auditKey (nil: none). The caller closes the
+// app.
+func (c *cli) buildApp(ctx context.Context, cfg *config.Config, auditKey *audit.Key) (*app, error) {
 	db, err := c.openDB(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -52,6 +55,10 @@ func (c *cli) buildApp(ctx context.Context, cfg *config.Config) (*app, error) {
 	if err := c.buildServices(ctx, cfg, a); err != nil {
 		db.Close()
 		return nil, err
+	}
+	a.audit = &audit.Service{DB: db, Box: a.box, Window: cfg.AuditCheckpointEvents, Log: c.log}
+	if auditKey != nil {
+		a.audit.PublicKey = auditKey.Public()
 	}
 	return a, nil
 }
@@ -95,5 +102,6 @@ func limitKey(secretKey []byte) []byte {
 	return m.Sum(nil)
 }
 
-// Close closes the database under the services.
+// Close closes the database under the services. Stop the audit service's
+// verifications first (serve does, before the sealer's last pass).
 func (a *app) Close() error { return a.db.Close() }

@@ -38,15 +38,15 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if cfg.PublicBaseURL == "" {
 		cfg.PublicBaseURL = "http://" + ln.Addr().String()
 	}
-	a, err := c.buildApp(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
 	auditKey, err := c.auditKey(cfg, true)
 	if err != nil {
 		return err
 	}
+	a, err := c.buildApp(ctx, cfg, auditKey)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
 	if err := c.ensureFirstAdmin(ctx, cfg, a); err != nil {
 		return err
 	}
@@ -55,13 +55,13 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer w.stop()
-	handler, err := web.NewServer(c.webDeps(cfg, a, w.mailer, auditKey))
+	// Verifications of the trail started from the web end first (recorded as stopped
+	// if unfinished), so the sealer's last pass seals their events too.
+	defer a.audit.Close()
+	handler, err := web.NewServer(c.webDeps(cfg, a, w.mailer))
 	if err != nil {
 		return err
 	}
-	// Verifications of the trail started from the web end first (recorded as stopped
-	// if unfinished), so the sealer's last pass seals their events too.
-	defer handler.Close()
 	return c.serveHTTP(ctx, cfg, handler, ln, a.db.Dialect)
 }
 
@@ -83,13 +83,14 @@ func (c *cli) ensureFirstAdmin(ctx context.Context, cfg *config.Config, a *app) 
 }
 
 // webDeps hands the app's services to the web.
-func (c *cli) webDeps(cfg *config.Config, a *app, mailer *mail.Worker, auditKey *audit.Key) web.Deps {
+func (c *cli) webDeps(cfg *config.Config, a *app, mailer *mail.Worker) web.Deps {
 	return web.Deps{
 		DB:       a.db,
 		Intake:   a.intake,
 		Casework: a.cases,
 		Casefile: a.casefile,
 		Limits:   a.limits,
+		Audit:    a.audit,
 		Auth:     a.accounts,
 		Authz:    a.enforcer,
 		Catalog:  a.catalog,
@@ -104,8 +105,6 @@ func (c *cli) webDeps(cfg *config.Config, a *app, mailer *mail.Worker, auditKey 
 		SecureCookies: strings.HasPrefix(cfg.PublicBaseURL, "https://"),
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Operator:      cfg.Operator,
-		AuditKey:      auditKey.Public(),
-		AuditWindow:   cfg.AuditCheckpointEvents,
 	}
 }
 

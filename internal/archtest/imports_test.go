@@ -83,17 +83,8 @@ var known = []exception{
 	{ruleHTTP, "internal/authz", "net/http", "the Casbin middleware for mux routes sits beside the enforcer (DESIGN.md); no point of issue 11 moves it into web"},
 	{ruleHTTP, "internal/authz", "github.com/gorilla/mux", "the middleware reads the route template; goes with the middleware"},
 	{ruleHTTP, "internal/casefile", "net/http", "http.DetectContentType sniffs evidence uploads; no point of issue 11 moves it (web could sniff and pass the type)"},
-	{ruleDialect, "internal/audit", "database/sql", "reads store.AuditRecord's sql.NullInt64 fields (the chain hashes no-value apart from 0); moving AuditRecord into internal/redress with a stdlib nullable type removes it"},
 
-	{ruleWrites, "internal/web", "RecordAudit", "the audit log search, audit history and export handlers still write their events; point 2 (an audit service) moves them"},
-	{ruleWrites, "internal/web", "StartAuditVerification", "the verification job runs in web; point 2 moves it to audit"},
-	{ruleWrites, "internal/web", "AuditVerificationProgress", "the verification job runs in web; point 2 moves it to audit"},
-	{ruleWrites, "internal/web", "FinishAuditVerification", "the verification job runs in web; point 2 moves it to audit"},
 	{ruleWrites, "internal/web", "Ready", "/readyz proves the database takes a write (a probe row, no case data); no point of issue 11 moves it"},
-	{ruleWrites, "handleAPIAuditCheckpoints", "DB", "audit's functions take the store; point 4 (an audit service built in cmd/redress) removes it"},
-	{ruleWrites, "sendExport", "DB", "audit's functions take the store; point 4 (an audit service built in cmd/redress) removes it"},
-	{ruleWrites, "handleVerifyForm", "DB", "audit's functions take the store; point 2 moves the verification job to audit"},
-	{ruleWrites, "runVerification", "DB", "audit's functions take the store; point 2 moves the verification job to audit"},
 }
 
 // storeReads are the store methods web may call: each only reads.

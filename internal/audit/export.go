@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 )
 
@@ -165,7 +166,7 @@ func Export(ctx context.Context, db *store.DB, w io.Writer, f ExportFilter) (Exp
 	}
 	var h recordHasher
 	prevHex := make([]byte, 2*HashSize)
-	err = db.ScanSealedAudit(ctx, lo-1, hi, func(r *store.AuditRecord) error {
+	err = db.ScanSealedAudit(ctx, lo-1, hi, func(r *redress.AuditRecord) error {
 		prevHex = hex.AppendEncode(prevHex[:0], prev)
 		if err := enc.Encode(exportLine(&h, r, string(prevHex), filter, &sum)); err != nil {
 			return err
@@ -215,7 +216,7 @@ func exportAnchor(ctx context.Context, db *store.DB, lo int64) ([]byte, error) {
 		return make([]byte, HashSize), nil
 	}
 	var prev []byte // a deleted event leaves an empty prev_hash, which the check reports
-	err := db.ScanSealedAudit(ctx, lo-2, lo-1, func(r *store.AuditRecord) error {
+	err := db.ScanSealedAudit(ctx, lo-2, lo-1, func(r *redress.AuditRecord) error {
 		prev = append([]byte(nil), r.Hash...)
 		return nil
 	})
@@ -224,7 +225,7 @@ func exportAnchor(ctx context.Context, db *store.DB, lo int64) ([]byte, error) {
 
 // exportLine is one event as exported: in full when the filter selects it, elided to
 // its body's digest otherwise.
-func exportLine(h *recordHasher, r *store.AuditRecord, prevHex string, filter filterJSON, sum *ExportSummary) any {
+func exportLine(h *recordHasher, r *redress.AuditRecord, prevHex string, filter filterJSON, sum *ExportSummary) any {
 	at := string(h.occurredAt(r))
 	complaint, agency, agreement := nullPtr(r.ComplaintID), nullPtr(r.AgencyID), nullPtr(r.AgreementID)
 	if filter.matches(at, complaint, agreement) {

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 )
 
@@ -127,7 +128,7 @@ func readEntries(ctx context.Context, db *store.DB, head int64, fn func(*entryCh
 // read fills the reset chunk with the chain entries and stored hashes of the events
 // with lo < seq <= hi.
 func (c *entryChunk) read(ctx context.Context, db *store.DB, h *recordHasher) error {
-	return db.ScanSealedAudit(ctx, c.lo, c.hi, func(r *store.AuditRecord) error {
+	return db.ScanSealedAudit(ctx, c.lo, c.hi, func(r *redress.AuditRecord) error {
 		c.seqs = append(c.seqs, r.Seq)
 		c.entries = h.enc.entry(c.entries, r.Seq, r.ID, h.occurredAt(r), nullOpt(r.ComplaintID),
 			nullOpt(r.AgencyID), nullOpt(r.AgreementID), h.digest(r))

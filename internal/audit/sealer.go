@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 )
 
@@ -232,7 +233,7 @@ func (s *Sealer) maybeCheckpoint(ctx context.Context, tx *store.AuditSealTx, bef
 	if from > before {
 		bad = fmt.Errorf("the last checkpoint signs seq %d, beyond the chain's end at %d", from, before)
 	} else {
-		err = tx.ScanSealed(ctx, from, before, func(r *store.AuditRecord) error {
+		err = tx.ScanSealed(ctx, from, before, func(r *redress.AuditRecord) error {
 			if r.Seq != expect {
 				bad = fmt.Errorf("seq %d is missing", expect)
 				return bad

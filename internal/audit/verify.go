@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 )
 
@@ -174,7 +175,7 @@ func (w *chainWalk) chunk(ctx context.Context, c *entryChunk) error {
 // nextSealed is the seq of the first sealed event after seq, up to head; 0 if none.
 func nextSealed(ctx context.Context, db *store.DB, seq, head int64) (int64, error) {
 	next := int64(0)
-	err := db.ScanSealedAudit(ctx, seq, head, func(r *store.AuditRecord) error {
+	err := db.ScanSealedAudit(ctx, seq, head, func(r *redress.AuditRecord) error {
 		next = r.Seq
 		return errStop
 	})
@@ -304,8 +305,8 @@ func checkCheckpoint(cp Checkpoint, seq int64, hash []byte, trusted []ed25519.Pu
 // diagnose names what broke the link at seq s, given the verified hashes at s-1 (prev)
 // and s-2 (prevPrev), by trying the explanations in turn against the rows that follow.
 func diagnose(ctx context.Context, db *store.DB, s int64, prev, prevPrev []byte) (*Problem, error) {
-	var w []store.AuditRecord
-	err := db.ScanSealedAudit(ctx, s-1, s-1+diagnoseWindow, func(r *store.AuditRecord) error {
+	var w []redress.AuditRecord
+	err := db.ScanSealedAudit(ctx, s-1, s-1+diagnoseWindow, func(r *redress.AuditRecord) error {
 		w = append(w, r.Clone())
 		return nil
 	})
@@ -316,7 +317,7 @@ func diagnose(ctx context.Context, db *store.DB, s int64, prev, prevPrev []byte)
 		return newProblem(s, HashMismatch, "the event changed while it was being verified"), nil
 	}
 	var h recordHasher
-	matches := func(prev []byte, r *store.AuditRecord, seq int64) bool {
+	matches := func(prev []byte, r *redress.AuditRecord, seq int64) bool {
 		link := h.link(prev, r, seq)
 		return bytes.Equal(link[:], r.Hash)
 	}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unsafe"
+
+	"github.com/redress-oversight/redress/internal/redress"
 )
 
 // The reading side of the audit trail: the state the sealer and verifier start from,
@@ -75,8 +77,8 @@ type auditQuerier interface {
 // auditScanner reads audit rows into one reused record. RawBytes destinations let the
 // PostgreSQL driver hand over its buffer and the SQLite driver reuse ours.
 type auditScanner struct {
-	rec                                     AuditRecord
-	seq                                     sql.NullInt64
+	rec                                     redress.AuditRecord
+	seq, complaint, agency, agreement       sql.NullInt64
 	at                                      auditTime
 	actor, role, action, req, details, hash sql.RawBytes
 	dest                                    []any
@@ -85,16 +87,17 @@ type auditScanner struct {
 func newAuditScanner() *auditScanner {
 	s := &auditScanner{}
 	s.dest = []any{&s.rec.ID, &s.seq, &s.at, &s.actor, &s.role, &s.action,
-		&s.rec.ComplaintID, &s.rec.AgencyID, &s.rec.AgreementID, &s.req, &s.details, &s.hash}
+		&s.complaint, &s.agency, &s.agreement, &s.req, &s.details, &s.hash}
 	return s
 }
 
-func (s *auditScanner) scan(rows *sql.Rows) (*AuditRecord, error) {
+func (s *auditScanner) scan(rows *sql.Rows) (*redress.AuditRecord, error) {
 	if err := rows.Scan(s.dest...); err != nil {
 		return nil, err
 	}
 	r := &s.rec
 	r.Seq = s.seq.Int64
+	r.ComplaintID, r.AgencyID, r.AgreementID = optional(s.complaint), optional(s.agency), optional(s.agreement)
 	r.OccurredAt, r.OccurredAtText = s.at.t, s.at.text
 	r.Actor, r.ActorRole, r.Action = s.actor, s.role, s.action
 	r.RequestID, r.Details = s.req, s.details
@@ -103,6 +106,11 @@ func (s *auditScanner) scan(rows *sql.Rows) (*AuditRecord, error) {
 		r.Hash = s.hash
 	}
 	return r, nil
+}
+
+// optional is a nullable column as the domain holds it.
+func optional(n sql.NullInt64) redress.OptionalInt {
+	return redress.OptionalInt{Int64: n.Int64, Valid: n.Valid}
 }
 
 // auditTime accepts what either driver gives for a timestamp column: a time, or text
@@ -226,7 +234,7 @@ func queryCheckpoints(ctx context.Context, q auditQuerier, query string, args ..
 //
 // It reads through the driver directly, under database/sql: converting each column
 // into a destination costs as much as a quarter of a verification.
-func (db *DB) ScanSealedAudit(ctx context.Context, afterSeq, uptoSeq int64, fn func(*AuditRecord) error) error {
+func (db *DB) ScanSealedAudit(ctx context.Context, afterSeq, uptoSeq int64, fn func(*redress.AuditRecord) error) error {
 	conn, err := db.sqlDB().Conn(ctx)
 	if err != nil {
 		return err
@@ -247,10 +255,10 @@ func (db *DB) ScanSealedAudit(ctx context.Context, afterSeq, uptoSeq int64, fn f
 	return scanSealed(ctx, db, conn, afterSeq, uptoSeq, fn)
 }
 
-func scanSealedRaw(ctx context.Context, db *DB, q driver.QueryerContext, afterSeq, uptoSeq int64, fn func(*AuditRecord) error) error {
+func scanSealedRaw(ctx context.Context, db *DB, q driver.QueryerContext, afterSeq, uptoSeq int64, fn func(*redress.AuditRecord) error) error {
 	query := db.rebind("SELECT " + db.auditColumns() + " FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?")
 	var (
-		rec  AuditRecord
+		rec  redress.AuditRecord
 		at   auditTime
 		dest = make([]driver.Value, 12)
 		bufs [6][]byte // copies of the driver's strings: actor, role, action, request id, details, hash
@@ -269,9 +277,9 @@ func scanSealedRaw(ctx context.Context, db *DB, q driver.QueryerContext, afterSe
 		*buf = fmt.Append((*buf)[:0], v)
 		return *buf
 	}
-	nullInt := func(v driver.Value) sql.NullInt64 {
+	nullInt := func(v driver.Value) redress.OptionalInt {
 		n, ok := v.(int64)
-		return sql.NullInt64{Int64: n, Valid: ok}
+		return redress.OptionalInt{Int64: n, Valid: ok}
 	}
 	for afterSeq < uptoSeq {
 		rows, err := q.QueryContext(ctx, query, []driver.NamedValue{
@@ -295,7 +303,7 @@ func scanSealedRaw(ctx context.Context, db *DB, q driver.QueryerContext, afterSe
 				return fmt.Errorf("read audit events: id %v, seq %v are not integers", dest[0], dest[1])
 			}
 			at.Scan(dest[2])
-			rec = AuditRecord{ID: id, Seq: seq, OccurredAt: at.t, OccurredAtText: at.text,
+			rec = redress.AuditRecord{ID: id, Seq: seq, OccurredAt: at.t, OccurredAtText: at.text,
 				Actor: bytesOf(dest[3], &bufs[0]), ActorRole: bytesOf(dest[4], &bufs[1]), Action: bytesOf(dest[5], &bufs[2]),
 				ComplaintID: nullInt(dest[6]), AgencyID: nullInt(dest[7]), AgreementID: nullInt(dest[8]),
 				RequestID: bytesOf(dest[9], &bufs[3]), Details: bytesOf(dest[10], &bufs[4]), Hash: bytesOf(dest[11], &bufs[5])}
@@ -313,7 +321,7 @@ func scanSealedRaw(ctx context.Context, db *DB, q driver.QueryerContext, afterSe
 	return nil
 }
 
-func scanSealed(ctx context.Context, db *DB, q auditQuerier, afterSeq, uptoSeq int64, fn func(*AuditRecord) error) error {
+func scanSealed(ctx context.Context, db *DB, q auditQuerier, afterSeq, uptoSeq int64, fn func(*redress.AuditRecord) error) error {
 	query := db.rebind("SELECT " + db.auditColumns() + " FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?")
 	s := newAuditScanner()
 	for afterSeq < uptoSeq {

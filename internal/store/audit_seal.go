@@ -9,48 +9,14 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+
+	"github.com/redress-oversight/redress/internal/redress"
 )
 
 // The sealing side of the audit trail (internal/audit holds the hashing and signing).
 // These queries go through database/sql directly rather than bun models: verification
 // reads every event ever written, and scanning raw columns into reused buffers keeps it
 // several times faster than reflection per row.
-
-// AuditRecord is one row of audit_events as stored. Its byte slices belong to the scan
-// that produced it and change with the next row: a caller that keeps a record past its
-// callback must Clone it.
-type AuditRecord struct {
-	ID  int64
-	Seq int64 // 0 while unsealed
-	// OccurredAt is the stored time; OccurredAtText is set instead when the stored value
-	// does not read as a time at all (a row changed behind the application's back).
-	OccurredAt     time.Time
-	OccurredAtText string
-	Actor          []byte
-	ActorRole      []byte
-	Action         []byte
-	ComplaintID    sql.NullInt64
-	AgencyID       sql.NullInt64
-	AgreementID    sql.NullInt64
-	RequestID      []byte
-	Details        []byte
-	Hash           []byte // nil while unsealed
-}
-
-// Clone returns a copy that owns its bytes.
-func (r *AuditRecord) Clone() AuditRecord {
-	c := *r
-	c.Actor, c.ActorRole, c.Action = cloneBytes(r.Actor), cloneBytes(r.ActorRole), cloneBytes(r.Action)
-	c.RequestID, c.Details, c.Hash = cloneBytes(r.RequestID), cloneBytes(r.Details), cloneBytes(r.Hash)
-	return c
-}
-
-func cloneBytes(b []byte) []byte {
-	if b == nil {
-		return nil
-	}
-	return append(make([]byte, 0, len(b)), b...)
-}
 
 // AuditSeal is what the sealer writes to one event.
 type AuditSeal struct {
@@ -139,14 +105,14 @@ func (t *AuditSealTx) Head(ctx context.Context) (int64, []byte, error) {
 }
 
 // Unsealed returns up to limit unsealed events with id > afterID, by id.
-func (t *AuditSealTx) Unsealed(ctx context.Context, afterID int64, limit int) ([]AuditRecord, error) {
+func (t *AuditSealTx) Unsealed(ctx context.Context, afterID int64, limit int) ([]redress.AuditRecord, error) {
 	rows, err := t.tx.QueryContext(ctx, t.db.rebind("SELECT "+t.db.auditColumns()+" FROM audit_events WHERE seq IS NULL AND id > ? ORDER BY id LIMIT ?"), afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("unsealed audit events: %w", err)
 	}
 	defer rows.Close()
 	s := newAuditScanner()
-	var out []AuditRecord
+	var out []redress.AuditRecord
 	for rows.Next() {
 		r, err := s.scan(rows)
 		if err != nil {
@@ -220,7 +186,7 @@ func (t *AuditSealTx) LastCheckpoint(ctx context.Context) (AuditCheckpoint, bool
 }
 
 // ScanSealed is ScanSealedAudit inside the sealing transaction.
-func (t *AuditSealTx) ScanSealed(ctx context.Context, afterSeq, uptoSeq int64, fn func(*AuditRecord) error) error {
+func (t *AuditSealTx) ScanSealed(ctx context.Context, afterSeq, uptoSeq int64, fn func(*redress.AuditRecord) error) error {
 	return scanSealed(ctx, t.db, t.tx, afterSeq, uptoSeq, fn)
 }
 

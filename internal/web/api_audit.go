@@ -28,12 +28,12 @@ type auditKeyJSON struct {
 }
 
 func (s *Server) handleAPIAuditKey(w http.ResponseWriter, r *http.Request) {
-	if len(s.AuditKey) == 0 {
+	if len(s.Audit.PublicKey) == 0 {
 		s.renderError(w, r, errNoAuditKey)
 		return
 	}
-	writeJSON(w, http.StatusOK, auditKeyJSON{Algorithm: "Ed25519", PublicKey: audit.EncodePublicKey(s.AuditKey),
-		KeyID: audit.KeyID(s.AuditKey)})
+	writeJSON(w, http.StatusOK, auditKeyJSON{Algorithm: "Ed25519", PublicKey: audit.EncodePublicKey(s.Audit.PublicKey),
+		KeyID: audit.KeyID(s.Audit.PublicKey)})
 }
 
 type checkpointsJSON struct {
@@ -71,7 +71,7 @@ func (s *Server) handleAPIAuditCheckpoints(w http.ResponseWriter, r *http.Reques
 		s.renderError(w, r, err)
 		return
 	}
-	cps, err := audit.Checkpoints(r.Context(), s.DB, after, limit)
+	cps, err := s.Audit.Checkpoints(r.Context(), after, limit)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
@@ -134,13 +134,14 @@ func (s *Server) handleAPIAuditEvents(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	entries, total, upto, err := s.searchAudit(r, aq)
+	res, err := s.searchAudit(r, aq)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	out := auditEventsJSON{Events: make([]auditEventJSON, len(entries)), Total: total, Page: aq.Page, PerPage: aq.PerPage, Upto: upto}
-	for i, e := range entries {
+	out := auditEventsJSON{Events: make([]auditEventJSON, len(res.Entries)), Total: res.Total, Page: aq.Page, PerPage: aq.PerPage,
+		Upto: res.Upto}
+	for i, e := range res.Entries {
 		j := auditEventJSON{ID: e.ID, Seq: optID(e.Seq), OccurredAt: e.OccurredAt, Actor: e.Actor, ActorRole: e.ActorRole,
 			Action: e.Action, ComplaintID: optID(e.ComplaintID), TrackingNumber: e.TrackingNumber, AgencyID: optID(e.AgencyID),
 			AgreementID: optID(e.AgreementID), RequestID: e.RequestID, Details: e.Details}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redress-oversight/redress/internal/audit"
 	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/redress"
 )
@@ -29,8 +30,8 @@ type auditQuery struct {
 	Filter  redress.AuditFilter
 	Page    int
 	PerPage int
-	// Given holds the filters given: the audit event's details, the actor as a subject
-	// or a tag (auditActorGiven), never an address or other text as typed.
+	// Given holds the filters given, for the audit event's details; the event records
+	// the actor from Filter.Actor (audit.Service.SearchActor), never as typed.
 	Given map[string]any
 }
 
@@ -70,9 +71,6 @@ func (s *Server) parseAuditQuery(r *http.Request) (auditQuery, error) {
 	if f.Actor != "" && !fe.Has("actor") {
 		if f.Actor, err = s.auditActor(ctx, f.Actor, &fe); err != nil {
 			return aq, err
-		}
-		if f.Actor != "" {
-			aq.Given["actor"] = s.auditActorGiven(f.Actor)
 		}
 	}
 	if tn := redress.NormalizeTrackingNumber(get("complaint")); tn != "" {
@@ -158,20 +156,13 @@ func parseTimeRange(from, to string, fe *redress.FieldErrors) (time.Time, time.T
 	return read("from", from, false), read("to", to, true)
 }
 
-// searchAudit runs a parsed query of the log. The look is recorded first: a search
-// that cannot be recorded is not run. It returns the UptoID that holds later pages of
-// the same search still (the newest event found, unless the query named one).
-func (s *Server) searchAudit(r *http.Request, aq auditQuery) ([]redress.AuditEntry, int, int64, error) {
+// searchAudit runs a parsed query of the log; the service records the look first.
+func (s *Server) searchAudit(r *http.Request, aq auditQuery) (audit.SearchResult, error) {
+	return s.Audit.Search(r.Context(), auditBy(r), audit.Search{Filter: aq.Filter, Given: aq.Given, Page: aq.Page})
+}
+
+// auditBy is who looks at the trail in r.
+func auditBy(r *http.Request) audit.Actor {
 	pr, _ := principal(r)
-	ev := redress.AuditEvent{Actor: pr.Subject(), Action: redress.ActionAuditSearched, RequestID: requestID(r),
-		Details: map[string]any{"filters": aq.Given, "page": aq.Page}}
-	if err := s.DB.RecordAudit(r.Context(), ev); err != nil {
-		return nil, 0, 0, err
-	}
-	entries, total, err := s.DB.SearchAudit(r.Context(), aq.Filter)
-	upto := aq.Filter.UptoID
-	if upto == 0 && len(entries) > 0 && aq.Page == 1 {
-		upto = entries[0].ID
-	}
-	return entries, total, upto, err
+	return audit.Actor{Subject: pr.Subject(), RequestID: requestID(r)}
 }

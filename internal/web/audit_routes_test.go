@@ -271,7 +271,7 @@ func TestAuditWalk(t *testing.T) {
 			{method: "POST", template: "/oversight/verify", caller: "auditor", action: redress.ActionVerifyStarted,
 				req: plain("/oversight/verify", nil),
 				// The outcome is written when the verification ends, after the answer.
-				check: func(t *testing.T, evs []redress.AuditEvent) { s.srv.Idle() }},
+				check: func(t *testing.T, evs []redress.AuditEvent) { s.srv.Audit.Idle() }},
 			{method: "GET", template: "/oversight/export", caller: "auditor", action: redress.ActionExported,
 				req: func() walkReq { return walkReq{path: "/oversight/export?download=1&complaint=" + st.tracking} }},
 			{method: "GET", template: "/api/v1/audit/export", caller: "auditor", action: redress.ActionExported,

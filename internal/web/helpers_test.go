@@ -100,6 +100,10 @@ func mustAgencies(t testing.TB, db *store.DB, state string) []redress.Agency {
 func newServer(t testing.TB, db *store.DB, box *secret.Box, catalog *i18n.Catalog, a *auth.Service, z *authz.Enforcer) *web.Server {
 	t.Helper()
 	cases := &casework.Service{DB: db, Box: box, Catalog: catalog, PublicURL: "https://redress.example", Deadlines: deadline.Defaults(), Authz: z}
+	// sealAudit's sealer signs every five events, so it never leaves more unsigned.
+	trail := &audit.Service{DB: db, Box: box, PublicKey: testAuditKey.Public(), Window: 5, Log: quietLog}
+	// Before the database closes: verifications a test started end first.
+	t.Cleanup(trail.Close)
 	srv, err := web.NewServer(web.Deps{
 		DB: db,
 		Intake: &intake.Service{DB: db, Box: box, Languages: catalog.Languages(),
@@ -115,15 +119,11 @@ func newServer(t testing.TB, db *store.DB, box *secret.Box, catalog *i18n.Catalo
 		Casework: cases,
 		Casefile: &casefile.Service{DB: db, Box: box, Catalog: catalog, PublicURL: cases.PublicURL, Casework: cases},
 		Limits:   newLimiter(db, nil, func() time.Time { return fixedNow }, quietLog),
-		AuditKey: testAuditKey.Public(),
-		// sealAudit's sealer signs every five events, so it never leaves more unsigned.
-		AuditWindow: 5,
+		Audit:    trail,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Before the database closes: verifications a test started end first.
-	t.Cleanup(srv.Close)
 	return srv
 }
 

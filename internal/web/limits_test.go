@@ -42,7 +42,6 @@ func (e *env) server(opts ...func(*web.Deps)) *web.Server {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.t.Cleanup(srv.Close)
 	return srv
 }
 

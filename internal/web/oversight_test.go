@@ -523,7 +523,7 @@ func (s *staff) verifyNow() (string, *httptest.ResponseRecorder) {
 	if rec.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/oversight/verify/") {
 		s.t.Fatalf("start: %d %q", rec.Code, loc)
 	}
-	s.srv.Idle()
+	s.srv.Audit.Idle()
 	return loc, s.queueGet("auditor", loc, "en")
 }
 
@@ -739,7 +739,7 @@ func TestBrowserOversight(t *testing.T) {
 	p.CheckAccessibility("oversight-verify-form")
 	want("start", p.ClickAndWait(`main form button[type=submit]`), http.StatusOK)
 	run := p.Location()
-	s.srv.Idle()
+	s.srv.Audit.Idle()
 	want("verification", p.Open(run), http.StatusOK)
 	if got := p.Text("#result"); !strings.Contains(got, "El registro de auditoría es correcto") {
 		t.Fatalf("result %q", got)

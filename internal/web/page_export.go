@@ -6,7 +6,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"os"
 	"strings"
 
 	"github.com/redress-oversight/redress/internal/audit"
@@ -47,39 +46,23 @@ func (s *Server) mayExport(r *http.Request) bool {
 	return all
 }
 
-// sendExport writes the export to a temporary file, records it, then sends the file:
-// an export that cannot be recorded is not given, and a failure halfway never reaches
-// the caller as half a file.
+// sendExport has the service write and record the export, then sends the file: an
+// export that cannot be recorded is not given, and a failure halfway never reaches the
+// caller as half a file.
 func (s *Server) sendExport(w http.ResponseWriter, r *http.Request, f audit.ExportFilter) error {
-	tmp, err := os.CreateTemp("", "redress-export-*.jsonl")
+	file, err := s.Audit.Export(r.Context(), auditBy(r), f)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
-	sum, err := audit.Export(r.Context(), s.DB, tmp, f)
-	if err != nil {
-		return err
-	}
-	pr, _ := principal(r)
-	if err := s.DB.RecordAudit(r.Context(), audit.ExportedEvent(pr.Subject(), "", requestID(r), f, sum)); err != nil {
-		return err
-	}
-	size, err := tmp.Seek(0, io.SeekCurrent)
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	name := fmt.Sprintf("redress-audit-%d-%d.jsonl", sum.FirstSeq, sum.LastSeq)
+	defer file.Close()
+	name := fmt.Sprintf("redress-audit-%d-%d.jsonl", file.Summary.FirstSeq, file.Summary.LastSeq)
 	h := w.Header()
 	h.Set("Content-Type", exportContentType)
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
-	h.Set("Content-Length", fmt.Sprint(size))
+	h.Set("Content-Length", fmt.Sprint(file.Size))
 	noStore(w)
 	w.WriteHeader(http.StatusOK)
-	if _, err := io.Copy(w, tmp); err != nil {
+	if _, err := io.Copy(w, file); err != nil {
 		s.Log.Warn("sending an audit export", "err", err, "request_id", requestID(r))
 	}
 	return nil

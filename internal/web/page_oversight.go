@@ -40,8 +40,8 @@ type auditKeyView struct {
 // oversightPage starts an oversight page: the staff page with the audit key.
 func (s *Server) oversightPage(w http.ResponseWriter, r *http.Request) *pageData {
 	p := s.newPage(r, s.pageLang(w, r))
-	if len(s.AuditKey) > 0 {
-		p.AuditKey = &auditKeyView{ID: audit.KeyID(s.AuditKey), Public: audit.EncodePublicKey(s.AuditKey)}
+	if len(s.Audit.PublicKey) > 0 {
+		p.AuditKey = &auditKeyView{ID: audit.KeyID(s.Audit.PublicKey), Public: audit.EncodePublicKey(s.Audit.PublicKey)}
 	}
 	return p
 }
@@ -200,20 +200,20 @@ func (s *Server) handleAuditLog(w http.ResponseWriter, r *http.Request) {
 		s.renderPageError(w, r, p, err)
 		return
 	default:
-		entries, total, upto, err := s.searchAudit(r, aq)
+		res, err := s.searchAudit(r, aq)
 		if err != nil {
 			s.renderPageError(w, r, p, err)
 			return
 		}
-		if upto != 0 {
-			v.Form.values.Set("upto", strconv.FormatInt(upto, 10))
+		if res.Upto != 0 {
+			v.Form.values.Set("upto", strconv.FormatInt(res.Upto, 10))
 		}
 		rows := s.newAuditRows(r, p)
-		for _, e := range entries {
+		for _, e := range res.Entries {
 			v.Rows = append(v.Rows, rows.row(e))
 		}
-		v.Total, v.Filtered, v.Page = total, len(aq.Given) > 0, aq.Page
-		v.Pages = max(1, (total+aq.PerPage-1)/aq.PerPage)
+		v.Total, v.Filtered, v.Page = res.Total, len(aq.Given) > 0, aq.Page
+		v.Pages = max(1, (res.Total+aq.PerPage-1)/aq.PerPage)
 		if v.Page > 1 {
 			v.PrevURL = v.pageURL(v.Page - 1)
 		}
@@ -274,13 +274,7 @@ func (s *Server) handleAuditHistory(w http.ResponseWriter, r *http.Request) {
 		s.deny(w, r, http.StatusForbidden)
 		return
 	}
-	ev := redress.AuditEvent{Actor: pr.Subject(), Action: redress.ActionAuditHistoryViewed, RequestID: requestID(r),
-		ComplaintID: c.ID, AgencyID: c.AgencyID, AgreementID: c.AgreementID}
-	if err := s.DB.RecordAudit(r.Context(), ev); err != nil {
-		s.renderPageError(w, r, p, err)
-		return
-	}
-	entries, _, err := s.DB.SearchAudit(r.Context(), redress.AuditFilter{ComplaintID: c.ID})
+	entries, err := s.Audit.History(r.Context(), auditBy(r), c)
 	if err != nil {
 		s.renderPageError(w, r, p, err)
 		return

@@ -1,33 +1,26 @@
 package web
 
 import (
-	"context"
-	"crypto/ed25519"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync/atomic"
-	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/redress-oversight/redress/internal/audit"
-	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 )
 
 // Verifying the audit trail from the web: the same check as `redress audit verify`,
-// with progress, on pages without JavaScript. POST /oversight/verify records a
-// verification in the database and runs it in a goroutine of this process, which
-// writes its progress there; GET /oversight/verify/{id} reloads itself every few
-// seconds until the result is in. Any serve process can show any verification, and
-// one whose process ended shows as stopped (store.VerificationStaleAfter).
+// with progress, on pages without JavaScript. POST /oversight/verify starts one
+// (audit.Service.StartVerification runs it and writes its progress);
+// GET /oversight/verify/{id} reloads itself every few seconds until the result is in.
+// Any serve process can show any verification, and one whose process ended shows as
+// stopped (store.VerificationStaleAfter).
 
 const (
 	// verifyRefresh is how often, in seconds, a running verification's page reloads.
 	verifyRefresh = 2
-	// progressEvery is how often a running verification writes its progress.
-	progressEvery = time.Second
 	// recentVerifications is how many past verifications the form lists.
 	recentVerifications = 10
 )
@@ -95,7 +88,7 @@ func (s *Server) handleVerifyForm(w http.ResponseWriter, r *http.Request) {
 	p := s.oversightPage(w, r)
 	v := &verifyView{}
 	var err error
-	if v.Status, err = audit.ReadStatus(r.Context(), s.DB); err != nil {
+	if v.Status, err = s.Audit.Status(r.Context()); err != nil {
 		s.renderPageError(w, r, p, err)
 		return
 	}
@@ -120,87 +113,15 @@ func (s *Server) handleVerifyForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "oversight_verify.html", p)
 }
 
-// handleVerifyStart starts a verification, unless one is running already (here or in
-// another process): then it shows that one rather than read the whole trail twice.
+// handleVerifyStart starts a verification, or finds the one running (here or in
+// another process), and shows it.
 func (s *Server) handleVerifyStart(w http.ResponseWriter, r *http.Request) {
-	running, ok, err := s.DB.RunningAuditVerification(r.Context())
+	v, err := s.Audit.StartVerification(r.Context(), auditBy(r))
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	if !ok {
-		pr, _ := principal(r)
-		running, err = s.DB.StartAuditVerification(r.Context(), redress.AuditEvent{Actor: pr.Subject(),
-			Action: redress.ActionVerifyStarted, RequestID: requestID(r)})
-		if err != nil {
-			s.renderError(w, r, err)
-			return
-		}
-		s.running.Add(1)
-		go s.runVerification(running)
-	}
-	http.Redirect(w, r, "/oversight/verify/"+strconv.FormatInt(running.ID, 10), http.StatusSeeOther)
-}
-
-// runVerification checks the trail as `redress audit verify` does, against the
-// configured public key, writing progress as it goes and the outcome at the end, with
-// the audit event of the outcome in the same transaction.
-func (s *Server) runVerification(v store.AuditVerification) {
-	defer s.running.Done()
-	ctx := s.bg
-	var done, total atomic.Int64
-	opt := audit.VerifyOptions{Progress: func(d, t int64) { done.Store(d); total.Store(t) }, Window: s.AuditWindow}
-	if len(s.AuditKey) > 0 {
-		opt.TrustedKeys = []ed25519.PublicKey{s.AuditKey}
-	}
-	stop, stopped := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(stopped)
-		t := time.NewTicker(progressEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				if err := s.DB.AuditVerificationProgress(ctx, v.ID, done.Load(), total.Load()); err != nil && ctx.Err() == nil {
-					s.Log.Warn("writing a verification's progress", "err", err, "verification", v.ID)
-				}
-			}
-		}
-	}()
-	rep, err := audit.Verify(ctx, s.DB, opt)
-	close(stop)
-	<-stopped
-
-	res := store.VerificationResult{Events: rep.Events, FirstSeq: rep.FirstSeq, HeadSeq: rep.HeadSeq,
-		Checkpoints: rep.Checkpoints, LastSignedSeq: rep.LastSignedSeq, Unsealed: rep.Unsealed, TrustedKey: rep.Trusted,
-		Window: rep.Window, Summary: rep.String()}
-	status := store.VerificationOK
-	var events []redress.AuditEvent
-	switch {
-	case err != nil && ctx.Err() != nil:
-		status, res.Summary = store.VerificationStopped, ""
-	case err != nil:
-		s.Log.Error("verifying the audit trail", "err", err, "verification", v.ID)
-		status, res.Summary = store.VerificationError, ""
-	default:
-		if p := rep.Problem; p != nil {
-			status = store.VerificationFailed
-			res.ProblemSeq, res.ProblemKind, res.ProblemDetail = p.Seq, string(p.Kind), p.Detail
-			res.ProblemFrom, res.ProblemTo = p.From, p.To
-		}
-		ev := audit.VerifiedEvent(v.StartedBy, "", v.RequestID, rep)
-		ev.Details["verification_id"] = v.ID
-		events = append(events, ev)
-	}
-	// Written even when the server is shutting down, so the page does not wait for a
-	// verification that will never end.
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := s.DB.FinishAuditVerification(fctx, v.ID, status, max(rep.Events, done.Load()), res, events...); err != nil {
-		s.Log.Error("recording a verification's outcome", "err", err, "verification", v.ID)
-	}
+	http.Redirect(w, r, "/oversight/verify/"+strconv.FormatInt(v.ID, 10), http.StatusSeeOther)
 }
 
 // handleVerification shows one verification: its progress, reloading, while it runs;

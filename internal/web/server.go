@@ -4,17 +4,16 @@ package web
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"html/template"
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
 
+	"github.com/redress-oversight/redress/internal/audit"
 	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/authz"
 	"github.com/redress-oversight/redress/internal/casefile"
@@ -58,13 +57,9 @@ type Deps struct {
 	Limits *limit.Limiter
 	// MaxUploads is how many evidence uploads are taken at once (0: 4).
 	MaxUploads int
-	// AuditKey is the public half of the key the sealer signs audit checkpoints with:
-	// shown to oversight users, served at /api/v1/audit/key, and the key verifications
-	// from the web trust. Nil: no key is configured (those show that).
-	AuditKey ed25519.PublicKey
-	// AuditWindow is the sealer's CheckpointEvery: verifications from the web fail
-	// when more events than that follow the last signed checkpoint. Zero: the default.
-	AuditWindow int64
+	// Audit reads, searches, exports and verifies the audit trail, recording each look;
+	// its PublicKey is shown to oversight users and served at /api/v1/audit/key.
+	Audit *audit.Service
 }
 
 // Server holds the dependencies every handler shares.
@@ -78,12 +73,6 @@ type Server struct {
 	metrics Metrics
 	// refusals summarises requests refused because no one was signed in.
 	refusals sampledLog
-
-	// Work the server runs past a request (verifications of the audit trail): bg ends
-	// it at Close, and running counts it.
-	bg      context.Context
-	stopBg  context.CancelFunc
-	running sync.WaitGroup
 }
 
 // NewServer builds the handler for the whole service. It fails when a page template is
@@ -108,7 +97,6 @@ func NewServer(d Deps) (*Server, error) {
 	s := &Server{Deps: d, router: mux.NewRouter(), pages: pages,
 		uploads:  make(chan struct{}, d.MaxUploads),
 		refusals: sampledLog{every: time.Minute}}
-	s.bg, s.stopBg = context.WithCancel(context.Background())
 	s.routes()
 	// Browsers say where a request comes from; a state-changing request from another
 	// site is refused. API clients that send no such headers are not affected.
@@ -121,18 +109,6 @@ func NewServer(d Deps) (*Server, error) {
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
-
-// Close stops the work the server runs past its requests and waits for it: a
-// verification still running is recorded as stopped. Call it after the HTTP server
-// has shut down.
-func (s *Server) Close() {
-	s.stopBg()
-	s.running.Wait()
-}
-
-// Idle waits until the work started by earlier requests (verifications) is done, for
-// tests that look at its outcome.
-func (s *Server) Idle() { s.running.Wait() }
 
 // Router exposes the route table to tests that walk every route.
 func (s *Server) Router() *mux.Router { return s.router }
