@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/redress-oversight/redress/internal/secret"
 	"github.com/redress-oversight/redress/internal/store"
 )
 
@@ -20,15 +21,24 @@ import (
 // gives the same tag.
 const searchTagPurpose = "audit search text v1"
 
-// SearchTag stands for free text searched: "hmac:" and a keyed hash of its words, folded
-// as the search folds them (case and accents), so "María López" and "maria lopez" tag
-// alike. Without the server's key nobody can test a guessed name against it.
+// SearchTag stands for free text searched, under the service's key (see Tag).
 func (s *Service) SearchTag(text string) string {
+	if s == nil {
+		return Tag(nil, text)
+	}
+	return Tag(s.Box, text)
+}
+
+// Tag stands for free text searched, wherever it is searched (the queue's words, the
+// log's actor): "hmac:" and a keyed hash of its words, folded as the search folds them
+// (case and accents), so "María López" and "maria lopez" tag alike. Without the
+// server's key nobody can test a guessed name against it.
+func Tag(box *secret.Box, text string) string {
 	words := store.SearchWords(foldAccents(text))
-	if s == nil || s.Box == nil {
+	if box == nil {
 		return "hmac:" // no key to tag with: only that text was given
 	}
-	return "hmac:" + s.Box.Tag(searchTagPurpose, []byte(strings.Join(words, " ")))
+	return "hmac:" + box.Tag(searchTagPurpose, []byte(strings.Join(words, " ")))
 }
 
 // foldAccents drops combining marks: "López" becomes "Lopez".

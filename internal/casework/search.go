@@ -2,13 +2,9 @@ package casework
 
 import (
 	"context"
-	"strings"
-	"unicode"
 
-	"golang.org/x/text/unicode/norm"
-
+	"github.com/redress-oversight/redress/internal/audit"
 	"github.com/redress-oversight/redress/internal/redress"
-	"github.com/redress-oversight/redress/internal/store"
 )
 
 // Searching the queue is an audit event, written here with the search. The audit trail
@@ -61,30 +57,6 @@ func (s *Service) queueFilterGiven(name, val string) string {
 	return val
 }
 
-// searchTagPurpose separates these tags from any other use of the server's key; all
-// free text searched shares it, so the same name searched as words or as an officer
-// gives the same tag.
-const searchTagPurpose = "audit search text v1"
-
-// SearchTag stands for free text searched, in an audit event: "hmac:" and a keyed hash
-// of its words, folded as the search folds them (case and accents), so "María López"
-// and "maria lopez" tag alike. Without the server's key nobody can test a guessed name
-// against it.
-func (s *Service) SearchTag(text string) string {
-	words := store.SearchWords(foldAccents(text))
-	if s.Box == nil {
-		return "hmac:" // no key to tag with: only that text was given
-	}
-	return "hmac:" + s.Box.Tag(searchTagPurpose, []byte(strings.Join(words, " ")))
-}
-
-// foldAccents drops combining marks: "López" becomes "Lopez".
-func foldAccents(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(s) {
-		if !unicode.Is(unicode.Mn, r) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// SearchTag stands for free text searched in an audit event: the trail's one tag
+// (audit.Tag), so the queue's words and the log's actor filter tag alike.
+func (s *Service) SearchTag(text string) string { return audit.Tag(s.Box, text) }
