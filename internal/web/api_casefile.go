@@ -178,7 +178,7 @@ func (s *Server) handleAPICaseEvidenceAdd(w http.ResponseWriter, r *http.Request
 		e, err = s.Casefile.AddEvidence(r.Context(), fileActor(actor), c, up.name, up.data)
 	}
 	if err != nil {
-		s.renderError(w, r, fileAPIError(err))
+		s.renderError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, toEvidenceJSON(e))
@@ -191,12 +191,4 @@ func (s *Server) recordCaseRead(r *http.Request, actor casework.Actor, c redress
 	return s.DB.RecordAudit(r.Context(), redress.AuditEvent{Actor: actor.Subject, Action: redress.ActionComplaintViewed,
 		RequestID: actor.RequestID, ComplaintID: c.ID, AgencyID: c.AgencyID, AgreementID: c.AgreementID,
 		Details: map[string]any{"part": part}})
-}
-
-// fileAPIError gives a refused file its own status and a message with the limits.
-func fileAPIError(err error) error {
-	if status, key, ok := fileRefusal(err); ok {
-		return &apiError{status: status, key: key, data: map[string]any{"MiB": casefile.MaxFileSize >> 20, "Max": casefile.MaxFiles}}
-	}
-	return err
 }

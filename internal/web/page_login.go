@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/redress-oversight/redress/internal/redress"
@@ -60,15 +59,6 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, p.Next, http.StatusSeeOther)
-}
-
-// localizedProblem shows a domain error's catalog message when it has one.
-func localizedProblem(p *pageData, err error) string {
-	var de *redress.Error
-	if errors.As(err, &de) && de.Key != "" {
-		return p.T(de.Key)
-	}
-	return p.T("error." + redress.ErrorCode(err))
 }
 
 func (s *Server) handleTOTPForm(w http.ResponseWriter, r *http.Request) {
@@ -157,21 +147,4 @@ func (s *Server) handleSetPassword(w http.ResponseWriter, r *http.Request) {
 	p.Flash = p.T("setpw.done")
 	p.Next = "/staff"
 	s.render(w, r, http.StatusOK, "login.html", p)
-}
-
-// problemText puts a refused input in words: the field rules when there are some.
-func (s *Server) problemText(p *pageData, err error) string {
-	var de *redress.Error
-	if errors.As(err, &de) && len(de.Fields) > 0 {
-		f := de.Fields[0]
-		return p.T("rule."+f.Rule, "Param", f.Param)
-	}
-	return localizedProblem(p, err)
-}
-
-func statusFor(err error) int {
-	if st, ok := statusOf[redress.ErrorCode(err)]; ok {
-		return st
-	}
-	return http.StatusInternalServerError
 }

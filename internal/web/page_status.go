@@ -124,10 +124,9 @@ func (s *Server) handleStatusEvidence(w http.ResponseWriter, r *http.Request) {
 		tooMany(w, busy.retryAfter)
 		p.Problem = p.T(busy.key)
 		s.renderStatus(w, r, p, h, receipt, busy.status, "")
-	case h.ComplaintID != 0 && (isFileError(err) || statusFor(err) < 500):
-		status, problem := s.fileProblem(p, err)
-		p.Problem = problem
-		s.renderStatus(w, r, p, h, receipt, status, "")
+	case h.ComplaintID != 0 && statusFor(err) < 500:
+		p.Problem = s.problemText(p, err)
+		s.renderStatus(w, r, p, h, receipt, statusFor(err), "")
 	default:
 		s.renderPageError(w, r, p, err)
 	}
