@@ -295,5 +295,5 @@ func (s *Server) afterCaseFile(w http.ResponseWriter, r *http.Request, c redress
 		s.renderError(w, r, err)
 		return
 	}
-	s.showCaseRefused(w, r, func(p *pageData) (int, string) { return statusFor(err), s.problemText(p, err) })
+	s.showCaseRefused(w, r, func(p *page) (int, string) { return statusFor(err), s.problemText(p, err) })
 }

@@ -57,12 +57,12 @@ func (s *Server) afterCaseWork(w http.ResponseWriter, r *http.Request, c redress
 		s.renderError(w, r, err)
 		return
 	}
-	s.showCaseRefused(w, r, func(p *pageData) (int, string) { return statusFor(err), s.problemText(p, err) })
+	s.showCaseRefused(w, r, func(p *page) (int, string) { return statusFor(err), s.problemText(p, err) })
 }
 
 // showCaseRefused shows the case page again, at the status word gives, with word's
 // account of why the step was refused in the page's language.
-func (s *Server) showCaseRefused(w http.ResponseWriter, r *http.Request, word func(*pageData) (status int, problem string)) {
+func (s *Server) showCaseRefused(w http.ResponseWriter, r *http.Request, word func(*page) (status int, problem string)) {
 	p := s.newPage(r, s.pageLang(w, r))
 	v, err := s.loadCase(r, false)
 	if err != nil {

@@ -9,8 +9,9 @@ import (
 	"github.com/redress-oversight/redress/internal/workflow"
 )
 
-func (s *Server) routingPage(w http.ResponseWriter, r *http.Request) (*pageData, error) {
-	p, err := s.adminPage(w, r)
+func (s *Server) routingPage(w http.ResponseWriter, r *http.Request) (*adminRoutingPage, error) {
+	b, err := s.adminPage(w, r)
+	p := &adminRoutingPage{adminBase: b}
 	if err != nil {
 		return p, err
 	}
@@ -28,7 +29,7 @@ func (s *Server) handleAdminRouting(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("saved") != "" {
 		p.Flash = p.T("admin.saved")
 	}
-	s.render(w, r, http.StatusOK, "admin_routing.html", p)
+	s.render(w, r, http.StatusOK, p)
 }
 
 // handleAdminRoutingSave adds a rule at the end or removes one; the new list is stored
@@ -66,7 +67,7 @@ func (s *Server) handleAdminRoutingSave(w http.ResponseWriter, r *http.Request) 
 		}
 		if err := rule.Validate(names); err != nil {
 			p.Problem = s.problemText(p, err)
-			s.render(w, r, http.StatusUnprocessableEntity, "admin_routing.html", p)
+			s.render(w, r, http.StatusUnprocessableEntity, p)
 			return
 		}
 		rules = append(rules, rule)

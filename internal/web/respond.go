@@ -171,7 +171,7 @@ func (s *Server) renderErrorLang(w http.ResponseWriter, r *http.Request, err err
 	body := errorBody{Error: s.Catalog.T(lang, ae.key, ae.data), Code: ae.errorCode()}
 	var te *workflow.TransitionError
 	if errors.As(err, &te) {
-		body.Error = transitionText(&pageData{Lang: lang, cat: s.Catalog}, te)
+		body.Error = transitionText(&page{Lang: lang, cat: s.Catalog}, te)
 	}
 	for _, f := range ae.fields {
 		body.Fields = append(body.Fields, fieldMessage{
@@ -215,7 +215,7 @@ func isJSON(r *http.Request) bool {
 // problemText words a refused request for a page, in the page's language: a transition
 // by the ones possible, a refused file with its limits, a refused input by its first
 // field's rule, anything else by its own message.
-func (s *Server) problemText(p *pageData, err error) string {
+func (s *Server) problemText(p translator, err error) string {
 	var te *workflow.TransitionError
 	var de *redress.Error
 	switch {
@@ -232,7 +232,7 @@ func (s *Server) problemText(p *pageData, err error) string {
 }
 
 // localizedProblem shows a domain error's catalog message when it has one.
-func localizedProblem(p *pageData, err error) string {
+func localizedProblem(p translator, err error) string {
 	var de *redress.Error
 	if errors.As(err, &de) && de.Key != "" {
 		return p.T(de.Key)
@@ -242,7 +242,7 @@ func localizedProblem(p *pageData, err error) string {
 
 // transitionText words a transition not possible from a complaint's status, naming the
 // ones that are.
-func transitionText(p *pageData, te *workflow.TransitionError) string {
+func transitionText(p translator, te *workflow.TransitionError) string {
 	names := make([]string, len(te.Allowed))
 	for i, t := range te.Allowed {
 		names[i] = p.T("transition." + string(t))
