@@ -338,7 +338,7 @@ func (s *Server) handleStaffComplaints(w http.ResponseWriter, r *http.Request) {
 func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, p *page, status int, problem string, bulk url.Values) {
 	v := &queueView{page: p, values: r.URL.Query(), Errors: map[string]string{}, Problem: problem,
 		picked: bulk["ids"], PickedAssignee: bulk.Get("assignee")}
-	p.Wide = true
+	p.Wide = true // the table of results takes the full width
 	qp := &complaintsPage{page: p, Queue: v}
 	qq, err := s.parseQueueQuery(r)
 	var de *redress.Error

@@ -197,7 +197,7 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, p *page, v *
 		s.renderPageError(w, r, p, err)
 		return
 	}
-	p.Wide = true
+	p.Wide = true // the case page takes the full width
 	s.render(w, r, status, &casePage{page: p, Case: v})
 }
 

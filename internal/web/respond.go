@@ -138,7 +138,7 @@ func (s *Server) classify(r *http.Request, err error) *apiError {
 		if de.Key != "" {
 			key = de.Key
 		}
-		ae = &apiError{status: statusOf[de.Code], key: key, fields: de.Fields, code: de.Code, retryAfter: de.RetryAfter}
+		ae = &apiError{status: statusFor(de), key: key, fields: de.Fields, code: de.Code, retryAfter: de.RetryAfter}
 	default:
 		ae = errInternal
 	}
