@@ -174,16 +174,8 @@ func (s *Server) handleAPICaseEvidenceAdd(w http.ResponseWriter, r *http.Request
 		e, err = s.Casefile.AddEvidence(r.Context(), fileActor(actor), c, up.name, up.data)
 	}
 	if err != nil {
-		s.renderError(w, r, fileAPIError(err))
+		s.renderError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, toEvidenceJSON(e))
-}
-
-// fileAPIError gives a refused file its own status and a message with the limits.
-func fileAPIError(err error) error {
-	if status, key, ok := fileRefusal(err); ok {
-		return &apiError{status: status, key: key, data: map[string]any{"MiB": casefile.MaxFileSize >> 20, "Max": casefile.MaxFiles}}
-	}
-	return err
 }

@@ -195,16 +195,10 @@ func (s *Server) handleAPICaseReferral(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]any{"referrals": out})
 }
 
-// renderAPICaseError answers a refused step; a transition not possible from the
-// complaint's status is a 409 whose message names the possible ones.
+// renderAPICaseError answers a refused step; respond.go words a transition not
+// possible from the complaint's status by naming the possible ones.
 func (s *Server) renderAPICaseError(w http.ResponseWriter, r *http.Request, err error) {
-	lang := s.lang(r)
-	if redress.ErrorCode(err) == redress.ECONFLICT {
-		p := &pageData{Lang: lang, cat: s.Catalog}
-		writeJSON(w, http.StatusConflict, errorBody{Error: s.caseProblem(p, err)})
-		return
-	}
-	s.renderErrorLang(w, r, err, lang)
+	s.renderErrorLang(w, r, err, s.lang(r))
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -59,7 +59,7 @@ func (s *Server) withBodyLimit(next http.Handler) http.Handler {
 // tooLarge is the refusal of a body over limit; an upload's names the file limit.
 func tooLarge(limit int64) error {
 	if limit == uploadLimit {
-		return fileAPIError(redress.ErrEvidenceTooLarge)
+		return redress.ErrEvidenceTooLarge
 	}
 	return &apiError{status: http.StatusRequestEntityTooLarge, key: "error.too_large", data: map[string]any{"Limit": limit}}
 }

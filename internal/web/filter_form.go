@@ -14,7 +14,7 @@ import (
 // filterForm is a filter form as filled in and what was wrong with it, for the
 // oversight pages. Labels come from the catalog under prefix.
 type filterForm struct {
-	page    *pageData
+	page    *page
 	values  url.Values
 	prefix  string
 	Errors  map[string]string
@@ -22,7 +22,7 @@ type filterForm struct {
 	choices map[string][]option
 }
 
-func newFilterForm(p *pageData, values url.Values, prefix string) *filterForm {
+func newFilterForm(p *page, values url.Values, prefix string) *filterForm {
 	return &filterForm{page: p, values: values, prefix: prefix, Errors: map[string]string{}, choices: map[string][]option{}}
 }
 
@@ -64,7 +64,7 @@ func (f *filterForm) setErrors(fe redress.FieldErrors) {
 // filterField is one field as the shared pieces of oversight_partials.html draw it.
 type filterField struct {
 	Form    *filterForm
-	Page    *pageData
+	Page    *page
 	Name    string
 	Label   string
 	Hint    string

@@ -9,21 +9,21 @@ import (
 )
 
 func (s *Server) handleAccount(w http.ResponseWriter, r *http.Request) {
-	p := s.newPage(r, s.pageLang(w, r))
+	p := &accountPage{page: s.newPage(r, s.pageLang(w, r))}
 	switch r.URL.Query().Get("done") {
 	case "mfa":
 		p.Flash = p.T("mfa.done")
 	case "password":
 		p.Flash = p.T("setpw.changed")
 	}
-	s.render(w, r, http.StatusOK, "account.html", p)
+	s.render(w, r, http.StatusOK, p)
 }
 
 func (s *Server) handlePasswordChangeForm(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
-	p := s.newPage(r, s.pageLang(w, r))
+	p := &passwordPage{page: s.newPage(r, s.pageLang(w, r))}
 	p.Action, p.AskOld, p.MinLength = "/account/password", true, s.Auth.MinPasswordLength()
-	s.render(w, r, http.StatusOK, "password_set.html", p)
+	s.render(w, r, http.StatusOK, p)
 }
 
 // handlePasswordChange changes the password; every session of the account ends, and
@@ -31,7 +31,7 @@ func (s *Server) handlePasswordChangeForm(w http.ResponseWriter, r *http.Request
 func (s *Server) handlePasswordChange(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
 	pr, _ := principal(r)
-	p := s.newPage(r, s.pageLang(w, r))
+	p := &passwordPage{page: s.newPage(r, s.pageLang(w, r))}
 	if err := r.ParseForm(); err != nil {
 		s.renderPageError(w, r, p, formReadError(err))
 		return
@@ -39,7 +39,7 @@ func (s *Server) handlePasswordChange(w http.ResponseWriter, r *http.Request) {
 	p.Action, p.AskOld, p.MinLength = "/account/password", true, s.Auth.MinPasswordLength()
 	if err := s.Auth.ChangePassword(r.Context(), s.meta(r), pr.User.ID, r.PostForm.Get("old_password"), r.PostForm.Get("password")); err != nil {
 		p.Problem = s.problemText(p, err)
-		s.render(w, r, statusFor(err), "password_set.html", p)
+		s.render(w, r, statusFor(err), p)
 		return
 	}
 	res, err := s.Auth.Login(r.Context(), s.meta(r), pr.User.Email, r.PostForm.Get("password"))
@@ -61,14 +61,14 @@ func (s *Server) handlePasswordChange(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleMFAForm(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
 	pr, _ := principal(r)
-	p := s.newPage(r, s.pageLang(w, r))
+	p := &mfaPage{page: s.newPage(r, s.pageLang(w, r))}
 	secret, _, err := s.Auth.BeginTOTP(r.Context(), pr.User.ID)
 	if err != nil {
 		s.renderPageError(w, r, p, err)
 		return
 	}
 	p.Secret, p.MustEnrol = secret, pr.MustEnrolMFA
-	s.render(w, r, http.StatusOK, "account_mfa.html", p)
+	s.render(w, r, http.StatusOK, p)
 }
 
 func (s *Server) handleMFAQR(w http.ResponseWriter, r *http.Request) {
@@ -101,7 +101,7 @@ func (s *Server) handleMFAQR(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleMFAConfirm(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
 	pr, _ := principal(r)
-	p := s.newPage(r, s.pageLang(w, r))
+	p := &mfaPage{page: s.newPage(r, s.pageLang(w, r))}
 	if err := r.ParseForm(); err != nil {
 		s.renderPageError(w, r, p, formReadError(err))
 		return
@@ -113,7 +113,7 @@ func (s *Server) handleMFAConfirm(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.Secret, p.MustEnrol, p.Problem = secret, pr.MustEnrolMFA, localizedProblem(p, err)
-		s.render(w, r, http.StatusUnprocessableEntity, "account_mfa.html", p)
+		s.render(w, r, http.StatusUnprocessableEntity, p)
 		return
 	}
 	http.Redirect(w, r, "/account?done=mfa", http.StatusSeeOther)

@@ -11,20 +11,21 @@ import (
 	"github.com/redress-oversight/redress/internal/redress"
 )
 
-// adminPage gathers what every administration page shows: accounts, units, roles.
-func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) (*pageData, error) {
-	p := s.newPage(r, s.pageLang(w, r))
+// adminPage gathers what every administration page shows: the units.
+func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) (*adminBase, error) {
+	p := &adminBase{page: s.newPage(r, s.pageLang(w, r))}
 	units, err := s.Auth.ListUnits(r.Context())
 	if err != nil {
 		return p, err
 	}
-	p.Units, p.Roles = units, redress.StaffRoles
+	p.Units = units
 	return p, nil
 }
 
 func (s *Server) handleAdminUsers(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
-	p, err := s.adminPage(w, r)
+	b, err := s.adminPage(w, r)
+	p := &adminUsersPage{adminBase: b}
 	if err == nil {
 		p.Users, err = s.Auth.ListUsers(r.Context())
 	}
@@ -35,7 +36,7 @@ func (s *Server) handleAdminUsers(w http.ResponseWriter, r *http.Request) {
 		s.renderPageError(w, r, p, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "admin_users.html", p)
+	s.render(w, r, http.StatusOK, p)
 }
 
 // handleAdminUserCreate adds an account with its first role (waiting for a second
@@ -43,7 +44,8 @@ func (s *Server) handleAdminUsers(w http.ResponseWriter, r *http.Request) {
 // once.
 func (s *Server) handleAdminUserCreate(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
-	p, err := s.adminPage(w, r)
+	b, err := s.adminPage(w, r)
+	p := &adminUsersPage{adminBase: b}
 	if err == nil {
 		err = r.ParseForm()
 	}
@@ -78,11 +80,12 @@ func (s *Server) handleAdminUserCreate(w http.ResponseWriter, r *http.Request) {
 		s.renderPageError(w, r, p, err)
 		return
 	}
-	s.render(w, r, status, "admin_users.html", p)
+	s.render(w, r, status, p)
 }
 
-func (s *Server) adminUser(w http.ResponseWriter, r *http.Request) (*pageData, error) {
-	p, err := s.adminPage(w, r)
+func (s *Server) adminUser(w http.ResponseWriter, r *http.Request) (*adminUserPage, error) {
+	b, err := s.adminPage(w, r)
+	p := &adminUserPage{adminBase: b}
 	if err != nil {
 		return p, err
 	}
@@ -109,7 +112,7 @@ func (s *Server) handleAdminUser(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("pending") != "" {
 		p.Flash = p.T("admin.role_pending")
 	}
-	s.render(w, r, http.StatusOK, "admin_user.html", p)
+	s.render(w, r, http.StatusOK, p)
 }
 
 // handleAdminUserUpdate disables an account; its sessions end at once.
@@ -148,7 +151,7 @@ func (s *Server) handleAdminUserRoles(w http.ResponseWriter, r *http.Request) {
 	switch code := redress.ErrorCode(err); {
 	case code == redress.EINVALID || code == redress.EFORBIDDEN && p.User.ID != 0:
 		p.Problem = s.problemText(p, err)
-		s.render(w, r, statusFor(err), "admin_user.html", p)
+		s.render(w, r, statusFor(err), p)
 		return
 	case err != nil:
 		s.renderPageError(w, r, p, err)
@@ -171,7 +174,7 @@ func (s *Server) handleAdminUnits(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("saved") != "" {
 		p.Flash = p.T("admin.saved")
 	}
-	s.render(w, r, http.StatusOK, "admin_units.html", p)
+	s.render(w, r, http.StatusOK, p)
 }
 
 func (s *Server) handleAdminUnitSave(w http.ResponseWriter, r *http.Request) {
@@ -201,7 +204,7 @@ func (s *Server) handleAdminUnitSave(w http.ResponseWriter, r *http.Request) {
 	}
 	if redress.ErrorCode(err) == redress.EINVALID {
 		p.Problem = s.problemText(p, err)
-		s.render(w, r, http.StatusUnprocessableEntity, "admin_units.html", p)
+		s.render(w, r, http.StatusUnprocessableEntity, p)
 		return
 	} else if err != nil {
 		s.renderPageError(w, r, p, err)
@@ -212,7 +215,7 @@ func (s *Server) handleAdminUnitSave(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleAdminSettings(w http.ResponseWriter, r *http.Request) {
-	p := s.newPage(r, s.pageLang(w, r))
+	p := &adminSettingsPage{page: s.newPage(r, s.pageLang(w, r))}
 	required, err := s.Auth.MFARequiredRoles(r.Context())
 	if err != nil {
 		s.renderPageError(w, r, p, err)
@@ -224,11 +227,11 @@ func (s *Server) handleAdminSettings(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("saved") != "" {
 		p.Flash = p.T("admin.saved")
 	}
-	s.render(w, r, http.StatusOK, "admin_settings.html", p)
+	s.render(w, r, http.StatusOK, p)
 }
 
 func (s *Server) handleAdminSettingsSave(w http.ResponseWriter, r *http.Request) {
-	p := s.newPage(r, s.pageLang(w, r))
+	p := &adminSettingsPage{page: s.newPage(r, s.pageLang(w, r))}
 	if err := r.ParseForm(); err != nil {
 		s.renderPageError(w, r, p, formReadError(err))
 		return

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -296,38 +295,5 @@ func (s *Server) afterCaseFile(w http.ResponseWriter, r *http.Request, c redress
 		s.renderError(w, r, err)
 		return
 	}
-	s.showCaseRefused(w, r, func(p *pageData) (int, string) { return s.fileProblem(p, err) })
-}
-
-// fileRefusals are the ways a file is refused, each with its status: too large 413, of
-// a type we refuse 415, one too many 409, empty 422.
-var fileRefusals = []struct {
-	err    *redress.Error
-	status int
-}{
-	{redress.ErrEvidenceTooLarge, http.StatusRequestEntityTooLarge},
-	{redress.ErrEvidenceType, http.StatusUnsupportedMediaType},
-	{redress.ErrEvidenceLimit, http.StatusConflict},
-	{redress.ErrEvidenceEmpty, http.StatusUnprocessableEntity},
-}
-
-// fileRefusal finds how err refuses a file: the status and the catalog key.
-func fileRefusal(err error) (status int, key string, ok bool) {
-	for _, f := range fileRefusals {
-		if errors.Is(err, f.err) {
-			return f.status, f.err.Key, true
-		}
-	}
-	return 0, "", false
-}
-
-func isFileError(err error) bool { _, _, ok := fileRefusal(err); return ok }
-
-// fileProblem words a refused case-file action in the page's language, with the status
-// to answer.
-func (s *Server) fileProblem(p *pageData, err error) (int, string) {
-	if status, key, ok := fileRefusal(err); ok {
-		return status, p.T(key, "MiB", casefile.MaxFileSize>>20, "Max", casefile.MaxFiles)
-	}
-	return statusFor(err), s.problemText(p, err)
+	s.showCaseRefused(w, r, func(p *page) (int, string) { return statusFor(err), s.problemText(p, err) })
 }

@@ -56,12 +56,12 @@ func (s *Server) afterCaseWork(w http.ResponseWriter, r *http.Request, c redress
 		s.renderError(w, r, err)
 		return
 	}
-	s.showCaseRefused(w, r, func(p *pageData) (int, string) { return statusFor(err), s.caseProblem(p, err) })
+	s.showCaseRefused(w, r, func(p *page) (int, string) { return statusFor(err), s.problemText(p, err) })
 }
 
 // showCaseRefused shows the case page again, at the status word gives, with word's
 // account of why the step was refused in the page's language.
-func (s *Server) showCaseRefused(w http.ResponseWriter, r *http.Request, word func(*pageData) (status int, problem string)) {
+func (s *Server) showCaseRefused(w http.ResponseWriter, r *http.Request, word func(*page) (status int, problem string)) {
 	p := s.newPage(r, s.pageLang(w, r))
 	v, err := s.loadCase(r, false)
 	if err != nil {
@@ -71,24 +71,6 @@ func (s *Server) showCaseRefused(w http.ResponseWriter, r *http.Request, word fu
 	status, problem := word(p)
 	p.Problem = problem
 	s.renderCase(w, r, p, v, status)
-}
-
-// caseProblem words a refused step. A transition not possible from the status names
-// the ones that are.
-func (s *Server) caseProblem(p *pageData, err error) string {
-	var te *workflow.TransitionError
-	if errors.As(err, &te) {
-		names := make([]string, len(te.Allowed))
-		for i, t := range te.Allowed {
-			names[i] = p.T("transition." + string(t))
-		}
-		allowed := strings.Join(names, ", ")
-		if allowed == "" {
-			allowed = p.T("transition.none")
-		}
-		return p.T("error.transition_not_allowed", "Status", p.T("casestatus."+te.From), "Allowed", allowed)
-	}
-	return s.problemText(p, err)
 }
 
 func (s *Server) handleCaseTransition(w http.ResponseWriter, r *http.Request) {

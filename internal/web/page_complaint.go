@@ -31,7 +31,7 @@ type errorLink struct{ ID, Label, Message string }
 
 // complaintForm is the complaint form as drawn: what was entered and what was wrong.
 type complaintForm struct {
-	page   *pageData
+	page   *page
 	values map[string][]string
 	Errors map[string]string
 	order  []string
@@ -96,7 +96,7 @@ func fieldLabelKey(field string) string {
 }
 
 // newComplaintForm builds the form's choices in lang from the values entered.
-func (s *Server) newComplaintForm(r *http.Request, p *pageData, values map[string][]string) (*complaintForm, error) {
+func (s *Server) newComplaintForm(r *http.Request, p *page, values map[string][]string) (*complaintForm, error) {
 	f := &complaintForm{page: p, values: values, Errors: map[string]string{}, Today: s.todayString()}
 	// A form drawn again (with agencies, or with errors) keeps its nonce: it is still
 	// the same complaint, not yet filed.
@@ -185,8 +185,8 @@ func (f *complaintForm) setErrors(fe redress.FieldErrors) {
 }
 
 func (s *Server) handleComplaintForm(w http.ResponseWriter, r *http.Request) {
-	p := s.newPage(r, s.pageLang(w, r))
-	f, err := s.newComplaintForm(r, p, r.URL.Query())
+	p := &complaintPage{page: s.newPage(r, s.pageLang(w, r))}
+	f, err := s.newComplaintForm(r, p.page, r.URL.Query())
 	if err != nil {
 		s.renderPageError(w, r, p, err)
 		return
@@ -196,7 +196,7 @@ func (s *Server) handleComplaintForm(w http.ResponseWriter, r *http.Request) {
 		s.renderFormUnavailable(w, r, p, f, f.down)
 		return
 	}
-	s.render(w, r, http.StatusOK, "complaint.html", p)
+	s.render(w, r, http.StatusOK, p)
 }
 
 // handleComplaintSubmit files a complaint from the form, or redraws the form with what
@@ -211,8 +211,8 @@ func (s *Server) handleComplaintSubmit(w http.ResponseWriter, r *http.Request) {
 	if l := r.PostForm.Get("language"); s.Catalog.Supported(l) {
 		lang = l
 	}
-	p := s.newPage(r, lang)
-	f, err := s.newComplaintForm(r, p, r.PostForm)
+	p := &complaintPage{page: s.newPage(r, lang)}
+	f, err := s.newComplaintForm(r, p.page, r.PostForm)
 	if err != nil {
 		s.renderPageError(w, r, p, err)
 		return
@@ -223,7 +223,7 @@ func (s *Server) handleComplaintSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.PostForm.Get("step") == "agencies" {
-		s.render(w, r, http.StatusOK, "complaint.html", p)
+		s.render(w, r, http.StatusOK, p)
 		return
 	}
 	// A person never sees the honeypot field; only a bot fills it in.
@@ -245,11 +245,11 @@ func (s *Server) handleComplaintSubmit(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, intake.ErrRetryDiffers) {
 		// Back, changed and sent again: the first complaint stands, and the page says
 		// so without its receipt code, which belongs to what was sent first.
-		s.renderReceipt(w, r, p, filed, http.StatusOK)
+		s.renderReceipt(w, r, p.page, filed, http.StatusOK)
 		return
 	} else if errors.As(err, &de) && de.Code == redress.EINVALID {
 		f.setErrors(de.Fields)
-		s.render(w, r, http.StatusUnprocessableEntity, "complaint.html", p)
+		s.render(w, r, http.StatusUnprocessableEntity, p)
 		return
 	} else if de != nil && de.Code == redress.EUNAVAILABLE {
 		s.renderFormUnavailable(w, r, p, f, err)
@@ -258,7 +258,7 @@ func (s *Server) handleComplaintSubmit(w http.ResponseWriter, r *http.Request) {
 		// Over the filing limit: the form again, with all that was written in it.
 		tooMany(w, ae.retryAfter)
 		p.Problem = p.T(ae.key, mapToKV(ae.data)...)
-		s.render(w, r, ae.status, "complaint.html", p)
+		s.render(w, r, ae.status, p)
 		return
 	} else if err != nil {
 		s.renderPageError(w, r, p, err)
@@ -267,32 +267,32 @@ func (s *Server) handleComplaintSubmit(w http.ResponseWriter, r *http.Request) {
 	if filed.Replayed {
 		// The same form sent again (a double click, a retry after a lost answer): the
 		// receipt of the complaint it filed, again.
-		s.renderReceipt(w, r, p, filed, http.StatusOK)
+		s.renderReceipt(w, r, p.page, filed, http.StatusOK)
 		return
 	}
 	if filed.Emailed && s.MailQueued != nil {
 		s.MailQueued()
 	}
-	s.renderReceipt(w, r, p, filed, http.StatusCreated)
+	s.renderReceipt(w, r, p.page, filed, http.StatusCreated)
 }
 
-func (s *Server) renderReceipt(w http.ResponseWriter, r *http.Request, p *pageData, filed intake.Filed, status int) {
+func (s *Server) renderReceipt(w http.ResponseWriter, r *http.Request, p *page, filed intake.Filed, status int) {
 	p.Switch = nil // switching language here would lose the receipt, shown only once
-	p.Receipt = &receiptView{
+	receipt := &receiptView{
 		TrackingNumber: filed.Complaint.TrackingNumber, ReceiptCode: filed.ReceiptCode,
 		ReceivedOn: p.D(redress.DateOf(filed.Complaint.ReceivedAt)), Emailed: filed.Emailed,
 		Again: filed.Replayed,
 	}
-	s.render(w, r, status, "receipt.html", p)
+	s.render(w, r, status, &receiptPage{page: p, Receipt: receipt})
 }
 
 // renderFormUnavailable answers an outage with the form drawn again as it was sent: a
 // complainant who may have written for a long time must not lose it to our failure.
-func (s *Server) renderFormUnavailable(w http.ResponseWriter, r *http.Request, p *pageData, f *complaintForm, err error) {
+func (s *Server) renderFormUnavailable(w http.ResponseWriter, r *http.Request, p *complaintPage, f *complaintForm, err error) {
 	ae := s.classify(r, err)
 	f.Unavailable = p.T("form.unavailable", "Button", p.T("form.submit"))
 	writeErrorHeaders(w, ae)
-	s.render(w, r, ae.status, "complaint.html", p)
+	s.render(w, r, ae.status, p)
 }
 
 type receiptView struct {

@@ -80,8 +80,8 @@ func (s *Server) handleExportPage(w http.ResponseWriter, r *http.Request) {
 		s.deny(w, r, http.StatusForbidden)
 		return
 	}
-	p := s.oversightPage(w, r)
-	v := &exportView{Form: newFilterForm(p, r.URL.Query(), "oversight.export.")}
+	p := &exportPage{oversightBase: s.oversightPage(w, r)}
+	v := &exportView{Form: newFilterForm(p.page, r.URL.Query(), "oversight.export.")}
 	p.Export = v
 	status := http.StatusOK
 	if r.URL.Query().Has("download") {
@@ -105,7 +105,7 @@ func (s *Server) handleExportPage(w http.ResponseWriter, r *http.Request) {
 		s.renderPageError(w, r, p, err)
 		return
 	}
-	s.render(w, r, status, "oversight_export.html", p)
+	s.render(w, r, status, p)
 }
 
 func (s *Server) handleAPIAuditExport(w http.ResponseWriter, r *http.Request) {

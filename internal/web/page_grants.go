@@ -48,7 +48,8 @@ func waitingForViewer(g grantView) bool { return g.CanApprove }
 // handleAdminGrant approves or rejects (withdraws, for the requester) a waiting grant,
 // then shows the account it is for.
 func (s *Server) handleAdminGrant(w http.ResponseWriter, r *http.Request) {
-	p, err := s.adminPage(w, r)
+	b, err := s.adminPage(w, r)
+	p := &adminUserPage{adminBase: b}
 	if err != nil {
 		s.renderPageError(w, r, p, err)
 		return
@@ -84,7 +85,7 @@ func (s *Server) handleAdminGrant(w http.ResponseWriter, r *http.Request) {
 
 // showAdminUserRefused draws an account's page again with why a change to its roles
 // was refused, with the status the refusal maps to.
-func (s *Server) showAdminUserRefused(w http.ResponseWriter, r *http.Request, p *pageData, userID int64, why error) {
+func (s *Server) showAdminUserRefused(w http.ResponseWriter, r *http.Request, p *adminUserPage, userID int64, why error) {
 	var err error
 	if p.User, err = s.Auth.User(r.Context(), userID); err == nil {
 		p.Grants, err = s.pendingGrants(r, func(g grantView) bool { return g.UserID == userID })
@@ -94,5 +95,5 @@ func (s *Server) showAdminUserRefused(w http.ResponseWriter, r *http.Request, p 
 		return
 	}
 	p.Problem = s.problemText(p, why)
-	s.render(w, r, statusFor(why), "admin_user.html", p)
+	s.render(w, r, statusFor(why), p)
 }

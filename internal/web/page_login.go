@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/redress-oversight/redress/internal/redress"
@@ -9,16 +8,16 @@ import (
 
 func (s *Server) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
-	p := s.newPage(r, s.pageLang(w, r))
+	p := &loginPage{page: s.newPage(r, s.pageLang(w, r))}
 	p.Next = safeNext(r.URL.Query().Get("next"))
-	s.render(w, r, http.StatusOK, "login.html", p)
+	s.render(w, r, http.StatusOK, p)
 }
 
 // handleLogin checks email and password. With a second factor enrolled the new session
 // waits for it; the cookie is set either way so the second step knows who is signing in.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
-	p := s.newPage(r, s.pageLang(w, r))
+	p := &loginPage{page: s.newPage(r, s.pageLang(w, r))}
 	if err := r.ParseForm(); err != nil {
 		s.renderPageError(w, r, p, formReadError(err))
 		return
@@ -32,7 +31,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	} else if wait > 0 {
 		tooMany(w, wait)
 		p.Problem = p.T("login.too_many", "Count", minutes(wait))
-		s.render(w, r, http.StatusTooManyRequests, "login.html", p)
+		s.render(w, r, http.StatusTooManyRequests, p)
 		return
 	}
 	res, err := s.Auth.Login(r.Context(), s.meta(r), p.Email, r.PostForm.Get("password"))
@@ -51,7 +50,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.Problem = localizedProblem(p, err)
-		s.render(w, r, status, "login.html", p)
+		s.render(w, r, status, p)
 		return
 	}
 	s.setSession(w, r, res.SessionToken)
@@ -62,25 +61,16 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, p.Next, http.StatusSeeOther)
 }
 
-// localizedProblem shows a domain error's catalog message when it has one.
-func localizedProblem(p *pageData, err error) string {
-	var de *redress.Error
-	if errors.As(err, &de) && de.Key != "" {
-		return p.T(de.Key)
-	}
-	return p.T("error." + redress.ErrorCode(err))
-}
-
 func (s *Server) handleTOTPForm(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
-	p := s.newPage(r, s.pageLang(w, r))
+	p := &totpPage{page: s.newPage(r, s.pageLang(w, r))}
 	p.Next = safeNext(r.URL.Query().Get("next"))
-	s.render(w, r, http.StatusOK, "login_totp.html", p)
+	s.render(w, r, http.StatusOK, p)
 }
 
 func (s *Server) handleTOTP(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
-	p := s.newPage(r, s.pageLang(w, r))
+	p := &totpPage{page: s.newPage(r, s.pageLang(w, r))}
 	if err := r.ParseForm(); err != nil {
 		s.renderPageError(w, r, p, formReadError(err))
 		return
@@ -93,7 +83,7 @@ func (s *Server) handleTOTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := s.Auth.LoginTOTP(r.Context(), s.meta(r), c.Value, r.PostForm.Get("code")); err != nil {
 		p.Problem = localizedProblem(p, err)
-		s.render(w, r, http.StatusUnauthorized, "login_totp.html", p)
+		s.render(w, r, http.StatusUnauthorized, p)
 		return
 	}
 	http.Redirect(w, r, p.Next, http.StatusSeeOther)
@@ -111,13 +101,13 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleResetForm(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "password_reset.html", s.newPage(r, s.pageLang(w, r)))
+	s.render(w, r, http.StatusOK, &resetPage{s.newPage(r, s.pageLang(w, r))})
 }
 
 // handleReset always gives the same answer, so the page cannot be used to learn which
 // addresses have accounts.
 func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
-	p := s.newPage(r, s.pageLang(w, r))
+	p := &resetPage{page: s.newPage(r, s.pageLang(w, r))}
 	if err := r.ParseForm(); err != nil {
 		s.renderPageError(w, r, p, formReadError(err))
 		return
@@ -130,19 +120,19 @@ func (s *Server) handleReset(w http.ResponseWriter, r *http.Request) {
 		s.MailQueued()
 	}
 	p.Flash = p.T("reset.sent")
-	s.render(w, r, http.StatusOK, "password_reset.html", p)
+	s.render(w, r, http.StatusOK, p)
 }
 
 func (s *Server) handleSetPasswordForm(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
-	p := s.newPage(r, s.pageLang(w, r))
+	p := &passwordPage{page: s.newPage(r, s.pageLang(w, r))}
 	p.Token, p.Action, p.MinLength = r.URL.Query().Get("token"), "/password/set", s.Auth.MinPasswordLength()
-	s.render(w, r, http.StatusOK, "password_set.html", p)
+	s.render(w, r, http.StatusOK, p)
 }
 
 func (s *Server) handleSetPassword(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
-	p := s.newPage(r, s.pageLang(w, r))
+	p := &passwordPage{page: s.newPage(r, s.pageLang(w, r))}
 	if err := r.ParseForm(); err != nil {
 		s.renderPageError(w, r, p, formReadError(err))
 		return
@@ -150,28 +140,10 @@ func (s *Server) handleSetPassword(w http.ResponseWriter, r *http.Request) {
 	p.Token, p.Action, p.MinLength = r.PostForm.Get("token"), "/password/set", s.Auth.MinPasswordLength()
 	if _, err := s.Auth.SetPasswordWithToken(r.Context(), s.meta(r), p.Token, r.PostForm.Get("password")); err != nil {
 		p.Problem = s.problemText(p, err)
-		s.render(w, r, statusFor(err), "password_set.html", p)
+		s.render(w, r, statusFor(err), p)
 		return
 	}
 	s.clearSession(w, r)
 	p.Flash = p.T("setpw.done")
-	p.Next = "/staff"
-	s.render(w, r, http.StatusOK, "login.html", p)
-}
-
-// problemText puts a refused input in words: the field rules when there are some.
-func (s *Server) problemText(p *pageData, err error) string {
-	var de *redress.Error
-	if errors.As(err, &de) && len(de.Fields) > 0 {
-		f := de.Fields[0]
-		return p.T("rule."+f.Rule, "Param", f.Param)
-	}
-	return localizedProblem(p, err)
-}
-
-func statusFor(err error) int {
-	if st, ok := statusOf[redress.ErrorCode(err)]; ok {
-		return st
-	}
-	return http.StatusInternalServerError
+	s.render(w, r, http.StatusOK, &loginPage{page: p.page, Next: "/staff"})
 }

@@ -38,8 +38,8 @@ type auditKeyView struct {
 }
 
 // oversightPage starts an oversight page: the staff page with the audit key.
-func (s *Server) oversightPage(w http.ResponseWriter, r *http.Request) *pageData {
-	p := s.newPage(r, s.pageLang(w, r))
+func (s *Server) oversightPage(w http.ResponseWriter, r *http.Request) *oversightBase {
+	p := &oversightBase{page: s.newPage(r, s.pageLang(w, r))}
 	if len(s.Audit.PublicKey) > 0 {
 		p.AuditKey = &auditKeyView{ID: audit.KeyID(s.Audit.PublicKey), Public: audit.EncodePublicKey(s.Audit.PublicKey)}
 	}
@@ -84,14 +84,14 @@ const maxDetailsShown = 400
 // auditRows words events for a page, looking up names once per page.
 type auditRows struct {
 	s          *Server
-	p          *pageData
+	p          *page
 	ctx        context.Context
 	actors     map[string]string
 	agencies   map[int64]string
 	agreements map[int64]string
 }
 
-func (s *Server) newAuditRows(r *http.Request, p *pageData) *auditRows {
+func (s *Server) newAuditRows(r *http.Request, p *page) *auditRows {
 	return &auditRows{s: s, p: p, ctx: r.Context(), actors: map[string]string{
 		redress.ActorPublic: p.T("oversight.actor.public"), redress.ActorSystem: p.T("oversight.actor.system"),
 		redress.SubjectReceiptHolder: p.T("oversight.actor.receipt_holder")},
@@ -126,7 +126,7 @@ func (s *Server) actorName(ctx context.Context, actor string) string {
 
 // actionLabel words an audit action in the page's language; ok is false for an action
 // the catalog does not word.
-func actionLabel(p *pageData, action string) (label string, ok bool) {
+func actionLabel(p *page, action string) (label string, ok bool) {
 	label = p.T("audit.action." + action)
 	return label, label != "audit.action."+action
 }
@@ -186,8 +186,8 @@ func (a *auditRows) row(e redress.AuditEntry) auditRowView {
 }
 
 func (s *Server) handleAuditLog(w http.ResponseWriter, r *http.Request) {
-	p := s.oversightPage(w, r)
-	v := &auditLogView{Form: newFilterForm(p, r.URL.Query(), "oversight.filter.")}
+	p := &auditLogPage{oversightBase: s.oversightPage(w, r)}
+	v := &auditLogView{Form: newFilterForm(p.page, r.URL.Query(), "oversight.filter.")}
 	p.AuditLog, p.Wide = v, true
 	status := http.StatusOK
 	aq, err := s.parseAuditQuery(r)
@@ -208,7 +208,7 @@ func (s *Server) handleAuditLog(w http.ResponseWriter, r *http.Request) {
 		if res.Upto != 0 {
 			v.Form.values.Set("upto", strconv.FormatInt(res.Upto, 10))
 		}
-		rows := s.newAuditRows(r, p)
+		rows := s.newAuditRows(r, p.page)
 		for _, e := range res.Entries {
 			v.Rows = append(v.Rows, rows.row(e))
 		}
@@ -225,7 +225,7 @@ func (s *Server) handleAuditLog(w http.ResponseWriter, r *http.Request) {
 		s.renderPageError(w, r, p, err)
 		return
 	}
-	s.render(w, r, status, "oversight_audit.html", p)
+	s.render(w, r, status, p)
 }
 
 // pageURL is this search at another page.
@@ -258,7 +258,7 @@ type auditHistoryView struct {
 // handleAuditHistory shows every event about one complaint, views of it included, as
 // a timeline. Looking is an event about the complaint.
 func (s *Server) handleAuditHistory(w http.ResponseWriter, r *http.Request) {
-	p := s.oversightPage(w, r)
+	p := &auditHistoryPage{page: s.newPage(r, s.pageLang(w, r))}
 	pr, _ := principal(r)
 	id, err := strconv.ParseInt(mux.Vars(r)["id"], 10, 64)
 	if err != nil {
@@ -279,7 +279,7 @@ func (s *Server) handleAuditHistory(w http.ResponseWriter, r *http.Request) {
 		s.renderPageError(w, r, p, err)
 		return
 	}
-	rows := s.newAuditRows(r, p)
+	rows := s.newAuditRows(r, p.page)
 	v := &auditHistoryView{ComplaintID: c.ID, TrackingNumber: c.TrackingNumber,
 		LogURL: "/oversight/audit?" + url.Values{"complaint": {c.TrackingNumber}}.Encode()}
 	for _, e := range entries {
@@ -290,5 +290,5 @@ func (s *Server) handleAuditHistory(w http.ResponseWriter, r *http.Request) {
 		v.Agency = c.AgencyOther // the complainant's words: only for who may read them
 	}
 	p.AuditHistory, p.Wide = v, true
-	s.render(w, r, http.StatusOK, "oversight_history.html", p)
+	s.render(w, r, http.StatusOK, p)
 }

@@ -204,7 +204,7 @@ func (s *Server) searchQueue(r *http.Request, qq queueQuery) ([]redress.QueueRow
 // queueView is the queue page: the filter form as filled in, what was wrong with it,
 // and one page of results.
 type queueView struct {
-	page   *pageData
+	page   *page
 	values url.Values
 	Errors map[string]string
 	order  []string
@@ -267,7 +267,7 @@ func (v *queueView) ErrorList() []errorLink {
 // queueField is one filter as the form's shared pieces draw it.
 type queueField struct {
 	View    *queueView
-	Page    *pageData
+	Page    *page
 	Name    string
 	Hint    bool
 	Options []option
@@ -330,10 +330,11 @@ func (s *Server) handleStaffComplaints(w http.ResponseWriter, r *http.Request) {
 //
 // bulk is the refused bulk form, if any: its ticks and its choice of investigator are
 // kept, so nothing the officer chose is lost.
-func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, p *pageData, status int, problem string, bulk url.Values) {
+func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, p *page, status int, problem string, bulk url.Values) {
 	v := &queueView{page: p, values: r.URL.Query(), Errors: map[string]string{}, Problem: problem,
 		picked: bulk["ids"], PickedAssignee: bulk.Get("assignee")}
-	p.Queue = v
+	p.Wide = true // the table of results takes the full width
+	qp := &complaintsPage{page: p, Queue: v}
 	qq, err := s.parseQueueQuery(r)
 	var de *redress.Error
 	switch {
@@ -362,8 +363,7 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, p *pageData, 
 		s.renderPageError(w, r, p, err)
 		return
 	}
-	p.Total = v.Total
-	s.render(w, r, status, "staff_complaints.html", p)
+	s.render(w, r, status, qp)
 }
 
 // queueChoices fills in the choices of the filter form: only units and agencies the

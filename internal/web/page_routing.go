@@ -10,8 +10,9 @@ import (
 	"github.com/redress-oversight/redress/internal/workflow"
 )
 
-func (s *Server) routingPage(w http.ResponseWriter, r *http.Request) (*pageData, error) {
-	p, err := s.adminPage(w, r)
+func (s *Server) routingPage(w http.ResponseWriter, r *http.Request) (*adminRoutingPage, error) {
+	b, err := s.adminPage(w, r)
+	p := &adminRoutingPage{adminBase: b}
 	if err != nil {
 		return p, err
 	}
@@ -29,7 +30,7 @@ func (s *Server) handleAdminRouting(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("saved") != "" {
 		p.Flash = p.T("admin.saved")
 	}
-	s.render(w, r, http.StatusOK, "admin_routing.html", p)
+	s.render(w, r, http.StatusOK, p)
 }
 
 // handleAdminRoutingSave adds a rule at the end or removes one; casework stores the new
@@ -66,7 +67,7 @@ func (s *Server) handleAdminRoutingSave(w http.ResponseWriter, r *http.Request) 
 	switch {
 	case redress.ErrorCode(err) == redress.EINVALID:
 		p.Problem = s.problemText(p, err)
-		s.render(w, r, http.StatusUnprocessableEntity, "admin_routing.html", p)
+		s.render(w, r, http.StatusUnprocessableEntity, p)
 	case err != nil:
 		s.renderPageError(w, r, p, err)
 	default:

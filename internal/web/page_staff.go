@@ -22,7 +22,7 @@ const (
 )
 
 func (s *Server) handleStaffHome(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "staff_home.html", s.newPage(r, s.pageLang(w, r)))
+	s.render(w, r, http.StatusOK, &staffHomePage{s.newPage(r, s.pageLang(w, r))})
 }
 
 // caseView is a complaint as one staff member may see it.
@@ -178,18 +178,18 @@ func (s *Server) staffCase(w http.ResponseWriter, r *http.Request, reveal bool) 
 
 // renderCase shows the case page of v, with its history, at status: the page as
 // opened, or again after a step was refused (p.Problem says why).
-func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, p *pageData, v *caseView, status int) {
+func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, p *page, v *caseView, status int) {
 	if err := s.caseTimeline(r, p, v); err != nil {
 		s.renderPageError(w, r, p, err)
 		return
 	}
-	p.Case = v
-	s.render(w, r, status, "staff_case.html", p)
+	p.Wide = true // the case page takes the full width
+	s.render(w, r, status, &casePage{page: p, Case: v})
 }
 
 // caseTimeline words the case's audit events for the page: who did what, when. Staff
 // accounts are named; the complainant and the system are said so.
-func (s *Server) caseTimeline(r *http.Request, p *pageData, v *caseView) error {
+func (s *Server) caseTimeline(r *http.Request, p *page, v *caseView) error {
 	evs, err := s.DB.ListAudit(r.Context(), redress.AuditFilter{ComplaintID: v.Complaint.ID})
 	if err != nil {
 		return err
@@ -223,7 +223,7 @@ func (s *Server) caseTimeline(r *http.Request, p *pageData, v *caseView) error {
 
 // timelineDetail is the one fact of an event worth a line on the case page. Details
 // never hold identity, so nothing here can leak it.
-func timelineDetail(p *pageData, ev redress.AuditEvent) string {
+func timelineDetail(p *page, ev redress.AuditEvent) string {
 	str := func(k string) string { s, _ := ev.Details[k].(string); return s }
 	switch ev.Action {
 	case redress.ActionTransition:

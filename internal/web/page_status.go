@@ -20,7 +20,7 @@ import (
 
 func (s *Server) handleStatusForm(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
-	s.render(w, r, http.StatusOK, "status.html", s.newPage(r, s.pageLang(w, r)))
+	s.render(w, r, http.StatusOK, &statusCheckPage{page: s.newPage(r, s.pageLang(w, r))})
 }
 
 // statusFilesView is what a proven receipt shows beyond the status.
@@ -47,7 +47,7 @@ func (v *statusFilesView) Lines(s string) []string { return strings.Split(s, "\n
 // and a client that keeps failing is slowed down.
 func (s *Server) handleStatusSubmit(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
-	p := s.newPage(r, s.pageLang(w, r))
+	p := &statusCheckPage{page: s.newPage(r, s.pageLang(w, r))}
 	if err := r.ParseForm(); err != nil {
 		s.renderPageError(w, r, p, formReadError(err))
 		return
@@ -101,7 +101,7 @@ func (s *Server) handleStatusEvidence(w http.ResponseWriter, r *http.Request) {
 		if p.Tracking == "" && fields.Get("receipt_code") == "" {
 			// A client that sends the file first: say why, with the status form.
 			p.Problem = p.T("error.upload_receipt_first")
-			s.render(w, r, http.StatusBadRequest, "status.html", p)
+			s.render(w, r, http.StatusBadRequest, p)
 			return false
 		}
 		var ok bool
@@ -124,10 +124,9 @@ func (s *Server) handleStatusEvidence(w http.ResponseWriter, r *http.Request) {
 		tooMany(w, busy.retryAfter)
 		p.Problem = p.T(busy.key)
 		s.renderStatus(w, r, p, h, receipt, busy.status, "")
-	case h.ComplaintID != 0 && (isFileError(err) || statusFor(err) < 500):
-		status, problem := s.fileProblem(p, err)
-		p.Problem = problem
-		s.renderStatus(w, r, p, h, receipt, status, "")
+	case h.ComplaintID != 0 && statusFor(err) < 500:
+		p.Problem = s.problemText(p, err)
+		s.renderStatus(w, r, p, h, receipt, statusFor(err), "")
 	default:
 		s.renderPageError(w, r, p, err)
 	}
@@ -135,8 +134,8 @@ func (s *Server) handleStatusEvidence(w http.ResponseWriter, r *http.Request) {
 
 // statusPage is the page of a follow-up POST. Its language switch leads to the status
 // form: the follow-up addresses take no GET, and the receipt is never put in a link.
-func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) *pageData {
-	p := s.newPage(r, s.pageLang(w, r))
+func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) *statusCheckPage {
+	p := &statusCheckPage{page: s.newPage(r, s.pageLang(w, r))}
 	for i, l := range p.Switch {
 		p.Switch[i].Href = "/status?" + url.Values{"lang": {l.Lang}}.Encode()
 	}
@@ -146,14 +145,14 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) *pageData {
 // statusHolder proves the receipt of a status-page request. When it cannot, it answers
 // (429 while the client is slowed down, the one generic 404 for any wrong pair) and
 // returns false.
-func (s *Server) statusHolder(w http.ResponseWriter, r *http.Request, p *pageData, receipt string) (intake.Holder, bool) {
+func (s *Server) statusHolder(w http.ResponseWriter, r *http.Request, p *statusCheckPage, receipt string) (intake.Holder, bool) {
 	if wait, err := s.receiptWait(r, p.Tracking); err != nil {
 		s.renderPageError(w, r, p, err)
 		return intake.Holder{}, false
 	} else if wait > 0 {
 		tooMany(w, wait)
 		p.Problem = p.T("error.too_many")
-		s.render(w, r, http.StatusTooManyRequests, "status.html", p)
+		s.render(w, r, http.StatusTooManyRequests, p)
 		return intake.Holder{}, false
 	}
 	h, err := s.Intake.CheckReceipt(r.Context(), p.Tracking, receipt, requestID(r))
@@ -163,7 +162,7 @@ func (s *Server) statusHolder(w http.ResponseWriter, r *http.Request, p *pageDat
 			return intake.Holder{}, false
 		}
 		p.Problem = p.T("error.status_no_match")
-		s.render(w, r, http.StatusNotFound, "status.html", p)
+		s.render(w, r, http.StatusNotFound, p)
 		return intake.Holder{}, false
 	} else if err != nil {
 		s.renderPageError(w, r, p, err)
@@ -175,7 +174,7 @@ func (s *Server) statusHolder(w http.ResponseWriter, r *http.Request, p *pageDat
 // renderStatus shows a proven receipt's page: the status (the check is an audit event),
 // the messages (reading them marks them read) and the forms, each carrying the receipt.
 // flash names a catalog message saying what was just done.
-func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, p *pageData, h intake.Holder, receipt string, status int, flash string) {
+func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, p *statusCheckPage, h intake.Holder, receipt string, status int, flash string) {
 	ctx, cf := r.Context(), s.Casefile
 	st, err := s.Intake.Status(ctx, h)
 	if err != nil {
@@ -208,7 +207,7 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, p *pageDat
 	}
 	view := s.statusView(p.Lang, st)
 	p.Status, p.StatusFiles = &view, v
-	s.render(w, r, status, "status.html", p)
+	s.render(w, r, status, p)
 }
 
 // statusView puts a status in plain words in lang, for the page and the API alike.
@@ -243,15 +242,15 @@ func (s *Server) statusView(lang string, st intake.Status) statusResponse {
 }
 
 // renderPageError shows an error as a page in the page's language.
-func (s *Server) renderPageError(w http.ResponseWriter, r *http.Request, p *pageData, err error) {
+func (s *Server) renderPageError(w http.ResponseWriter, r *http.Request, v hasPage, err error) {
 	ae := s.classify(r, err)
 	if ae.retryAfter > 0 {
 		tooMany(w, ae.retryAfter)
 	}
-	p.Message = p.T(ae.key, mapToKV(ae.data)...)
-	p.Form, p.Status, p.Receipt, p.StatusFiles = nil, nil, nil, nil
+	p := v.base()
+	e := &errorPage{page: p, Message: p.T(ae.key, mapToKV(ae.data)...)}
 	writeErrorHeaders(w, ae)
-	s.render(w, r, ae.status, "error.html", p)
+	s.render(w, r, ae.status, e)
 }
 
 func mapToKV(m map[string]any) []any {

@@ -36,8 +36,9 @@ type unitClockView struct {
 
 // unitsPage is the units administration page with every unit's deadlines; ?unit=
 // names the one whose form is unfolded (just saved).
-func (s *Server) unitsPage(w http.ResponseWriter, r *http.Request) (*pageData, error) {
-	p, err := s.adminPage(w, r)
+func (s *Server) unitsPage(w http.ResponseWriter, r *http.Request) (*adminUnitsPage, error) {
+	b, err := s.adminPage(w, r)
+	p := &adminUnitsPage{adminBase: b}
 	if err != nil {
 		return p, err
 	}
@@ -47,7 +48,7 @@ func (s *Server) unitsPage(w http.ResponseWriter, r *http.Request) (*pageData, e
 // fillUnitClocks gathers each unit's deadlines for the page. open names the unit whose
 // form is unfolded; form and fe, when given, are what was entered in it and why it was
 // refused.
-func (s *Server) fillUnitClocks(r *http.Request, p *pageData, open string, form url.Values, fe redress.FieldErrors) error {
+func (s *Server) fillUnitClocks(r *http.Request, p *adminUnitsPage, open string, form url.Values, fe redress.FieldErrors) error {
 	defaults := s.Casework.Deadlines
 	own, err := s.DB.AllUnitClocks(r.Context())
 	if err != nil {
@@ -93,7 +94,7 @@ func (s *Server) fillUnitClocks(r *http.Request, p *pageData, open string, form 
 // handleAdminUnitClocksSave stores one unit's deadlines whole: a clock whose amount is
 // left empty follows the default. Refused input is drawn again as entered, with the
 // reason next to the field and in the summary; nothing is stored then.
-func (s *Server) handleAdminUnitClocksSave(w http.ResponseWriter, r *http.Request, p *pageData) {
+func (s *Server) handleAdminUnitClocksSave(w http.ResponseWriter, r *http.Request, p *adminUnitsPage) {
 	unit := r.PostForm.Get("unit")
 	if !slices.ContainsFunc(p.Units, func(u redress.Unit) bool { return u.Name == unit }) {
 		s.renderPageError(w, r, p, redress.Errorf(redress.ENOTFOUND, "Unit not found."))
@@ -126,7 +127,7 @@ func (s *Server) handleAdminUnitClocksSave(w http.ResponseWriter, r *http.Reques
 		}
 		// A clock's field is named like its catalog key: clock.<name>.
 		p.Problem = p.T("admin.clock_problem", "Unit", title, "Clock", p.T(f.Field), "Problem", p.T("rule."+f.Rule, "Param", f.Param))
-		s.render(w, r, http.StatusUnprocessableEntity, "admin_units.html", p)
+		s.render(w, r, http.StatusUnprocessableEntity, p)
 		return
 	} else if err != nil {
 		s.renderPageError(w, r, p, err)

@@ -70,7 +70,7 @@ func (v verificationView) Untrusted() bool {
 	return (v.Status == store.VerificationOK || v.Status == store.VerificationFailed) && !v.TrustedKey
 }
 
-func (s *Server) verificationView(r *http.Request, p *pageData, v store.AuditVerification) verificationView {
+func (s *Server) verificationView(r *http.Request, p *page, v store.AuditVerification) verificationView {
 	out := verificationView{AuditVerification: v, Who: s.newAuditRows(r, p).who(v.StartedBy)}
 	if v.Total > 0 {
 		out.Percent = min(100, v.Done*100/v.Total)
@@ -85,7 +85,7 @@ func (s *Server) verificationView(r *http.Request, p *pageData, v store.AuditVer
 }
 
 func (s *Server) handleVerifyForm(w http.ResponseWriter, r *http.Request) {
-	p := s.oversightPage(w, r)
+	p := &verifyPage{oversightBase: s.oversightPage(w, r)}
 	v := &verifyView{}
 	var err error
 	if v.Status, err = s.Audit.Status(r.Context()); err != nil {
@@ -98,7 +98,7 @@ func (s *Server) handleVerifyForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ok {
-		rv := s.verificationView(r, p, running)
+		rv := s.verificationView(r, p.page, running)
 		v.Running = &rv
 	}
 	recent, err := s.DB.RecentAuditVerifications(r.Context(), recentVerifications)
@@ -107,10 +107,10 @@ func (s *Server) handleVerifyForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, rv := range recent {
-		v.Recent = append(v.Recent, s.verificationView(r, p, rv))
+		v.Recent = append(v.Recent, s.verificationView(r, p.page, rv))
 	}
 	p.Verify = v
-	s.render(w, r, http.StatusOK, "oversight_verify.html", p)
+	s.render(w, r, http.StatusOK, p)
 }
 
 // handleVerifyStart starts a verification, or finds the one running (here or in
@@ -127,7 +127,7 @@ func (s *Server) handleVerifyStart(w http.ResponseWriter, r *http.Request) {
 // handleVerification shows one verification: its progress, reloading, while it runs;
 // then its outcome.
 func (s *Server) handleVerification(w http.ResponseWriter, r *http.Request) {
-	p := s.oversightPage(w, r)
+	p := &verificationPage{page: s.newPage(r, s.pageLang(w, r))}
 	id, err := strconv.ParseInt(mux.Vars(r)["id"], 10, 64)
 	if err != nil {
 		s.renderPageError(w, r, p, errNotFound)
@@ -138,11 +138,11 @@ func (s *Server) handleVerification(w http.ResponseWriter, r *http.Request) {
 		s.renderPageError(w, r, p, err)
 		return
 	}
-	vv := s.verificationView(r, p, v)
+	vv := s.verificationView(r, p.page, v)
 	p.Verification = &vv
 	if v.Status == store.VerificationRunning {
 		p.Refresh = verifyRefresh
 	}
 	noStore(w)
-	s.render(w, r, http.StatusOK, "oversight_verification.html", p)
+	s.render(w, r, http.StatusOK, p)
 }

@@ -12,21 +12,15 @@ import (
 	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/redress"
-	"github.com/redress-oversight/redress/internal/workflow"
 	"github.com/redress-oversight/redress/templates"
 )
 
-// pageNames are the pages parsed at start-up; a missing or broken one stops the start.
-var pageNames = []string{"home.html", "complaint.html", "receipt.html", "status.html", "error.html",
-	"login.html", "login_totp.html", "password_reset.html", "password_set.html", "account.html", "account_mfa.html",
-	"staff_home.html", "staff_complaints.html", "staff_case.html",
-	"admin_users.html", "admin_user.html", "admin_units.html", "admin_settings.html", "admin_routing.html",
-	"oversight_audit.html", "oversight_history.html", "oversight_verify.html", "oversight_verification.html",
-	"oversight_export.html"}
-
+// parsePages parses every view's page at start-up; a missing or broken one stops the
+// start.
 func parsePages() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
-	for _, name := range pageNames {
+	for _, v := range views {
+		name := v.template()
 		t, err := template.New(name).ParseFS(templates.FS, "layout.html", "partials.html", "casefile_partials.html", "oversight_partials.html", name)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
@@ -39,61 +33,28 @@ func parsePages() (map[string]*template.Template, error) {
 // langLink is one entry of the language switch.
 type langLink struct{ Lang, Name, Href string }
 
-// pageData is what every page template gets: the language, the translator and the
-// page's own data.
-type pageData struct {
+// page is what every page shares, each view (views.go) embedding it: the language and
+// its switch, the operator, the signed-in staff member and their menu, a note of what
+// was done or what went wrong, and the layout's choices.
+type page struct {
 	Lang     string
 	Switch   []langLink
 	Operator string
+	Staff    *staffView
 	cat      *i18n.Catalog
 
-	Form     *complaintForm
-	Receipt  *receiptView
-	Status   *statusResponse
-	Problem  string
-	Tracking string
-	Message  string
-
-	// Staff pages.
-	Staff      *staffView
-	Flash      string
-	Next       string
-	Email      string
-	Token      string
-	Action     string
-	AskOld     bool
-	MinLength  int
-	Secret     string
-	MustEnrol  bool
-	Link       string
-	Queue      *queueView
-	Total      int
-	Case       *caseView
-	Users      []redress.User
-	User       redress.User
-	Grants     []grantView // roles waiting for a second administrator (page_grants.go)
-	Roles      []redress.Role
-	Units      []redress.Unit
-	MFARoles   []option
-	Rules      []workflow.Rule
-	Categories []redress.Category
-	UnitClocks []unitClocksView
-
-	// The status page's messages and forms, once a receipt is proven (page_status.go).
-	StatusFiles *statusFilesView
-
-	// Oversight pages: the audit log, a complaint's history, verification, export, and
-	// the public key they show (page_oversight.go, page_verify.go, page_export.go).
-	AuditLog     *auditLogView
-	AuditHistory *auditHistoryView
-	Verify       *verifyView
-	Verification *verificationView
-	Export       *exportView
-	AuditKey     *auditKeyView
+	// Flash says what was just done; Problem what was refused, in the page's language.
+	Flash   string
+	Problem string
 	// Refresh, when set, reloads the page after that many seconds (no script needed).
 	Refresh int
 	// Wide gives the page the full width, for tables.
 	Wide bool
+}
+
+// translator words messages in a page's language: a page, or any view.
+type translator interface {
+	T(id string, kv ...any) string
 }
 
 // staffView is the signed-in staff member and the menu their roles allow.
@@ -103,10 +64,10 @@ type staffView struct {
 }
 
 // DT writes a moment as its calendar day (UTC) in the page's language.
-func (p *pageData) DT(t time.Time) string { return p.D(redress.DateOf(t.UTC())) }
+func (p *page) DT(t time.Time) string { return p.D(redress.DateOf(t.UTC())) }
 
 // T translates id; kv are template arguments as name/value pairs.
-func (p *pageData) T(id string, kv ...any) string {
+func (p *page) T(id string, kv ...any) string {
 	var data map[string]any
 	if len(kv) > 1 {
 		data = map[string]any{}
@@ -118,7 +79,7 @@ func (p *pageData) T(id string, kv ...any) string {
 }
 
 // D writes a calendar day in the page's language.
-func (p *pageData) D(d redress.Date) string { return p.cat.Date(p.Lang, d.Year, d.Month, d.Day) }
+func (p *page) D(d redress.Date) string { return p.cat.Date(p.Lang, d.Year, d.Month, d.Day) }
 
 const langCookie = "lang"
 
@@ -136,8 +97,8 @@ func (s *Server) pageLang(w http.ResponseWriter, r *http.Request) string {
 	return s.Catalog.Match(r.Header.Get("Accept-Language"))
 }
 
-func (s *Server) newPage(r *http.Request, lang string) *pageData {
-	p := &pageData{Lang: lang, cat: s.Catalog}
+func (s *Server) newPage(r *http.Request, lang string) *page {
+	p := &page{Lang: lang, cat: s.Catalog}
 	if pr, ok := principal(r); ok && !pr.MFAPending {
 		p.Staff = &staffView{User: pr.User}
 		sub := pr.Subject()
@@ -172,13 +133,14 @@ func (s *Server) newPage(r *http.Request, lang string) *pageData {
 
 // render writes a page. It renders into a buffer first so a template failure becomes a
 // clean error page rather than half a page.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *pageData) {
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, v view) {
 	var buf bytes.Buffer
-	if err := s.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
-		s.Log.Error("render", "page", name, "err", err, "request_id", requestID(r))
+	if err := s.pages[v.template()].ExecuteTemplate(&buf, "layout", v); err != nil {
+		s.Log.Error("render", "page", v.template(), "err", err, "request_id", requestID(r))
 		status, buf = http.StatusInternalServerError, bytes.Buffer{}
-		p.Message = p.T("error.internal")
-		if err := s.pages["error.html"].ExecuteTemplate(&buf, "layout", p); err != nil {
+		p := v.base()
+		e := &errorPage{page: p, Message: p.T("error.internal")}
+		if err := s.pages[e.template()].ExecuteTemplate(&buf, "layout", e); err != nil {
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}
@@ -196,7 +158,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 const pageCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "home.html", s.newPage(r, s.pageLang(w, r)))
+	s.render(w, r, http.StatusOK, &homePage{s.newPage(r, s.pageLang(w, r))})
 }
 
 // handleStatic serves the stylesheet from the binary, cacheable for a day.
@@ -214,9 +176,9 @@ func (s *Server) todayString() string { return s.today().String() }
 
 // ClockState words where a clock stands: met (on time or late), paused, missed, due soon
 // (within a day) or due.
-func (p *pageData) ClockState(c redress.Clock) string {
+func (p *page) ClockState(c redress.Clock) string {
 	return p.T("clockstate." + clockState(c, time.Now()))
 }
 
 // ReferralRecipients lists the offices a case can be referred to.
-func (p *pageData) ReferralRecipients() []string { return casework.ReferralRecipients }
+func (p *page) ReferralRecipients() []string { return casework.ReferralRecipients }

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redress-oversight/redress/internal/casefile"
 	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/workflow"
 )
 
 // apiError is an error response the web layer itself produces (bad JSON, wrong content
@@ -44,6 +46,47 @@ var statusOf = map[string]int{
 	redress.EFORBIDDEN:    http.StatusForbidden,
 	redress.EINTERNAL:     http.StatusInternalServerError,
 	redress.EUNAVAILABLE:  http.StatusServiceUnavailable,
+}
+
+// fileRefusals are the ways a file is refused, each with its own status rather than its
+// code's: too large 413, of a type we refuse 415, one too many 409, empty 422.
+var fileRefusals = []struct {
+	err    *redress.Error
+	status int
+}{
+	{redress.ErrEvidenceTooLarge, http.StatusRequestEntityTooLarge},
+	{redress.ErrEvidenceType, http.StatusUnsupportedMediaType},
+	{redress.ErrEvidenceLimit, http.StatusConflict},
+	{redress.ErrEvidenceEmpty, http.StatusUnprocessableEntity},
+}
+
+// fileRefusal finds how err refuses a file: the status and the catalog key.
+func fileRefusal(err error) (status int, key string, ok bool) {
+	for _, f := range fileRefusals {
+		if errors.Is(err, f.err) {
+			return f.status, f.err.Key, true
+		}
+	}
+	return 0, "", false
+}
+
+func isFileError(err error) bool { _, _, ok := fileRefusal(err); return ok }
+
+// fileLimits are what a refused file's message names: the size and count allowed.
+func fileLimits() map[string]any {
+	return map[string]any{"MiB": casefile.MaxFileSize >> 20, "Max": casefile.MaxFiles}
+}
+
+// statusFor is the status a domain error answers with, on a page as in the API: a
+// refused file its own, any other its code's. Any other error is a 500.
+func statusFor(err error) int {
+	if status, _, ok := fileRefusal(err); ok {
+		return status
+	}
+	if st, ok := statusOf[redress.ErrorCode(err)]; ok {
+		return st
+	}
+	return http.StatusInternalServerError
 }
 
 // retryAfterBusy is what a 503 tells the caller to wait: a bound was full (hashing
@@ -87,12 +130,15 @@ func (s *Server) classify(r *http.Request, err error) *apiError {
 	var de *redress.Error
 	switch {
 	case errors.As(err, &ae):
+	case isFileError(err):
+		status, key, _ := fileRefusal(err)
+		ae = &apiError{status: status, key: key, data: fileLimits()}
 	case errors.As(err, &de):
 		key := "error." + de.Code
 		if de.Key != "" {
 			key = de.Key
 		}
-		ae = &apiError{status: statusOf[de.Code], key: key, fields: de.Fields, code: de.Code, retryAfter: de.RetryAfter}
+		ae = &apiError{status: statusFor(de), key: key, fields: de.Fields, code: de.Code, retryAfter: de.RetryAfter}
 	default:
 		ae = errInternal
 	}
@@ -123,6 +169,10 @@ func (e *apiError) errorCode() string {
 func (s *Server) renderErrorLang(w http.ResponseWriter, r *http.Request, err error, lang string) {
 	ae := s.classify(r, err)
 	body := errorBody{Error: s.Catalog.T(lang, ae.key, ae.data), Code: ae.errorCode()}
+	var te *workflow.TransitionError
+	if errors.As(err, &te) {
+		body.Error = transitionText(&page{Lang: lang, cat: s.Catalog}, te)
+	}
 	for _, f := range ae.fields {
 		body.Fields = append(body.Fields, fieldMessage{
 			Field:   f.Field,
@@ -160,4 +210,46 @@ func isJSON(r *http.Request) bool {
 	ct := r.Header.Get("Content-Type")
 	mt, _, _ := strings.Cut(ct, ";")
 	return strings.EqualFold(strings.TrimSpace(mt), "application/json")
+}
+
+// problemText words a refused request for a page, in the page's language: a transition
+// by the ones possible, a refused file with its limits, a refused input by its first
+// field's rule, anything else by its own message.
+func (s *Server) problemText(p translator, err error) string {
+	var te *workflow.TransitionError
+	var de *redress.Error
+	switch {
+	case errors.As(err, &te):
+		return transitionText(p, te)
+	case isFileError(err):
+		_, key, _ := fileRefusal(err)
+		return p.T(key, mapToKV(fileLimits())...)
+	case errors.As(err, &de) && len(de.Fields) > 0:
+		f := de.Fields[0]
+		return p.T("rule."+f.Rule, "Param", f.Param)
+	}
+	return localizedProblem(p, err)
+}
+
+// localizedProblem shows a domain error's catalog message when it has one.
+func localizedProblem(p translator, err error) string {
+	var de *redress.Error
+	if errors.As(err, &de) && de.Key != "" {
+		return p.T(de.Key)
+	}
+	return p.T("error." + redress.ErrorCode(err))
+}
+
+// transitionText words a transition not possible from a complaint's status, naming the
+// ones that are.
+func transitionText(p translator, te *workflow.TransitionError) string {
+	names := make([]string, len(te.Allowed))
+	for i, t := range te.Allowed {
+		names[i] = p.T("transition." + string(t))
+	}
+	allowed := strings.Join(names, ", ")
+	if allowed == "" {
+		allowed = p.T("transition.none")
+	}
+	return p.T("error.transition_not_allowed", "Status", p.T("casestatus."+te.From), "Allowed", allowed)
 }

@@ -112,10 +112,10 @@ func (s *Server) deny(w http.ResponseWriter, r *http.Request, status int) {
 		}
 	}
 	if status == http.StatusUnauthorized && !strings.HasPrefix(r.URL.Path, "/api/") {
-		page := s.newPage(r, s.pageLang(w, r))
+		page := &loginPage{page: s.newPage(r, s.pageLang(w, r))}
 		page.Problem = page.T("login.needed")
 		page.Next = safeNext(r.URL.RequestURI())
-		s.render(w, r, http.StatusUnauthorized, "login.html", page)
+		s.render(w, r, http.StatusUnauthorized, page)
 		return
 	}
 	code := redress.EFORBIDDEN

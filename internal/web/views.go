@@ -1,0 +1,190 @@
+package web
+
+import (
+	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/workflow"
+)
+
+// A view is what one page template is executed with: the page every template shares,
+// and the fields of that template alone. TestViewsHoldWhatTemplatesName checks every
+// name a template uses against its view.
+type view interface {
+	// template is the page the view is for (templates/).
+	template() string
+	hasPage
+}
+
+// hasPage is a page or a view: what an error page needs of the page it replaces.
+type hasPage interface{ base() *page }
+
+func (p *page) base() *page { return p }
+
+// views are the pages, one of each view; parsePages parses each one's template.
+var views = []view{&homePage{}, &complaintPage{}, &receiptPage{}, &statusCheckPage{}, &errorPage{},
+	&loginPage{}, &totpPage{}, &resetPage{}, &passwordPage{}, &accountPage{}, &mfaPage{},
+	&staffHomePage{}, &complaintsPage{}, &casePage{},
+	&adminUsersPage{}, &adminUserPage{}, &adminUnitsPage{}, &adminSettingsPage{}, &adminRoutingPage{},
+	&auditLogPage{}, &auditHistoryPage{}, &verifyPage{}, &verificationPage{}, &exportPage{}}
+
+// The public pages: the home page, the complaint form and its receipt, the status page,
+// and an error.
+type (
+	homePage      struct{ *page }
+	complaintPage struct {
+		*page
+		Form *complaintForm
+	}
+	receiptPage struct {
+		*page
+		Receipt *receiptView
+	}
+	// statusCheckPage is the status form, and once a receipt is proven the complaint's
+	// status, its messages and its forms (page_status.go).
+	statusCheckPage struct {
+		*page
+		Tracking    string
+		Status      *statusResponse
+		StatusFiles *statusFilesView
+	}
+	errorPage struct {
+		*page
+		Message string
+	}
+)
+
+func (*homePage) template() string        { return "home.html" }
+func (*complaintPage) template() string   { return "complaint.html" }
+func (*receiptPage) template() string     { return "receipt.html" }
+func (*statusCheckPage) template() string { return "status.html" }
+func (*errorPage) template() string       { return "error.html" }
+
+// Signing in and one's own account.
+type (
+	loginPage struct {
+		*page
+		Next  string
+		Email string
+	}
+	totpPage struct {
+		*page
+		Next string
+	}
+	resetPage    struct{ *page }
+	passwordPage struct {
+		*page
+		Token     string
+		Action    string
+		AskOld    bool
+		MinLength int
+	}
+	accountPage struct{ *page }
+	mfaPage     struct {
+		*page
+		Secret    string
+		MustEnrol bool
+	}
+)
+
+func (*loginPage) template() string    { return "login.html" }
+func (*totpPage) template() string     { return "login_totp.html" }
+func (*resetPage) template() string    { return "password_reset.html" }
+func (*passwordPage) template() string { return "password_set.html" }
+func (*accountPage) template() string  { return "account.html" }
+func (*mfaPage) template() string      { return "account_mfa.html" }
+
+// Casework: the staff home, the queue and a case.
+type (
+	staffHomePage  struct{ *page }
+	complaintsPage struct {
+		*page
+		Queue *queueView
+	}
+	casePage struct {
+		*page
+		Case *caseView
+	}
+)
+
+func (*staffHomePage) template() string  { return "staff_home.html" }
+func (*complaintsPage) template() string { return "staff_complaints.html" }
+func (*casePage) template() string       { return "staff_case.html" }
+
+// Administration: accounts and their roles, units and their clocks, settings, routing.
+type (
+	// adminBase is what the administration pages share: the units (page_admin.go).
+	adminBase struct {
+		*page
+		Units []redress.Unit
+	}
+	adminUsersPage struct {
+		*adminBase
+		Users []redress.User
+		// Link is a new account's set-password link, shown once.
+		Link   string
+		Grants []grantView // roles waiting for a second administrator (page_grants.go)
+	}
+	adminUserPage struct {
+		*adminBase
+		User   redress.User
+		Grants []grantView
+	}
+	adminUnitsPage struct {
+		*adminBase
+		UnitClocks []unitClocksView
+	}
+	adminSettingsPage struct {
+		*page
+		MFARoles []option
+	}
+	adminRoutingPage struct {
+		*adminBase
+		Rules      []workflow.Rule
+		Categories []redress.Category
+	}
+)
+
+// Roles are the roles the forms of the account pages offer (partials.html).
+func (*adminUsersPage) Roles() []redress.Role { return redress.StaffRoles }
+func (*adminUserPage) Roles() []redress.Role  { return redress.StaffRoles }
+
+func (*adminUsersPage) template() string    { return "admin_users.html" }
+func (*adminUserPage) template() string     { return "admin_user.html" }
+func (*adminUnitsPage) template() string    { return "admin_units.html" }
+func (*adminSettingsPage) template() string { return "admin_settings.html" }
+func (*adminRoutingPage) template() string  { return "admin_routing.html" }
+
+// Oversight: the audit log, a complaint's history, verification and export
+// (page_oversight.go, page_verify.go, page_export.go).
+type (
+	// oversightBase is what the oversight pages with a form share: the audit key.
+	oversightBase struct {
+		*page
+		AuditKey *auditKeyView
+	}
+	auditLogPage struct {
+		*oversightBase
+		AuditLog *auditLogView
+	}
+	auditHistoryPage struct {
+		*page
+		AuditHistory *auditHistoryView
+	}
+	verifyPage struct {
+		*oversightBase
+		Verify *verifyView
+	}
+	verificationPage struct {
+		*page
+		Verification *verificationView
+	}
+	exportPage struct {
+		*oversightBase
+		Export *exportView
+	}
+)
+
+func (*auditLogPage) template() string     { return "oversight_audit.html" }
+func (*auditHistoryPage) template() string { return "oversight_history.html" }
+func (*verifyPage) template() string       { return "oversight_verify.html" }
+func (*verificationPage) template() string { return "oversight_verification.html" }
+func (*exportPage) template() string       { return "oversight_export.html" }
