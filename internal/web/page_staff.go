@@ -8,7 +8,6 @@ import (
 
 	"github.com/gorilla/mux"
 
-	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/casefile"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/workflow"
@@ -295,14 +294,8 @@ func (s *Server) loadCaseWork(r *http.Request, sub string, v *caseView) error {
 		}
 	}
 	if v.CanAssign {
-		users, err := s.Auth.ListUsers(ctx)
-		if err != nil {
+		if v.Assignees, err = s.Casework.Assignees(ctx, c); err != nil {
 			return err
-		}
-		for _, u := range users {
-			if !u.Disabled && s.Authz.Allowed(auth.Subject(u.ID), c.Unit, workflow.Permission, string(workflow.StartReview)) {
-				v.Assignees = append(v.Assignees, u)
-			}
 		}
 	}
 	return nil
