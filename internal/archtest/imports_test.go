@@ -89,7 +89,7 @@ var known = []exception{
 
 // storeReads are the store methods web may call: each only reads.
 var storeReads = []string{
-	"Agency", "Agreement", "AllUnitClocks", "AuditVerification", "CaseState", "Clocks",
+	"Agency", "Agreement", "AgreementsForAgency", "AllUnitClocks", "AuditVerification", "CaseState", "Clocks",
 	"Complaint", "ComplaintAgencies", "ComplaintAgreements", "ComplaintByTracking",
 	"ListAgencies", "ListAgreements", "ListAudit", "ListUnits", "RecentAuditVerifications",
 	"Referrals", "RoutingRules", "RunningAuditVerification", "SearchAudit", "SearchComplaints",

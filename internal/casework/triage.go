@@ -14,11 +14,16 @@ import (
 
 // TriageInput is what an intake officer decides.
 type TriageInput struct {
-	AgencyID    int64
-	AgreementID int64
-	Priority    string
-	Unit        string
-	Categories  []redress.Category
+	AgencyID int64
+	// AgreementID sets or corrects the agreement (MOA) the complaint falls under, one of
+	// its agency's; ClearAgreement says none does. Either needs AgreementReason, kept in
+	// the audit event. Left at zero, the agreement stays, or follows a new agency.
+	AgreementID     int64
+	ClearAgreement  bool
+	AgreementReason string
+	Priority        string
+	Unit            string
+	Categories      []redress.Category
 	// Related are tracking numbers of duplicates or related complaints.
 	Duplicates []string
 	Related    []string
@@ -38,9 +43,16 @@ func (s *Service) Triage(ctx context.Context, a Actor, c redress.Complaint, in T
 	}
 	var fe redress.FieldErrors
 	checkTriageChoices(in, units, &fe)
+	byHand := in.AgreementID != 0 || in.ClearAgreement
+	if err := s.checkAgreement(ctx, c, in, &fe); err != nil {
+		return err
+	}
 	unattributed, err := s.triageAgency(ctx, c, &in, &fe)
 	if err != nil {
 		return err
+	}
+	if in.ClearAgreement {
+		unattributed = redress.AttributionCleared
 	}
 	// A move to another unit leaves the running clocks' due times as they are. They
 	// measure how long the office as a whole takes to answer the complainant, who is
@@ -50,18 +62,55 @@ func (s *Service) Triage(ctx context.Context, a Actor, c redress.Complaint, in T
 	// to how a pause is counted when the case resumes.
 	ch := store.TriageChange{ComplaintID: c.ID, AgencyID: in.AgencyID, AgreementID: in.AgreementID,
 		ClearAgreement: unattributed != "", Attribution: unattributed, Priority: in.Priority, Unit: in.Unit, Categories: in.Categories, Audit: a.event(redress.ActionTriaged)}
+	if byHand {
+		ch.AgreementReason = strings.TrimSpace(in.AgreementReason)
+	}
 	if ch.Links, err = s.triageLinks(ctx, in, &fe); err != nil {
 		return err
 	}
 	if err := fe.Err(); err != nil {
 		return err
 	}
-	if c.AgreementID == 0 && in.AgreementID > 0 {
-		if ch.StartClocks, err = s.agreementClocks(ctx, c, in); err != nil {
+	if changed := in.AgreementID != 0 && in.AgreementID != c.AgreementID; changed || (ch.ClearAgreement && c.AgreementID != 0) {
+		if ch.StartClocks, ch.StopClocks, err = s.agreementClocks(ctx, c, in); err != nil {
 			return err
 		}
 	}
 	return s.DB.Triage(ctx, ch)
+}
+
+// maxAgreementReason bounds the reason given for setting an agreement by hand.
+const maxAgreementReason = 1000
+
+// checkAgreement checks an agreement set by hand: one of the agency's (the new agency's,
+// when triage changes it too), with a reason.
+func (s *Service) checkAgreement(ctx context.Context, c redress.Complaint, in TriageInput, fe *redress.FieldErrors) error {
+	if in.AgreementID == 0 && !in.ClearAgreement {
+		return nil
+	}
+	switch reason := strings.TrimSpace(in.AgreementReason); {
+	case reason == "":
+		fe.Add("agreement_reason", "required")
+	case len([]rune(reason)) > maxAgreementReason:
+		fe.Add("agreement_reason", "too_long", maxAgreementReason)
+	}
+	if in.AgreementID == 0 {
+		return nil
+	}
+	if in.ClearAgreement {
+		fe.Add("agreement_id", "not_allowed")
+		return nil
+	}
+	agency := c.AgencyID
+	if in.AgencyID > 0 {
+		agency = in.AgencyID
+	}
+	ag, err := s.DB.Agreement(ctx, in.AgreementID)
+	if redress.ErrorCode(err) == redress.ENOTFOUND || (err == nil && ag.AgencyID != agency) {
+		fe.Add("agreement_id", "not_agency_agreement")
+		return nil
+	}
+	return err
 }
 
 // checkTriageChoices checks the priority, unit and categories against what exists.
@@ -139,31 +188,41 @@ func (s *Service) triageLinks(ctx context.Context, in TriageInput, fe *redress.F
 	return links, nil
 }
 
-// agreementClocks are the clocks an agreement known only at triage starts. Its model's
-// clocks (notify ICE within 48 weekday hours, for JEM and WSO) run from the moment the
-// office could know the complaint fell under a 287(g) agreement, which is this triage.
-func (s *Service) agreementClocks(ctx context.Context, c redress.Complaint, in TriageInput) ([]redress.Clock, error) {
-	ag, err := s.DB.Agreement(ctx, in.AgreementID)
-	if err != nil {
-		return nil, err
+// agreementClocks are the clocks that start and stop when triage changes the agreement:
+// the new model's own clocks (notify ICE within 48 weekday hours, …) start from when the
+// complaint was received, as the MOA counts them, unless the complaint has them already;
+// running clocks the new model does not have (or no model, when cleared) stop. Clocks
+// already met stay, as history.
+func (s *Service) agreementClocks(ctx context.Context, c redress.Complaint, in TriageInput) (start []redress.Clock, stop []string, err error) {
+	var model redress.Model
+	if in.AgreementID != 0 {
+		ag, err := s.DB.Agreement(ctx, in.AgreementID)
+		if err != nil {
+			return nil, nil, err
+		}
+		model = ag.Model
 	}
 	unit := c.Unit
 	if in.Unit != "" {
 		unit = in.Unit
 	}
-	all, err := s.Clocks(ctx, unit, ag.Model, deadline.EventReceived, s.now())
+	clocks, err := s.UnitDeadlines(ctx, unit)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	base, err := s.Clocks(ctx, unit, "", deadline.EventReceived, s.now())
+	have, err := s.DB.Clocks(ctx, c.ID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var start []redress.Clock
-	for _, k := range all {
-		if !slices.ContainsFunc(base, func(b redress.Clock) bool { return b.Name == k.Name }) {
+	for _, k := range startClocks(clocks, model, deadline.EventReceived, c.ReceivedAt) {
+		if !slices.ContainsFunc(have, func(h redress.Clock) bool { return h.Name == k.Name }) {
 			start = append(start, k)
 		}
 	}
-	return start, nil
+	for _, h := range have {
+		if rule, ok := clocks.Clock(h.Name); ok && h.MetAt.IsZero() && !rule.AppliesTo(model) {
+			stop = append(stop, h.Name)
+		}
+	}
+	return start, stop, nil
 }

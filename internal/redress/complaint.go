@@ -343,10 +343,11 @@ func validPhone(p string) bool {
 // Why a complaint is not tied to an agreement (Attribution.Reason); each has a catalog
 // key "attribution.<reason>" that the case page shows.
 const (
-	AttributionNoAgency   = "no_agency"        // the complainant did not name a listed agency
-	AttributionNoneFits   = "none_in_force"    // no agreement of the agency was in force on the day
-	AttributionSeveral    = "several_in_force" // more than one was, and the functions named do not decide
-	AttributionUnreadable = "unreadable_date"  // one that may have been in force has a date ICE published unreadably
+	AttributionNoAgency   = "no_agency"         // the complainant did not name a listed agency
+	AttributionNoneFits   = "none_in_force"     // no agreement of the agency was in force on the day
+	AttributionSeveral    = "several_in_force"  // more than one was, and the functions named do not decide
+	AttributionUnreadable = "unreadable_date"   // one that may have been in force has a date ICE published unreadably
+	AttributionCleared    = "cleared_at_triage" // staff found none applies (the reason is in the triage event)
 )
 
 // Attribution is the agreement a complaint is tied to, or why none is: triage reads the

@@ -153,6 +153,17 @@ func startClocks(ctx context.Context, tx bun.IDB, complaintID int64, clocks []re
 	return nil
 }
 
+// stopClocks removes running clocks that no longer apply (the agreement changed to one
+// whose model does not have them). The triage event names them; met ones are kept.
+func stopClocks(ctx context.Context, tx bun.IDB, complaintID int64, names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	_, err := tx.NewDelete().Table("complaint_clocks").
+		Where("complaint_id = ? AND met_at IS NULL AND clock IN (?)", complaintID, bun.In(names)).Exec(ctx)
+	return err
+}
+
 func meetClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID int64, names ...string) error {
 	if len(names) == 0 {
 		return nil
@@ -244,9 +255,13 @@ type TriageChange struct {
 	Unit           string
 	Categories     []redress.Category // added as allegations when missing
 	Links          []redress.ComplaintLink
+	// AgreementReason is why staff set or cleared the agreement by hand (audited).
+	AgreementReason string
 	// StartClocks are clocks that begin with this triage (those of the agreement's
-	// model, when triage is where the agreement became known).
+	// model, when triage is where the agreement became known); StopClocks, running
+	// clocks of the old agreement's model that the new one does not have.
 	StartClocks []redress.Clock
+	StopClocks  []string
 	Audit       redress.AuditEvent
 }
 
@@ -299,6 +314,9 @@ func (db *DB) Triage(ctx context.Context, ch TriageChange) error {
 		if err := startClocks(ctx, tx, ch.ComplaintID, ch.StartClocks); err != nil {
 			return err
 		}
+		if err := stopClocks(ctx, tx, ch.ComplaintID, ch.StopClocks); err != nil {
+			return err
+		}
 		ev := ch.Audit
 		ev.ComplaintID = ch.ComplaintID
 		ev.AgencyID, ev.AgreementID = derefID(row.AgencyID), derefID(row.AgreementID)
@@ -314,6 +332,16 @@ func (db *DB) Triage(ctx context.Context, ch TriageChange) error {
 		}
 		if len(links) > 0 {
 			ev.Details["links"] = links
+		}
+		if ch.AgreementReason != "" {
+			ev.Details["agreement_reason"] = ch.AgreementReason
+		}
+		if len(ch.StartClocks) > 0 || len(ch.StopClocks) > 0 {
+			var started []string
+			for _, k := range ch.StartClocks {
+				started = append(started, k.Name)
+			}
+			ev.Details["clocks_started"], ev.Details["clocks_stopped"] = started, ch.StopClocks
 		}
 		return insertAudit(ctx, tx, now, ev)
 	})

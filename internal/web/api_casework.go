@@ -44,12 +44,17 @@ func (s *Server) handleAPICaseTransition(w http.ResponseWriter, r *http.Request)
 }
 
 type triageJSON struct {
-	AgencyID   int64              `json:"agency_id"`
-	Priority   string             `json:"priority"`
-	Unit       string             `json:"unit"`
-	Categories []redress.Category `json:"categories"`
-	Duplicates []string           `json:"duplicates"`
-	Related    []string           `json:"related"`
+	AgencyID int64 `json:"agency_id"`
+	// AgreementID sets the agreement (one of the agency's), ClearAgreement says none
+	// applies; either with AgreementReason.
+	AgreementID     int64              `json:"agreement_id"`
+	ClearAgreement  bool               `json:"clear_agreement"`
+	AgreementReason string             `json:"agreement_reason"`
+	Priority        string             `json:"priority"`
+	Unit            string             `json:"unit"`
+	Categories      []redress.Category `json:"categories"`
+	Duplicates      []string           `json:"duplicates"`
+	Related         []string           `json:"related"`
 }
 
 func (s *Server) handleAPICaseTriage(w http.ResponseWriter, r *http.Request) {
@@ -64,7 +69,8 @@ func (s *Server) handleAPICaseTriage(w http.ResponseWriter, r *http.Request) {
 	}
 	units, err := s.DB.ListUnits(r.Context())
 	if err == nil {
-		ti := casework.TriageInput{AgencyID: in.AgencyID, Priority: in.Priority,
+		ti := casework.TriageInput{AgencyID: in.AgencyID, AgreementID: in.AgreementID, ClearAgreement: in.ClearAgreement,
+			AgreementReason: in.AgreementReason, Priority: in.Priority,
 			Unit: in.Unit, Categories: in.Categories, Duplicates: in.Duplicates, Related: in.Related}
 		ti.LinkAnyUnit, ti.LinkUnits = s.Authz.Units(actor.Subject, permRead, "read")
 		err = s.Casework.Triage(r.Context(), actor, c, ti, units)

@@ -112,7 +112,13 @@ func TestBrowserCaseWalk(t *testing.T) {
 	}
 	caseURL := intake.Location()
 	intake.Choose("priority", "Urgent")
+	// The agreement, with a reason: the agency's one MOA, chosen by name.
+	intake.Choose("triage-agreement", "Jail Enforcement Model")
+	intake.Type("triage-agreement-reason", "She was held in the county jail.")
 	want("triage", intake.ClickAndWait(`form[action$="/triage"] button[type=submit]`), http.StatusOK)
+	if got := intake.Text("main dl.facts"); !strings.Contains(got, "Jail Enforcement Model") {
+		t.Fatalf("after setting the agreement at triage the facts read:\n%s", got)
+	}
 	step(intake, "triage")
 	intake.Choose("assignee", "investigator")
 	want("assign", intake.ClickAndWait(`form[action$="/assign"] button[type=submit]`), http.StatusOK)

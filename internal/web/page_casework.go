@@ -120,6 +120,16 @@ func (s *Server) handleCaseTriage(w http.ResponseWriter, r *http.Request) {
 			in.AgencyID = -1
 		}
 	}
+	switch v := r.PostForm.Get("agreement_id"); v {
+	case "":
+	case "none":
+		in.ClearAgreement = true
+	default:
+		if in.AgreementID, _ = strconv.ParseInt(v, 10, 64); in.AgreementID <= 0 {
+			in.AgreementID = -1 // not a number: refused as not one of the agency's
+		}
+	}
+	in.AgreementReason = r.PostForm.Get("agreement_reason")
 	for _, cat := range r.PostForm["categories"] {
 		in.Categories = append(in.Categories, redress.Category(cat))
 	}

@@ -37,17 +37,19 @@ type caseView struct {
 	Identity      *redress.Contact
 
 	// Case work: what the caller may do next, and what has been done.
-	State        redress.CaseState
-	Assignee     string
-	Clocks       []redress.Clock
-	Referrals    []redress.Referral
-	Transitions  []transitionView
-	CanTriage    bool
-	CanAssign    bool
-	CanRefer     bool
-	Assignees    []redress.User
-	Units        []redress.Unit
-	FindingNames []workflow.Finding
+	State       redress.CaseState
+	Assignee    string
+	Clocks      []redress.Clock
+	Referrals   []redress.Referral
+	Transitions []transitionView
+	CanTriage   bool
+	CanAssign   bool
+	CanRefer    bool
+	Assignees   []redress.User
+	Units       []redress.Unit
+	// AgencyAgreements are the agency's agreements triage may choose among.
+	AgencyAgreements []redress.Agreement
+	FindingNames     []workflow.Finding
 	// Files are the notes, messages and evidence sections (nil: none the caller may see).
 	Files *caseFilesView
 
@@ -286,6 +288,11 @@ func (s *Server) loadCaseWork(r *http.Request, sub string, v *caseView) error {
 	if v.CanTriage {
 		if v.Units, err = s.DB.ListUnits(ctx); err != nil {
 			return err
+		}
+		if c.AgencyID != 0 {
+			if v.AgencyAgreements, err = s.DB.AgreementsForAgency(ctx, c.AgencyID); err != nil {
+				return err
+			}
 		}
 		for _, cat := range redress.Categories {
 			if !slices.ContainsFunc(c.Allegations, func(a redress.Allegation) bool { return a.Category == cat }) {

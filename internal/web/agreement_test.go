@@ -1,0 +1,83 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/store"
+	"github.com/redress-oversight/redress/internal/store/storetest"
+)
+
+// TestTriageAgreementPageAndAPI: the case page says why a complaint has no agreement
+// and offers the agency's agreements; triage sets one (page, with a reason; a missing
+// reason is a 422 in the officer's language), the API corrects and clears it, and the
+// clocks of the MOA start and stop with it.
+func TestTriageAgreementPageAndAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newStaff(t, db)
+		ctx := context.Background()
+		base := "/staff/complaints/" + strconv.FormatInt(s.txCase, 10)
+		// Name the agency; Harris's one JEM follows it. Then clear it by hand to see the
+		// reason shown, and set it again from the page.
+		agency := mustAgencies(t, db, "TX")[0]
+		if code, body := s.post("intake", base+"/triage", url.Values{"agency_id": {strconv.FormatInt(agency.ID, 10)}}); code != 303 {
+			t.Fatalf("triage: %d\n%s", code, body)
+		}
+		c, _, _ := db.Complaint(ctx, s.txCase)
+		jem := c.AgreementID
+		if jem == 0 {
+			t.Fatal("Harris's agreement did not follow the agency")
+		}
+		hasClock := func(name string) bool {
+			ks, _ := db.Clocks(ctx, s.txCase)
+			for _, k := range ks {
+				if k.Name == name && k.MetAt.IsZero() {
+					return true
+				}
+			}
+			return false
+		}
+		api := func(body string) (int, string) {
+			rec := s.cfReq("supervisor", "POST", "/api/v1/staff/complaints/"+strconv.FormatInt(s.txCase, 10)+"/triage", "application/json", []byte(body))
+			return rec.Code, rec.Body.String()
+		}
+		if code, body := api(`{"clear_agreement":true}`); code != 422 || !strings.Contains(body, "agreement_reason") {
+			t.Fatalf("clearing without a reason: %d %s", code, body)
+		}
+		if code, body := api(`{"clear_agreement":true,"agreement_reason":"Conduct at a festival, not under the MOA."}`); code != 200 {
+			t.Fatalf("clearing: %d %s", code, body)
+		}
+		if c, _, _ = db.Complaint(ctx, s.txCase); c.AgreementID != 0 || c.Attribution != redress.AttributionCleared || hasClock("notify_ice") {
+			t.Fatalf("after clearing: agreement %d, attribution %q, notify_ice running %v", c.AgreementID, c.Attribution, hasClock("notify_ice"))
+		}
+		page := s.do("GET", base, "", nil, "Cookie", "redress_session="+s.cookies["intake"]).Body.String()
+		if !strings.Contains(page, "staff found that none applies") || !strings.Contains(page, `<option value="`+strconv.FormatInt(jem, 10)+`">Jail Enforcement Model, active, signed 2020-01-10`) {
+			t.Fatalf("the case page does not say why there is no agreement or offer the agency's:\n%s", page)
+		}
+		es := s.send("intake", "POST", base+"/triage", url.Values{"agreement_id": {strconv.FormatInt(jem, 10)}}, "es")
+		if es.Code != 422 || !strings.Contains(es.Body.String(), "Por qué") {
+			t.Fatalf("setting without a reason, in Spanish: %d\n%s", es.Code, es.Body.String())
+		}
+		if code, body := s.post("intake", base+"/triage", url.Values{"agreement_id": {strconv.FormatInt(jem, 10)},
+			"agreement_reason": {"Held in the county jail on a detainer."}}); code != 303 {
+			t.Fatalf("setting the agreement: %d\n%s", code, body)
+		}
+		if c, _, _ = db.Complaint(ctx, s.txCase); c.AgreementID != jem || !hasClock("notify_ice") {
+			t.Fatalf("after setting: agreement %d, notify_ice running %v", c.AgreementID, hasClock("notify_ice"))
+		}
+		evs, _ := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: s.txCase, Action: redress.ActionTriaged})
+		last, _ := json.Marshal(evs[len(evs)-1].Details)
+		if !strings.Contains(string(last), `"agreement_reason":"Held in the county jail on a detainer."`) || !strings.Contains(string(last), `"clocks_started":["notify_ice"]`) {
+			t.Fatalf("triage event details %s", last)
+		}
+		// Another agency's agreement, or none that exists, is refused.
+		if code, body := api(`{"agreement_id":99999,"agreement_reason":"x"}`); code != 422 || !strings.Contains(body, "Choose one of this agency's agreements.") {
+			t.Fatalf("an unknown agreement: %d %s", code, body)
+		}
+	})
+}
