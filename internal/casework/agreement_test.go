@@ -2,6 +2,7 @@ package casework_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/store/storetest"
+	"github.com/redress-oversight/redress/internal/workflow"
 )
 
 // TestTriageSetsAgreement: a complaint about Collier County (JEM, WSO and TFM in force)
@@ -119,6 +121,111 @@ func TestTriageSetsAgreement(t *testing.T) {
 		got := f.load(t, c.ID)
 		if running, _ = clockNames(); got.AgreementID != 0 || got.Attribution != redress.AttributionCleared || slices.Contains(running, "resolve_tfm") {
 			t.Fatalf("after clearing: agreement %d, attribution %q, running %v", got.AgreementID, got.Attribution, running)
+		}
+	})
+}
+
+// TestQueueDueSoonByClockRule: the queue's "due soon" filter and its row marker use the
+// clock's own rule. An ICE notice (48 weekday hours) due Monday 17:00 is due soon on the
+// Friday evening before (21 weekday hours left, though 69 on the wall clock), and not
+// on the Thursday it started.
+func TestQueueDueSoonByClockRule(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		c := f.file(t, false)
+		if err := db.MeetClocks(ctx, c.ID, "acknowledge", "triage", "resolve"); err != nil {
+			t.Fatal(err)
+		}
+		ny, _ := time.LoadLocation("America/New_York")
+		thursday := time.Date(2026, 12, 3, 17, 0, 0, 0, ny)
+		monday := time.Date(2026, 12, 7, 17, 0, 0, 0, ny)
+		if err := db.Triage(ctx, store.TriageChange{ComplaintID: c.ID, Audit: redress.AuditEvent{Actor: "test", Action: redress.ActionTriaged},
+			StartClocks: []redress.Clock{{Name: "notify_ice", StartedAt: thursday, DueAt: monday}}}); err != nil {
+			t.Fatal(err)
+		}
+		search := func(now time.Time) (found bool, deadline string) {
+			t.Helper()
+			f.cases.Now, db.Now = func() time.Time { return now }, func() time.Time { return now }
+			rows, _, err := f.cases.SearchQueue(ctx, actor(f.supervisor), casework.QueueSearch{Filter: redress.SearchFilter{ComplaintFilter: redress.ComplaintFilter{AllUnits: true}, DueSoon: true}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rows {
+				if r.ID == c.ID {
+					return true, r.Deadline
+				}
+			}
+			return false, ""
+		}
+		if found, d := search(time.Date(2026, 12, 4, 20, 0, 0, 0, ny)); !found || d != redress.DeadlineDueSoon {
+			t.Errorf("Friday evening: found %v, deadline %q; want due soon", found, d)
+		}
+		if found, _ := search(thursday.Add(5 * time.Minute)); found {
+			t.Error("Thursday, 48 weekday hours left: listed as due soon")
+		}
+	})
+}
+
+// TestReportResultsMeetsTheJEMClock: a JEM case closed with results owes ICE a report
+// within 30 days; recording it (the day and how) meets the clock, once. A future day, a
+// day before the case ended, an unknown method, a second report, or a case that owes
+// none are refused and change nothing.
+func TestReportResultsMeetsTheJEMClock(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		dup := f.file(t, true)
+		f.mustStep(t, f.supervisor, dup.ID, casework.TransitionInput{Transition: workflow.CloseAdministratively, Reason: "r", Disposition: workflow.Duplicate})
+		today := redress.DateOf(time.Now().In(f.cases.Deadlines.Loc())).String()
+		if err := f.cases.ReportResults(ctx, actor(f.investigator), f.load(t, dup.ID), casework.ResultsInput{On: today, Method: "email"}); !errors.Is(err, redress.ErrNoResultsDue) {
+			t.Fatalf("a duplicate owes no results: %v; want ErrNoResultsDue", err)
+		}
+
+		c := f.file(t, true)
+		f.mustStep(t, f.supervisor, c.ID, casework.TransitionInput{Transition: workflow.CloseAdministratively, Reason: "Property returned.", Disposition: workflow.ResolvedInformally})
+		c = f.load(t, c.ID)
+		tomorrow := redress.DateOf(time.Now().In(f.cases.Deadlines.Loc()).AddDate(0, 0, 1)).String()
+		for _, tc := range []struct {
+			in          casework.ResultsInput
+			field, rule string
+		}{
+			{casework.ResultsInput{Method: "email"}, "reported_on", "required"},
+			{casework.ResultsInput{On: "last week", Method: "email"}, "reported_on", "date"},
+			{casework.ResultsInput{On: tomorrow, Method: "email"}, "reported_on", "future"},
+			{casework.ResultsInput{On: "2025-01-01", Method: "email"}, "reported_on", "before_closing"},
+			{casework.ResultsInput{On: today, Method: "fax"}, "method", "one_of"},
+		} {
+			wantInvalid(t, f.cases.ReportResults(ctx, actor(f.investigator), c, tc.in), tc.field, tc.rule)
+		}
+		if n := f.count(t, redress.ActionResultsReported); n != 0 {
+			t.Fatalf("%d results events after refusals", n)
+		}
+		if err := f.cases.ReportResults(ctx, actor(f.investigator), c, casework.ResultsInput{On: today, Method: "portal"}); err != nil {
+			t.Fatal(err)
+		}
+		ks, err := db.Clocks(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var met bool
+		for _, k := range ks {
+			if k.Name == "report_results" {
+				met = !k.MetAt.IsZero() && !k.MetAt.After(k.DueAt)
+			}
+		}
+		st, err := db.CaseState(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !met || st.ResultsReportedOn.String() != today || st.ResultsReportedMethod != "portal" {
+			t.Fatalf("after reporting: clock met in time %v, state %+v", met, st)
+		}
+		if err := f.cases.ReportResults(ctx, actor(f.supervisor), c, casework.ResultsInput{On: today, Method: "email"}); err == nil {
+			t.Fatal("a second report was taken")
+		}
+		if n := f.count(t, redress.ActionResultsReported); n != 1 {
+			t.Fatalf("%d results events; want 1", n)
 		}
 	})
 }

@@ -2,8 +2,10 @@ package casework
 
 import (
 	"context"
+	"time"
 
 	"github.com/redress-oversight/redress/internal/audit"
+	"github.com/redress-oversight/redress/internal/deadline"
 	"github.com/redress-oversight/redress/internal/redress"
 )
 
@@ -39,7 +41,34 @@ func (s *Service) SearchQueue(ctx context.Context, a Actor, q QueueSearch) ([]re
 			return nil, 0, err
 		}
 	}
+	q.Filter.DueSoonBy = s.dueSoonBy(s.now())
 	return s.DB.SearchComplaints(ctx, q.Filter)
+}
+
+// dueSoonBy is, per clock, the latest due time that counts as due soon at now, by the
+// default deadlines (a unit that counts a clock in other units differs by at most a
+// weekend; the case page words each clock by its unit's own rule).
+func (s *Service) dueSoonBy(now time.Time) map[string]time.Time {
+	by := make(map[string]time.Time, len(s.Deadlines.Clocks))
+	for _, k := range s.Deadlines.Clocks {
+		by[k.Name] = deadline.DueSoonBy(now, k, s.Deadlines.Loc())
+	}
+	return by
+}
+
+// ClockStates words where each of a case's clocks stands at now, by the deadlines of the
+// case's unit: the one rule (deadline.Config.StateOf) the case page, the case API and
+// the queue share.
+func (s *Service) ClockStates(ctx context.Context, unit string, clocks []redress.Clock, now time.Time) ([]deadline.Status, error) {
+	cfg, err := s.UnitDeadlines(ctx, unit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]deadline.Status, len(clocks))
+	for i, k := range clocks {
+		out[i] = cfg.StateOf(k, now)
+	}
+	return out, nil
 }
 
 // queueFilterGiven is what the search event records of one of the queue's filters:

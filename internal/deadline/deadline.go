@@ -134,13 +134,22 @@ func State(now, due, met time.Time, c Clock, loc *time.Location) Status {
 
 // dueSoon: one more of the clock's days, or 24 of its hours, would reach due.
 func dueSoon(now, due time.Time, c Clock, loc *time.Location) bool {
+	return !due.After(DueSoonBy(now, c, loc))
+}
+
+// DueSoonBy is the latest due time that counts as due soon at now: the end of the next
+// business day for a business-day clock, 24 weekday hours on for a weekday-hours clock,
+// 24 hours on otherwise. The queue's "due soon" filter asks the database for clocks due
+// by it, so the list and the case page agree.
+func DueSoonBy(now time.Time, c Clock, loc *time.Location) time.Time {
+	loc = orDefault(loc)
 	switch c.Unit {
 	case BusinessDays:
-		return !endOfDay(AddBusinessDays(dayOf(now, loc), 1), loc).Before(due)
+		return endOfDay(AddBusinessDays(dayOf(now, loc), 1), loc)
 	case WeekdayHours:
-		return weekdayTime(now, due, loc) <= 24*time.Hour
+		return addWeekdayTime(now, 24*time.Hour, loc)
 	default:
-		return due.Sub(now) <= 24*time.Hour
+		return now.Add(24 * time.Hour)
 	}
 }
 

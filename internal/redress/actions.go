@@ -16,6 +16,7 @@ const (
 	ActionTransition      = "complaint.transition"
 	ActionReferred        = "complaint.referred"
 	ActionReferralAnswer  = "complaint.referral_answered"
+	ActionResultsReported = "complaint.results_reported"
 	ActionUnitClocksSaved = "unit.clocks_saved"
 	ActionDeadlineMissed  = "deadline.missed"
 	ActionDigestSent      = "digest.queued"
@@ -86,7 +87,7 @@ const (
 // Actions lists every action above, in the same order.
 var Actions = []string{
 	ActionComplaintFiled, ActionStatusChecked,
-	ActionTriaged, ActionAssigned, ActionTransition, ActionReferred, ActionReferralAnswer,
+	ActionTriaged, ActionAssigned, ActionTransition, ActionReferred, ActionReferralAnswer, ActionResultsReported,
 	ActionUnitClocksSaved, ActionDeadlineMissed, ActionDigestSent, ActionRoutingSaved,
 	ActionNoteAdded, ActionMessageSent, ActionMessageReplied, ActionMessagesRead,
 	ActionEvidenceAdded, ActionEvidenceDownloaded,

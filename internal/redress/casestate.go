@@ -32,9 +32,13 @@ type CaseState struct {
 	ProposedDisposition string
 	Disposition         string
 	ClosedAt            time.Time
-	Findings            map[int64]string
-	Links               []ComplaintLink
-	History             []StatusStep
+	// ResultsReportedOn and ResultsReportedMethod record that the results were reported
+	// to ICE (the JEM's 30-day duty), when and how; zero until then.
+	ResultsReportedOn     Date
+	ResultsReportedMethod string
+	Findings              map[int64]string
+	Links                 []ComplaintLink
+	History               []StatusStep
 }
 
 // ComplaintLink ties two complaints: a duplicate or a related one.
@@ -60,3 +64,15 @@ var ErrStaleStatus = &Error{Code: ECONFLICT, Key: "error.stale_status",
 // one without the right to reassign: taking a case off someone is a supervisor's call.
 var ErrReassign = &Error{Code: EFORBIDDEN, Key: "error.reassign",
 	Message: "This complaint already has an investigator; only a supervisor may give it to someone else."}
+
+// ErrResultsReported refuses recording a second results report for one case.
+var ErrResultsReported = &Error{Code: ECONFLICT, Key: "error.results_reported",
+	Message: "The results of this complaint were already recorded as reported to ICE."}
+
+// ErrNoResultsDue refuses a results report where none is owed: the MOA asks for one only
+// after a JEM case ends with results (its "report results" clock runs).
+var ErrNoResultsDue = &Error{Code: ECONFLICT, Key: "error.no_results_due",
+	Message: "No report of results to ICE is due for this complaint."}
+
+// ResultsMethods are how results reach ICE.
+var ResultsMethods = []string{"email", "mail", "portal", "phone", "in_person"}

@@ -53,6 +53,10 @@ type SearchFilter struct {
 	// within DueSoonWindow. Both together: either.
 	Overdue bool
 	DueSoon bool
+	// DueSoonBy is, per clock name, the latest due time that counts as due soon now
+	// (deadline.DueSoonBy, by the clock's own unit); a clock not named counts
+	// DueSoonWindow. Casework fills it in, so the queue and the case page agree.
+	DueSoonBy map[string]time.Time
 
 	// NewestFirst sorts by the day received, newest first; the default is oldest first,
 	// as the intake queue is worked.

@@ -9,15 +9,16 @@ const (
 	DeadlineRunning = "running"
 )
 
-// DeadlineState says where a clock due at due stands at now: overdue, due soon (within
-// DueSoonWindow), running, or "" when no clock runs (due is zero).
-func DeadlineState(due, now time.Time) string {
+// DeadlineState words a complaint's next deadline, due at due (zero: none runs): overdue
+// once past, due soon when one of its clocks is due soon by that clock's own rule
+// (deadline.DueSoonBy, worked out by the caller), otherwise running.
+func DeadlineState(due, now time.Time, dueSoon bool) string {
 	switch {
 	case due.IsZero():
 		return ""
 	case due.Before(now):
 		return DeadlineOverdue
-	case due.Before(now.Add(DueSoonWindow)):
+	case dueSoon:
 		return DeadlineDueSoon
 	}
 	return DeadlineRunning

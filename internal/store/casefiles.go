@@ -66,6 +66,10 @@ func (db *DB) AddNote(ctx context.Context, n NewNote) (redress.Note, error) {
 			return err
 		}
 		out = redress.Note{ID: row.ID, ComplaintID: row.ComplaintID, AuthorID: row.AuthorID, Body: row.Body, CreatedAt: now}
+		// The answer names its author as the list does.
+		if err := tx.NewSelect().Table("users").Column("name").Where("id = ?", n.AuthorID).Scan(ctx, &out.Author); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
 		return insertAudit(ctx, tx, now, withDetail(n.Audit, n.ComplaintID, "note_id", row.ID))
 	})
 	return out, err

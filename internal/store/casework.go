@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -151,6 +152,40 @@ func startClocks(ctx context.Context, tx bun.IDB, complaintID int64, clocks []re
 		}
 	}
 	return nil
+}
+
+// ResultsReport records that a case's results were reported to ICE: the day and how,
+// with the clocks that meets, met at At.
+type ResultsReport struct {
+	ComplaintID int64
+	On          redress.Date
+	Method      string
+	At          time.Time
+	MeetClocks  []string
+	Audit       redress.AuditEvent
+}
+
+// RecordResultsReported stores a results report and meets its clocks; it refuses a
+// second report of one case (ECONFLICT), so two officers recording at once store one.
+func (db *DB) RecordResultsReported(ctx context.Context, rr ResultsReport) error {
+	return db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
+		res, err := tx.NewUpdate().Table("complaints").Set("results_reported_on = ?", rr.On.String()).
+			Set("results_reported_method = ?", rr.Method).
+			Where("id = ? AND results_reported_on = ''", rr.ComplaintID).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return redress.ErrResultsReported
+		}
+		if err := meetClocks(ctx, tx, rr.At, rr.ComplaintID, rr.MeetClocks...); err != nil {
+			return err
+		}
+		ev := rr.Audit
+		ev.ComplaintID = rr.ComplaintID
+		ev.Details = map[string]any{"reported_on": rr.On.String(), "method": rr.Method, "clocks_met": rr.MeetClocks}
+		return insertAudit(ctx, tx, now, ev)
+	})
 }
 
 // stopClocks removes running clocks that no longer apply (the agreement changed to one
@@ -386,14 +421,17 @@ func addLinks(ctx context.Context, tx bun.Tx, now time.Time, complaintID int64, 
 // CaseState loads the workflow facts of a complaint.
 func (db *DB) CaseState(ctx context.Context, complaintID int64) (redress.CaseState, error) {
 	var row struct {
-		Priority            string
-		AssigneeID          sql.NullInt64
-		ProposedBy          sql.NullInt64
-		ProposedDisposition string
-		Disposition         string
-		ClosedAt            sql.NullTime
+		Priority              string
+		AssigneeID            sql.NullInt64
+		ProposedBy            sql.NullInt64
+		ProposedDisposition   string
+		Disposition           string
+		ClosedAt              sql.NullTime
+		ResultsReportedOn     string
+		ResultsReportedMethod string
 	}
-	err := db.bun.NewSelect().Table("complaints").Column("priority", "assignee_id", "proposed_by", "proposed_disposition", "disposition", "closed_at").
+	err := db.bun.NewSelect().Table("complaints").Column("priority", "assignee_id", "proposed_by", "proposed_disposition", "disposition", "closed_at",
+		"results_reported_on", "results_reported_method").
 		Where("id = ?", complaintID).Scan(ctx, &row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return redress.CaseState{}, notFound(err, "Complaint")
@@ -401,7 +439,12 @@ func (db *DB) CaseState(ctx context.Context, complaintID int64) (redress.CaseSta
 		return redress.CaseState{}, err
 	}
 	st := redress.CaseState{Priority: row.Priority, AssigneeID: row.AssigneeID.Int64, ProposedBy: row.ProposedBy.Int64,
-		ProposedDisposition: row.ProposedDisposition, Disposition: row.Disposition, ClosedAt: row.ClosedAt.Time, Findings: map[int64]string{}}
+		ProposedDisposition: row.ProposedDisposition, Disposition: row.Disposition, ResultsReportedMethod: row.ResultsReportedMethod, ClosedAt: row.ClosedAt.Time, Findings: map[int64]string{}}
+	if row.ResultsReportedOn != "" {
+		if st.ResultsReportedOn, err = redress.ParseDate(row.ResultsReportedOn); err != nil {
+			return st, fmt.Errorf("complaint %d: results_reported_on %q: %w", complaintID, row.ResultsReportedOn, err)
+		}
+	}
 	var als []struct {
 		ID      int64
 		Finding string

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -54,12 +56,17 @@ func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]r
 		AssigneeID     *int64
 		AssigneeName   string
 		NextDueAt      bun.NullTime
+		DueSoon        bool
 	}
+	// The row's deadline is worded by the same rule as the filter: a running clock due
+	// by its own DueSoonBy makes the complaint due soon.
+	soon, soonArgs := dueSoonCond(f, now)
 	err = db.searchQuery(f, now).
 		ColumnExpr("c.id, c.tracking_number, c.received_at, c.state, c.agency_id, c.agreement_id, c.status, c.unit, c.language").
 		ColumnExpr("COALESCE(a.name, '') AS agency_name, c.agency_other").
 		ColumnExpr("c.priority, c.assignee_id, COALESCE(u.name, '') AS assignee_name").
 		ColumnExpr("(SELECT MIN(k.due_at) FROM complaint_clocks AS k WHERE k.complaint_id = c.id AND k.met_at IS NULL AND k.paused_at IS NULL) AS next_due_at").
+		ColumnExpr(runningClock+"k.due_at >= ? AND "+soon+") AS due_soon", append([]any{now}, soonArgs...)...).
 		Join("LEFT JOIN agencies AS a ON a.id = c.agency_id").
 		Join("LEFT JOIN users AS u ON u.id = c.assignee_id").
 		OrderExpr(order).Limit(int64(limit)).Offset(int64(max(f.Offset, 0))).
@@ -74,7 +81,7 @@ func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]r
 				State: r.State, AgencyID: derefID(r.AgencyID), AgencyName: r.AgencyName, AgreementID: derefID(r.AgreementID),
 				Status: r.Status, Unit: r.Unit, Language: r.Language},
 			AgencyOther: r.AgencyOther, Priority: r.Priority, AssigneeID: derefID(r.AssigneeID), AssigneeName: r.AssigneeName,
-			NextDueAt: r.NextDueAt.Time, Deadline: redress.DeadlineState(r.NextDueAt.Time, now),
+			NextDueAt: r.NextDueAt.Time, Deadline: redress.DeadlineState(r.NextDueAt.Time, now, r.DueSoon),
 		}
 	}
 	return out, int(total), nil
@@ -125,17 +132,43 @@ func (db *DB) searchQuery(f redress.SearchFilter, now time.Time) *bun.SelectQuer
 		q.Where("c.received_at < ?", f.ReceivedTo.Time().AddDate(0, 0, 1))
 	}
 	if f.Overdue || f.DueSoon {
-		const running = "EXISTS (SELECT 1 FROM complaint_clocks AS k WHERE k.complaint_id = c.id AND k.met_at IS NULL AND k.paused_at IS NULL AND "
-		switch {
-		case f.Overdue && f.DueSoon:
-			q.Where(running+"k.due_at < ?)", now.Add(redress.DueSoonWindow))
-		case f.Overdue:
-			q.Where(running+"k.due_at < ?)", now)
-		default:
-			q.Where(running+"k.due_at >= ? AND k.due_at < ?)", now, now.Add(redress.DueSoonWindow))
-		}
+		whereDue(q, f, now)
 	}
 	return q
+}
+
+// runningClock starts a condition on a complaint's running clocks (not met, not
+// paused), as k; the caller closes it.
+const runningClock = "EXISTS (SELECT 1 FROM complaint_clocks AS k WHERE k.complaint_id = c.id AND k.met_at IS NULL AND k.paused_at IS NULL AND "
+
+// whereDue keeps complaints with a running clock past due (Overdue), due soon (DueSoon:
+// by each clock's own DueSoonBy), or either.
+func whereDue(q *bun.SelectQuery, f redress.SearchFilter, now time.Time) {
+	if !f.DueSoon {
+		q.Where(runningClock+"k.due_at < ?)", now)
+		return
+	}
+	soon, args := dueSoonCond(f, now)
+	if f.Overdue {
+		q.Where(runningClock+soon+")", args...)
+		return
+	}
+	q.Where(runningClock+"k.due_at >= ? AND "+soon+")", append([]any{now}, args...)...)
+}
+
+// dueSoonCond is the condition on a clock k that it is due by its DueSoonBy (a clock f
+// does not name: within DueSoonWindow).
+func dueSoonCond(f redress.SearchFilter, now time.Time) (string, []any) {
+	soon, args := "(", []any{}
+	named := slices.Sorted(maps.Keys(f.DueSoonBy)) // one text for one set of clocks
+	for _, name := range named {
+		soon += "(k.clock = ? AND k.due_at <= ?) OR "
+		args = append(args, name, f.DueSoonBy[name])
+	}
+	if len(named) == 0 {
+		return soon + "k.due_at <= ?)", append(args, now.Add(redress.DueSoonWindow))
+	}
+	return soon + "(k.clock NOT IN (?) AND k.due_at <= ?))", append(args, bun.In(named), now.Add(redress.DueSoonWindow))
 }
 
 // whereText adds a full-text condition: every word begins a word of the narrative or

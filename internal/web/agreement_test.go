@@ -7,7 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/redress-oversight/redress/internal/deadline"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/store/storetest"
@@ -78,6 +80,35 @@ func TestTriageAgreementPageAndAPI(t *testing.T) {
 		// Another agency's agreement, or none that exists, is refused.
 		if code, body := api(`{"agreement_id":99999,"agreement_reason":"x"}`); code != 422 || !strings.Contains(body, "Choose one of this agency's agreements.") {
 			t.Fatalf("an unknown agreement: %d %s", code, body)
+		}
+	})
+}
+
+// TestResultsReportedPageAndAPI: a JEM case resolved informally offers the form to
+// record that the results were reported to ICE; the API records it, the case page
+// then says so and offers the form no more; a second report is a 409.
+func TestResultsReportedPageAndAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newStaff(t, db)
+		jem := s.fileIn("TX", s.agency.ID)
+		base := "/staff/complaints/" + strconv.FormatInt(jem, 10)
+		s.mustPost("intake", base+"/transition", url.Values{"transition": {"close_administratively"},
+			"disposition": {"resolved_informally"}, "reason": {"Property returned."}}, 303)
+		page := s.do("GET", base, "", nil, "Cookie", "redress_session="+s.cookies["investigator"]).Body.String()
+		if !strings.Contains(page, `action="`+base+`/results"`) {
+			t.Fatal("the case page offers no form to record the results report")
+		}
+		today := redress.DateOf(time.Now().In(deadline.DefaultLocation)).String()
+		api := "/api/v1/staff/complaints/" + strconv.FormatInt(jem, 10) + "/results"
+		if rec := s.cfReq("investigator", "POST", api, "application/json", []byte(`{"reported_on":"`+today+`","method":"email"}`)); rec.Code != 200 {
+			t.Fatalf("results report: %d %s", rec.Code, rec.Body)
+		}
+		page = s.do("GET", base, "", nil, "Cookie", "redress_session="+s.cookies["investigator"]).Body.String()
+		if !strings.Contains(page, "Results reported to ICE on "+today+" (by email)") || strings.Contains(page, `action="`+base+`/results"`) {
+			t.Fatal("after the report the case page does not say so, or still offers the form")
+		}
+		if rec := s.cfReq("investigator", "POST", api, "application/json", []byte(`{"reported_on":"`+today+`","method":"email"}`)); rec.Code != 409 {
+			t.Fatalf("a second report: %d %s", rec.Code, rec.Body)
 		}
 	})
 }

@@ -208,3 +208,24 @@ func (s *Server) renderAPICaseError(w http.ResponseWriter, r *http.Request, err 
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// handleAPICaseResults records that the case's results were reported to ICE.
+func (s *Server) handleAPICaseResults(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		ReportedOn string `json:"reported_on"`
+		Method     string `json:"method"`
+	}
+	if _, err := s.decodeJSON(w, r, &in); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	c, _, actor, ok := s.caseTarget(w, r, permReferral, "report_results")
+	if !ok {
+		return
+	}
+	if err := s.Casework.ReportResults(r.Context(), actor, c, casework.ResultsInput{On: in.ReportedOn, Method: in.Method}); err != nil {
+		s.renderAPICaseError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": c.ID, "reported_on": in.ReportedOn})
+}

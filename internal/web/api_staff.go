@@ -130,23 +130,6 @@ type linkJSON struct {
 	Kind           string `json:"kind"`
 }
 
-// clockState names where a clock stands at now, as the case page words it.
-func clockState(c redress.Clock, now time.Time) string {
-	switch {
-	case !c.MetAt.IsZero() && c.MetAt.After(c.DueAt):
-		return "met_late"
-	case !c.MetAt.IsZero():
-		return "met"
-	case !c.PausedAt.IsZero():
-		return "paused"
-	case now.After(c.DueAt):
-		return "missed"
-	case c.DueAt.Sub(now) < 24*time.Hour:
-		return "due_soon"
-	}
-	return "due"
-}
-
 func (s *Server) handleAPIStaffCase(w http.ResponseWriter, r *http.Request) { s.apiCase(w, r, false) }
 func (s *Server) handleAPIStaffIdentity(w http.ResponseWriter, r *http.Request) {
 	s.apiCase(w, r, true)
@@ -172,10 +155,9 @@ func (s *Server) apiCase(w http.ResponseWriter, r *http.Request, reveal bool) {
 		out.Allegations = append(out.Allegations, allegationJSON{ID: a.ID, Category: a.Category, Finding: v.State.Findings[a.ID]})
 	}
 	out.Priority, out.AssigneeID, out.Disposition = v.State.Priority, v.State.AssigneeID, v.State.Disposition
-	now := time.Now()
 	out.Clocks, out.Referrals, out.Links, out.Transitions = []clockJSON{}, []referralJSON{}, []linkJSON{}, []string{}
-	for _, k := range v.Clocks {
-		out.Clocks = append(out.Clocks, clockJSON{Name: k.Name, DueAt: k.DueAt, MetAt: timePtr(k.MetAt), PausedAt: timePtr(k.PausedAt), State: clockState(k, now)})
+	for i, k := range v.Clocks {
+		out.Clocks = append(out.Clocks, clockJSON{Name: k.Name, DueAt: k.DueAt, MetAt: timePtr(k.MetAt), PausedAt: timePtr(k.PausedAt), State: string(v.ClockStates[i])})
 	}
 	for _, r := range v.Referrals {
 		out.Referrals = append(out.Referrals, referralJSON{ID: r.ID, Recipient: r.Recipient, RecipientOther: r.RecipientOther,

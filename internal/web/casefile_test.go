@@ -87,6 +87,10 @@ func TestCaseNotes(t *testing.T) {
 		if rec.Code != http.StatusCreated {
 			t.Fatalf("API note: %d %s", rec.Code, rec.Body)
 		}
+		// The answer names its author, as the list does.
+		if !strings.Contains(rec.Body.String(), `"author":"investigator"`) {
+			t.Fatalf("API note answer has no author: %s", rec.Body)
+		}
 		rec = s.cfReq("supervisor", "GET", "/api/v1/staff/complaints/"+id+"/notes", "", nil)
 		var list struct {
 			Notes []struct {

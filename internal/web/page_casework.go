@@ -292,3 +292,17 @@ func (s *Server) handleCaseReferralAnswer(w http.ResponseWriter, r *http.Request
 	err := s.Casework.AnswerReferral(r.Context(), actor, c, rid, r.PostForm.Get("answer"), r.PostForm.Get("outcome"))
 	s.afterCaseWork(w, r, c, err)
 }
+
+// handleCaseResults records that the case's results were reported to ICE.
+func (s *Server) handleCaseResults(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, formReadError(err))
+		return
+	}
+	c, _, actor, ok := s.caseTarget(w, r, permReferral, "report_results")
+	if !ok {
+		return
+	}
+	err := s.Casework.ReportResults(r.Context(), actor, c, casework.ResultsInput{On: r.PostForm.Get("reported_on"), Method: r.PostForm.Get("method")})
+	s.afterCaseWork(w, r, c, err)
+}

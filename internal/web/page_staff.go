@@ -9,6 +9,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/redress-oversight/redress/internal/casefile"
+	"github.com/redress-oversight/redress/internal/deadline"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/workflow"
 )
@@ -40,6 +41,7 @@ type caseView struct {
 	State       redress.CaseState
 	Assignee    string
 	Clocks      []redress.Clock
+	ClockStates []deadline.Status // of Clocks, by index
 	Referrals   []redress.Referral
 	Transitions []transitionView
 	CanTriage   bool
@@ -54,6 +56,12 @@ type caseView struct {
 	Files *caseFilesView
 
 	CanAnswerReferral bool
+	// CanReportResults: the MOA's "report results to ICE" clock runs and the caller may
+	// record that the results were reported.
+	CanReportResults bool
+	ResultsMethods   []string
+	// Today is the office's date, the latest a results report may bear.
+	Today string
 	// NewCategories are the allegation categories triage may add: those not alleged yet.
 	NewCategories []redress.Category
 	// Links are the duplicates and related complaints triage tied to this one.
@@ -253,6 +261,9 @@ func (s *Server) loadCaseWork(r *http.Request, sub string, v *caseView) error {
 	if v.Clocks, err = s.DB.Clocks(ctx, c.ID); err != nil {
 		return err
 	}
+	if v.ClockStates, err = s.Casework.ClockStates(ctx, c.Unit, v.Clocks, s.Now()); err != nil {
+		return err
+	}
 	if v.Referrals, err = s.DB.Referrals(ctx, c.ID); err != nil {
 		return err
 	}
@@ -275,6 +286,12 @@ func (s *Server) loadCaseWork(r *http.Request, sub string, v *caseView) error {
 	v.CanAssign = open && s.Authz.Allowed(sub, c.Unit, permAssign, "assign")
 	v.CanRefer = open && s.Authz.Allowed(sub, c.Unit, permReferral, "add")
 	v.CanAnswerReferral = s.Authz.Allowed(sub, c.Unit, permReferral, "answer")
+	if s.Authz.Allowed(sub, c.Unit, permReferral, "report_results") {
+		owed := s.Casework.Deadlines.MetBy(deadline.EventResultsReported)
+		v.CanReportResults = slices.ContainsFunc(v.Clocks, func(k redress.Clock) bool { return k.MetAt.IsZero() && slices.Contains(owed, k.Name) })
+		v.ResultsMethods = redress.ResultsMethods
+		v.Today = redress.DateOf(s.Now().In(s.Casework.Deadlines.Loc())).String()
+	}
 	for _, l := range v.State.Links {
 		o, _, err := s.DB.Complaint(ctx, l.OtherID)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/redress-oversight/redress/internal/casework"
+	"github.com/redress-oversight/redress/internal/deadline"
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/templates"
@@ -174,10 +175,13 @@ func (s *Server) handleStatic() http.Handler {
 // today returns the date shown as the form's latest allowed incident date.
 func (s *Server) todayString() string { return s.today().String() }
 
-// ClockState words where a clock stands: met (on time or late), paused, missed, due soon
-// (within a day) or due.
-func (p *page) ClockState(c redress.Clock) string {
-	return p.T("clockstate." + clockState(c, time.Now()))
+// ClockState words where a clock stands (its state from deadline's one rule): a missed
+// clock that was met late says so.
+func (p *page) ClockState(k redress.Clock, state deadline.Status) string {
+	if state == deadline.StatusMissed && !k.MetAt.IsZero() {
+		return p.T("clockstate.met_late")
+	}
+	return p.T("clockstate." + string(state))
 }
 
 // ReferralRecipients lists the offices a case can be referred to.

@@ -45,6 +45,7 @@ func (s *Server) routes() {
 	r.HandleFunc("/staff/complaints/{id}/assign", s.handleCaseAssign).Methods(http.MethodPost)
 	r.HandleFunc("/staff/complaints/{id}/referrals", s.handleCaseReferral).Methods(http.MethodPost)
 	r.HandleFunc("/staff/complaints/{id}/referrals/{rid}", s.handleCaseReferralAnswer).Methods(http.MethodPost)
+	r.HandleFunc("/staff/complaints/{id}/results", s.handleCaseResults).Methods(http.MethodPost)
 
 	// Notes, messages and evidence. The complainant's routes prove the receipt on every
 	// request (page_status.go); staff routes check the permission in the case's unit.
@@ -102,6 +103,7 @@ func (s *Server) routes() {
 	r.HandleFunc("/api/v1/staff/complaints/{id}/assign", s.handleAPICaseAssign).Methods(http.MethodPost)
 	r.HandleFunc("/api/v1/staff/complaints/{id}/referrals", s.handleAPICaseReferral).Methods(http.MethodPost)
 	r.HandleFunc("/api/v1/staff/complaints/{id}/referrals/{rid}", s.handleAPICaseReferralAnswer).Methods(http.MethodPost)
+	r.HandleFunc("/api/v1/staff/complaints/{id}/results", s.handleAPICaseResults).Methods(http.MethodPost)
 	r.HandleFunc("/api/v1/staff/complaints/assign", s.handleAPIBulkAssign).Methods(http.MethodPost)
 	r.HandleFunc("/api/v1/audit/key", s.handleAPIAuditKey).Methods(http.MethodGet)
 	r.HandleFunc("/api/v1/audit/checkpoints", s.handleAPIAuditCheckpoints).Methods(http.MethodGet)
