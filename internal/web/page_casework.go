@@ -258,12 +258,12 @@ func (s *Server) handleCaseReferral(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, formReadError(err))
 		return
 	}
-	c, _, actor, ok := s.caseTarget(w, r, permReferral, "add")
+	c, sealed, actor, ok := s.caseTarget(w, r, permReferral, "add")
 	if !ok {
 		return
 	}
 	days, _ := strconv.Atoi(r.PostForm.Get("due_days"))
-	_, err := s.Casework.Refer(r.Context(), actor, c, casework.ReferralInput{
+	_, err := s.Casework.Refer(r.Context(), actor, c, sealed, casework.ReferralInput{
 		Recipients: r.PostForm["recipients"], Other: r.PostForm.Get("other"), Method: r.PostForm.Get("method"),
 		Shared: r.PostForm.Get("shared"), WithIdentity: r.PostForm.Get("with_identity") == "yes", DueDays: days})
 	s.afterCaseWork(w, r, c, err)
