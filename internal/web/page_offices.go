@@ -87,7 +87,9 @@ func (s *Server) handleAdminOfficeSave(w http.ResponseWriter, r *http.Request) {
 // office reads the form; agency ids that are not numbers are refused here, the rest
 // by casework.
 func (f officeForm) office() (redress.Office, error) {
-	split := func(v string) []string { return strings.FieldsFunc(v, func(c rune) bool { return c == ',' || c == ' ' }) }
+	split := func(v string) []string {
+		return strings.FieldsFunc(v, func(c rune) bool { return c == ',' || c == ' ' })
+	}
 	o := redress.Office{Name: f.Name, Email: f.Email, Recipients: f.Recipients, States: split(f.States)}
 	for _, v := range split(f.Agencies) {
 		id, err := strconv.ParseInt(v, 10, 64)
