@@ -22,7 +22,7 @@ type letters struct {
 
 func (s *Service) newLetters(ctx context.Context, c redress.Complaint, sealed []byte) (*letters, error) {
 	l := &letters{s: s, c: c, sealed: sealed, base: mail.ReferralLetter{
-		Tracking: c.TrackingNumber, ReceivedAt: c.ReceivedAt, Agency: c.AgencyOther, State: c.State,
+		Tracking: c.TrackingNumber, ReceivedAt: c.ReceivedAt, AgencyNamed: c.AgencyOther, State: c.State,
 		IncidentDate: c.IncidentDate, Functions: c.Functions, Anonymous: c.Anonymous,
 	}}
 	for _, al := range c.Allegations {

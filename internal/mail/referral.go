@@ -20,7 +20,8 @@ type ReferralLetter struct {
 	Office       string
 	Tracking     string
 	ReceivedAt   time.Time
-	Agency       string             // the agency's name and state, or the complainant's words for it
+	Agency       string             // the agency's name and state, from the registry
+	AgencyNamed  string             // the complainant's words for an agency not in the registry
 	Agreement    *redress.Agreement // nil when the complaint is tied to no 287(g) agreement
 	State        string
 	IncidentDate redress.Date
@@ -42,7 +43,7 @@ func ReferralLetterText(cat *i18n.Catalog, l ReferralLetter) (subject, body stri
 	date := func(d time.Time) string { return cat.Date(lang, d.Year(), d.Month(), d.Day()) }
 	data := map[string]any{"Office": l.Office, "Tracking": l.Tracking, "Received": date(l.ReceivedAt), "Due": date(l.Due)}
 	facts := []string{
-		t("letter.agency", map[string]any{"Agency": orNone(t, l.Agency)}),
+		t("letter.agency", map[string]any{"Agency": orNone(t, agency(t, l))}),
 		t("letter.agreement", map[string]any{"Agreement": orNone(t, agreement(t, l.Agreement))}),
 		t("letter.state", map[string]any{"State": orNone(t, l.State)}),
 		t("letter.incident_date", map[string]any{"Date": orNone(t, cat.Date(lang, l.IncidentDate.Year, l.IncidentDate.Month, l.IncidentDate.Day))}),
@@ -107,4 +108,11 @@ func agreement(t func(string, map[string]any) string, a *redress.Agreement) stri
 		return t("model."+string(a.Model), nil)
 	}
 	return t("letter.agreement_signed", map[string]any{"Model": t("model."+string(a.Model), nil), "Signed": a.SignedRaw})
+}
+
+func agency(t func(string, map[string]any) string, l ReferralLetter) string {
+	if l.Agency == "" && l.AgencyNamed != "" {
+		return t("letter.agency_named", map[string]any{"Agency": l.AgencyNamed})
+	}
+	return l.Agency
 }
