@@ -188,6 +188,7 @@ func (s *Server) handleAPICaseReferral(w http.ResponseWriter, r *http.Request) {
 		s.renderAPICaseError(w, r, err)
 		return
 	}
+	s.referralLettersQueued(refs)
 	out := make([]map[string]any, len(refs))
 	for i, ref := range refs {
 		out[i] = map[string]any{"id": ref.ID, "recipient": ref.Recipient, "identity_shared": ref.IdentityShared, "due_at": ref.DueAt,

@@ -263,9 +263,12 @@ func (s *Server) handleCaseReferral(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	days, _ := strconv.Atoi(r.PostForm.Get("due_days"))
-	_, err := s.Casework.Refer(r.Context(), actor, c, sealed, casework.ReferralInput{
+	refs, err := s.Casework.Refer(r.Context(), actor, c, sealed, casework.ReferralInput{
 		Recipients: r.PostForm["recipients"], Other: r.PostForm.Get("other"), Method: r.PostForm.Get("method"),
 		Shared: r.PostForm.Get("shared"), WithIdentity: r.PostForm.Get("with_identity") == "yes", DueDays: days})
+	if err == nil {
+		s.referralLettersQueued(refs)
+	}
 	s.afterCaseWork(w, r, c, err)
 }
 
@@ -281,4 +284,14 @@ func (s *Server) handleCaseReferralAnswer(w http.ResponseWriter, r *http.Request
 	rid, _ := strconv.ParseInt(mux.Vars(r)["rid"], 10, 64)
 	err := s.Casework.AnswerReferral(r.Context(), actor, c, rid, r.PostForm.Get("answer"), r.PostForm.Get("outcome"))
 	s.afterCaseWork(w, r, c, err)
+}
+
+// referralLettersQueued wakes the mail worker when a referral queued letters.
+func (s *Server) referralLettersQueued(refs []redress.Referral) {
+	for _, ref := range refs {
+		if ref.OutboxID != 0 && s.MailQueued != nil {
+			s.MailQueued()
+			return
+		}
+	}
 }
