@@ -410,12 +410,12 @@ func TestRefer(t *testing.T) {
 			{"OtherUnnamed", "other", "required", casework.ReferralInput{Recipients: []string{"other"}}},
 		} {
 			t.Run(r.name, func(t *testing.T) {
-				_, err := f.cases.Refer(ctx, by, c, r.in)
+				_, err := f.cases.Refer(ctx, by, c, nil, r.in)
 				wantInvalid(t, err, r.field, r.rule)
 			})
 		}
 
-		refs, err := f.cases.Refer(ctx, by, c, casework.ReferralInput{
+		refs, err := f.cases.Refer(ctx, by, c, nil, casework.ReferralInput{
 			Recipients: []string{"ice_opr", "dhs_oig", "other"}, Other: "Harris County IA",
 			Method: "email", WithIdentity: true})
 		if err != nil {

@@ -27,12 +27,66 @@ type ReferralInput struct {
 	DueDays      int
 }
 
-// Refer records referrals. Identity is shared only with recipients the complainant
-// consented to, whatever the officer asked.
-func (s *Service) Refer(ctx context.Context, a Actor, c redress.Complaint, in ReferralInput) ([]redress.Referral, error) {
+// Refer records referrals and sends each office of the directory that stands for a
+// recipient a referral letter through the outbox, in the same transaction. Identity is
+// shared only with recipients the complainant consented to, whatever the officer
+// asked; sealed is the complaint's sealed identity, opened only for such a letter.
+func (s *Service) Refer(ctx context.Context, a Actor, c redress.Complaint, sealed []byte, in ReferralInput) ([]redress.Referral, error) {
 	if err := mustBeOpen(c); err != nil {
 		return nil, err
 	}
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	days := in.DueDays
+	if days <= 0 {
+		days = MailReferralDefaultDays
+	}
+	offices, err := s.Offices(ctx)
+	if err != nil {
+		return nil, err
+	}
+	letters, err := s.newLetters(ctx, c, sealed)
+	if err != nil {
+		return nil, err
+	}
+	var refs []store.NewReferral
+	for _, r := range in.Recipients {
+		consented := contains(c.Consent, redress.Recipient(r))
+		ref := redress.Referral{ComplaintID: c.ID, Recipient: r, Method: strings.TrimSpace(in.Method), Shared: strings.TrimSpace(in.Shared),
+			IdentityShared: in.WithIdentity && consented && !c.Anonymous, DueAt: s.now().AddDate(0, 0, days)}
+		if r == "other" {
+			ref.RecipientOther = strings.TrimSpace(in.Other)
+		}
+		nr := store.NewReferral{Referral: ref}
+		if o, ok := redress.OfficeFor(offices, r, c); ok && r != "other" {
+			if nr.Letter, err = letters.compose(o, ref); err != nil {
+				return nil, err
+			}
+			nr.OfficeID, nr.OfficeName = o.ID, o.Name
+			if nr.Method == "" {
+				nr.Method = "email"
+			}
+		}
+		refs = append(refs, nr)
+	}
+	out, err := s.DB.AddReferrals(ctx, refs, a.event(redress.ActionReferred))
+	if err != nil {
+		return nil, err
+	}
+	// A referral to ICE's OPR is how ICE is notified (the JEM and WSO 48-hour clock).
+	if contains(in.Recipients, "ice_opr") {
+		if err := s.DB.MeetClocks(ctx, c.ID, s.Deadlines.MetBy(deadline.EventICENotified)...); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// maxReferralShared bounds what the officer writes they send (it goes into the letter).
+const maxReferralShared = 5000
+
+func (in ReferralInput) validate() error {
 	var fe redress.FieldErrors
 	if len(in.Recipients) == 0 {
 		fe.Add("recipients", "required_one")
@@ -46,34 +100,10 @@ func (s *Service) Refer(ctx context.Context, a Actor, c redress.Complaint, in Re
 	if contains(in.Recipients, "other") && strings.TrimSpace(in.Other) == "" {
 		fe.Add("other", "required")
 	}
-	if err := fe.Err(); err != nil {
-		return nil, err
+	if len([]rune(strings.TrimSpace(in.Shared))) > maxReferralShared {
+		fe.Add("shared", "too_long", maxReferralShared)
 	}
-	days := in.DueDays
-	if days <= 0 {
-		days = MailReferralDefaultDays
-	}
-	var refs []redress.Referral
-	for _, r := range in.Recipients {
-		consented := contains(c.Consent, redress.Recipient(r))
-		ref := redress.Referral{ComplaintID: c.ID, Recipient: r, Method: in.Method, Shared: in.Shared,
-			IdentityShared: in.WithIdentity && consented && !c.Anonymous, DueAt: s.now().AddDate(0, 0, days)}
-		if r == "other" {
-			ref.RecipientOther = in.Other
-		}
-		refs = append(refs, ref)
-	}
-	refs, err := s.DB.AddReferrals(ctx, refs, a.event(redress.ActionReferred))
-	if err != nil {
-		return nil, err
-	}
-	// A referral to ICE's OPR is how ICE is notified (the JEM and WSO 48-hour clock).
-	if contains(in.Recipients, "ice_opr") {
-		if err := s.DB.MeetClocks(ctx, c.ID, s.Deadlines.MetBy(deadline.EventICENotified)...); err != nil {
-			return nil, err
-		}
-	}
-	return refs, nil
+	return fe.Err()
 }
 
 // ResumeOnReply is the step a complainant's reply takes a case that waited on them:

@@ -21,6 +21,8 @@ const (
 	ActionDeadlineMissed  = "deadline.missed"
 	ActionDigestSent      = "digest.queued"
 	ActionRoutingSaved    = "routing.rules_saved"
+	ActionOfficeSaved     = "office.saved"   // the directory of offices referral letters go to
+	ActionOfficeRemoved   = "office.removed" // an office taken out of that directory
 
 	// The case file (internal/casefile): ids, sizes and counts, never the text of a note or
 	// message, nor a file's name (either can identify someone).
@@ -89,6 +91,7 @@ var Actions = []string{
 	ActionComplaintFiled, ActionStatusChecked,
 	ActionTriaged, ActionAssigned, ActionTransition, ActionReferred, ActionReferralAnswer, ActionResultsReported,
 	ActionUnitClocksSaved, ActionDeadlineMissed, ActionDigestSent, ActionRoutingSaved,
+	ActionOfficeSaved, ActionOfficeRemoved,
 	ActionNoteAdded, ActionMessageSent, ActionMessageReplied, ActionMessagesRead,
 	ActionEvidenceAdded, ActionEvidenceDownloaded,
 	ActionComplaintViewed, ActionIdentityViewed, ActionComplaintSearched,

@@ -90,15 +90,13 @@ func TestTriageAgreementPageAndAPI(t *testing.T) {
 func TestResultsReportedPageAndAPI(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		s := newStaff(t, db)
-		jem := s.fileIn("TX", s.agency.ID)
+		jem := s.resolvedJEM()
 		base := "/staff/complaints/" + strconv.FormatInt(jem, 10)
-		s.mustPost("intake", base+"/transition", url.Values{"transition": {"close_administratively"},
-			"disposition": {"resolved_informally"}, "reason": {"Property returned."}}, 303)
 		page := s.do("GET", base, "", nil, "Cookie", "redress_session="+s.cookies["investigator"]).Body.String()
 		if !strings.Contains(page, `action="`+base+`/results"`) {
 			t.Fatal("the case page offers no form to record the results report")
 		}
-		today := redress.DateOf(time.Now().In(deadline.DefaultLocation)).String()
+		today := officeToday()
 		api := "/api/v1/staff/complaints/" + strconv.FormatInt(jem, 10) + "/results"
 		if rec := s.cfReq("investigator", "POST", api, "application/json", []byte(`{"reported_on":"`+today+`","method":"email"}`)); rec.Code != 200 {
 			t.Fatalf("results report: %d %s", rec.Code, rec.Body)
@@ -112,3 +110,16 @@ func TestResultsReportedPageAndAPI(t *testing.T) {
 		}
 	})
 }
+
+// resolvedJEM files a complaint about Harris County (a JEM) and closes it resolved
+// informally, so a report of its results to ICE is owed.
+func (s *staff) resolvedJEM() int64 {
+	s.t.Helper()
+	id := s.fileIn("TX", s.agency.ID)
+	s.mustPost("intake", "/staff/complaints/"+strconv.FormatInt(id, 10)+"/transition", url.Values{"transition": {"close_administratively"},
+		"disposition": {"resolved_informally"}, "reason": {"Property returned."}}, 303)
+	return id
+}
+
+// officeToday is today in the office's zone (the default deadlines').
+func officeToday() string { return redress.DateOf(time.Now().In(deadline.DefaultLocation)).String() }

@@ -184,19 +184,21 @@ func (s *Server) handleAPICaseReferral(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	c, _, actor, ok := s.caseTarget(w, r, permReferral, "add")
+	c, sealed, actor, ok := s.caseTarget(w, r, permReferral, "add")
 	if !ok {
 		return
 	}
-	refs, err := s.Casework.Refer(r.Context(), actor, c, casework.ReferralInput{Recipients: in.Recipients, Other: in.Other,
+	refs, err := s.Casework.Refer(r.Context(), actor, c, sealed, casework.ReferralInput{Recipients: in.Recipients, Other: in.Other,
 		Method: in.Method, Shared: in.Shared, WithIdentity: in.WithIdentity, DueDays: in.DueDays})
 	if err != nil {
 		s.renderAPICaseError(w, r, err)
 		return
 	}
+	s.referralLettersQueued(refs)
 	out := make([]map[string]any, len(refs))
 	for i, ref := range refs {
-		out[i] = map[string]any{"id": ref.ID, "recipient": ref.Recipient, "identity_shared": ref.IdentityShared, "due_at": ref.DueAt}
+		out[i] = map[string]any{"id": ref.ID, "recipient": ref.Recipient, "identity_shared": ref.IdentityShared, "due_at": ref.DueAt,
+			"letter": ref.OutboxID != 0, "office": ref.OfficeName}
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"referrals": out})
 }

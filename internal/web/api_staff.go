@@ -122,6 +122,10 @@ type referralJSON struct {
 	AnsweredAt     *time.Time `json:"answered_at,omitempty"`
 	Answer         string     `json:"answer,omitempty"`
 	Outcome        string     `json:"outcome,omitempty"`
+	// The office of the directory a referral letter went to and the letter's outbox
+	// status; both empty when no letter was sent.
+	Office       string `json:"office,omitempty"`
+	LetterStatus string `json:"letter_status,omitempty"`
 }
 
 type linkJSON struct {
@@ -162,7 +166,7 @@ func (s *Server) apiCase(w http.ResponseWriter, r *http.Request, reveal bool) {
 	for _, r := range v.Referrals {
 		out.Referrals = append(out.Referrals, referralJSON{ID: r.ID, Recipient: r.Recipient, RecipientOther: r.RecipientOther,
 			IdentityShared: r.IdentityShared, Method: r.Method, Shared: r.Shared, SentAt: r.SentAt, DueAt: r.DueAt,
-			AnsweredAt: timePtr(r.AnsweredAt), Answer: r.Answer, Outcome: r.Outcome})
+			AnsweredAt: timePtr(r.AnsweredAt), Answer: r.Answer, Outcome: r.Outcome, Office: r.OfficeName, LetterStatus: r.LetterStatus})
 	}
 	for _, l := range v.Links {
 		out.Links = append(out.Links, linkJSON{ID: l.ID, TrackingNumber: l.TrackingNumber, Kind: l.Kind})

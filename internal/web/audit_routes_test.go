@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -208,6 +209,18 @@ func TestAuditWalk(t *testing.T) {
 					return walkReq{path: "/api/v1/staff/complaints/" + id() + "/referrals/" + strconv.FormatInt(st.referrals[1], 10),
 						body: []byte(`{"answer":"We will look into it","outcome":"open"}`)}
 				}},
+			// A JEM case resolved with results owes ICE a report: each form records it on a
+			// case of its own, closed before the request.
+			{method: "POST", template: "/staff/complaints/{id}/results", caller: "investigator", action: redress.ActionResultsReported,
+				req: func() walkReq {
+					return walkReq{path: "/staff/complaints/" + strconv.FormatInt(s.resolvedJEM(), 10) + "/results",
+						body: []byte(url.Values{"reported_on": {officeToday()}, "method": {"email"}}.Encode())}
+				}},
+			{method: "POST", template: "/api/v1/staff/complaints/{id}/results", caller: "investigator", action: redress.ActionResultsReported,
+				req: func() walkReq {
+					return walkReq{path: "/api/v1/staff/complaints/" + strconv.FormatInt(s.resolvedJEM(), 10) + "/results",
+						body: []byte(`{"reported_on":"` + officeToday() + `","method":"portal"}`)}
+				}},
 
 			// Notes, messages and evidence, from staff and from the complainant.
 			{method: "POST", template: "/staff/complaints/{id}/notes", caller: "intake", action: "complaint.note_added",
@@ -337,6 +350,25 @@ func TestAuditWalk(t *testing.T) {
 					if n, _ := d["new"].([]any); len(n) != 1 {
 						t.Errorf("routing rules after: %v", d["new"])
 					}
+				}},
+			{method: "POST", template: "/admin/offices", caller: "admin", action: redress.ActionOfficeSaved,
+				req: plain("/admin/offices", url.Values{"name": {"DHS OIG Hotline"}, "email": {"oig@example.gov"}, "recipients": {"dhs_oig"}, "states": {"TX"}}),
+				check: func(t *testing.T, evs []redress.AuditEvent) {
+					d := only1(t, evs, redress.ActionOfficeSaved).Details
+					if n, _ := d["new"].(map[string]any); d["created"] != true || n["recipients"] != "dhs_oig" || n["states"] != "TX" {
+						t.Errorf("office saved: %v", d)
+					}
+					if strings.Contains(fmt.Sprint(d), "oig@example.gov") {
+						t.Errorf("office saved with its address: %v", d)
+					}
+				}},
+			{method: "POST", template: "/admin/offices", caller: "admin", action: redress.ActionOfficeRemoved,
+				req: func() walkReq {
+					offices, err := db.Offices(ctx)
+					if err != nil || len(offices) != 1 {
+						t.Fatalf("offices %v %v", offices, err)
+					}
+					return walkReq{path: "/admin/offices", body: []byte(url.Values{"op": {"delete"}, "id": {strconv.FormatInt(offices[0].ID, 10)}}.Encode())}
 				}},
 			{method: "POST", template: "/admin/settings", caller: "admin", action: redress.ActionMFAPolicyChanged,
 				req: plain("/admin/settings", url.Values{"mfa_required": {"oversight_auditor"}})},

@@ -268,14 +268,17 @@ func (s *Server) handleCaseReferral(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, formReadError(err))
 		return
 	}
-	c, _, actor, ok := s.caseTarget(w, r, permReferral, "add")
+	c, sealed, actor, ok := s.caseTarget(w, r, permReferral, "add")
 	if !ok {
 		return
 	}
 	days, _ := strconv.Atoi(r.PostForm.Get("due_days"))
-	_, err := s.Casework.Refer(r.Context(), actor, c, casework.ReferralInput{
+	refs, err := s.Casework.Refer(r.Context(), actor, c, sealed, casework.ReferralInput{
 		Recipients: r.PostForm["recipients"], Other: r.PostForm.Get("other"), Method: r.PostForm.Get("method"),
 		Shared: r.PostForm.Get("shared"), WithIdentity: r.PostForm.Get("with_identity") == "yes", DueDays: days})
+	if err == nil {
+		s.referralLettersQueued(refs)
+	}
 	s.afterCaseWork(w, r, c, err)
 }
 
@@ -305,4 +308,14 @@ func (s *Server) handleCaseResults(w http.ResponseWriter, r *http.Request) {
 	}
 	err := s.Casework.ReportResults(r.Context(), actor, c, casework.ResultsInput{On: r.PostForm.Get("reported_on"), Method: r.PostForm.Get("method")})
 	s.afterCaseWork(w, r, c, err)
+}
+
+// referralLettersQueued wakes the mail worker when a referral queued letters.
+func (s *Server) referralLettersQueued(refs []redress.Referral) {
+	for _, ref := range refs {
+		if ref.OutboxID != 0 && s.MailQueued != nil {
+			s.MailQueued()
+			return
+		}
+	}
 }

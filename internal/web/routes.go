@@ -74,6 +74,8 @@ func (s *Server) routes() {
 	r.HandleFunc("/admin/units", s.handleAdminUnitSave).Methods(http.MethodPost)
 	r.HandleFunc("/admin/routing", s.handleAdminRouting).Methods(http.MethodGet)
 	r.HandleFunc("/admin/routing", s.handleAdminRoutingSave).Methods(http.MethodPost)
+	r.HandleFunc("/admin/offices", s.handleAdminOffices).Methods(http.MethodGet)
+	r.HandleFunc("/admin/offices", s.handleAdminOfficeSave).Methods(http.MethodPost)
 	r.HandleFunc("/admin/settings", s.handleAdminSettings).Methods(http.MethodGet)
 	r.HandleFunc("/admin/settings", s.handleAdminSettingsSave).Methods(http.MethodPost)
 

@@ -229,6 +229,8 @@ func TestRouteTable(t *testing.T) {
 			{method: "POST", template: "/admin/units", body: "name=Not+Valid&title=x", want: only(422, "admin")},
 			{method: "GET", template: "/admin/routing", want: only(200, "admin")},
 			{method: "POST", template: "/admin/routing", body: "op=add&kind=unit&state=Texas", want: only(422, "admin")},
+			{method: "GET", template: "/admin/offices", want: only(200, "admin")},
+			{method: "POST", template: "/admin/offices", body: "op=save&name=OIG&email=nobody&recipients=dhs_oig", want: only(422, "admin")},
 			{method: "GET", template: "/admin/settings", want: only(200, "admin")},
 			{method: "POST", template: "/admin/settings", body: "", want: only(303, "admin")},
 

@@ -24,6 +24,7 @@ var views = []view{&homePage{}, &complaintPage{}, &receiptPage{}, &statusCheckPa
 	&loginPage{}, &totpPage{}, &resetPage{}, &passwordPage{}, &accountPage{}, &mfaPage{},
 	&staffHomePage{}, &complaintsPage{}, &casePage{},
 	&adminUsersPage{}, &adminUserPage{}, &adminUnitsPage{}, &adminSettingsPage{}, &adminRoutingPage{},
+	&adminOfficesPage{},
 	&auditLogPage{}, &auditHistoryPage{}, &verifyPage{}, &verificationPage{}, &exportPage{}}
 
 // The public pages: the home page, the complaint form and its receipt, the status page,
@@ -141,6 +142,14 @@ type (
 		Rules      []workflow.Rule
 		Categories []redress.Category
 	}
+	// adminOfficesPage is the directory of offices referral letters go to
+	// (page_offices.go); Form is what was last sent, shown again when refused.
+	adminOfficesPage struct {
+		*page
+		Offices    []redress.Office
+		Recipients []string
+		Form       officeForm
+	}
 )
 
 // Roles are the roles the forms of the account pages offer (partials.html).
@@ -152,6 +161,7 @@ func (*adminUserPage) template() string     { return "admin_user.html" }
 func (*adminUnitsPage) template() string    { return "admin_units.html" }
 func (*adminSettingsPage) template() string { return "admin_settings.html" }
 func (*adminRoutingPage) template() string  { return "admin_routing.html" }
+func (*adminOfficesPage) template() string  { return "admin_offices.html" }
 
 // Oversight: the audit log, a complaint's history, verification and export
 // (page_oversight.go, page_verify.go, page_export.go).
