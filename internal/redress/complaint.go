@@ -94,18 +94,23 @@ const (
 // CustodyFacts lists them, most urgent first.
 var CustodyFacts = []string{CustodyInCustody, CustodyDetainer, CustodyHeldPastRelease}
 
-// Says reports whether the filer answered yes to the custody question fact names; an
-// unknown fact is never said.
-func (c Custody) Says(fact string) bool {
-	var b *bool
+// Answer is the filer's answer to the custody question fact names: nil when not
+// answered ("I don't know"), or when fact is not one of CustodyFacts.
+func (c Custody) Answer(fact string) *bool {
 	switch fact {
 	case CustodyInCustody:
-		b = c.InCustody
+		return c.InCustody
 	case CustodyDetainer:
-		b = c.DetainerIssued
+		return c.DetainerIssued
 	case CustodyHeldPastRelease:
-		b = c.HeldPastRelease
+		return c.HeldPastRelease
 	}
+	return nil
+}
+
+// Says reports whether the filer answered yes to the custody question fact names.
+func (c Custody) Says(fact string) bool {
+	b := c.Answer(fact)
 	return b != nil && *b
 }
 

@@ -140,6 +140,8 @@ type (
 		*adminBase
 		Rules      []workflow.Rule
 		Categories []redress.Category
+		Models     []redress.Model
+		Functions  []redress.Function
 	}
 )
 
