@@ -186,16 +186,25 @@ func newComplaint(in redress.ComplaintInput, agency redress.Agency) redress.Comp
 	return c
 }
 
-// place routes the complaint to its unit and priority and ties it to the agreement in
-// force on the incident date, which it returns (nil: none).
+// place ties the complaint to the agreement in force on the incident date, which it
+// returns (nil: none), then routes it to its unit and priority: a routing rule may ask
+// for the agreement's model.
 func (s *Service) place(ctx context.Context, c *redress.Complaint) (*redress.Agreement, error) {
+	agreement, err := s.attribute(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	var model redress.Model
+	if agreement != nil {
+		model = agreement.Model
+	}
 	// Route on arrival: the administrator's routing rules name the unit and raise the
 	// priority; without a unit rule, the unit that covers the agency or state.
 	rules, err := s.DB.RoutingRules(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c.Unit, c.Priority = workflow.Route(rules, *c)
+	c.Unit, c.Priority = workflow.Route(rules, *c, model)
 	if c.Unit == "" {
 		units, err := s.DB.ListUnits(ctx)
 		if err != nil {
@@ -203,6 +212,12 @@ func (s *Service) place(ctx context.Context, c *redress.Complaint) (*redress.Agr
 		}
 		c.Unit = redress.UnitFor(units, c.AgencyID, c.State)
 	}
+	return agreement, nil
+}
+
+// attribute ties the complaint to the agreement of its agency in force on the incident
+// date for its functions, or says in c.Attribution why none is.
+func (s *Service) attribute(ctx context.Context, c *redress.Complaint) (*redress.Agreement, error) {
 	if c.AgencyID == 0 {
 		c.Attribution = redress.AttributionNoAgency
 		return nil, nil

@@ -83,6 +83,37 @@ type Custody struct {
 	HeldPastRelease *bool `json:"held_past_release"`
 }
 
+// Custody facts, by the question answered yes: the queue's custody filter and the
+// routing rules name them so.
+const (
+	CustodyInCustody       = "in_custody"        // the person is said to be held now
+	CustodyDetainer        = "detainer"          // an ICE hold (detainer) was placed
+	CustodyHeldPastRelease = "held_past_release" // held after they should have been let go
+)
+
+// CustodyFacts lists them, most urgent first.
+var CustodyFacts = []string{CustodyInCustody, CustodyDetainer, CustodyHeldPastRelease}
+
+// Answer is the filer's answer to the custody question fact names: nil when not
+// answered ("I don't know"), or when fact is not one of CustodyFacts.
+func (c Custody) Answer(fact string) *bool {
+	switch fact {
+	case CustodyInCustody:
+		return c.InCustody
+	case CustodyDetainer:
+		return c.DetainerIssued
+	case CustodyHeldPastRelease:
+		return c.HeldPastRelease
+	}
+	return nil
+}
+
+// Says reports whether the filer answered yes to the custody question fact names.
+func (c Custody) Says(fact string) bool {
+	b := c.Answer(fact)
+	return b != nil && *b
+}
+
 // Contact is the filer's identity and how to reach them. It is only ever stored
 // encrypted and is never written to logs, emails, exports or the audit trail.
 type Contact struct {

@@ -201,3 +201,16 @@ func TestReceiptCodes(t *testing.T) {
 		t.Fatal("hash contains the code")
 	}
 }
+
+func TestCustodyAnswer(t *testing.T) {
+	yes, no := true, false
+	c := redress.Custody{InCustody: &yes, DetainerIssued: &no}
+	for fact, want := range map[string]bool{"in_custody": true, "detainer": false, "held_past_release": false, "on_parole": false} {
+		if got := c.Says(fact); got != want {
+			t.Errorf("Says(%q) = %v, want %v", fact, got, want)
+		}
+	}
+	if c.Answer("detainer") == nil || c.Answer("held_past_release") != nil || c.Answer("on_parole") != nil {
+		t.Error("Answer does not tell no from not answered")
+	}
+}

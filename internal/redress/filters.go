@@ -39,9 +39,14 @@ type SearchFilter struct {
 	Text    string
 	Officer string
 
-	AgencyID   int64
-	Model      Model // of the complaint's agreement
-	Category   Category
+	AgencyID int64
+	Model    Model // of the complaint's agreement
+	Category Category
+	// Function is a 287(g) power the complaint is about (one of Functions).
+	Function Function
+	// Custody keeps complaints whose filer answered yes to one custody question (one
+	// of CustodyFacts): someone held now is the most urgent case there is.
+	Custody    string
 	Status     string
 	AssigneeID int64
 	Unassigned bool
@@ -93,6 +98,12 @@ func (f SearchFilter) Validate() error {
 	}
 	if f.Category != "" && !slices.Contains(Categories, f.Category) {
 		fe.Add("category", "unknown_code", f.Category)
+	}
+	if f.Function != "" && !slices.Contains(Functions, f.Function) {
+		fe.Add("function", "unknown_code", f.Function)
+	}
+	if f.Custody != "" && !slices.Contains(CustodyFacts, f.Custody) {
+		fe.Add("custody", "one_of", strings.Join(CustodyFacts, ", "))
 	}
 	if f.AgencyID < 0 {
 		fe.Add("agency", "id")

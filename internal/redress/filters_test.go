@@ -27,7 +27,7 @@ func TestSearchFilterValidate(t *testing.T) {
 	}{
 		{"empty", redress.SearchFilter{}, nil},
 		{"good", redress.SearchFilter{Text: "inglés", Officer: "Ruiz", Tracking: "rx 7k4m 2q9d", Status: "triaged",
-			Unit: "tx-south", Model: "TFM", Category: "retaliation", AgencyID: 3, AssigneeID: 4,
+			Unit: "tx-south", Model: "TFM", Category: "retaliation", Function: "notice_to_appear", Custody: "detainer", AgencyID: 3, AssigneeID: 4,
 			ReceivedFrom: day("2025-01-01"), ReceivedTo: day("2025-01-01")}, nil},
 		{"text too long", redress.SearchFilter{Text: strings.Repeat("é", redress.MaxSearchText+1)}, []string{"q:too_long"}},
 		{"officer not UTF-8", redress.SearchFilter{Officer: "\xff"}, []string{"officer:invalid_text"}},
@@ -36,6 +36,8 @@ func TestSearchFilterValidate(t *testing.T) {
 		{"every unit is not a unit", redress.SearchFilter{Unit: redress.AllUnits}, []string{"unit:unit_name"}},
 		{"model", redress.SearchFilter{Model: "XYZ"}, []string{"model:one_of"}},
 		{"category", redress.SearchFilter{Category: "nope"}, []string{"category:unknown_code"}},
+		{"function", redress.SearchFilter{Function: "arrest"}, []string{"function:unknown_code"}},
+		{"custody", redress.SearchFilter{Custody: "yes"}, []string{"custody:one_of"}},
 		{"assignee and unassigned", redress.SearchFilter{AssigneeID: 4, Unassigned: true}, []string{"assignee:assignee"}},
 		{"dates reversed", redress.SearchFilter{ReceivedFrom: day("2025-02-01"), ReceivedTo: day("2025-01-31")}, []string{"to:date_order"}},
 		{"several, in order", redress.SearchFilter{Officer: "\xff", Status: "lost", Category: "nope"},

@@ -34,6 +34,8 @@ type QueueRow struct {
 	Priority     string
 	AssigneeID   int64
 	AssigneeName string
+	// Custody is what the filer said of custody: a row marks someone held now.
+	Custody Custody
 	// NextDueAt is the soonest due time of its running clocks (zero when none runs);
 	// Deadline says where that stands: overdue, due_soon, running or "".
 	NextDueAt time.Time

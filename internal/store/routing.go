@@ -19,6 +19,8 @@ type routingRow struct {
 	AgencyID      *int64 `bun:"agency_id"`
 	Category      string `bun:"category"`
 	Custody       string `bun:"custody"`
+	Model         string `bun:"model"`
+	Function      string `bun:"function"`
 	Unit          string `bun:"unit"`
 	Priority      string `bun:"priority"`
 }
@@ -32,7 +34,7 @@ func (db *DB) RoutingRules(ctx context.Context) ([]workflow.Rule, error) {
 	out := make([]workflow.Rule, len(rows))
 	for i, r := range rows {
 		out[i] = workflow.Rule{Kind: r.Kind, State: r.State, AgencyID: derefID(r.AgencyID), Category: redress.Category(r.Category),
-			Custody: r.Custody, Unit: r.Unit, Priority: r.Priority}
+			Custody: r.Custody, Model: redress.Model(r.Model), Function: redress.Function(r.Function), Unit: r.Unit, Priority: r.Priority}
 	}
 	return out, nil
 }
@@ -50,7 +52,8 @@ func (db *DB) ReplaceRoutingRules(ctx context.Context, rules []workflow.Rule, au
 		}
 		for i, r := range rules {
 			row := routingRow{Position: i + 1, Kind: r.Kind, State: r.State, AgencyID: nullID(r.AgencyID),
-				Category: string(r.Category), Custody: r.Custody, Unit: r.Unit, Priority: r.Priority}
+				Category: string(r.Category), Custody: r.Custody, Model: string(r.Model), Function: string(r.Function),
+				Unit: r.Unit, Priority: r.Priority}
 			if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
 				return err
 			}

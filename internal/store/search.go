@@ -41,22 +41,25 @@ func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]r
 		order = "c.received_at DESC, c.id DESC"
 	}
 	var rows []struct {
-		ID             int64
-		TrackingNumber string
-		ReceivedAt     time.Time
-		State          string
-		AgencyID       *int64
-		AgreementID    *int64
-		Status         string
-		Unit           string
-		Language       string
-		AgencyName     string
-		AgencyOther    string
-		Priority       string
-		AssigneeID     *int64
-		AssigneeName   string
-		NextDueAt      bun.NullTime
-		DueSoon        bool
+		ID              int64
+		TrackingNumber  string
+		ReceivedAt      time.Time
+		State           string
+		AgencyID        *int64
+		AgreementID     *int64
+		Status          string
+		Unit            string
+		Language        string
+		AgencyName      string
+		AgencyOther     string
+		Priority        string
+		AssigneeID      *int64
+		AssigneeName    string
+		InCustody       *bool
+		DetainerIssued  *bool
+		HeldPastRelease *bool
+		NextDueAt       bun.NullTime
+		DueSoon         bool
 	}
 	// The row's deadline is worded by the same rule as the filter: a running clock due
 	// by its own DueSoonBy makes the complaint due soon.
@@ -65,6 +68,7 @@ func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]r
 		ColumnExpr("c.id, c.tracking_number, c.received_at, c.state, c.agency_id, c.agreement_id, c.status, c.unit, c.language").
 		ColumnExpr("COALESCE(a.name, '') AS agency_name, c.agency_other").
 		ColumnExpr("c.priority, c.assignee_id, COALESCE(u.name, '') AS assignee_name").
+		ColumnExpr("c.in_custody, c.detainer_issued, c.held_past_release").
 		ColumnExpr("(SELECT MIN(k.due_at) FROM complaint_clocks AS k WHERE k.complaint_id = c.id AND k.met_at IS NULL AND k.paused_at IS NULL) AS next_due_at").
 		ColumnExpr(runningClock+"k.due_at >= ? AND "+soon+") AS due_soon", append([]any{now}, soonArgs...)...).
 		Join("LEFT JOIN agencies AS a ON a.id = c.agency_id").
@@ -81,6 +85,7 @@ func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]r
 				State: r.State, AgencyID: derefID(r.AgencyID), AgencyName: r.AgencyName, AgreementID: derefID(r.AgreementID),
 				Status: r.Status, Unit: r.Unit, Language: r.Language},
 			AgencyOther: r.AgencyOther, Priority: r.Priority, AssigneeID: derefID(r.AssigneeID), AssigneeName: r.AssigneeName,
+			Custody:   redress.Custody{InCustody: r.InCustody, DetainerIssued: r.DetainerIssued, HeldPastRelease: r.HeldPastRelease},
 			NextDueAt: r.NextDueAt.Time, Deadline: redress.DeadlineState(r.NextDueAt.Time, now, r.DueSoon),
 		}
 	}
@@ -112,6 +117,14 @@ func (db *DB) searchQuery(f redress.SearchFilter, now time.Time) *bun.SelectQuer
 	}
 	if f.Category != "" {
 		q.Where("EXISTS (SELECT 1 FROM allegations AS al WHERE al.complaint_id = c.id AND al.category = ?)", string(f.Category))
+	}
+	if f.Function != "" {
+		q.Where("EXISTS (SELECT 1 FROM complaint_functions AS fn WHERE fn.complaint_id = c.id AND fn.function = ?)", string(f.Function))
+	}
+	if col, ok := custodyColumns[f.Custody]; ok {
+		// Written as the partial indexes' conditions are (see the migration), so
+		// either dialect can use them.
+		q.Where("c." + col)
 	}
 	if f.Status != "" {
 		q.Where("c.status = ?", f.Status)
@@ -169,6 +182,13 @@ func dueSoonCond(f redress.SearchFilter, now time.Time) (string, []any) {
 		return soon + "k.due_at <= ?)", append(args, now.Add(redress.DueSoonWindow))
 	}
 	return soon + "(k.clock NOT IN (?) AND k.due_at <= ?))", append(args, bun.In(named), now.Add(redress.DueSoonWindow))
+}
+
+// custodyColumns is the complaints column of each custody fact the queue filters by.
+var custodyColumns = map[string]string{
+	redress.CustodyInCustody:       "in_custody",
+	redress.CustodyDetainer:        "detainer_issued",
+	redress.CustodyHeldPastRelease: "held_past_release",
 }
 
 // whereText adds a full-text condition: every word begins a word of the narrative or

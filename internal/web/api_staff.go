@@ -20,19 +20,21 @@ func (s *Server) handleAPIMe(w http.ResponseWriter, r *http.Request) {
 }
 
 type complaintRowJSON struct {
-	ID             int64      `json:"id"`
-	TrackingNumber string     `json:"tracking_number"`
-	ReceivedAt     time.Time  `json:"received_at"`
-	State          string     `json:"state"`
-	AgencyID       int64      `json:"agency_id,omitempty"`
-	Agency         string     `json:"agency"`
-	AgreementID    int64      `json:"agreement_id,omitempty"`
-	Status         string     `json:"status"`
-	Unit           string     `json:"unit"`
-	Priority       string     `json:"priority"`
-	AssigneeID     int64      `json:"assignee_id,omitempty"`
-	NextDueAt      *time.Time `json:"next_due_at,omitempty"`
-	Deadline       string     `json:"deadline,omitempty"`
+	ID             int64     `json:"id"`
+	TrackingNumber string    `json:"tracking_number"`
+	ReceivedAt     time.Time `json:"received_at"`
+	State          string    `json:"state"`
+	AgencyID       int64     `json:"agency_id,omitempty"`
+	Agency         string    `json:"agency"`
+	AgreementID    int64     `json:"agreement_id,omitempty"`
+	Status         string    `json:"status"`
+	Unit           string    `json:"unit"`
+	Priority       string    `json:"priority"`
+	AssigneeID     int64     `json:"assignee_id,omitempty"`
+	// Custody is what the complainant said of custody: in_custody true is urgent.
+	Custody   redress.Custody `json:"custody"`
+	NextDueAt *time.Time      `json:"next_due_at,omitempty"`
+	Deadline  string          `json:"deadline,omitempty"`
 }
 
 type complaintListJSON struct {
@@ -57,7 +59,7 @@ func (s *Server) handleAPIStaffComplaints(w http.ResponseWriter, r *http.Request
 	for i, c := range list {
 		out.Complaints[i] = complaintRowJSON{ID: c.ID, TrackingNumber: c.TrackingNumber, ReceivedAt: c.ReceivedAt, State: c.State,
 			AgencyID: c.AgencyID, Agency: c.AgencyName, AgreementID: c.AgreementID, Status: c.Status, Unit: c.Unit,
-			Priority: c.Priority, AssigneeID: c.AssigneeID, Deadline: c.Deadline}
+			Priority: c.Priority, AssigneeID: c.AssigneeID, Custody: c.Custody, Deadline: c.Deadline}
 		if !c.NextDueAt.IsZero() {
 			out.Complaints[i].NextDueAt = &list[i].NextDueAt
 		}
@@ -83,6 +85,8 @@ type caseJSON struct {
 	Witnesses      *string            `json:"witnesses,omitempty"`
 	Anonymous      bool               `json:"anonymous"`
 	Contact        *redress.Contact   `json:"contact,omitempty"`
+	// What the complainant told us of custody, place, language and consent.
+	caseFactsJSON
 
 	// The case work: where it stands and what the caller may do next.
 	Priority    string           `json:"priority"`
@@ -153,7 +157,7 @@ func (s *Server) apiCase(w http.ResponseWriter, r *http.Request, reveal bool) {
 	c := v.Complaint
 	out := caseJSON{ID: c.ID, TrackingNumber: c.TrackingNumber, ReceivedAt: c.ReceivedAt, Status: c.Status, Unit: c.Unit,
 		IncidentDate: c.IncidentDate, State: c.State, County: c.County, Agency: v.AgencyName, AgreementID: c.AgreementID,
-		Functions: c.Functions, Anonymous: c.Anonymous, Contact: v.Identity}
+		Functions: c.Functions, Anonymous: c.Anonymous, Contact: v.Identity, caseFactsJSON: newCaseFactsJSON(v)}
 	for _, a := range c.Allegations {
 		out.Categories = append(out.Categories, a.Category)
 		out.Allegations = append(out.Allegations, allegationJSON{ID: a.ID, Category: a.Category, Finding: v.State.Findings[a.ID]})

@@ -20,6 +20,10 @@ import (
 // are listed; page and per_page only page it.
 var auditFilterNames = []string{"complaint", "agreement", "agency", "actor", "action", "from", "to"}
 
+// auditParams is every query parameter the log takes: its filters, upto and the page,
+// and the page's language switch. Any other is refused (refuseUnknownParams).
+var auditParams = slices.Concat(auditFilterNames, []string{"upto", "page", "per_page", "lang"})
+
 const (
 	defaultAuditPerPage = 50
 	maxAuditPerPage     = 200
@@ -55,6 +59,7 @@ func (s *Server) parseAuditQuery(r *http.Request) (auditQuery, error) {
 	f.Scoped, f.Units = !all, units
 
 	var fe redress.FieldErrors
+	refuseUnknownParams(v, auditParams, &fe)
 	var err error
 	if f.ComplaintID, err = s.parseComplaintParam(ctx, "complaint", get("complaint"), all, units, &fe); err != nil {
 		return aq, err

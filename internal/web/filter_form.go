@@ -36,7 +36,14 @@ func (f *filterForm) Err(name string) string { return f.Errors[name] }
 func (f *filterForm) ErrorList() []errorLink {
 	var out []errorLink
 	for _, name := range f.order {
-		out = append(out, errorLink{ID: "filter-" + name, Label: f.page.T(f.prefix + name), Message: f.Errors[name]})
+		label := f.page.T(f.prefix + name)
+		if label == f.prefix+name {
+			// Not one of the form's fields (a parameter refused as unknown): named as
+			// typed, with no field to link to.
+			out = append(out, errorLink{Label: name, Message: f.Errors[name]})
+			continue
+		}
+		out = append(out, errorLink{ID: "filter-" + name, Label: label, Message: f.Errors[name]})
 	}
 	return out
 }

@@ -20,12 +20,18 @@ import (
 // exportContentType is the media type of JSON Lines as commonly served.
 const exportContentType = "application/x-ndjson"
 
+// exportParams is every query parameter an export takes: its filters, the form's
+// button (download) and the page's language switch. Any other is refused: an export
+// that ignored a filter would hand over more of the trail than was asked for.
+var exportParams = []string{"from", "to", "complaint", "agreement", "download", "lang"}
+
 // parseExportQuery reads the export's parameters.
 func (s *Server) parseExportQuery(r *http.Request) (audit.ExportFilter, error) {
 	v := r.URL.Query()
 	get := func(name string) string { return strings.TrimSpace(v.Get(name)) }
 	var f audit.ExportFilter
 	var fe redress.FieldErrors
+	refuseUnknownParams(v, exportParams, &fe)
 	f.From, f.To = parseTimeRange(get("from"), get("to"), &fe)
 	var err error
 	// Exporting needs the right in every unit (mayExport): every complaint is visible.

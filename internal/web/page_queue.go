@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -19,8 +20,14 @@ import (
 
 // queueFilters are the query parameters that narrow the queue, in the order the form
 // shows them and errors are listed. sort, page and per_page only order and page it.
-var queueFilters = []string{"q", "officer", "tracking", "status", "unit", "model", "category", "agency", "assignee",
-	"from", "to", "overdue", "due_soon"}
+var queueFilters = []string{"q", "officer", "tracking", "status", "custody", "unit", "model", "function", "category",
+	"agency", "assignee", "from", "to", "overdue", "due_soon"}
+
+// queueParams is every query parameter the queue takes: its filters, the order and the
+// page, the page's language switch, and the count a bulk assignment redirects with.
+// Any other is refused, never ignored: a filter misspelt or not offered would
+// otherwise show the whole queue as if it were the answer.
+var queueParams = slices.Concat(queueFilters, []string{"sort", "page", "per_page", "lang", "assigned"})
 
 const (
 	maxSearchText = 200
@@ -56,7 +63,9 @@ func (s *Server) parseQueueQuery(r *http.Request) (queueQuery, error) {
 	f.Text, f.Officer, f.Tracking = get("q"), get("officer"), get("tracking")
 	f.Status, f.Unit = get("status"), get("unit")
 	f.Model, f.Category = redress.Model(strings.ToUpper(get("model"))), redress.Category(get("category"))
+	f.Function, f.Custody = redress.Function(get("function")), get("custody")
 	var fe redress.FieldErrors
+	refuseUnknownParams(v, queueParams, &fe)
 	f.AgencyID = parseIDParam("agency", get("agency"), &fe)
 	switch a := get("assignee"); a {
 	case "me":
@@ -95,6 +104,24 @@ func (s *Server) narrowToNarrative(pr auth.Principal, f *redress.SearchFilter, f
 		}
 	}
 }
+
+// refuseUnknownParams adds a field error for each parameter of v not in known, in
+// the order of their names, so a request is refused rather than a parameter ignored.
+// A name is echoed back cut to maxParamShown characters.
+func refuseUnknownParams(v url.Values, known []string, fe *redress.FieldErrors) {
+	for _, name := range slices.Sorted(maps.Keys(v)) {
+		if !slices.Contains(known, name) {
+			shown := []rune(strings.ToValidUTF8(name, "\uFFFD"))
+			if len(shown) > maxParamShown {
+				shown = append(shown[:maxParamShown], '…')
+			}
+			fe.Add(string(shown), "unknown_param", string(shown))
+		}
+	}
+}
+
+// maxParamShown bounds an unknown parameter's name as an error repeats it.
+const maxParamShown = 60
 
 // parseDateParam reads a day (YYYY-MM-DD); a value that is not one is a field error.
 func parseDateParam(name, val string, fe *redress.FieldErrors) redress.Date {
@@ -219,6 +246,7 @@ type queueView struct {
 
 	CanSearchText                                                   bool
 	Statuses, Units, Models, Categories, Agencies, Assignees, Sorts []option
+	Functions, Custody                                              []option
 
 	// Bulk assignment: shown to those who assign cases in some unit, offering the
 	// people who investigate in one; each complaint is checked again when posted.
@@ -241,7 +269,7 @@ func (v *queueView) BackURL() string { return v.pageURL(v.Page) }
 
 // MoreOpen tells whether the less used filters are shown open: when one is set or wrong.
 func (v *queueView) MoreOpen() bool {
-	for _, name := range []string{"officer", "model", "category", "agency", "assignee", "from", "to"} {
+	for _, name := range []string{"officer", "model", "function", "category", "agency", "assignee", "from", "to"} {
 		if v.Val(name) != "" || v.Err(name) != "" {
 			return true
 		}
@@ -259,6 +287,11 @@ func (v *queueView) Err(name string) string { return v.Errors[name] }
 func (v *queueView) ErrorList() []errorLink {
 	var out []errorLink
 	for _, name := range v.order {
+		if !slices.Contains(queueParams, name) {
+			// Not one of the form's fields: named as typed, with no field to link to.
+			out = append(out, errorLink{Label: name, Message: v.Errors[name]})
+			continue
+		}
 		out = append(out, errorLink{ID: "filter-" + name, Label: v.page.T("queue.filter." + name), Message: v.Errors[name]})
 	}
 	return out
@@ -285,6 +318,10 @@ func (v *queueView) Field(name string) queueField {
 		f.Options = v.Models
 	case "category":
 		f.Options = v.Categories
+	case "function":
+		f.Options = v.Functions
+	case "custody":
+		f.Options = v.Custody
 	case "agency":
 		f.Options = v.Agencies
 	}
@@ -386,6 +423,12 @@ func (s *Server) queueChoices(r *http.Request, v *queueView) error {
 	}
 	for _, c := range redress.Categories {
 		v.Categories = append(v.Categories, choose("category", string(c), p.T("category."+string(c))))
+	}
+	for _, fn := range redress.Functions {
+		v.Functions = append(v.Functions, choose("function", string(fn), p.T("function."+string(fn))))
+	}
+	for _, c := range redress.CustodyFacts {
+		v.Custody = append(v.Custody, choose("custody", c, p.T("custody."+c)))
 	}
 	for _, o := range []string{"oldest", "newest"} {
 		v.Sorts = append(v.Sorts, choose("sort", o, p.T("queue.sort."+o)))

@@ -17,7 +17,7 @@ func (s *Server) routingPage(w http.ResponseWriter, r *http.Request) (*adminRout
 		return p, err
 	}
 	p.Rules, err = s.DB.RoutingRules(r.Context())
-	p.Categories = redress.Categories
+	p.Categories, p.Models, p.Functions = redress.Categories, redress.Models, redress.Functions
 	return p, err
 }
 
@@ -56,6 +56,7 @@ func (s *Server) handleAdminRoutingSave(w http.ResponseWriter, r *http.Request) 
 	default:
 		rule := workflow.Rule{Kind: r.PostForm.Get("kind"), State: strings.ToUpper(strings.TrimSpace(r.PostForm.Get("state"))),
 			Category: redress.Category(r.PostForm.Get("category")), Custody: r.PostForm.Get("custody"),
+			Model: redress.Model(r.PostForm.Get("model")), Function: redress.Function(r.PostForm.Get("function")),
 			Unit: r.PostForm.Get("unit"), Priority: r.PostForm.Get("priority")}
 		if v := strings.TrimSpace(r.PostForm.Get("agency_id")); v != "" {
 			if rule.AgencyID, err = strconv.ParseInt(v, 10, 64); err != nil {

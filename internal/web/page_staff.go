@@ -119,12 +119,7 @@ func (s *Server) loadCase(r *http.Request, reveal bool) (*caseView, error) {
 		ShowNarrative: s.Authz.Allowed(sub, c.Unit, permNarrative, "read"),
 		CanReveal:     !c.Anonymous && sealed != nil && s.Authz.Allowed(sub, c.Unit, permIdentity, "reveal")}
 	if !v.ShowNarrative {
-		// County, place and an agency not in the registry are typed by the complainant
-		// too: free text can name people, so it goes with the narrative.
-		v.Complaint.Narrative, v.Complaint.Officers, v.Complaint.Witnesses = "", "", ""
-		v.Complaint.County, v.Complaint.Place = "", ""
-		v.AgencyName, v.AgencyHidden = "", c.AgencyOther != ""
-		v.Complaint.AgencyOther = ""
+		v.hideOwnWords()
 	}
 	if c.AgencyID != 0 {
 		if a, err := s.DB.Agency(r.Context(), c.AgencyID); err == nil {

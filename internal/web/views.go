@@ -141,6 +141,8 @@ type (
 		*adminBase
 		Rules      []workflow.Rule
 		Categories []redress.Category
+		Models     []redress.Model
+		Functions  []redress.Function
 	}
 	// adminOfficesPage is the directory of offices referral letters go to
 	// (page_offices.go); Form is what was last sent, shown again when refused.

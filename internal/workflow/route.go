@@ -23,21 +23,25 @@ const (
 
 // Custody facts a rule can ask for (routing_rules.custody).
 const (
-	CustodyInCustody       = "in_custody"        // the person is said to be held now
-	CustodyHeldPastRelease = "held_past_release" // held after they should have been let go
+	CustodyInCustody       = redress.CustodyInCustody
+	CustodyHeldPastRelease = redress.CustodyHeldPastRelease
 )
 
 // Rule is one routing rule, as an administrator keeps it (one routing_rules row). The
-// match fields (State, AgencyID, Category, Custody) left empty match anything; a rule
-// matches a complaint when all of its set ones do.
+// match fields (State, AgencyID, Category, Custody, Model, Function) left empty match
+// anything; a rule matches a complaint when all of its set ones do.
 type Rule struct {
 	Kind     string
 	State    string
 	AgencyID int64
 	Category redress.Category
 	Custody  string
-	Unit     string // for a unit rule
-	Priority string // for a priority rule
+	// Model is the model of the agreement the complaint is tied to: a complaint tied
+	// to none matches no rule that sets it.
+	Model    redress.Model    `json:",omitempty"`
+	Function redress.Function `json:",omitempty"`
+	Unit     string           // for a unit rule
+	Priority string           // for a priority rule
 }
 
 // BuiltinRules always apply after the administrator's: someone who may still be held,
@@ -50,13 +54,14 @@ var BuiltinRules = []Rule{
 	{Kind: RulePriority, Category: "medical_neglect", Priority: PriorityUrgent},
 }
 
-// Route applies the rules, in order, to a complaint: the first matching unit rule names
-// its unit ("" when none does: the caller falls back to redress.UnitFor), and the
-// priority is urgent when any matching priority rule, or built-in rule, says so.
-func Route(rules []Rule, c redress.Complaint) (unit, priority string) {
+// Route applies the rules, in order, to a complaint whose agreement (if any) is of
+// model (""): the first matching unit rule names its unit ("" when none does: the
+// caller falls back to redress.UnitFor), and the priority is urgent when any matching
+// priority rule, or built-in rule, says so.
+func Route(rules []Rule, c redress.Complaint, model redress.Model) (unit, priority string) {
 	priority = PriorityNormal
 	for _, r := range slices.Concat(rules, BuiltinRules) {
-		if !r.Matches(c) {
+		if !r.Matches(c, model) {
 			continue
 		}
 		switch r.Kind {
@@ -73,9 +78,16 @@ func Route(rules []Rule, c redress.Complaint) (unit, priority string) {
 	return unit, priority
 }
 
-// Matches reports whether every match field the rule sets fits the complaint.
-func (r Rule) Matches(c redress.Complaint) bool {
+// Matches reports whether every match field the rule sets fits the complaint, whose
+// agreement (if any) is of model.
+func (r Rule) Matches(c redress.Complaint, model redress.Model) bool {
 	if r.State != "" && r.State != c.State {
+		return false
+	}
+	if r.Model != "" && r.Model != model {
+		return false
+	}
+	if r.Function != "" && !slices.Contains(c.Functions, r.Function) {
 		return false
 	}
 	if r.AgencyID != 0 && r.AgencyID != c.AgencyID {
@@ -113,6 +125,12 @@ func (r Rule) Validate(units []string) error {
 	}
 	if r.Category != "" && !slices.Contains(redress.Categories, r.Category) {
 		fe.Add("category", "unknown_code", r.Category)
+	}
+	if r.Model != "" && !slices.Contains(redress.Models, r.Model) {
+		fe.Add("model", "one_of", "JEM, WSO, TFM")
+	}
+	if r.Function != "" && !slices.Contains(redress.Functions, r.Function) {
+		fe.Add("function", "unknown_code", r.Function)
 	}
 	if r.Custody != "" && r.Custody != CustodyInCustody && r.Custody != CustodyHeldPastRelease {
 		fe.Add("custody", "one_of", CustodyInCustody+", "+CustodyHeldPastRelease)

@@ -56,7 +56,7 @@ func TestRoute(t *testing.T) {
 		"NoAllegations":           {nil, complaint("", 0, none), "", "normal"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			unit, priority := workflow.Route(c.rules, c.c)
+			unit, priority := workflow.Route(c.rules, c.c, "")
 			if unit != c.unit || priority != c.wantPriority {
 				t.Errorf("Route = %q, %q; want %q, %q", unit, priority, c.unit, c.wantPriority)
 			}
@@ -67,17 +67,17 @@ func TestRoute(t *testing.T) {
 // A unit rule with no match fields catches every complaint the rules before it missed.
 func TestRouteCatchAll(t *testing.T) {
 	rules := []workflow.Rule{{Kind: "unit", State: "TX", Unit: "tx"}, {Kind: "unit", Unit: "national"}}
-	if unit, _ := workflow.Route(rules, complaint("NM", 0, redress.Custody{})); unit != "national" {
+	if unit, _ := workflow.Route(rules, complaint("NM", 0, redress.Custody{}), ""); unit != "national" {
 		t.Errorf("unit %q", unit)
 	}
-	if unit, _ := workflow.Route(rules, complaint("TX", 0, redress.Custody{})); unit != "tx" {
+	if unit, _ := workflow.Route(rules, complaint("TX", 0, redress.Custody{}), ""); unit != "tx" {
 		t.Errorf("unit %q", unit)
 	}
 }
 
 func TestRuleMatchesUnknownCustody(t *testing.T) {
 	r := workflow.Rule{Kind: "priority", Custody: "on_parole", Priority: "urgent"}
-	if r.Matches(complaint("TX", 0, redress.Custody{InCustody: yes(), HeldPastRelease: yes()})) {
+	if r.Matches(complaint("TX", 0, redress.Custody{InCustody: yes(), HeldPastRelease: yes()}), "") {
 		t.Error("an unknown custody fact matched")
 	}
 }
@@ -132,4 +132,54 @@ func TestBuiltinRulesValid(t *testing.T) {
 
 func ferr(field, rule, param string) redress.FieldError {
 	return redress.FieldError{Field: field, Rule: rule, Param: param}
+}
+
+// A rule may ask for the model of the complaint's agreement and for a function: a
+// complaint without an agreement, or without the function, falls past it.
+func TestRouteModelAndFunction(t *testing.T) {
+	rules := []workflow.Rule{
+		{Kind: "unit", Model: "WSO", Function: "detainer", Unit: "wso-detainers"},
+		{Kind: "unit", Model: "TFM", Unit: "task-force"},
+		{Kind: "priority", Function: "notice_to_appear", Priority: "urgent"},
+	}
+	withFunctions := func(fs ...redress.Function) redress.Complaint {
+		c := complaint("TX", 0, redress.Custody{}, "privacy")
+		c.Functions = fs
+		return c
+	}
+	for name, c := range map[string]struct {
+		c               redress.Complaint
+		model           redress.Model
+		unit, wantPrior string
+	}{
+		"ModelAndFunction":   {withFunctions("interview", "detainer"), "WSO", "wso-detainers", "normal"},
+		"FunctionOtherModel": {withFunctions("detainer"), "JEM", "", "normal"},
+		"ModelNoFunction":    {withFunctions("interview"), "WSO", "", "normal"},
+		"NoAgreement":        {withFunctions("detainer"), "", "", "normal"},
+		"ModelOnly":          {withFunctions("field_arrest"), "TFM", "task-force", "normal"},
+		"FunctionPriority":   {withFunctions("notice_to_appear"), "", "", "urgent"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			unit, priority := workflow.Route(rules, c.c, c.model)
+			if unit != c.unit || priority != c.wantPrior {
+				t.Errorf("Route = %q, %q; want %q, %q", unit, priority, c.unit, c.wantPrior)
+			}
+		})
+	}
+}
+
+func TestRuleValidateModelFunction(t *testing.T) {
+	for _, c := range []struct {
+		r    workflow.Rule
+		want []redress.FieldError
+	}{
+		{workflow.Rule{Kind: "unit", Model: "WSO", Function: "detainer", Unit: "tx"}, nil},
+		{workflow.Rule{Kind: "unit", Model: "XYZ", Unit: "tx"}, []redress.FieldError{ferr("model", "one_of", "JEM, WSO, TFM")}},
+		{workflow.Rule{Kind: "unit", Function: "arrest", Unit: "tx"}, []redress.FieldError{ferr("function", "unknown_code", "arrest")}},
+	} {
+		got := redress.FieldsOf(c.r.Validate([]string{"tx"}))
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%+v: got %v, want %v", c.r, got, c.want)
+		}
+	}
 }
