@@ -40,7 +40,7 @@ type SearchFilter struct {
 	Officer string
 
 	AgencyID int64
-	Model    Model // of the complaint's agreement
+	Model    Model // of the complaint's agreement; NoAgreement: none is set yet
 	Category Category
 	// Function is a 287(g) power the complaint is about (one of Functions).
 	Function Function
@@ -68,6 +68,10 @@ type SearchFilter struct {
 	NewestFirst bool
 }
 
+// NoAgreement, as a search's Model, keeps the complaints no agreement is tied to yet:
+// the ones triage must attribute before the MOA's clocks can run.
+const NoAgreement Model = "NONE"
+
 // DueSoonWindow is how close a deadline must be to count as due soon.
 const DueSoonWindow = 24 * time.Hour
 
@@ -93,8 +97,8 @@ func (f SearchFilter) Validate() error {
 	if f.Unit != "" && (f.Unit == AllUnits || !ValidUnitName(f.Unit)) {
 		fe.Add("unit", "unit_name")
 	}
-	if f.Model != "" && !slices.Contains(Models, f.Model) {
-		fe.Add("model", "one_of", "JEM, WSO, TFM")
+	if f.Model != "" && f.Model != NoAgreement && !slices.Contains(Models, f.Model) {
+		fe.Add("model", "one_of", "JEM, WSO, TFM, NONE")
 	}
 	if f.Category != "" && !slices.Contains(Categories, f.Category) {
 		fe.Add("category", "unknown_code", f.Category)

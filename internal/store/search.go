@@ -112,7 +112,9 @@ func (db *DB) searchQuery(f redress.SearchFilter, now time.Time) *bun.SelectQuer
 	if f.AgencyID != 0 {
 		q.Where("c.agency_id = ?", f.AgencyID)
 	}
-	if f.Model != "" {
+	if f.Model == redress.NoAgreement {
+		q.Where("c.agreement_id IS NULL")
+	} else if f.Model != "" {
 		q.Where("c.agreement_id IN (SELECT g.id FROM agreements AS g WHERE g.model = ?)", string(f.Model))
 	}
 	if f.Category != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -123,3 +124,28 @@ func (s *staff) resolvedJEM() int64 {
 
 // officeToday is today in the office's zone (the default deadlines').
 func officeToday() string { return redress.DateOf(time.Now().In(deadline.DefaultLocation)).String() }
+
+// TestQueueAgreementNotSet: the queue filters the complaints no agreement is tied to
+// (model=none, page and API), the ones triage must attribute.
+func TestQueueAgreementNotSet(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newStaff(t, db)
+		ctx := context.Background()
+		none, _, _ := db.Complaint(ctx, s.txCase) // filed without an agency: no agreement
+		tied, _, _ := db.Complaint(ctx, s.fileIn("TX", s.agency.ID))
+		if none.AgreementID != 0 || tied.AgreementID == 0 {
+			t.Fatalf("fixture: agreements %d and %d", none.AgreementID, tied.AgreementID)
+		}
+		page := s.queueGet("supervisor", "/staff/complaints?model=none", "").Body.String()
+		if got := pageTracking(page); !slices.Contains(got, none.TrackingNumber) || slices.Contains(got, tied.TrackingNumber) {
+			t.Fatalf("model=none lists %v; want %s and not %s", got, none.TrackingNumber, tied.TrackingNumber)
+		}
+		if !strings.Contains(page, ">Agreement not set</option>") {
+			t.Error("the queue's model filter offers no \"Agreement not set\"")
+		}
+		api := s.queueGet("supervisor", "/api/v1/staff/complaints?model=NONE", "").Body.String()
+		if !strings.Contains(api, none.TrackingNumber) || strings.Contains(api, tied.TrackingNumber) {
+			t.Fatalf("API model=NONE: %s", api)
+		}
+	})
+}

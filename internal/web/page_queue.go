@@ -418,7 +418,7 @@ func (s *Server) queueChoices(r *http.Request, v *queueView) error {
 	for _, st := range workflow.States {
 		v.Statuses = append(v.Statuses, choose("status", st, p.T("casestatus."+st)))
 	}
-	for _, m := range redress.Models {
+	for _, m := range append(slices.Clone(redress.Models), redress.NoAgreement) {
 		v.Models = append(v.Models, choose("model", string(m), p.T("model."+string(m))))
 	}
 	for _, c := range redress.Categories {
