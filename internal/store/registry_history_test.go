@@ -84,6 +84,9 @@ func checkHistory(t *testing.T, db *store.DB) {
 	if j := h.Listings[0]; j.Sheet.FileName != icetest.June || j.SignedRaw != "05-13-25" || j.SignedOn != isoDay("2025-05-13") || j.Row == 0 {
 		t.Errorf("June listing = %+v", j)
 	}
+	if j := h.Listings[1]; j.Sheet.FileName != icetest.July || j.SignedRaw != "04-14-25" || j.SignedOn != isoDay("2025-04-14") || j.Row == 0 {
+		t.Errorf("July listing = %+v", j)
+	}
 	for date, want := range map[string]struct {
 		signed, sheet string
 	}{
