@@ -109,7 +109,8 @@ const batchSize = 200
 // record, every agency and agreement it changes, what the sheet said of each agreement it
 // lists (agreement_listings, the registry's history), and the audit events (one for the
 // import, one per changed agency or agreement), written by actor. The same file twice
-// (by SHA-256) adds no sheet and changes nothing.
+// (by SHA-256) adds no sheet and changes nothing but its listings, rewritten from the
+// file (which restores those of a database older than listings).
 func (db *DB) ApplySheet(ctx context.Context, sheet redress.Sheet, actor, requestID string) (redress.ImportSummary, error) {
 	if err := sheet.Validate(); err != nil {
 		return redress.ImportSummary{}, err
@@ -427,8 +428,8 @@ func (db *DB) ListAgreements(ctx context.Context, f redress.AgreementFilter) ([]
 	return out, nil
 }
 
-// AgreementsForAgency lists one agency's agreements in any status: intake picks the one
-// in force on the incident date, which may be one ICE no longer lists.
+// AgreementsForAgency lists one agency's agreements in any status, with their newest
+// values; attribution reads them as of the incident date (AgreementsForAgencyOn).
 func (db *DB) AgreementsForAgency(ctx context.Context, agencyID int64) ([]redress.Agreement, error) {
 	return db.ListAgreements(ctx, redress.AgreementFilter{AgencyID: agencyID})
 }

@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"io/fs"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/store/storetest"
+	"github.com/redress-oversight/redress/migrations"
 )
 
 // The 17 agreements whose SIGNED date differs between ICE's 2025-06-17 and 2025-07-18
@@ -210,5 +213,60 @@ func TestSheetRecords(t *testing.T) {
 			j.Warnings != 214 || time.Since(j.ImportedAt) > time.Hour {
 			t.Errorf("June = %+v", j)
 		}
+	})
+}
+
+// A database from before listings gets one per agreement from the migration: its
+// current values under the sheet they came from. Importing the sheets again brings the
+// older sheets' values back. The migration's own INSERT is run on a registry whose
+// listings were removed.
+func TestHistoryMigrationBackfill(t *testing.T) {
+	june, july, pending := icetest.Read(t, icetest.June), icetest.Read(t, icetest.July), icetest.Read(t, icetest.JulyPending)
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		for _, s := range []redress.Sheet{june, july, pending} {
+			apply(t, db, s)
+		}
+		fsys := migrations.SQLite
+		if db.Dialect == store.PostgreSQL {
+			fsys = migrations.PostgreSQL
+		}
+		name := db.Dialect + "/20251126000020_agreement_listings.up.sql"
+		text, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		backfill := string(text[strings.Index(string(text), "INSERT INTO agreement_listings"):])
+		if _, err := db.Bun().NewDelete().Table("agreement_listings").Where("true").Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Bun().ExecContext(ctx, backfill); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if n, agreements := count(t, db, "agreement_listings"), count(t, db, "agreements"); n != agreements {
+			t.Errorf("%d listings for %d agreements, want one each", n, agreements)
+		}
+		mb := findAgreement(t, db, "FL", "Melbourne Beach Police Department", redress.ModelTFM)
+		h, err := db.AgreementHistory(ctx, mb.ID)
+		if err != nil || len(h.Listings) != 1 {
+			t.Fatalf("history = %+v %v", h, err)
+		}
+		if l := h.Listings[0]; l.Sheet.FileName != icetest.July || l.Row != 0 || l.SignedRaw != "04-14-25" ||
+			l.SignedOn != isoDay("2025-04-14") || !l.MOAListed {
+			t.Errorf("carried-over listing = %+v", l)
+		}
+		// A pending agreement's listing comes from the pending sheet, which has no SIGNED.
+		ags, err := db.ListAgreements(ctx, redress.AgreementFilter{Status: redress.StatusPending, Limit: 1})
+		if err != nil || len(ags) != 1 {
+			t.Fatalf("pending = %+v %v", ags, err)
+		}
+		if h, err := db.AgreementHistory(ctx, ags[0].ID); err != nil || len(h.Listings) != 1 ||
+			h.Listings[0].Sheet.Kind != redress.SheetPending || h.Listings[0].SignedRaw != "" || h.Listings[0].MOAListed {
+			t.Errorf("pending history = %+v %v", h, err)
+		}
+
+		apply(t, db, june)
+		apply(t, db, july)
+		checkHistory(t, db)
 	})
 }
