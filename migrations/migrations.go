@@ -13,8 +13,9 @@ var SQLite embed.FS
 //go:embed postgres/*.sql
 var PostgreSQL embed.FS
 
-// Seed holds ICE's 2025-07-18 participating and pending sheets, loaded into a new
-// database so a first run shows real agencies.
+// Seed holds ICE's published sheets (2025-06-17 participating, 2025-07-18 participating
+// and pending), loaded into a new database oldest first so a first run shows real
+// agencies and every sheet's values.
 //
 //go:embed seed/*.xlsx
 var Seed embed.FS

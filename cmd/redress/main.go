@@ -201,10 +201,10 @@ func (c *cli) openDB(ctx context.Context, cfg *config.Config) (*store.DB, error)
 	seeded, err := registry.SeedIfEmpty(ctx, db)
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("load ICE's 2025-07-18 sheets into the new registry: %w", err)
+		return nil, fmt.Errorf("load ICE's seed sheets into the new registry: %w", err)
 	}
 	if seeded {
-		c.log.Info("registry seeded with ICE's 2025-07-18 participating and pending sheets")
+		c.log.Info("registry seeded with ICE's sheets of 2025-06-17 and 2025-07-18")
 	}
 	return db, nil
 }

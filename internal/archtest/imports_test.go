@@ -89,10 +89,11 @@ var known = []exception{
 
 // storeReads are the store methods web may call: each only reads.
 var storeReads = []string{
-	"Agency", "Agreement", "AgreementsForAgency", "AllUnitClocks", "AuditVerification", "CaseState", "Clocks",
-	"Complaint", "ComplaintAgencies", "ComplaintAgreements", "ComplaintByTracking",
-	"ListAgencies", "ListAgreements", "ListAudit", "ListUnits", "RecentAuditVerifications",
-	"Referrals", "RoutingRules", "RunningAuditVerification", "SearchAudit", "SearchComplaints",
+	"Agency", "Agreement", "AgreementHistory", "AgreementsForAgency", "AllUnitClocks", "AuditVerification",
+	"CaseState", "ChangedAgreements", "Clocks", "Complaint", "ComplaintAgencies", "ComplaintAgreements",
+	"ComplaintByTracking", "ListAgencies", "ListAgreements", "ListAudit", "ListUnits",
+	"RecentAuditVerifications", "Referrals", "RoutingRules", "RunningAuditVerification",
+	"SearchAudit", "SearchComplaints", "SheetRecords",
 }
 
 // dialectImports are what speaks SQL or a dialect: a path equal to one, or under it.

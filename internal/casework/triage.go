@@ -153,7 +153,7 @@ func (s *Service) triageAgency(ctx context.Context, c redress.Complaint, in *Tri
 	}
 	// The agreement follows the agency, chosen as at filing: the one in force on the
 	// incident date that covers the functions involved.
-	ags, err := s.DB.AgreementsForAgency(ctx, in.AgencyID)
+	ags, err := s.DB.AgreementsForAgencyOn(ctx, in.AgencyID, c.IncidentDate)
 	if err != nil {
 		return "", err
 	}

@@ -222,7 +222,7 @@ func (s *Service) attribute(ctx context.Context, c *redress.Complaint) (*redress
 		c.Attribution = redress.AttributionNoAgency
 		return nil, nil
 	}
-	ags, err := s.DB.AgreementsForAgency(ctx, c.AgencyID)
+	ags, err := s.DB.AgreementsForAgencyOn(ctx, c.AgencyID, c.IncidentDate)
 	if err != nil {
 		return nil, err
 	}

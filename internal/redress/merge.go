@@ -348,27 +348,18 @@ func agreementChange(old *RegistryAgreement, cur RegistryAgreement) (AgreementCh
 	return c, true
 }
 
-// diffAgreement lists what changed in substance. SIGNED counts as changed when the date
-// did, or, for a cell that is not a date, when its text did: ICE re-formatting the same
-// date ("05-08-25", "5/8/2025") is not news.
+// diffAgreement lists what changed in substance: the status, and SIGNED, MOA and
+// ADDENDUM as between two sheets' listings (listingDiff).
 func diffAgreement(old, cur RegistryAgreement) []FieldChange {
 	var out []FieldChange
 	if old.Status != cur.Status {
 		out = append(out, FieldChange{"status", string(old.Status), string(cur.Status)})
 	}
-	if old.SignedOn != cur.SignedOn {
-		out = append(out, FieldChange{"signed_on", old.SignedOn.String(), cur.SignedOn.String()})
-	}
-	if old.SignedRaw != cur.SignedRaw && (old.SignedOn != cur.SignedOn || cur.SignedOn.IsZero()) {
-		out = append(out, FieldChange{"signed_raw", old.SignedRaw, cur.SignedRaw})
-	}
-	if old.MOAListed != cur.MOAListed {
-		out = append(out, FieldChange{"moa_document_listed", old.MOAListed, cur.MOAListed})
-	}
-	if old.Addendum != cur.Addendum {
-		out = append(out, FieldChange{"addendum", old.Addendum, cur.Addendum})
-	}
-	return out
+	return append(out, listingDiff(old.listing(), cur.listing())...)
+}
+
+func (a RegistryAgreement) listing() Listing {
+	return Listing{SignedRaw: a.SignedRaw, SignedOn: a.SignedOn, MOAListed: a.MOAListed, Addendum: a.Addendum}
 }
 
 func sameSightings(a, b RegistryAgreement) bool {

@@ -81,7 +81,9 @@ func Import(ctx context.Context, db *store.DB, r io.Reader, fileName string, asO
 }
 
 // SeedIfEmpty loads the ICE sheets the binary carries (migrations.Seed) into a registry
-// that has none, so a first run shows real agencies. It reports whether it did.
+// that has none, oldest publication first (on one day the participating sheet, then the
+// pending one), so a first run shows real agencies and keeps every sheet's values. It
+// reports whether it did.
 // Two processes starting at once may both seed; the second import of the same files
 // changes nothing.
 func SeedIfEmpty(ctx context.Context, db *store.DB) (bool, error) {
@@ -115,6 +117,12 @@ func seedSheets(fsys fs.FS) ([]redress.Sheet, error) {
 		}
 		sheets = append(sheets, s)
 	}
+	slices.SortStableFunc(sheets, func(a, b redress.Sheet) int {
+		if c := a.AsOf.Compare(b.AsOf); c != 0 {
+			return c
+		}
+		return strings.Compare(string(a.Kind), string(b.Kind)) // "participating" < "pending"
+	})
 	return sheets, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -36,13 +37,23 @@ func TestSeedIfEmpty(t *testing.T) {
 			t.Fatalf("first seed = %v %v, want seeded", seeded, err)
 		}
 		// ICE's 2025-07-18 sheets: 832 participating agreements, 26 pending of which one
-		// (Haywood County, TN, WSO) is also participating.
-		if got := statuses(t, db); got[redress.StatusActive] != 832 || got[redress.StatusPending] != 25 || len(got) != 2 {
-			t.Errorf("statuses = %v, want 832 active, 25 pending", got)
+		// (Haywood County, TN, WSO) is also participating; 16 agreements of the
+		// 2025-06-17 sheet are missing from July's.
+		if got := statuses(t, db); got[redress.StatusActive] != 832 || got[redress.StatusPending] != 25 ||
+			got[redress.StatusNoLongerListed] != 16 || len(got) != 3 {
+			t.Errorf("statuses = %v, want 832 active, 25 pending, 16 no longer listed", got)
 		}
 		imports, err := db.ListAudit(ctx, redress.AuditFilter{Action: redress.ActionRegistryImported})
-		if err != nil || len(imports) != 2 || imports[0].Actor != redress.ActorSystem {
+		if err != nil || len(imports) != 3 || imports[0].Actor != redress.ActorSystem {
 			t.Fatalf("import events = %+v %v", imports, err)
+		}
+		// Oldest first, and on one day the participating sheet before the pending one.
+		var order []string
+		for _, e := range imports {
+			order = append(order, e.Details["file"].(string))
+		}
+		if want := []string{icetest.June, icetest.July, icetest.JulyPending}; !slices.Equal(order, want) {
+			t.Errorf("seeded %v, want %v", order, want)
 		}
 		events, err := db.CountAudit(ctx, "")
 		if err != nil {
@@ -57,8 +68,8 @@ func TestSeedIfEmpty(t *testing.T) {
 			t.Errorf("audit events %d -> %d: the second seed must not write", events, again)
 		}
 		sheets, err := db.RegistrySheets(ctx)
-		if err != nil || len(sheets) != 2 {
-			t.Errorf("sheets = %+v %v, want 2", sheets, err)
+		if err != nil || len(sheets) != 3 {
+			t.Errorf("sheets = %+v %v, want 3", sheets, err)
 		}
 	})
 }

@@ -106,9 +106,11 @@ const registryLockID = 287_0002
 const batchSize = 200
 
 // ApplySheet merges one of ICE's sheets into the registry in one transaction: the sheet
-// record, every agency and agreement it changes, and the audit events (one for the
+// record, every agency and agreement it changes, what the sheet said of each agreement it
+// lists (agreement_listings, the registry's history), and the audit events (one for the
 // import, one per changed agency or agreement), written by actor. The same file twice
-// (by SHA-256) adds no sheet and changes nothing.
+// (by SHA-256) adds no sheet and changes nothing but its listings, rewritten from the
+// file (which restores those of a database older than listings).
 func (db *DB) ApplySheet(ctx context.Context, sheet redress.Sheet, actor, requestID string) (redress.ImportSummary, error) {
 	if err := sheet.Validate(); err != nil {
 		return redress.ImportSummary{}, err
@@ -133,6 +135,9 @@ func (db *DB) ApplySheet(ctx context.Context, sheet redress.Sheet, actor, reques
 		res := redress.MergeSheet(reg, sheet, ref.ID)
 		res.Summary.AlreadyImported = already
 		if err := writeMerge(ctx, tx, &res); err != nil {
+			return err
+		}
+		if err := writeListings(ctx, tx, sheet, ref.ID, reg, res); err != nil {
 			return err
 		}
 		summary = res.Summary
@@ -374,9 +379,8 @@ func (db *DB) ListAgencies(ctx context.Context, state, q string, limit int) ([]r
 	if state != "" {
 		query.Where("state = ?", state)
 	}
-	// name_key is "STATE|folded name": the pattern's "|" keeps q inside the name.
-	if folded := strings.TrimPrefix(redress.AgencyKey("", strings.ReplaceAll(q, "|", " ")), "|"); folded != "" {
-		query.Where("name_key LIKE ? ESCAPE '!'", "%|%"+likeEscaper.Replace(folded)+"%")
+	if pattern, ok := nameKeyPattern(q); ok {
+		query.Where("name_key LIKE ? ESCAPE '!'", pattern)
 	}
 	if limit > 0 {
 		query.Limit(int64(limit))
@@ -424,8 +428,8 @@ func (db *DB) ListAgreements(ctx context.Context, f redress.AgreementFilter) ([]
 	return out, nil
 }
 
-// AgreementsForAgency lists one agency's agreements in any status: intake picks the one
-// in force on the incident date, which may be one ICE no longer lists.
+// AgreementsForAgency lists one agency's agreements in any status, with their newest
+// values; attribution reads them as of the incident date (AgreementsForAgencyOn).
 func (db *DB) AgreementsForAgency(ctx context.Context, agencyID int64) ([]redress.Agreement, error) {
 	return db.ListAgreements(ctx, redress.AgreementFilter{AgencyID: agencyID})
 }

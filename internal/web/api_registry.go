@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gorilla/mux"
+
 	"github.com/redress-oversight/redress/internal/redress"
 )
 
@@ -78,4 +80,38 @@ func (s *Server) handleAgreementList(w http.ResponseWriter, r *http.Request) {
 		agreements = []redress.Agreement{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"agreements": agreements})
+}
+
+// handleSheetList lists ICE's sheets the registry imported, oldest first.
+func (s *Server) handleSheetList(w http.ResponseWriter, r *http.Request) {
+	sheets, err := s.DB.SheetRecords(r.Context())
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sheets": nonNilSlice(sheets)})
+}
+
+// handleAgreementHistory shows one agreement with what each sheet said of it and what
+// changed between the participating sheets.
+func (s *Server) handleAgreementHistory(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(mux.Vars(r)["id"], 10, 64)
+	if err != nil {
+		s.renderError(w, r, errNotFound)
+		return
+	}
+	h, err := s.DB.AgreementHistory(r.Context(), id)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"agreement": h.Agreement, "history": h.Listings,
+		"changes": nonNilSlice(h.Changes())})
+}
+
+func nonNilSlice[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }

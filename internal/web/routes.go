@@ -79,6 +79,9 @@ func (s *Server) routes() {
 	r.HandleFunc("/admin/settings", s.handleAdminSettings).Methods(http.MethodGet)
 	r.HandleFunc("/admin/settings", s.handleAdminSettingsSave).Methods(http.MethodPost)
 
+	// The MOA registry's history: ICE's sheets and what each said of each agreement.
+	r.HandleFunc("/staff/registry", s.handleRegistryPage).Methods(http.MethodGet)
+
 	// Oversight: the audit trail, each complaint's history, verification and export.
 	r.HandleFunc("/oversight/audit", s.handleAuditLog).Methods(http.MethodGet)
 	r.HandleFunc("/oversight/audit/complaints/{id}", s.handleAuditHistory).Methods(http.MethodGet)
@@ -96,6 +99,8 @@ func (s *Server) routes() {
 	r.HandleFunc("/api/v1/complaints/status", s.handleComplaintStatus).Methods(http.MethodPost)
 	r.HandleFunc("/api/v1/agencies", s.handleAgencyList).Methods(http.MethodGet)
 	r.HandleFunc("/api/v1/agreements", s.handleAgreementList).Methods(http.MethodGet)
+	r.HandleFunc("/api/v1/agreements/{id}", s.handleAgreementHistory).Methods(http.MethodGet)
+	r.HandleFunc("/api/v1/sheets", s.handleSheetList).Methods(http.MethodGet)
 	r.HandleFunc("/api/v1/staff/me", s.handleAPIMe).Methods(http.MethodGet)
 	r.HandleFunc("/api/v1/staff/complaints", s.handleAPIStaffComplaints).Methods(http.MethodGet)
 	r.HandleFunc("/api/v1/staff/complaints/{id}", s.handleAPIStaffCase).Methods(http.MethodGet)

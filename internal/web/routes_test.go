@@ -241,6 +241,10 @@ func TestRouteTable(t *testing.T) {
 			{method: "GET", template: "/api/v1/audit/events", want: only(200, "supervisor", "auditor")},
 			{method: "GET", template: "/api/v1/audit/export", want: only(200, "auditor")},
 			{method: "GET", template: "/oversight/audit", want: only(200, "supervisor", "auditor")},
+			// The registry's history: whoever reads cases, in any unit.
+			{method: "GET", template: "/staff/registry", want: only(200, append(caseReaders, "other_unit")...)},
+			{method: "GET", template: "/api/v1/sheets", want: only(200, append(caseReaders, "other_unit")...)},
+			{method: "GET", template: "/api/v1/agreements/{id}", path: "/api/v1/agreements/" + strconv.FormatInt(s.agreementID(), 10), want: only(200, append(caseReaders, "other_unit")...)},
 			{method: "GET", template: "/oversight/audit/complaints/{id}", path: "/oversight/audit/complaints/" + tx, want: only(200, "supervisor", "auditor")},
 			{method: "GET", template: "/oversight/verify", want: only(200, "auditor")},
 			{method: "POST", template: "/oversight/verify", want: only(303, "auditor")},

@@ -25,7 +25,8 @@ var views = []view{&homePage{}, &complaintPage{}, &receiptPage{}, &statusCheckPa
 	&staffHomePage{}, &complaintsPage{}, &casePage{},
 	&adminUsersPage{}, &adminUserPage{}, &adminUnitsPage{}, &adminSettingsPage{}, &adminRoutingPage{},
 	&adminOfficesPage{},
-	&auditLogPage{}, &auditHistoryPage{}, &verifyPage{}, &verificationPage{}, &exportPage{}}
+	&auditLogPage{}, &auditHistoryPage{}, &verifyPage{}, &verificationPage{}, &exportPage{},
+	&registryPage{}}
 
 // The public pages: the home page, the complaint form and its receipt, the status page,
 // and an error.
@@ -200,3 +201,11 @@ func (*auditHistoryPage) template() string { return "oversight_history.html" }
 func (*verifyPage) template() string       { return "oversight_verify.html" }
 func (*verificationPage) template() string { return "oversight_verification.html" }
 func (*exportPage) template() string       { return "oversight_export.html" }
+
+// registryPage is the MOA registry's history for staff (page_registry.go).
+type registryPage struct {
+	*page
+	Registry *registryView
+}
+
+func (*registryPage) template() string { return "staff_registry.html" }

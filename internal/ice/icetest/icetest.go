@@ -1,6 +1,6 @@
 // Package icetest finds ICE's published 287(g) sheets for tests: the real files as ICE
-// published them. The 2025-07-18 sheets are the seed in migrations/seed; the 2025-06-17
-// sheet is kept in internal/ice/testdata. REDRESS_ICE_DATA can point at another folder.
+// published them, the seed in migrations/seed (the 2025-06-17 participating sheet and the
+// 2025-07-18 participating and pending sheets). REDRESS_ICE_DATA can point at another folder.
 package icetest
 
 import (
@@ -25,7 +25,7 @@ const (
 func Path(t testing.TB, name string) string {
 	t.Helper()
 	root := moduleRoot(t)
-	dirs := []string{filepath.Join(root, "internal", "ice", "testdata"), filepath.Join(root, "migrations", "seed")}
+	dirs := []string{filepath.Join(root, "migrations", "seed")}
 	if env := os.Getenv("REDRESS_ICE_DATA"); env != "" {
 		dirs = []string{env}
 	}
