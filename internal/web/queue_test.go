@@ -199,7 +199,7 @@ func TestQueueSearch(t *testing.T) {
 				{"intake", "to=yesterday", "to", "Escriba la fecha como AAAA-MM-DD"},
 				{"intake", "from=2025-07-02&to=2025-07-01", "to", "La fecha final no puede ser anterior"},
 				{"intake", "status=lost", "status", "Elija una de estas opciones"},
-				{"intake", "model=XYZ", "model", "Elija una de estas opciones: JEM, WSO, TFM."},
+				{"intake", "model=XYZ", "model", "Elija una de estas opciones: JEM, WSO, TFM, NONE."},
 				{"intake", "category=nonsense", "category", "no es una de las que ofrecemos: nonsense"},
 				{"intake", "tracking=12345", "tracking", "no es un número de seguimiento"},
 				{"intake", "agency=harris", "agency", "número entero mayor que cero"},

@@ -194,6 +194,8 @@ func TestRouteTable(t *testing.T) {
 			{method: "POST", template: "/staff/complaints/assign", body: "ids=", want: only(422, "intake", "supervisor")},
 			{method: "POST", template: "/staff/complaints/{id}/referrals", path: "/staff/complaints/" + tx + "/referrals", body: "", want: only(422, "investigator", "supervisor")},
 			{method: "POST", template: "/staff/complaints/{id}/referrals/{rid}", path: "/staff/complaints/" + tx + "/referrals/999", body: "answer=x", want: only(404, "investigator", "supervisor")},
+			// An open case owes ICE no report of results yet: 409 to those who may record one.
+			{method: "POST", template: "/staff/complaints/{id}/results", path: "/staff/complaints/" + tx + "/results", body: "reported_on=2025-08-01&method=email", want: only(409, "investigator", "supervisor")},
 
 			// Notes, messages and evidence: the receipt holder's forms prove the receipt (a
 			// wrong one is the status check's 404; an upload that is not multipart a 400);
@@ -217,6 +219,7 @@ func TestRouteTable(t *testing.T) {
 			{method: "POST", template: "/api/v1/staff/complaints/{id}/assign", path: "/api/v1/staff/complaints/" + tx + "/assign", body: `{"assignee_id":0}`, want: only(422, "intake", "supervisor")},
 			{method: "POST", template: "/api/v1/staff/complaints/{id}/referrals", path: "/api/v1/staff/complaints/" + tx + "/referrals", body: `{}`, want: only(422, "investigator", "supervisor")},
 			{method: "POST", template: "/api/v1/staff/complaints/{id}/referrals/{rid}", path: "/api/v1/staff/complaints/" + tx + "/referrals/999", body: `{"answer":"x"}`, want: only(404, "investigator", "supervisor")},
+			{method: "POST", template: "/api/v1/staff/complaints/{id}/results", path: "/api/v1/staff/complaints/" + tx + "/results", body: `{"reported_on":"2025-08-01","method":"email"}`, want: only(409, "investigator", "supervisor")},
 			{method: "POST", template: "/api/v1/staff/complaints/assign", body: `{"ids":[]}`, want: only(422, "intake", "supervisor")},
 
 			{method: "GET", template: "/admin/users", want: only(200, "admin")},
