@@ -104,7 +104,8 @@ func (s *Server) newPage(r *http.Request, lang string) *page {
 		p.Staff = &staffView{User: pr.User}
 		sub := pr.Subject()
 		for _, l := range []struct{ href, key string }{
-			{"/staff/complaints", "staff.link.complaints"}, {"/admin/users", "staff.link.users"},
+			{"/staff/complaints", "staff.link.complaints"}, {"/staff/complaints/new", "staff.link.enter"},
+			{"/admin/users", "staff.link.users"},
 			{"/admin/units", "staff.link.units"}, {"/admin/routing", "staff.link.routing"}, {"/admin/settings", "staff.link.settings"},
 			{"/oversight/audit", "staff.link.audit"}, {"/oversight/verify", "staff.link.verify"}, {"/oversight/export", "staff.link.export"},
 			{"/account", "staff.link.account"},
