@@ -114,8 +114,7 @@ func (db *DB) CreateComplaint(ctx context.Context, nc NewComplaint) (redress.Com
 			DetainerIssued: c.Custody.DetainerIssued, HeldPastRelease: c.Custody.HeldPastRelease,
 			Filer: string(c.Filer), PreferredLanguage: c.PreferredLanguage, Anonymous: c.Anonymous,
 			IdentitySealed: nc.IdentitySealed, Consent: joinStrings(c.Consent),
-			Status: c.Status, StatusChangedAt: now, Unit: c.Unit, Priority: c.Priority,
-			EnteredBy: nullID(c.EnteredBy),
+			Status: c.Status, StatusChangedAt: now, Unit: c.Unit, Priority: c.Priority, EnteredBy: nullID(c.EnteredBy),
 		}
 		if row.Priority == "" {
 			row.Priority = "normal"
