@@ -274,7 +274,7 @@ func TestReferralAnswerLinksAndTimeline(t *testing.T) {
 		}
 		// The investigator's steps from "under_review" (Casbin and the state machine together): a
 		// referral recorded does not by itself make the case wait on the office.
-		if strings.Join(got.Transitions, ",") != "refer,ask_complainant,propose_findings,withdraw" {
+		if strings.Join(got.Transitions, ",") != "refer,ask_complainant,propose_findings,propose_closure,withdraw" {
 			t.Fatalf("API transitions %v", got.Transitions)
 		}
 
