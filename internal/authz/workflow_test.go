@@ -146,6 +146,7 @@ func TestCasePermissionsByRole(t *testing.T) {
 		{"complaint.identity", "reveal", handlers},
 		{"complaint.triage", "edit", []redress.Role{intake, supervisor}},
 		{"complaint.assign", "assign", []redress.Role{intake, supervisor}},
+		{"complaint.enter", "create", []redress.Role{intake, supervisor}},
 		{"complaint.assign", "reassign", []redress.Role{supervisor}},
 		{"complaint.note", "read|add", handlers},
 		{"complaint.evidence", "read|add", handlers},

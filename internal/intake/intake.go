@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/redress-oversight/redress/internal/casework"
@@ -44,6 +46,11 @@ type Request struct {
 	Today redress.Date
 	// Retry, when set, names the filing so a retry of it files nothing new.
 	Retry *Retry
+	// EnteredBy is the staff account typing in a complaint received by phone, mail or
+	// in person, for the complainant; 0 when the complainant files it. Staff entry
+	// must name one of redress.StaffChannels; the caller has checked the account may
+	// enter complaints (complaint.enter).
+	EnteredBy int64
 }
 
 // Filed is what the filer gets back, once. ReceiptCode is never stored in the clear.
@@ -73,6 +80,7 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 		return Filed{}, err
 	}
 	c := newComplaint(in, agency)
+	c.EnteredBy = req.EnteredBy
 	agreement, err := s.place(ctx, &c)
 	if err != nil {
 		return Filed{}, err
@@ -142,6 +150,9 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 func (s *Service) check(ctx context.Context, in *redress.ComplaintInput, req Request) (redress.Agency, error) {
 	in.Normalize()
 	fe := in.Validate(s.Languages, req.Today)
+	if req.EnteredBy != 0 && !slices.Contains(redress.StaffChannels, in.Channel) {
+		fe.Add("channel", "one_of", channelList(redress.StaffChannels))
+	}
 	var agency redress.Agency
 	if in.AgencyID > 0 && !fe.Has("agency_id") {
 		var err error
@@ -161,6 +172,14 @@ func (s *Service) check(ctx context.Context, in *redress.ComplaintInput, req Req
 		}
 	}
 	return agency, nil
+}
+
+func channelList(cs []redress.Channel) string {
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = string(c)
+	}
+	return strings.Join(names, ", ")
 }
 
 // newComplaint is the complaint a valid input describes, not yet placed or numbered.

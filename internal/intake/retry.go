@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/redress-oversight/redress/internal/redress"
@@ -43,6 +44,11 @@ func (r *Retry) hash(in redress.ComplaintInput) *retryKey {
 	k := sha256.Sum256([]byte(r.Scope + "\x00" + r.Key))
 	// The complaint as sent, before any normalising, so the hash says "the same request".
 	body, _ := json.Marshal(in)
+	if slices.Contains(redress.StaffChannels, in.Channel) {
+		// Staff name the channel, which the complaint's JSON leaves out; the public's
+		// is fixed by the door they came in, so their hashes stay as they were.
+		body = append(body, in.Channel...)
+	}
 	b := sha256.Sum256(body)
 	return &retryKey{keyHash: k[:], requestHash: b[:]}
 }

@@ -21,6 +21,10 @@ const (
 
 var Channels = []Channel{ChannelWeb, ChannelAPI, ChannelPhone, ChannelMail, ChannelInPerson}
 
+// StaffChannels are the channels staff enter complaints from: the complainant called,
+// wrote or came in, and an intake officer typed the complaint in for them.
+var StaffChannels = []Channel{ChannelPhone, ChannelMail, ChannelInPerson}
+
 // Filer says who is filing, relative to the person the conduct was aimed at.
 type Filer string
 
@@ -184,6 +188,9 @@ type Complaint struct {
 	Priority string
 	// AssigneeID is the staff account investigating it; 0 while no one is.
 	AssigneeID int64
+	// EnteredBy is the staff account that typed in a complaint received by phone, mail
+	// or in person (Channel says which); 0 when the complainant filed it.
+	EnteredBy int64
 }
 
 // Allegation is one category of misconduct alleged in a complaint; findings attach here.

@@ -45,6 +45,7 @@ type complaintRow struct {
 	Disposition       string       `bun:"disposition"`
 	ProposedBy        *int64       `bun:"proposed_by"`
 	ClosedAt          *time.Time   `bun:"closed_at"`
+	EnteredBy         *int64       `bun:"entered_by"`
 }
 
 type functionRow struct {
@@ -113,7 +114,7 @@ func (db *DB) CreateComplaint(ctx context.Context, nc NewComplaint) (redress.Com
 			DetainerIssued: c.Custody.DetainerIssued, HeldPastRelease: c.Custody.HeldPastRelease,
 			Filer: string(c.Filer), PreferredLanguage: c.PreferredLanguage, Anonymous: c.Anonymous,
 			IdentitySealed: nc.IdentitySealed, Consent: joinStrings(c.Consent),
-			Status: c.Status, StatusChangedAt: now, Unit: c.Unit, Priority: c.Priority,
+			Status: c.Status, StatusChangedAt: now, Unit: c.Unit, Priority: c.Priority, EnteredBy: nullID(c.EnteredBy),
 		}
 		if row.Priority == "" {
 			row.Priority = "normal"
@@ -260,7 +261,7 @@ func (db *DB) Complaint(ctx context.Context, id int64) (redress.Complaint, []byt
 		Custody: redress.Custody{InCustody: row.InCustody, DetainerIssued: row.DetainerIssued, HeldPastRelease: row.HeldPastRelease},
 		Filer:   redress.Filer(row.Filer), PreferredLanguage: row.PreferredLanguage, Anonymous: row.Anonymous,
 		Status: row.Status, StatusChangedAt: row.StatusChangedAt, Unit: row.Unit, Priority: row.Priority,
-		AssigneeID: derefID(row.AssigneeID),
+		AssigneeID: derefID(row.AssigneeID), EnteredBy: derefID(row.EnteredBy),
 	}
 	for _, f := range fns {
 		c.Functions = append(c.Functions, redress.Function(f.Function))

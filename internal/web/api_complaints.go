@@ -66,14 +66,7 @@ func (s *Server) handleComplaintCreate(w http.ResponseWriter, r *http.Request) {
 	if filed.Emailed && s.MailQueued != nil {
 		s.MailQueued()
 	}
-	out := complaintCreated{
-		TrackingNumber: filed.Complaint.TrackingNumber, ReceiptCode: filed.ReceiptCode,
-		Status: filed.Complaint.Status,
-	}
-	if a := filed.Agreement; a != nil {
-		out.Agreement = &agreementJSON{ID: a.ID, Model: a.Model, AgencyID: a.AgencyID, SignedOn: a.SignedOn, Status: string(a.Status)}
-	}
-	writeJSON(w, http.StatusCreated, out)
+	writeJSON(w, http.StatusCreated, createdJSON(filed))
 }
 
 // idempotencyKey reads the Idempotency-Key header: a filing's name, so that a client

@@ -87,6 +87,10 @@ type caseJSON struct {
 	Contact        *redress.Contact   `json:"contact,omitempty"`
 	// What the complainant told us of custody, place, language and consent.
 	caseFactsJSON
+	// Channel is how the complaint came in; EnteredBy the staff account that typed in
+	// one received by phone, mail or in person.
+	Channel   redress.Channel `json:"channel"`
+	EnteredBy int64           `json:"entered_by,omitempty"`
 
 	// The case work: where it stands and what the caller may do next.
 	Priority    string           `json:"priority"`
@@ -157,7 +161,8 @@ func (s *Server) apiCase(w http.ResponseWriter, r *http.Request, reveal bool) {
 	c := v.Complaint
 	out := caseJSON{ID: c.ID, TrackingNumber: c.TrackingNumber, ReceivedAt: c.ReceivedAt, Status: c.Status, Unit: c.Unit,
 		IncidentDate: c.IncidentDate, State: c.State, County: c.County, Agency: v.AgencyName, AgreementID: c.AgreementID,
-		Functions: c.Functions, Anonymous: c.Anonymous, Contact: v.Identity, caseFactsJSON: newCaseFactsJSON(v)}
+		Functions: c.Functions, Anonymous: c.Anonymous, Contact: v.Identity, caseFactsJSON: newCaseFactsJSON(v),
+		Channel: c.Channel, EnteredBy: c.EnteredBy}
 	for _, a := range c.Allegations {
 		out.Categories = append(out.Categories, a.Category)
 		out.Allegations = append(out.Allegations, allegationJSON{ID: a.ID, Category: a.Category, Finding: v.State.Findings[a.ID]})

@@ -156,6 +156,25 @@ func TestAuditWalk(t *testing.T) {
 				}},
 			{method: "POST", template: "/complaint", caller: "anonymous", action: redress.ActionComplaintFiled,
 				req: plain("/complaint", validForm(strconv.FormatInt(s.agency.ID, 10)))},
+			// Staff entering a complaint received by phone or mail: the event is theirs.
+			{method: "POST", template: "/staff/complaints/new", caller: "intake", action: redress.ActionComplaintFiled,
+				req: func() walkReq {
+					v := validForm(strconv.FormatInt(s.agency.ID, 10))
+					v.Set("channel", "phone")
+					return plain("/staff/complaints/new", v)()
+				},
+				check: func(t *testing.T, evs []redress.AuditEvent) {
+					if ev := only1(t, evs, redress.ActionComplaintFiled); ev.Actor != "user:"+strconv.FormatInt(s.users["intake"].ID, 10) || ev.Details["channel"] != "phone" {
+						t.Errorf("entered complaint's event %+v", ev)
+					}
+				}},
+			{method: "POST", template: "/api/v1/staff/complaints", caller: "supervisor", action: redress.ActionComplaintFiled,
+				req: func() walkReq {
+					in := validComplaint(s.agency.ID)
+					in["channel"] = "mail"
+					b, _ := json.Marshal(in)
+					return walkReq{path: "/api/v1/staff/complaints", body: b}
+				}},
 			{method: "POST", template: "/complaint", caller: "anonymous",
 				quiet: "the form's agency step only draws the form again with a state's agencies; nothing is stored",
 				req:   plain("/complaint", url.Values{"step": {"agencies"}, "state": {"TX"}, "language": {"en"}})},

@@ -36,6 +36,9 @@ type caseView struct {
 	ShowNarrative bool
 	CanReveal     bool
 	Identity      *redress.Contact
+	// EnteredBy names the staff member who typed in a complaint received by phone,
+	// mail or in person; empty when the complainant filed it.
+	EnteredBy string
 
 	// Case work: what the caller may do next, and what has been done.
 	State       redress.CaseState
@@ -130,6 +133,9 @@ func (s *Server) loadCase(r *http.Request, reveal bool) (*caseView, error) {
 		if a, err := s.DB.Agreement(r.Context(), c.AgreementID); err == nil {
 			v.Agreement = &a
 		}
+	}
+	if c.EnteredBy != 0 {
+		v.EnteredBy = s.actorName(r.Context(), "user:"+strconv.FormatInt(c.EnteredBy, 10))
 	}
 	if err := s.loadCaseWork(r, sub, v); err != nil {
 		return nil, err

@@ -22,7 +22,8 @@ func parsePages() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
 	for _, v := range views {
 		name := v.template()
-		t, err := template.New(name).ParseFS(templates.FS, "layout.html", "partials.html", "casefile_partials.html", "oversight_partials.html", name)
+		t, err := template.New(name).ParseFS(templates.FS, "layout.html", "partials.html", "casefile_partials.html", "oversight_partials.html",
+			"complaint_fields.html", name)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
@@ -104,7 +105,8 @@ func (s *Server) newPage(r *http.Request, lang string) *page {
 		p.Staff = &staffView{User: pr.User}
 		sub := pr.Subject()
 		for _, l := range []struct{ href, key string }{
-			{"/staff/complaints", "staff.link.complaints"}, {"/staff/registry", "staff.link.registry"}, {"/admin/users", "staff.link.users"},
+			{"/staff/complaints", "staff.link.complaints"}, {"/staff/complaints/new", "staff.link.enter"},
+			{"/staff/registry", "staff.link.registry"}, {"/admin/users", "staff.link.users"},
 			{"/admin/units", "staff.link.units"}, {"/admin/routing", "staff.link.routing"},
 			{"/admin/offices", "staff.link.offices"}, {"/admin/settings", "staff.link.settings"},
 			{"/oversight/audit", "staff.link.audit"}, {"/oversight/verify", "staff.link.verify"}, {"/oversight/export", "staff.link.export"},

@@ -37,6 +37,9 @@ func (s *Server) routes() {
 	// Review officers.
 	r.HandleFunc("/staff", s.handleStaffHome).Methods(http.MethodGet)
 	r.HandleFunc("/staff/complaints", s.handleStaffComplaints).Methods(http.MethodGet)
+	// Complaints received by phone, mail or in person, typed in by staff; before {id}.
+	r.HandleFunc("/staff/complaints/new", s.handleEnterForm).Methods(http.MethodGet)
+	r.HandleFunc("/staff/complaints/new", s.handleEnterSubmit).Methods(http.MethodPost)
 	r.HandleFunc("/staff/complaints/assign", s.handleBulkAssign).Methods(http.MethodPost)
 	r.HandleFunc("/staff/complaints/{id}", s.handleStaffCase).Methods(http.MethodGet)
 	r.HandleFunc("/staff/complaints/{id}/identity", s.handleStaffIdentity).Methods(http.MethodPost)
@@ -103,6 +106,7 @@ func (s *Server) routes() {
 	r.HandleFunc("/api/v1/sheets", s.handleSheetList).Methods(http.MethodGet)
 	r.HandleFunc("/api/v1/staff/me", s.handleAPIMe).Methods(http.MethodGet)
 	r.HandleFunc("/api/v1/staff/complaints", s.handleAPIStaffComplaints).Methods(http.MethodGet)
+	r.HandleFunc("/api/v1/staff/complaints", s.handleAPIComplaintEnter).Methods(http.MethodPost)
 	r.HandleFunc("/api/v1/staff/complaints/{id}", s.handleAPIStaffCase).Methods(http.MethodGet)
 	r.HandleFunc("/api/v1/staff/complaints/{id}/identity", s.handleAPIStaffIdentity).Methods(http.MethodPost)
 	r.HandleFunc("/api/v1/staff/complaints/{id}/transition", s.handleAPICaseTransition).Methods(http.MethodPost)

@@ -180,6 +180,11 @@ func TestRouteTable(t *testing.T) {
 
 			{method: "GET", template: "/staff/complaints", want: only(200, append(caseReaders, "other_unit")...)},
 			{method: "GET", template: "/staff/complaints/{id}", path: "/staff/complaints/" + tx, want: only(200, caseReaders...)},
+			// Entering a complaint received by phone, mail or in person: intake officers'
+			// and supervisors' (an empty form is a 422).
+			{method: "GET", template: "/staff/complaints/new", want: only(200, "intake", "supervisor")},
+			{method: "POST", template: "/staff/complaints/new", body: "language=en", want: only(422, "intake", "supervisor")},
+			{method: "POST", template: "/api/v1/staff/complaints", body: "{}", want: only(422, "intake", "supervisor")},
 			{method: "POST", template: "/staff/complaints/{id}/identity", path: "/staff/complaints/" + tx + "/identity", want: only(200, caseRoles...)},
 			{method: "GET", template: "/api/v1/staff/complaints", want: only(200, append(caseReaders, "other_unit")...)},
 			{method: "GET", template: "/api/v1/staff/complaints/{id}", path: "/api/v1/staff/complaints/" + fl, want: only(200, "auditor", "other_unit")},

@@ -26,7 +26,7 @@ var views = []view{&homePage{}, &complaintPage{}, &receiptPage{}, &statusCheckPa
 	&adminUsersPage{}, &adminUserPage{}, &adminUnitsPage{}, &adminSettingsPage{}, &adminRoutingPage{},
 	&adminOfficesPage{},
 	&auditLogPage{}, &auditHistoryPage{}, &verifyPage{}, &verificationPage{}, &exportPage{},
-	&registryPage{}}
+	&registryPage{}, &enterPage{}, &enterReceiptPage{}}
 
 // The public pages: the home page, the complaint form and its receipt, the status page,
 // and an error.
@@ -106,6 +106,28 @@ type (
 		Case *caseView
 	}
 )
+
+// Staff entry of a complaint received by phone, mail or in person (page_enter.go): the
+// public form's fields with the complaint's language and channel, then its receipt.
+type (
+	enterPage struct {
+		*page
+		Form  *complaintForm
+		Entry entryChoices
+	}
+	enterReceiptPage struct {
+		*page
+		Receipt *receiptView
+		Channel string
+		// CaseID links to the case when the officer may open it (routing may have sent
+		// it to a unit they do not work in); Letter is nil when the code is not shown.
+		CaseID int64
+		Letter *letterView
+	}
+)
+
+func (*enterPage) template() string        { return "staff_enter.html" }
+func (*enterReceiptPage) template() string { return "staff_enter_receipt.html" }
 
 func (*staffHomePage) template() string  { return "staff_home.html" }
 func (*complaintsPage) template() string { return "staff_complaints.html" }
