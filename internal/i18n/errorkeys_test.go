@@ -18,6 +18,8 @@ func TestErrorValuesHaveCatalogKeys(t *testing.T) {
 		"ErrPasswordLinkUsed": redress.ErrPasswordLinkUsed, "ErrLockedMeanwhile": redress.ErrLockedMeanwhile,
 		"ErrOwnAccount": redress.ErrOwnAccount, "ErrOwnRequest": redress.ErrOwnRequest,
 		"ErrNotApprover": redress.ErrNotApprover, "ErrGrantDecided": redress.ErrGrantDecided,
+		"ErrReassign": redress.ErrReassign, "ErrResultsReported": redress.ErrResultsReported,
+		"ErrNoResultsDue": redress.ErrNoResultsDue,
 	}
 	for _, lang := range []string{"en", "es"} {
 		keys, err := i18n.Keys(lang)
@@ -27,6 +29,22 @@ func TestErrorValuesHaveCatalogKeys(t *testing.T) {
 		for name, e := range refusals {
 			if e.Key == "" || e.Message == "" || !slices.Contains(keys, e.Key) {
 				t.Errorf("%s: key %q (message %q) is not in the %s catalog", name, e.Key, e.Message, lang)
+			}
+		}
+	}
+}
+
+// TestActionsHaveWords: every audit action has words in every catalog
+// ("audit.action.<action>"), so the case history and the audit log never show a code.
+func TestActionsHaveWords(t *testing.T) {
+	for _, lang := range []string{"en", "es"} {
+		keys, err := i18n.Keys(lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range redress.Actions {
+			if !slices.Contains(keys, "audit.action."+a) {
+				t.Errorf("%s: no words for the audit action %s (audit.action.%s)", lang, a, a)
 			}
 		}
 	}

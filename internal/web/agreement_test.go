@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/redress-oversight/redress/internal/deadline"
+	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/store/storetest"
@@ -146,6 +147,42 @@ func TestQueueAgreementNotSet(t *testing.T) {
 		api := s.queueGet("supervisor", "/api/v1/staff/complaints?model=NONE", "").Body.String()
 		if !strings.Contains(api, none.TrackingNumber) || strings.Contains(api, tied.TrackingNumber) {
 			t.Fatalf("API model=NONE: %s", api)
+		}
+	})
+}
+
+// TestStaffTimesInOfficeZone: staff dates are the office's (America/New_York by default),
+// not UTC's: a clock due 2026-12-05 04:59:59 UTC is due on Dec 4 there. The case
+// history says what happened in words, with the time of day and the zone.
+func TestStaffTimesInOfficeZone(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newStaff(t, db)
+		ctx := context.Background()
+		due := time.Date(2026, 12, 5, 4, 59, 59, 0, time.UTC)
+		if err := db.Triage(ctx, store.TriageChange{ComplaintID: s.txCase, Audit: redress.AuditEvent{Actor: "test", Action: redress.ActionTriaged},
+			StartClocks: []redress.Clock{{Name: "notify_ice", StartedAt: due.Add(-48 * time.Hour), DueAt: due}}}); err != nil {
+			t.Fatal(err)
+		}
+		cat, err := i18n.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := s.do("GET", "/staff/complaints/"+strconv.FormatInt(s.txCase, 10), "", nil, "Cookie", "redress_session="+s.cookies["supervisor"]).Body.String()
+		office, utc := cat.Date("en", 2026, time.December, 4), cat.Date("en", 2026, time.December, 5)
+		i := strings.Index(page, cat.T("en", "clock.notify_ice", nil))
+		if i < 0 {
+			t.Fatal("no notify_ice row on the case page")
+		}
+		row := page[i:min(len(page), i+300)]
+		if !strings.Contains(row, office) || strings.Contains(row, utc) {
+			t.Fatalf("the clock's row reads %q; want the office's date %q, not UTC's %q", row, office, utc)
+		}
+		// The history: words, not codes; the time of day with the zone.
+		hist := page[strings.Index(page, `<ol class="timeline">`):]
+		hist = hist[:strings.Index(hist, "</ol>")]
+		if strings.Contains(hist, "complaint.filed") || !strings.Contains(hist, cat.T("en", "audit.action.complaint.filed", nil)) ||
+			!(strings.Contains(hist, " EST") || strings.Contains(hist, " EDT")) {
+			t.Fatalf("the history reads:\n%s", hist)
 		}
 	})
 }

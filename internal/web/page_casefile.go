@@ -43,6 +43,7 @@ type caseFilesView struct {
 
 	lang string
 	cat  *i18n.Catalog
+	loc  *time.Location // the office's zone, for dates
 }
 
 type notesSection struct {
@@ -73,9 +74,13 @@ func (v *caseFilesView) T(id string, kv ...any) string {
 	return v.cat.T(v.lang, id, data)
 }
 
-// DT writes a moment as its calendar day (UTC) in the page's language.
+// DT writes a moment as its calendar day in the office's zone, in the page's language.
 func (v *caseFilesView) DT(t time.Time) string {
-	d := redress.DateOf(t.UTC())
+	loc := v.loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	d := redress.DateOf(t.In(loc))
 	return v.cat.Date(v.lang, d.Year, d.Month, d.Day)
 }
 
@@ -130,7 +135,7 @@ func (s *Server) loadCaseFiles(r *http.Request, complaintID int64, unit string) 
 		return nil, nil
 	}
 	v := &caseFilesView{ComplaintID: complaintID, MaxMiB: casefile.MaxFileSize >> 20, MaxFiles: casefile.MaxFiles,
-		lang: s.requestLang(r), cat: s.Catalog}
+		lang: s.requestLang(r), cat: s.Catalog, loc: s.officeZone()}
 	if key := r.URL.Query().Get("filed"); filedFlash[key] != "" {
 		v.Flash = v.T(filedFlash[key])
 	}

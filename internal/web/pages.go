@@ -44,6 +44,9 @@ type page struct {
 	Operator string
 	Staff    *staffView
 	cat      *i18n.Catalog
+	// loc is the office's time zone: staff dates and times are shown in it, as the
+	// deadlines count days in it.
+	loc *time.Location
 
 	// Flash says what was just done; Problem what was refused, in the page's language.
 	Flash   string
@@ -66,7 +69,34 @@ type staffView struct {
 }
 
 // DT writes a moment as its calendar day (UTC) in the page's language.
-func (p *page) DT(t time.Time) string { return p.D(redress.DateOf(t.UTC())) }
+func (p *page) DT(t time.Time) string { return p.D(redress.DateOf(t.In(p.zone()))) }
+
+// Time words an instant as its date and time of day in the office's zone, the zone
+// named ("Dec 3, 2026, 9:05 AM EST"): the case history says when, not only which day.
+func (p *page) Time(t time.Time) string {
+	t = t.In(p.zone())
+	clock := t.Format("3:04 PM MST")
+	if p.Lang != "en" {
+		clock = t.Format("15:04 MST")
+	}
+	return p.DT(t) + ", " + clock
+}
+
+// zone is the office's zone (UTC for a page built without a server).
+func (p *page) zone() *time.Location {
+	if p.loc == nil {
+		return time.UTC
+	}
+	return p.loc
+}
+
+// officeZone is the zone the office's deadlines count days in.
+func (s *Server) officeZone() *time.Location {
+	if s.Casework == nil {
+		return time.UTC
+	}
+	return s.Casework.Deadlines.Loc()
+}
 
 // T translates id; kv are template arguments as name/value pairs.
 func (p *page) T(id string, kv ...any) string {
@@ -100,7 +130,7 @@ func (s *Server) pageLang(w http.ResponseWriter, r *http.Request) string {
 }
 
 func (s *Server) newPage(r *http.Request, lang string) *page {
-	p := &page{Lang: lang, cat: s.Catalog}
+	p := &page{Lang: lang, cat: s.Catalog, loc: s.officeZone()}
 	if pr, ok := principal(r); ok && !pr.MFAPending {
 		p.Staff = &staffView{User: pr.User}
 		sub := pr.Subject()
