@@ -48,7 +48,7 @@ func (s *Server) caseTarget(w http.ResponseWriter, r *http.Request, obj, act str
 // the complaint's status, 422 for a refused field).
 func (s *Server) afterCaseWork(w http.ResponseWriter, r *http.Request, c redress.Complaint, err error) {
 	if err == nil {
-		http.Redirect(w, r, "/staff/complaints/"+strconv.FormatInt(c.ID, 10)+"?done=1", http.StatusSeeOther)
+		http.Redirect(w, r, "/staff/complaints/"+strconv.FormatInt(c.ID, 10)+"?"+url.Values{"done": {doneKey(r)}}.Encode(), http.StatusSeeOther)
 		return
 	}
 	code := redress.ErrorCode(err)
@@ -318,4 +318,34 @@ func (s *Server) referralLettersQueued(refs []redress.Referral) {
 			return
 		}
 	}
+}
+
+// doneKey names the step a case-work form just took, for the page to say so: the form's
+// last path segment (triage, assign, referrals, results; a referral's answer), or the
+// transition made.
+func doneKey(r *http.Request) string {
+	parts := strings.Split(strings.TrimSuffix(r.URL.Path, "/"), "/")
+	last := parts[len(parts)-1]
+	switch {
+	case last == "transition":
+		return "transition:" + r.PostForm.Get("transition")
+	case len(parts) >= 2 && parts[len(parts)-2] == "referrals":
+		return "referral_answer"
+	}
+	return last
+}
+
+// doneFlash words the step named by doneKey ("" for none known).
+func doneFlash(p *page, key string) string {
+	if t, ok := strings.CutPrefix(key, "transition:"); ok {
+		if !workflow.ValidTransition(workflow.Transition(t)) {
+			return ""
+		}
+		return p.T("case.done.transition", "Step", p.T("transition."+t))
+	}
+	switch key {
+	case "triage", "assign", "referrals", "referral_answer", "results":
+		return p.T("case.done." + key)
+	}
+	return ""
 }

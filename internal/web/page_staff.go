@@ -8,6 +8,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/casefile"
 	"github.com/redress-oversight/redress/internal/deadline"
 	"github.com/redress-oversight/redress/internal/redress"
@@ -183,6 +184,7 @@ func (s *Server) staffCase(w http.ResponseWriter, r *http.Request, reveal bool) 
 		s.renderPageError(w, r, p, err)
 		return
 	}
+	p.Flash = doneFlash(p, r.URL.Query().Get("done"))
 	s.renderCase(w, r, p, v, http.StatusOK)
 }
 
@@ -274,6 +276,9 @@ func (s *Server) loadCaseWork(r *http.Request, sub string, v *caseView) error {
 		}
 	}
 	for _, t := range workflow.Allowed(c.Status) {
+		if t == workflow.ApproveClose && v.State.ProposedBy != 0 && sub == auth.Subject(v.State.ProposedBy) {
+			continue // the two-person rule: the proposer is not offered the approval
+		}
 		if s.Authz.Allowed(sub, c.Unit, workflow.Permission, string(t)) {
 			v.Transitions = append(v.Transitions, transitionView{Name: string(t), NeedsReason: workflow.NeedsReason(t),
 				Dispositions: workflow.DispositionsFor(t), Findings: t == workflow.ProposeFindings})

@@ -186,3 +186,36 @@ func TestStaffTimesInOfficeZone(t *testing.T) {
 		}
 	})
 }
+
+// TestStepsAnswer: after a step the case page says what was done, in the officer's
+// language; the supervisor who proposed findings is not offered the approval, another
+// supervisor is.
+func TestStepsAnswer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newStaff(t, db)
+		base := "/staff/complaints/" + strconv.FormatInt(s.txCase, 10)
+		rec := s.send("supervisor", "POST", base+"/transition", url.Values{"transition": {"triage"}}, "en")
+		if rec.Code != 303 || !strings.Contains(rec.Header().Get("Location"), "done=transition%3Atriage") {
+			t.Fatalf("triage: %d, Location %q", rec.Code, rec.Header().Get("Location"))
+		}
+		page := s.do("GET", rec.Header().Get("Location"), "", nil, "Cookie", "redress_session="+s.cookies["supervisor"]).Body.String()
+		if !strings.Contains(page, `<p class="flash" role="status">Done: Mark triaged.</p>`) {
+			t.Fatal("the case page does not say the step was taken")
+		}
+		rec = s.send("supervisor", "POST", base+"/assign", url.Values{"assignee": {strconv.FormatInt(s.users["investigator"].ID, 10)}}, "es")
+		page = s.do("GET", rec.Header().Get("Location"), "", nil, "Cookie", "redress_session="+s.cookies["supervisor"], "Accept-Language", "es").Body.String()
+		if !strings.Contains(page, "Asignada.") {
+			t.Fatalf("assignment (%d %s): the page does not say so in Spanish", rec.Code, rec.Header().Get("Location"))
+		}
+		s.mustPost("supervisor", base+"/transition", url.Values{"transition": {"start_review"}}, 303)
+		s.proposeFindings("supervisor", s.txCase, "sustained", "sustained")
+		approve := `value="approve_close"`
+		if page := s.do("GET", base, "", nil, "Cookie", "redress_session="+s.cookies["supervisor"]).Body.String(); strings.Contains(page, approve) {
+			t.Error("the supervisor who proposed the findings is offered the approval")
+		}
+		s.signIn("supervisor2", redress.RoleSupervisor, "tx")
+		if page := s.do("GET", base, "", nil, "Cookie", "redress_session="+s.cookies["supervisor2"]).Body.String(); !strings.Contains(page, approve) {
+			t.Error("another supervisor is not offered the approval")
+		}
+	})
+}
