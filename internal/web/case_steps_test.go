@@ -219,3 +219,32 @@ func TestStepsAnswer(t *testing.T) {
 		}
 	})
 }
+
+// TestFindingsLeftBlank: a proposal with one allegation's finding left blank is refused
+// (422), names that allegation, and keeps the finding chosen for the other.
+func TestFindingsLeftBlank(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newStaff(t, db)
+		ctx := context.Background()
+		base := "/staff/complaints/" + strconv.FormatInt(s.txCase, 10)
+		s.mustPost("supervisor", base+"/transition", url.Values{"transition": {"triage"}}, 303)
+		s.mustPost("supervisor", base+"/transition", url.Values{"transition": {"start_review"}}, 303)
+		c, _, _ := db.Complaint(ctx, s.txCase)
+		if len(c.Allegations) < 2 {
+			t.Fatalf("fixture: %d allegations", len(c.Allegations))
+		}
+		first, second := c.Allegations[0], c.Allegations[1]
+		code, page := s.post("investigator", base+"/transition", url.Values{"transition": {"propose_findings"},
+			"finding_" + strconv.FormatInt(first.ID, 10): {"sustained"}})
+		cat, err := i18n.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code != 422 || !strings.Contains(page, "Choose a finding for: "+cat.T("en", "category."+string(second.Category), nil)+".") {
+			t.Fatalf("a blank finding: %d; the page does not name %s", code, second.Category)
+		}
+		if !strings.Contains(page, `<option value="sustained" selected>`) {
+			t.Error("the finding chosen for the other allegation was not kept")
+		}
+	})
+}

@@ -56,7 +56,32 @@ func (s *Server) afterCaseWork(w http.ResponseWriter, r *http.Request, c redress
 		s.renderError(w, r, err)
 		return
 	}
-	s.showCaseRefused(w, r, func(p *page) (int, string) { return statusFor(err), s.problemText(p, err) })
+	s.showCaseRefused(w, r, func(p *page) (int, string) { return statusFor(err), s.caseProblemText(p, c, err) })
+}
+
+// caseProblemText words a refused case step; findings left out name their allegations
+// ("Choose a finding for: Force, No interpreter"), so the officer sees which.
+func (s *Server) caseProblemText(p *page, c redress.Complaint, err error) string {
+	var de *redress.Error
+	if !errors.As(err, &de) {
+		return s.problemText(p, err)
+	}
+	var missing []string
+	for _, f := range de.Fields {
+		id, ok := strings.CutPrefix(f.Field, "findings.")
+		if !ok || f.Rule != "required" {
+			continue
+		}
+		for _, a := range c.Allegations {
+			if strconv.FormatInt(a.ID, 10) == id {
+				missing = append(missing, p.T("category."+string(a.Category)))
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return s.problemText(p, err)
+	}
+	return p.T("case.findings_missing", "List", strings.Join(missing, ", "))
 }
 
 // showCaseRefused shows the case page again, at the status word gives, with word's
@@ -70,6 +95,13 @@ func (s *Server) showCaseRefused(w http.ResponseWriter, r *http.Request, word fu
 	}
 	status, problem := word(p)
 	p.Problem = problem
+	// The findings chosen stay chosen: only the missing one is asked for again.
+	v.PostedFindings = map[int64]string{}
+	for _, a := range v.Complaint.Allegations {
+		if f := r.PostForm.Get("finding_" + strconv.FormatInt(a.ID, 10)); f != "" {
+			v.PostedFindings[a.ID] = f
+		}
+	}
 	s.renderCase(w, r, p, v, status)
 }
 

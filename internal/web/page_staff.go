@@ -66,6 +66,8 @@ type caseView struct {
 	ResultsMethods   []string
 	// Today is the office's date, the latest a results report may bear.
 	Today string
+	// PostedFindings are the findings chosen in a refused proposal, shown again.
+	PostedFindings map[int64]string
 	// NewCategories are the allegation categories triage may add: those not alleged yet.
 	NewCategories []redress.Category
 	// Links are the duplicates and related complaints triage tied to this one.
