@@ -141,10 +141,11 @@ func (s *Server) handleAPIAuditEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	out := auditEventsJSON{Events: make([]auditEventJSON, len(res.Entries)), Total: res.Total, Page: aq.Page, PerPage: aq.PerPage,
 		Upto: res.Upto}
+	words := s.newStaffWords(r)
 	for i, e := range res.Entries {
 		j := auditEventJSON{ID: e.ID, Seq: optID(e.Seq), OccurredAt: e.OccurredAt, Actor: e.Actor, ActorRole: e.ActorRole,
 			Action: e.Action, ComplaintID: optID(e.ComplaintID), TrackingNumber: e.TrackingNumber, AgencyID: optID(e.AgencyID),
-			AgreementID: optID(e.AgreementID), RequestID: e.RequestID, Details: e.Details}
+			AgreementID: optID(e.AgreementID), RequestID: e.RequestID, Details: words.details(e.AuditEvent)}
 		if j.Details == nil {
 			j.Details = map[string]any{}
 		}

@@ -89,13 +89,14 @@ type auditRows struct {
 	actors     map[string]string
 	agencies   map[int64]string
 	agreements map[int64]string
+	words      *staffWords
 }
 
 func (s *Server) newAuditRows(r *http.Request, p *page) *auditRows {
 	return &auditRows{s: s, p: p, ctx: r.Context(), actors: map[string]string{
 		redress.ActorPublic: p.T("oversight.actor.public"), redress.ActorSystem: p.T("oversight.actor.system"),
 		redress.SubjectReceiptHolder: p.T("oversight.actor.receipt_holder")},
-		agencies: map[int64]string{}, agreements: map[int64]string{}}
+		agencies: map[int64]string{}, agreements: map[int64]string{}, words: s.newStaffWords(r)}
 }
 
 // who names an actor: staff by name and account, others in words or as recorded.
@@ -174,8 +175,8 @@ func (a *auditRows) row(e redress.AuditEntry) auditRowView {
 		v.ShortHash = v.Hash[:12]
 	}
 	v.Agency, v.Agreement = a.agency(e.AgencyID), a.agreement(e.AgreementID)
-	if len(e.Details) > 0 {
-		b, _ := json.Marshal(e.Details)
+	if details := a.words.details(e.AuditEvent); len(details) > 0 {
+		b, _ := json.Marshal(details)
 		// Staff's words in details (a reason) show their hidden controls as escapes.
 		v.Details = redress.ShowHiddenControls(string(b))
 		if utf8.RuneCountInString(v.Details) > maxDetailsShown {

@@ -143,6 +143,11 @@ func (s *Server) loadCase(r *http.Request, reveal bool) (*caseView, error) {
 	if err := s.loadCaseWork(r, sub, v); err != nil {
 		return nil, err
 	}
+	if !v.ShowNarrative {
+		for i := range v.Referrals {
+			v.Referrals[i].WithoutStaffWords() // staff's and the office's words
+		}
+	}
 	if v.Files, err = s.loadCaseFiles(r, c.ID, c.Unit); err != nil {
 		return nil, err
 	}
@@ -229,6 +234,9 @@ func (s *Server) caseTimeline(r *http.Request, p *page, v *caseView) error {
 			v.LastView = &e
 			continue
 		}
+		if !v.ShowNarrative {
+			ev.Details = redress.WithoutStaffWords(ev.Action, ev.Details)
+		}
 		e.Detail = timelineDetail(p, ev)
 		v.Timeline = append(v.Timeline, e)
 	}
@@ -236,7 +244,8 @@ func (s *Server) caseTimeline(r *http.Request, p *page, v *caseView) error {
 }
 
 // timelineDetail is the one fact of an event worth a line on the case page. Details
-// never hold identity, so nothing here can leak it.
+// never hold identity; staff's own words (a reason, an outcome) are taken out of them
+// before, for a caller who may not read them.
 func timelineDetail(p *page, ev redress.AuditEvent) string {
 	str := func(k string) string { s, _ := ev.Details[k].(string); return s }
 	switch ev.Action {
