@@ -110,7 +110,7 @@ var Settings = []Setting{
 			c.AuditCheckpointInterval, err = time.ParseDuration(v)
 			return err
 		}},
-	{"operator", "REDRESS_OPERATOR", "", "who runs this service, shown at the foot of every public page; empty: a neutral default line", true,
+	{"operator", "REDRESS_OPERATOR", "", "who runs this service, shown at the foot of every page; empty: no operator line", true,
 		func(c *Config, v string) error { c.Operator = v; return nil }},
 }
 

@@ -2,6 +2,7 @@ package i18n_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/redress-oversight/redress/internal/i18n"
@@ -63,5 +64,31 @@ func TestMatch(t *testing.T) {
 	}
 	if got := c.T("es", "no.such.key", nil); got != "no.such.key" {
 		t.Errorf("missing key = %q, want the key itself", got)
+	}
+}
+
+// A count picks the plural form in each language: no "complaint(s)".
+func TestPlural(t *testing.T) {
+	c, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		lang  string
+		count int
+		want  string
+	}{
+		{"en", 1, "1 complaint was assigned to you: A."},
+		{"en", 2, "2 complaints were assigned to you: A."},
+		{"es", 1, "Se le asignó 1 queja: A."},
+		{"es", 2, "Se le asignaron 2 quejas: A."},
+	} {
+		got := c.T(tc.lang, "email.assigned.body", map[string]any{"Count": tc.count, "Numbers": "A", "Link": "L"})
+		if !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%s, %d: %q, want %q…", tc.lang, tc.count, got, tc.want)
+		}
+	}
+	if one, many := c.T("en", "email.assigned.subject", map[string]any{"Count": 1}), c.T("en", "email.assigned.subject", map[string]any{"Count": 3}); one == many {
+		t.Errorf("subject does not follow the count: %q", one)
 	}
 }

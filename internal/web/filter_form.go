@@ -108,7 +108,7 @@ func (s *Server) auditChoices(r *http.Request, f *filterForm, obj, act string) e
 	}
 	var opts []option
 	for _, a := range agencies {
-		opts = append(opts, option{Value: strconv.FormatInt(a.ID, 10), Label: a.Name + " (" + a.State + ")"})
+		opts = append(opts, option{Value: strconv.FormatInt(a.ID, 10), Label: agencyLabel(f.page, a.Name) + " (" + a.State + ")"})
 	}
 	f.choose("agency", opts)
 	agreements, err := s.DB.ComplaintAgreements(r.Context(), scope)
@@ -118,7 +118,7 @@ func (s *Server) auditChoices(r *http.Request, f *filterForm, obj, act string) e
 	opts = nil
 	for _, a := range agreements {
 		opts = append(opts, option{Value: strconv.FormatInt(a.ID, 10),
-			Label: a.AgencyName + " (" + a.State + ") – " + string(a.Model) + " #" + strconv.FormatInt(a.ID, 10)})
+			Label: agencyLabel(f.page, a.AgencyName) + " (" + a.State + ") – " + string(a.Model) + " #" + strconv.FormatInt(a.ID, 10)})
 	}
 	// An agreement no complaint names (a link, a typed URL) is still offered as chosen.
 	if id := f.Val("agreement"); id != "" && f.Err("agreement") == "" && !containsValue(opts, id) {

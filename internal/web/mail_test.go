@@ -121,7 +121,8 @@ func TestCaseEmails(t *testing.T) {
 		for _, m := range msgs {
 			switch m.to {
 			case "investigator@example.org":
-				if !strings.Contains(m.body, c.TrackingNumber) || !strings.Contains(m.body, "assigned to you") {
+				if !strings.Contains(m.body, c.TrackingNumber) || !strings.Contains(m.body, "1 complaint was assigned to you") ||
+					strings.Contains(m.body, "(s)") {
 					t.Errorf("assignment email:\n%s", m.body)
 				}
 			case "supervisor@example.org":

@@ -49,6 +49,9 @@ type complaintForm struct {
 	Unavailable string
 	// down is the outage met while drawing the form (the agency list could not be read).
 	down error
+	// staff: an officer types someone else's answers, so the questions name the
+	// complainant instead of "you".
+	staff bool
 }
 
 func (f *complaintForm) Val(name string) string {
@@ -74,7 +77,7 @@ func (f *complaintForm) has(name, value string) bool {
 func (f *complaintForm) ErrorList() []errorLink {
 	var out []errorLink
 	for _, field := range f.order {
-		out = append(out, errorLink{ID: fieldID(field), Label: f.page.T(fieldLabelKey(field)), Message: f.Errors[field]})
+		out = append(out, errorLink{ID: fieldID(field), Label: f.Label(field), Message: f.Errors[field]})
 	}
 	return out
 }
@@ -93,6 +96,29 @@ func fieldLabelKey(field string) string {
 		return "field.consent"
 	}
 	return "field." + strings.TrimPrefix(field, "contact.")
+}
+
+// staffWords are the questions about the complainant that the public form asks as
+// "your …"; the staff entry form asks them about the complainant (catalog "enter.field.*").
+var staffWords = map[string]bool{"field.name": true, "field.email": true, "field.phone": true,
+	"field.address": true, "field.anonymous": true, "field.preferred_language": true, "field.consent": true}
+
+// Label is the question of a field (an API field name), worded for who fills the form in.
+func (f *complaintForm) Label(field string) string {
+	key := fieldLabelKey(field)
+	if f.staff && staffWords[key] {
+		key = "enter." + key
+	}
+	return f.page.T(key)
+}
+
+// forStaff words the form for an officer entering a complaint received by phone, mail
+// or in person.
+func (f *complaintForm) forStaff() {
+	f.staff = true
+	for i := range f.ContactFields {
+		f.ContactFields[i].Label = f.Label(f.ContactFields[i].Name)
+	}
 }
 
 // newComplaintForm builds the form's choices in lang from the values entered.
@@ -155,7 +181,7 @@ func (s *Server) newComplaintForm(r *http.Request, p *page, values map[string][]
 		}
 		chosen := f.Val("agency_id")
 		for _, a := range agencies {
-			label := a.Name
+			label := agencyLabel(p, a.Name)
 			if a.County != "" && !strings.Contains(a.Name, a.County) {
 				label += " (" + a.County + ")"
 			}

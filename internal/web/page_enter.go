@@ -61,6 +61,7 @@ func (s *Server) entryForm(w http.ResponseWriter, r *http.Request, values url.Va
 		s.renderPageError(w, r, p, err)
 		return nil
 	}
+	f.forStaff()
 	p.Form, p.Entry = f, s.newEntryChoices(p.page, values)
 	if f.down != nil {
 		s.renderEntryUnavailable(w, r, p, f.down)

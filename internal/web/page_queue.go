@@ -447,7 +447,7 @@ func (s *Server) queueChoices(r *http.Request, v *queueView) error {
 		return err
 	}
 	for _, a := range agencies {
-		v.Agencies = append(v.Agencies, choose("agency", strconv.FormatInt(a.ID, 10), a.Name+" ("+a.State+")"))
+		v.Agencies = append(v.Agencies, choose("agency", strconv.FormatInt(a.ID, 10), agencyLabel(p, a.Name)+" ("+a.State+")"))
 	}
 	users, err := s.Auth.ListUsers(ctx)
 	if err != nil {

@@ -119,7 +119,7 @@ func newChangedAgreementView(p *page, h redress.AgreementHistory) changedAgreeme
 		cv.Listings = append(cv.Listings, lv)
 	}
 	if a.Agency != nil {
-		cv.State, cv.Agency = a.Agency.State, a.Agency.Name
+		cv.State, cv.Agency = a.Agency.State, agencyLabel(p, a.Agency.Name)
 	}
 	for _, c := range h.Changes() {
 		old, now := c.Old, c.New

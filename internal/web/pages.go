@@ -152,10 +152,9 @@ func (s *Server) newPage(r *http.Request, lang string) *page {
 			}
 		}
 	}
+	// With no operator configured the footer names nobody: a default line would claim
+	// an office that may not exist.
 	p.Operator = s.Operator
-	if p.Operator == "" {
-		p.Operator = p.T("site.operator_default")
-	}
 	for _, l := range s.Catalog.Languages() {
 		if l != lang {
 			p.Switch = append(p.Switch, langLink{Lang: l, Name: s.Catalog.T(l, "language.name", nil),

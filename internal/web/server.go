@@ -32,7 +32,7 @@ type Deps struct {
 	Catalog      *i18n.Catalog
 	Log          *slog.Logger
 	MaxBodyBytes int64
-	// Operator says who runs this service, shown on every page; empty: a default line.
+	// Operator says who runs this service, shown on every page; empty: no line.
 	Operator string
 	// MailQueued is called after a request queued email, to wake the sender; may be nil.
 	MailQueued func()
