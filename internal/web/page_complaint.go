@@ -98,15 +98,15 @@ func fieldLabelKey(field string) string {
 	return "field." + strings.TrimPrefix(field, "contact.")
 }
 
-// staffWords are the questions about the complainant that the public form asks as
+// aboutComplainant are the questions about the complainant that the public form asks as
 // "your …"; the staff entry form asks them about the complainant (catalog "enter.field.*").
-var staffWords = map[string]bool{"field.name": true, "field.email": true, "field.phone": true,
+var aboutComplainant = map[string]bool{"field.name": true, "field.email": true, "field.phone": true,
 	"field.address": true, "field.anonymous": true, "field.preferred_language": true, "field.consent": true}
 
 // Label is the question of a field (an API field name), worded for who fills the form in.
 func (f *complaintForm) Label(field string) string {
 	key := fieldLabelKey(field)
-	if f.staff && staffWords[key] {
+	if f.staff && aboutComplainant[key] {
 		key = "enter." + key
 	}
 	return f.page.T(key)
