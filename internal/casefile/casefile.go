@@ -118,7 +118,7 @@ func (s *Service) noticeMail(c redress.Complaint, sealed []byte) ([]redress.Outb
 		return nil, err
 	}
 	lang := s.Catalog.Match(c.Language)
-	data := map[string]any{"Tracking": c.TrackingNumber, "StatusURL": strings.TrimRight(s.PublicURL, "/") + "/status"}
+	data := map[string]any{"Tracking": c.TrackingNumber, "StatusURL": mail.StatusLink(strings.TrimRight(s.PublicURL, "/")+"/status", lang)}
 	paragraphs := []string{
 		s.Catalog.T(lang, "email.message.new", data),
 		s.Catalog.T(lang, "email.message.read", data),

@@ -164,7 +164,7 @@ func TestMessages(t *testing.T) {
 			}
 			r := rows[0]
 			if r.Language != "es" || r.Subject != s.Catalog.T("es", "email.message.subject", nil) ||
-				!strings.Contains(r.Body, "https://redress.example/status") || !strings.Contains(r.Body, c.TrackingNumber) {
+				!strings.Contains(r.Body, "https://redress.example/status?lang=es\n") || !strings.Contains(r.Body, c.TrackingNumber) {
 				t.Fatalf("notice %+v", r)
 			}
 			if strings.Contains(r.Body, "fianza") || strings.Contains(r.Subject, "fianza") || strings.Contains(r.Body, receipt) {

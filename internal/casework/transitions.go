@@ -24,7 +24,7 @@ func (s *Service) outcomeMail(c redress.Complaint, sealed []byte, disposition st
 	lang := s.Catalog.Match(c.Language)
 	// The outcome in the words of the status page, where the complainant reads the rest:
 	// the findings are not in the email, nor anything they wrote.
-	data := map[string]any{"Tracking": c.TrackingNumber, "StatusURL": strings.TrimRight(s.PublicURL, "/") + "/status",
+	data := map[string]any{"Tracking": c.TrackingNumber, "StatusURL": mail.StatusLink(strings.TrimRight(s.PublicURL, "/")+"/status", lang),
 		"Outcome": s.Catalog.T(lang, "outcome."+disposition, nil)}
 	paragraphs := []string{
 		s.Catalog.T(lang, "email.outcome.body", data),

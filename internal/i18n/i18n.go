@@ -7,7 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,33 +20,90 @@ var locales embed.FS
 
 // Catalog is the loaded set of languages.
 type Catalog struct {
-	bundle  *goi18n.Bundle
+	bundle *goi18n.Bundle
+	// flat holds the catalogs of languages for which go-i18n knows no CLDR plural rule
+	// (Haitian Creole, for one), which it refuses to load. Such a language does not
+	// inflect for number as far as we know, so each message is its "other" form.
+	flat    map[string]map[string]*goi18n.MessageTemplate
 	matcher language.Matcher
 	tags    []language.Tag
 }
 
 // Load reads every catalog in locales/. English is the source language: every other
 // catalog must carry its keys (a test checks).
-func Load() (*Catalog, error) {
-	b := goi18n.NewBundle(language.English)
-	b.RegisterUnmarshalFunc("json", json.Unmarshal)
-	files, err := fs.Glob(locales, "locales/*.json")
+func Load() (*Catalog, error) { return LoadWith(nil) }
+
+// LoadWith reads the catalogs in locales/ and then the *.json catalogs at the top of
+// extra (nil for none), so a test can add a language without building it in.
+func LoadWith(extra fs.FS) (*Catalog, error) {
+	c := &Catalog{bundle: goi18n.NewBundle(language.English), flat: map[string]map[string]*goi18n.MessageTemplate{}}
+	c.bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
+	sub, err := fs.Sub(locales, "locales")
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range files {
-		if _, err := b.LoadMessageFileFS(locales, f); err != nil {
-			return nil, fmt.Errorf("catalog %s: %w", path.Base(f), err)
+	for _, fsys := range []fs.FS{sub, extra} {
+		if fsys == nil {
+			continue
+		}
+		files, err := fs.Glob(fsys, "*.json")
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			if err := c.add(fsys, f); err != nil {
+				return nil, fmt.Errorf("catalog %s: %w", f, err)
+			}
 		}
 	}
-	tags := b.LanguageTags()
-	// English first so the matcher falls back to it.
-	for i, t := range tags {
-		if t == language.English {
-			tags[0], tags[i] = tags[i], tags[0]
-		}
+	tags := c.bundle.LanguageTags()
+	for lang := range c.flat {
+		tags = append(tags, language.Make(lang))
 	}
-	return &Catalog{bundle: b, matcher: language.NewMatcher(tags), tags: tags}, nil
+	// English first so the matcher falls back to it; the rest in a stable order.
+	slices.SortFunc(tags, func(a, b language.Tag) int {
+		switch {
+		case a == language.English:
+			return -1
+		case b == language.English:
+			return 1
+		}
+		return strings.Compare(a.String(), b.String())
+	})
+	c.tags, c.matcher = tags, language.NewMatcher(tags)
+	return c, nil
+}
+
+// add loads one catalog file: into the bundle when go-i18n has a plural rule for its
+// language, else into flat, so a new language never stops the server from starting.
+func (c *Catalog) add(fsys fs.FS, name string) error {
+	buf, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return err
+	}
+	mf, err := goi18n.ParseMessageFileBytes(buf, name, map[string]goi18n.UnmarshalFunc{"json": json.Unmarshal})
+	if err != nil {
+		return err
+	}
+	if hasPluralRule(mf.Tag) {
+		return c.bundle.AddMessages(mf.Tag, mf.Messages...)
+	}
+	base, _ := mf.Tag.Base()
+	m := map[string]*goi18n.MessageTemplate{}
+	for _, msg := range mf.Messages {
+		if msg.Other == "" {
+			return fmt.Errorf("message %q has no \"other\" form, the only one %s uses", msg.ID, base)
+		}
+		m[msg.ID] = goi18n.NewMessageTemplate(msg)
+	}
+	c.flat[base.String()] = m
+	return nil
+}
+
+// hasPluralRule reports whether go-i18n knows tag's plural rule. It has no way to ask,
+// or to register one, but adding no messages to a fresh bundle fails only for want of one.
+func hasPluralRule(tag language.Tag) bool {
+	return goi18n.NewBundle(language.English).AddMessages(tag) == nil
 }
 
 // Languages returns the base codes of the loaded catalogs, English first.
@@ -94,8 +151,14 @@ func (c *Catalog) Match(prefs ...string) string {
 // English, and a missing English message to the id itself, so a gap shows as a key in
 // the page instead of an error.
 //
-// A "Count" in data also picks the plural form ("one", "other", …) of the language.
+// A "Count" in data also picks the plural form ("one", "other", …) of the language; a
+// language without a CLDR plural rule always takes "other".
 func (c *Catalog) T(lang, id string, data map[string]any) string {
+	if mt := c.flat[lang][id]; mt != nil {
+		if s, err := mt.Execute("other", data, nil); err == nil {
+			return s
+		}
+	}
 	loc := goi18n.NewLocalizer(c.bundle, lang, "en")
 	cfg := &goi18n.LocalizeConfig{MessageID: id, TemplateData: data}
 	if n, ok := data["Count"]; ok {

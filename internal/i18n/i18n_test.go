@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/redress-oversight/redress/internal/i18n"
 )
@@ -90,5 +91,50 @@ func TestPlural(t *testing.T) {
 	}
 	if one, many := c.T("en", "email.assigned.subject", map[string]any{"Count": 1}), c.T("en", "email.assigned.subject", map[string]any{"Count": 3}); one == many {
 		t.Errorf("subject does not follow the count: %q", one)
+	}
+}
+
+// Adding a language go-i18n has no CLDR plural rule for, as the README says to, must not
+// stop the server: Haitian Creole loads, is matched and takes the "other" form of plural
+// messages; what it lacks falls back to English.
+func TestLanguageWithoutPluralRule(t *testing.T) {
+	ht := `{
+  "language.name": "Kreyòl ayisyen",
+  "status.title": "Tcheke yon plent",
+  "agency.found": {"one": "1 ajans (one)", "other": "{{.Count}} ajans"}
+}`
+	c, err := i18n.LoadWith(fstest.MapFS{"ht.json": {Data: []byte(ht)}})
+	if err != nil {
+		t.Fatalf("loading ht: %v", err)
+	}
+	if got := c.Languages(); !slices.Equal(got, []string{"en", "es", "ht"}) {
+		t.Errorf("Languages() = %v", got)
+	}
+	if !c.Supported("ht") || c.Match("ht-HT, en;q=0.5") != "ht" {
+		t.Error("ht is not offered")
+	}
+	for _, tc := range []struct {
+		id   string
+		data map[string]any
+		want string
+	}{
+		{"status.title", nil, "Tcheke yon plent"},
+		{"agency.found", map[string]any{"Count": 1}, "1 ajans"},
+		{"agency.found", map[string]any{"Count": 3}, "3 ajans"},
+		{"site.name", nil, "Redress"},
+		{"status.intro", nil, c.T("en", "status.intro", nil)},
+	} {
+		if got := c.T("ht", tc.id, tc.data); got != tc.want {
+			t.Errorf("T(ht, %s, %v) = %q, want %q", tc.id, tc.data, got, tc.want)
+		}
+	}
+	if c.T("es", "status.title", nil) != "Consultar una queja" {
+		t.Error("Spanish lost its messages")
+	}
+
+	// A message without the one form the language uses is a clear error, not a gap.
+	_, err = i18n.LoadWith(fstest.MapFS{"ht.json": {Data: []byte(`{"agency.found": {"one": "1 ajans"}}`)}})
+	if err == nil || !strings.Contains(err.Error(), "ht.json") {
+		t.Errorf("ht without other forms: %v", err)
 	}
 }

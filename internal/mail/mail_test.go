@@ -369,7 +369,7 @@ func TestReceiptArrivesOnce(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				for _, want := range []string{tc.phrase, tracking, "https://redress.example/status"} {
+				for _, want := range []string{tc.phrase, tracking, "https://redress.example/status?lang=" + tc.lang} {
 					if !bytes.Contains(body, []byte(want)) {
 						t.Errorf("body lacks %q:\n%s", want, body)
 					}

@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"net/url"
 	"strings"
 
 	"github.com/redress-oversight/redress/internal/i18n"
@@ -14,7 +15,7 @@ import (
 // since a mailbox may be read by someone other than the complainant.
 func ReceiptEmail(cat *i18n.Catalog, lang, tracking, statusURL string) (subject, body string) {
 	lang = supported(cat, lang)
-	data := map[string]any{"Tracking": tracking, "StatusURL": statusURL}
+	data := map[string]any{"Tracking": tracking, "StatusURL": StatusLink(statusURL, lang)}
 	paragraphs := []string{
 		cat.T(lang, "email.receipt.received", nil),
 		cat.T(lang, "email.receipt.tracking", data),
@@ -24,6 +25,13 @@ func ReceiptEmail(cat *i18n.Catalog, lang, tracking, statusURL string) (subject,
 		cat.T(lang, "email.footer.automatic", nil),
 	}
 	return cat.T(lang, "email.receipt.subject", nil), strings.Join(paragraphs, "\n\n") + "\n"
+}
+
+// StatusLink is the address of the status page statusURL in lang, for the emails to a
+// complainant: the page then speaks the complaint's language whatever the browser says.
+// It names the language only: a receipt code never goes in a link.
+func StatusLink(statusURL, lang string) string {
+	return statusURL + "?" + url.Values{"lang": {lang}}.Encode()
 }
 
 // NewReceipt is the receipt email for the outbox, addressed to to (sealed with box).

@@ -92,6 +92,8 @@ func idempotencyKey(r *http.Request) (*intake.Retry, error) {
 type statusRequest struct {
 	TrackingNumber string `json:"tracking_number"`
 	ReceiptCode    string `json:"receipt_code"`
+	// Language is the one the person chose to read in, if they chose.
+	Language string `json:"language,omitempty"`
 }
 
 type statusStep struct {
@@ -168,8 +170,13 @@ func (s *Server) handleComplaintStatus(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	// The caller's stated language first, else the language the complaint was filed in.
-	writeJSON(w, http.StatusOK, s.statusView(s.Catalog.Match(r.Header.Get("Accept-Language"), st.Language), st))
+	// The language the person chose, else the one the complaint was filed in, as on the
+	// status page: Accept-Language is the browser's, which the person may never have chosen.
+	lang := st.Language
+	if s.Catalog.Supported(in.Language) {
+		lang = in.Language
+	}
+	writeJSON(w, http.StatusOK, s.statusView(s.Catalog.Match(lang, r.Header.Get("Accept-Language")), st))
 }
 
 // noStore keeps receipts and statuses out of browser and proxy caches.

@@ -278,8 +278,14 @@ func TestComplaintStatus(t *testing.T) {
 			if after := e.counts(); after[2] != before[2]+1 {
 				t.Fatal("status check wrote no audit event")
 			}
-			en := decode[status](t, e.postJSON("/api/v1/complaints/status", map[string]string{
+			// The complaint's language for an English browser, until the person chooses.
+			es := decode[status](t, e.postJSON("/api/v1/complaints/status", map[string]string{
 				"tracking_number": got.TrackingNumber, "receipt_code": got.ReceiptCode}, "Accept-Language", "en-US"))
+			if es.Label != "Recibida" {
+				t.Fatalf("label %q for an English browser; want the complaint's Spanish", es.Label)
+			}
+			en := decode[status](t, e.postJSON("/api/v1/complaints/status", map[string]string{
+				"tracking_number": got.TrackingNumber, "receipt_code": got.ReceiptCode, "language": "en"}, "Accept-Language", "es"))
 			if en.Label != "Received" {
 				t.Fatalf("English label %q", en.Label)
 			}

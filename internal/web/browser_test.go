@@ -142,4 +142,12 @@ func fileAndCheck(t *testing.T, b *browsertest.Browser, base string, catalog *i1
 		t.Error("status page does not repeat the tracking number")
 	}
 	look("status")
+
+	// Switching language on the result keeps the result.
+	other := map[string]string{"es": "en", "en": "es"}[lang]
+	wantStatus("switch on the result", p.ClickAndWait(`nav.lang button[value="`+other+`"]`), http.StatusOK)
+	if got := p.Text(".status"); p.Lang() != other || got != catalog.T(other, "status.received", nil) {
+		t.Fatalf("after switching to %s: %q in %q", other, got, p.Lang())
+	}
+	look("status-switched")
 }

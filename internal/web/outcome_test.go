@@ -204,7 +204,7 @@ func TestOutcomeFindings(t *testing.T) {
 			t.Fatalf("outcome emails %+v %v", letters, err)
 		}
 		l := letters[0]
-		data := map[string]any{"Tracking": tracking, "StatusURL": "https://redress.example/status",
+		data := map[string]any{"Tracking": tracking, "StatusURL": "https://redress.example/status?lang=es",
 			"Outcome": cat.T("es", "outcome.findings_made", nil)}
 		if l.Language != "es" || l.Subject != cat.T("es", "email.outcome.subject", nil) ||
 			!strings.Contains(l.Body, cat.T("es", "email.outcome.body", data)) || !strings.Contains(l.Body, cat.T("es", "email.outcome.read", data)) {

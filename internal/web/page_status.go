@@ -136,10 +136,39 @@ func (s *Server) handleStatusEvidence(w http.ResponseWriter, r *http.Request) {
 // form: the follow-up addresses take no GET, and the receipt is never put in a link.
 func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) *statusCheckPage {
 	p := &statusCheckPage{page: s.newPage(r, s.pageLang(w, r))}
+	switchToForm(p.page)
+	return p
+}
+
+func switchToForm(p *page) {
 	for i, l := range p.Switch {
 		p.Switch[i].Href = "/status?" + url.Values{"lang": {l.Lang}}.Encode()
 	}
-	return p
+}
+
+// statusProof is what the language switch of a status result sends again, in the hidden
+// fields of a POST form (the receipt never goes in a link): the same check as the
+// status form, answered in the language of the button pressed.
+type statusProof struct{ Tracking, Receipt string }
+
+// holderLang is the language of a proven receipt's pages: the one the person chose with
+// the switch (the switch form's lang field, ?lang=, or the cookie an earlier switch
+// set), else the language the complaint was filed in, else the page's.
+func (s *Server) holderLang(w http.ResponseWriter, r *http.Request, h intake.Holder, fallback string) string {
+	if l := r.PostForm.Get("lang"); l != "" && s.Catalog.Supported(l) {
+		rememberLang(w, r, l)
+		return l
+	}
+	if l := r.URL.Query().Get("lang"); l != "" && s.Catalog.Supported(l) {
+		return l // remembered by pageLang
+	}
+	if l, ok := s.cookieLang(r); ok {
+		return l
+	}
+	if s.Catalog.Supported(h.Language) {
+		return h.Language
+	}
+	return fallback
 }
 
 // statusHolder proves the receipt of a status-page request. When it cannot, it answers
@@ -167,6 +196,11 @@ func (s *Server) statusHolder(w http.ResponseWriter, r *http.Request, p *statusC
 	} else if err != nil {
 		s.renderPageError(w, r, p, err)
 		return intake.Holder{}, false
+	}
+	// Proven: from here the page speaks the complainant's language.
+	if lang := s.holderLang(w, r, h, p.Lang); lang != p.Lang {
+		p.page = s.newPage(r, lang)
+		switchToForm(p.page)
 	}
 	return h, true
 }
@@ -207,6 +241,7 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, p *statusC
 	}
 	view := s.statusView(p.Lang, st)
 	p.Status, p.StatusFiles = &view, v
+	p.SwitchKeep = &statusProof{Tracking: p.Tracking, Receipt: receipt}
 	s.render(w, r, status, p)
 }
 

@@ -39,11 +39,14 @@ type langLink struct{ Lang, Name, Href string }
 // its switch, the operator, the signed-in staff member and their menu, a note of what
 // was done or what went wrong, and the layout's choices.
 type page struct {
-	Lang     string
-	Switch   []langLink
-	Operator string
-	Staff    *staffView
-	cat      *i18n.Catalog
+	Lang   string
+	Switch []langLink
+	// SwitchKeep, on a status result, makes the switch a form that proves the receipt
+	// again in the chosen language, so switching keeps the result (page_status.go).
+	SwitchKeep *statusProof
+	Operator   string
+	Staff      *staffView
+	cat        *i18n.Catalog
 	// loc is the office's time zone: staff dates and times are shown in it, as the
 	// deadlines count days in it.
 	loc *time.Location
@@ -119,14 +122,27 @@ const langCookie = "lang"
 // set, then the browser's Accept-Language. Choosing with the switch sets the cookie.
 func (s *Server) pageLang(w http.ResponseWriter, r *http.Request) string {
 	if q := r.URL.Query().Get("lang"); q != "" && s.Catalog.Supported(q) {
-		http.SetCookie(w, &http.Cookie{Name: langCookie, Value: q, Path: "/", MaxAge: 365 * 24 * 3600,
-			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+		rememberLang(w, r, q)
 		return q
 	}
-	if c, err := r.Cookie(langCookie); err == nil && s.Catalog.Supported(c.Value) {
-		return c.Value
+	if l, ok := s.cookieLang(r); ok {
+		return l
 	}
 	return s.Catalog.Match(r.Header.Get("Accept-Language"))
+}
+
+// rememberLang sets the cookie of a language chosen with the switch.
+func rememberLang(w http.ResponseWriter, r *http.Request, lang string) {
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+}
+
+// cookieLang is the language an earlier switch chose, if any.
+func (s *Server) cookieLang(r *http.Request) (string, bool) {
+	if c, err := r.Cookie(langCookie); err == nil && s.Catalog.Supported(c.Value) {
+		return c.Value, true
+	}
+	return "", false
 }
 
 func (s *Server) newPage(r *http.Request, lang string) *page {
