@@ -184,7 +184,7 @@ func TestMessagesWithComplainant(t *testing.T) {
 			t.Fatalf("status page: %d\n%s", rec.Code, page)
 		}
 		if !strings.Contains(page, `action="/status/reply"`) || !strings.Contains(page, `action="/status/evidence"`) ||
-			strings.Count(page, `name="receipt_code" value="`+receipt+`"`) != 2 {
+			strings.Count(page, `name="receipt_code" value="`+receipt+`"`) != 3 { // reply, evidence, and the language switch that keeps the result
 			t.Fatal("the page's forms do not carry the receipt")
 		}
 		if rec.Header().Get("Cache-Control") != "no-store" || rec.Header().Get("Set-Cookie") != "" || strings.Contains(page, "receipt_code="+receipt) {
@@ -213,8 +213,11 @@ func TestMessagesWithComplainant(t *testing.T) {
 		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Se lo envío") {
 			t.Fatalf("reply: %d", rec.Code)
 		}
-		// Its language switch leads to the status form, not to an address without GET.
-		if !strings.Contains(rec.Body.String(), `href="/status?lang=es"`) || strings.Contains(rec.Body.String(), "/status/reply?") {
+		// Its language switch shows the same result again (a form to /status with the proof),
+		// never an address without GET.
+		if !strings.Contains(rec.Body.String(), `<nav class="lang" aria-label="`) ||
+			!strings.Contains(rec.Body.String(), `<form method="post" action="/status"><input type="hidden" name="tracking_number" value="`+tracking+`">`) ||
+			strings.Contains(rec.Body.String(), "/status/reply?") {
 			t.Fatal("the language switch of the answer page leads nowhere")
 		}
 		msgs, _ = db.Messages(ctx, cid)

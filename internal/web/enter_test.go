@@ -77,7 +77,7 @@ func TestEnterPhoneComplaint(t *testing.T) {
 		tracking, code := receiptOf(t, got.Body)
 		for _, want := range []string{
 			"Complaint entered", "Read this out to the complainant", `lang="es"`,
-			"Su código de recibo es " + code, "Su número de seguimiento es " + tracking, "https://redress.example/status",
+			"Su código de recibo es " + code, "Su número de seguimiento es " + tracking, "https://redress.example/status?lang=es",
 		} {
 			if !strings.Contains(html.UnescapeString(got.Body), want) {
 				t.Errorf("receipt page lacks %q", want)

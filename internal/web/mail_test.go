@@ -237,7 +237,7 @@ func TestMessageNoticeEmails(t *testing.T) {
 			}
 			delete(want, m.to)
 			body := strings.ReplaceAll(m.body, "\r\n", "\n")
-			data := map[string]any{"Tracking": w.c.tracking, "StatusURL": "https://redress.example/status"}
+			data := map[string]any{"Tracking": w.c.tracking, "StatusURL": "https://redress.example/status?lang=" + w.lang} // the link opens in the complaint's language
 			for _, text := range []string{
 				"Subject: " + cat.T(w.lang, "email.message.subject", nil),
 				"Content-Language: " + w.lang,

@@ -93,11 +93,13 @@ func (s *staff) proposeFindings(caller string, complaintID int64, findings ...st
 // the complaint's own).
 func (s *staff) apiStatus(tracking, receipt, lang string) statusWithOutcome {
 	s.t.Helper()
-	var h []string
+	// The person's choice travels in the body: the API answers in the complaint's language
+	// otherwise, whatever the browser's Accept-Language says.
+	body := map[string]string{"tracking_number": tracking, "receipt_code": receipt}
 	if lang != "" {
-		h = []string{"Accept-Language", lang}
+		body["language"] = lang
 	}
-	rec := s.postJSON("/api/v1/complaints/status", map[string]string{"tracking_number": tracking, "receipt_code": receipt}, h...)
+	rec := s.postJSON("/api/v1/complaints/status", body, "Accept-Language", "en")
 	if rec.Code != http.StatusOK {
 		s.t.Fatalf("status API: %d %s", rec.Code, rec.Body)
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"github.com/redress-oversight/redress/internal/mail"
 	"net/http"
 	"net/url"
 	"strings"
@@ -163,7 +164,7 @@ func (s *Server) receiptLetter(r *http.Request, c redress.Complaint, code string
 	}
 	lp := &page{Lang: lang, cat: s.Catalog}
 	d := redress.DateOf(c.ReceivedAt)
-	data := []any{"Date", lp.D(d), "Tracking", c.TrackingNumber, "Code", code, "URL", s.statusURL(r)}
+	data := []any{"Date", lp.D(d), "Tracking", c.TrackingNumber, "Code", code, "URL", mail.StatusLink(s.statusURL(r), lang)}
 	l := &letterView{Lang: lang, Title: lp.T("letter.title")}
 	for _, key := range []string{"letter.received", "letter.tracking", "letter.code", "letter.keep", "letter.check", "letter.never_status"} {
 		l.Paragraphs = append(l.Paragraphs, lp.T(key, data...))
