@@ -427,3 +427,35 @@ func startBinary(t *testing.T, wait time.Duration, env ...string) (addr string, 
 	}
 	return addr, cmd, logs
 }
+
+// The profiler is off unless asked for, and then answers only on its own listener.
+func TestProfilerOnlyWhereAsked(t *testing.T) {
+	base, logs, stop := startServe(t, map[string]string{"REDRESS_DATA_DIR": t.TempDir()})
+	if resp, err := http.Get(base + "/debug/pprof/"); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("the service's own address answers the profiler: %v %v", resp, err)
+	}
+	if strings.Contains(logs.String(), "profiler listening") {
+		t.Fatalf("a profiler started without --pprof-addr:\n%s", logs)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	base, logs, _ = startServe(t, map[string]string{"REDRESS_DATA_DIR": t.TempDir(), "REDRESS_PPROF_ADDR": "127.0.0.1:0"})
+	m := regexp.MustCompile(`msg="profiler listening" addr=(\S+)`).FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no profiler address in the log:\n%s", logs)
+	}
+	resp, err := http.Get("http://" + m[1] + "/debug/pprof/heap?debug=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "heap profile") {
+		t.Fatalf("profiler: %d %.200s", resp.StatusCode, body)
+	}
+	if resp, err := http.Get(base + "/debug/pprof/"); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("the service's own address answers the profiler: %v %v", resp, err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"time"
 
@@ -62,7 +63,37 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if cfg.PprofAddr != "" {
+		stopProfiler, err := c.startProfiler(cfg.PprofAddr)
+		if err != nil {
+			return err
+		}
+		defer stopProfiler()
+	}
 	return c.serveHTTP(ctx, cfg, handler, ln, a.db.Dialect)
+}
+
+// startProfiler serves Go's profiler on its own listener, never on the service's: the
+// public address must not expose it, and an operator turns it on only to diagnose.
+func (c *cli) startProfiler(addr string) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("pprof: listen on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	// A CPU profile or trace runs for its ?seconds=, so no write timeout here.
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
+		c.log.Warn("profiler listening beyond loopback: keep this address private", "addr", ln.Addr().String())
+	}
+	c.log.Info("profiler listening", "addr", ln.Addr().String(), "path", "/debug/pprof/")
+	return func() { srv.Close() }, nil
 }
 
 // ensureFirstAdmin creates an administrator when there is none, so a new installation
