@@ -63,6 +63,10 @@ Usage:
                                          write sealed audit events as JSON Lines for offline checking
   redress audit key                      print the public key audit checkpoints are signed with
 
+  redress bench --url URL [--clients K --duration D --mix file=1 --bare --database-url DSN]
+                                         drive a running server with a mix of requests; latency per kind
+                                         and filing against the database's bare limit
+
 Run "redress COMMAND --help" for a command's flags.
 
 Settings (each also an environment variable; a flag wins over the environment):
@@ -99,6 +103,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return c.digestCommand(ctx, rest)
 	case "audit":
 		return c.auditCommand(ctx, rest)
+	case "bench":
+		return c.benchCommand(ctx, rest)
 	case "-h", "-help", "--help", "help":
 		c.printUsage()
 		return nil

@@ -26,6 +26,7 @@ var layers = map[string]int{
 
 	"internal/web":             1,
 	"internal/web/browsertest": 1,
+	"internal/bench":           1, // drives the service over HTTP, as a client
 
 	// What staff and complainants do.
 	"internal/auth":     2,
