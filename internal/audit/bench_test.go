@@ -153,3 +153,18 @@ func BenchmarkFiling(b *testing.B) {
 		})
 	})
 }
+
+// BenchmarkCanonicalEncoding: one event's canonical entry and its link in the chain, the
+// work sealing and verification repeat per event.
+func BenchmarkCanonicalEncoding(b *testing.B) {
+	cid, aid, gid := int64(81234), int64(412), int64(977)
+	e := audit.Event{Seq: 912345, ID: 912400, OccurredAt: "2026-12-03T11:50:20.123456Z", Actor: "user:17",
+		ActorRole: "investigator", Action: "complaint.transitioned", ComplaintID: &cid, AgencyID: &aid, AgreementID: &gid,
+		RequestID: "d871942b93ad5cf6d0b3447e", Details: `{"from":"triaged","to":"under_review","reason":"","unit":"tx"}`}
+	prev := make([]byte, audit.HashSize)
+	b.SetBytes(int64(len(audit.Entry(e, audit.BodyDigest(e)))))
+	for b.Loop() {
+		h := audit.Hash(prev, e)
+		prev = h[:]
+	}
+}

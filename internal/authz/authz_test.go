@@ -34,7 +34,7 @@ type grant struct {
 	unit string
 }
 
-func addUnits(t *testing.T, db *store.DB, names ...string) {
+func addUnits(t testing.TB, db *store.DB, names ...string) {
 	t.Helper()
 	for _, n := range names {
 		if _, err := db.SaveUnit(t.Context(), by, redress.Unit{Name: n, Title: strings.ToUpper(n)}); err != nil {
@@ -44,7 +44,7 @@ func addUnits(t *testing.T, db *store.DB, names ...string) {
 }
 
 // addUser creates an account holding grants and returns its subject.
-func addUser(t *testing.T, db *store.DB, name string, grants ...grant) (int64, string) {
+func addUser(t testing.TB, db *store.DB, name string, grants ...grant) (int64, string) {
 	t.Helper()
 	ctx := t.Context()
 	h := sha256.Sum256([]byte(name))
