@@ -40,7 +40,20 @@ type snapshot struct {
 	casbin  *casbin.Enforcer
 	version int64               // authz_version the assignments were read at (or after)
 	units   map[string][]string // subject -> units it holds a role in, sorted, "*" first
+	// decided remembers Casbin's answers: a snapshot never changes, so an answer holds
+	// for its life, and a matcher evaluation costs far more than a map read
+	// (BenchmarkDecisions). A reload starts a new snapshot with nothing remembered.
+	decided  sync.Map // decision -> bool
+	remember atomic.Int64
 }
+
+// decision is one question asked of Casbin.
+type decision struct{ sub, unit, obj, act string }
+
+// maxRemembered bounds the answers a snapshot keeps: questions are finite (accounts ×
+// units × policy objects × actions), but a bound keeps a pathological caller from
+// growing it without end; past it, Casbin answers each time.
+const maxRemembered = 200_000
 
 // New builds the enforcer from the embedded policy and the database's role assignments.
 func New(ctx context.Context, db *store.DB, log *slog.Logger) (*Enforcer, error) {
@@ -186,10 +199,17 @@ func (s *snapshot) everyone(log *slog.Logger, subject, obj, act string) bool {
 
 // enforce asks Casbin; an error (a broken matcher) refuses.
 func (s *snapshot) enforce(log *slog.Logger, sub, unit, obj, act string) bool {
+	key := decision{sub, unit, obj, act}
+	if ok, found := s.decided.Load(key); found {
+		return ok.(bool)
+	}
 	ok, err := s.casbin.Enforce(sub, unit, obj, act)
 	if err != nil {
 		log.Error("authorization: casbin refused to decide", "err", err, "obj", obj, "act", act)
-		return false
+		return false // not remembered: a broken matcher is logged each time
+	}
+	if s.remember.Add(1) <= maxRemembered {
+		s.decided.Store(key, ok)
 	}
 	return ok
 }
