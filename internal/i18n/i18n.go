@@ -27,6 +27,9 @@ type Catalog struct {
 	flat    map[string]map[string]*goi18n.MessageTemplate
 	matcher language.Matcher
 	tags    []language.Tag
+	// locs holds a localizer per loaded language, made once: making one parses its
+	// language tags, which cost more than the message itself (BenchmarkRender).
+	locs map[string]*goi18n.Localizer
 }
 
 // Load reads every catalog in locales/. English is the source language: every other
@@ -71,6 +74,10 @@ func LoadWith(extra fs.FS) (*Catalog, error) {
 		return strings.Compare(a.String(), b.String())
 	})
 	c.tags, c.matcher = tags, language.NewMatcher(tags)
+	c.locs = map[string]*goi18n.Localizer{}
+	for _, t := range tags {
+		c.locs[t.String()] = goi18n.NewLocalizer(c.bundle, t.String(), "en")
+	}
 	return c, nil
 }
 
@@ -159,7 +166,10 @@ func (c *Catalog) T(lang, id string, data map[string]any) string {
 			return s
 		}
 	}
-	loc := goi18n.NewLocalizer(c.bundle, lang, "en")
+	loc := c.locs[lang]
+	if loc == nil { // a language not loaded falls back to English; not kept, so no caller can grow the map
+		loc = goi18n.NewLocalizer(c.bundle, lang, "en")
+	}
 	cfg := &goi18n.LocalizeConfig{MessageID: id, TemplateData: data}
 	if n, ok := data["Count"]; ok {
 		cfg.PluralCount = n
