@@ -218,23 +218,24 @@ func (db *DB) ComplaintByTracking(ctx context.Context, tracking string) (Complai
 	return ref, nil
 }
 
-// RecordStatusCheck returns the complaint's status history and writes the audit event
-// of the check, in one transaction: a check that is not recorded is not answered.
+// RecordStatusCheck returns the complaint's status history once the audit event of the
+// check is committed: a check that is not recorded is not answered. The record shares
+// its commit with other reads arriving at once (RecordRead), so checks do not queue
+// behind one another's transactions.
 func (db *DB) RecordStatusCheck(ctx context.Context, ev redress.AuditEvent) ([]redress.StatusStep, error) {
-	var steps []redress.StatusStep
-	err := db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
-		var rows []statusChangeRow
-		if err := tx.NewSelect().Model(&rows).Where("complaint_id = ?", ev.ComplaintID).
-			Order("changed_at", "id").Scan(ctx); err != nil {
-			return err
-		}
-		steps = make([]redress.StatusStep, len(rows))
-		for i, r := range rows {
-			steps[i] = redress.StatusStep{Status: r.Status, At: r.ChangedAt}
-		}
-		return insertAudit(ctx, tx, now, ev)
-	})
-	return steps, err
+	var rows []statusChangeRow
+	if err := db.bun.NewSelect().Model(&rows).Where("complaint_id = ?", ev.ComplaintID).
+		Order("changed_at", "id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	if err := db.RecordRead(ctx, ev); err != nil {
+		return nil, err
+	}
+	steps := make([]redress.StatusStep, len(rows))
+	for i, r := range rows {
+		steps[i] = redress.StatusStep{Status: r.Status, At: r.ChangedAt}
+	}
+	return steps, nil
 }
 
 // Complaint loads a complaint by id, without its sealed identity.

@@ -38,6 +38,8 @@ type DB struct {
 	Dialect string
 	// Now fixes the time of each transaction; tests replace it.
 	Now func() time.Time
+	// reads batches the audit records of reads (RecordRead).
+	reads *auditBatcher
 }
 
 // DefaultBusyTimeout is how long a SQLite write waits for another writer's lock before
@@ -109,10 +111,17 @@ func Open(ctx context.Context, dsn, dataDir string, opts ...Option) (*DB, error)
 		db.Close()
 		return nil, err
 	}
+	db.reads = newAuditBatcher(db)
 	return db, nil
 }
 
-func (db *DB) Close() error { return db.bun.Close() }
+// Close writes the read records still queued, then closes the connections.
+func (db *DB) Close() error {
+	if db.reads != nil {
+		db.reads.close()
+	}
+	return db.bun.Close()
+}
 
 // Ping tells whether the database answers; /readyz uses it.
 func (db *DB) Ping(ctx context.Context) error {
