@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 )
 
@@ -52,8 +53,44 @@ func (q *eventQueue) popUntil(t time.Time, g *generator, b *store.SeedRows) {
 		ev := heap.Pop(q).(pendingEvent).ev
 		ev.ID = g.nextID("audit_events")
 		ev.RequestID = Marker + strconv.FormatInt(ev.ID, 36)
+		if g.chain != nil {
+			g.seal(&ev, b)
+		}
 		b.Audit = append(b.Audit, ev)
 	}
+}
+
+// seal gives ev its place in the chain, as the sealer would, and signs a checkpoint
+// every CheckpointEvery events.
+func (g *generator) seal(ev *store.SeedAudit, b *store.SeedRows) {
+	r := redress.AuditRecord{ID: ev.ID, OccurredAt: ev.OccurredAt, Actor: []byte(ev.Actor), ActorRole: []byte(ev.ActorRole),
+		Action: []byte(ev.Action), ComplaintID: optional(ev.ComplaintID), AgencyID: optional(ev.AgencyID),
+		AgreementID: optional(ev.AgreementID), RequestID: []byte(ev.RequestID), Details: []byte(ev.Details)}
+	seq, hash := g.chain.Seal(&r)
+	ev.Seq, ev.Hash = &seq, hash
+	g.res.Sealed++
+	if seq-g.signed >= g.d.CheckpointEvery {
+		g.checkpoint(b)
+	}
+}
+
+// checkpoint signs the chain's head.
+func (g *generator) checkpoint(b *store.SeedRows) {
+	seq, hash := g.chain.Head()
+	if seq == g.signed {
+		return
+	}
+	cp := g.d.AuditKey.Sign(seq, hash, time.Now())
+	b.Checkpoints = append(b.Checkpoints, store.SeedCheckpoint{ID: g.nextID("audit_checkpoints"), Seq: cp.Seq, Hash: cp.Hash,
+		SignedAt: cp.SignedAt, KeyID: cp.KeyID, PublicKey: cp.PublicKey, Signature: cp.Signature})
+	g.signed = seq
+}
+
+func optional(id *int64) redress.OptionalInt {
+	if id == nil {
+		return redress.OptionalInt{}
+	}
+	return redress.OptionalInt{Int64: *id, Valid: true}
 }
 
 // audit records an event about the case, as the store writes it: its details as JSON,

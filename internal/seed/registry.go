@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/redress-oversight/redress/internal/audit"
 	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/deadline"
 	"github.com/redress-oversight/redress/internal/redress"
@@ -32,6 +33,10 @@ type generator struct {
 	ids        map[string]int64
 	tracking   map[string]bool
 	events     eventQueue
+	// chain seals events as they are written, when the store allows it (nil: the
+	// sealer seals them at the end); signed is the last seq a checkpoint signs.
+	chain  *audit.Chain
+	signed int64
 }
 
 // registryData is the registry as attribution reads it, loaded once.

@@ -113,11 +113,36 @@ func Run(ctx context.Context, d Deps, opt Options) (Result, error) {
 	if err := d.DB.FinishSeed(ctx); err != nil {
 		return res, err
 	}
-	sealer := audit.NewSealer(d.DB, d.AuditKey, audit.SealerConfig{BatchSize: 5000, CheckpointEvery: d.CheckpointEvery})
-	if res.Sealed, err = sealer.Flush(ctx); err != nil {
+	n, err := sealer(d).Flush(ctx)
+	if err != nil {
 		return res, fmt.Errorf("seal the audit trail: %w", err)
 	}
+	res.Sealed += n
 	return res, nil
+}
+
+func sealer(d Deps) *audit.Sealer {
+	return audit.NewSealer(d.DB, d.AuditKey, audit.SealerConfig{BatchSize: 5000, CheckpointEvery: d.CheckpointEvery})
+}
+
+// startChain seals what waits to be sealed, so that the generated events follow the
+// head, and continues the chain from there when the store takes sealed events.
+func (g *generator) startChain(ctx context.Context) error {
+	ok, err := g.d.DB.SealsOnWrite(ctx)
+	if err != nil || !ok {
+		return err
+	}
+	n, err := sealer(g.d).Flush(ctx)
+	if err != nil {
+		return fmt.Errorf("seal the audit trail: %w", err)
+	}
+	g.res.Sealed += n
+	seq, hash, err := g.d.DB.AuditHead(ctx)
+	if err != nil {
+		return err
+	}
+	g.chain, g.signed = audit.NewChain(seq, hash), seq
+	return nil
 }
 
 // newGenerator reads the registry, routing and staff, creating units and accounts
@@ -135,6 +160,9 @@ func newGenerator(ctx context.Context, d Deps, opt Options, res *Result) (*gener
 		return nil, err
 	}
 	if g.rules, err = d.DB.RoutingRules(ctx); err != nil {
+		return nil, err
+	}
+	if err := g.startChain(ctx); err != nil {
 		return nil, err
 	}
 	if g.ids, err = d.DB.SeedNextIDs(ctx); err != nil {
@@ -203,6 +231,9 @@ func (g *generator) generate(ctx context.Context, batches chan<- *store.SeedRows
 		}
 	}
 	g.events.popUntil(g.now.Add(365*24*time.Hour), g, b)
+	if g.chain != nil {
+		g.checkpoint(b)
+	}
 	g.count(b)
 	batches <- b
 	return nil

@@ -2,8 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -155,6 +159,21 @@ type SeedAudit struct {
 	AgreementID   *int64    `bun:"agreement_id"`
 	RequestID     string    `bun:"request_id"`
 	Details       string    `bun:"details"`
+	// Seq and Hash are set when the generator sealed the event itself (SealsOnWrite).
+	Seq  *int64 `bun:"seq"`
+	Hash []byte `bun:"hash"`
+}
+
+// SeedCheckpoint is one signed checkpoint of the chain the generator sealed.
+type SeedCheckpoint struct {
+	bun.BaseModel `bun:"table:audit_checkpoints"`
+	ID            int64     `bun:"id,pk"`
+	Seq           int64     `bun:"seq"`
+	Hash          []byte    `bun:"hash"`
+	SignedAt      time.Time `bun:"signed_at"`
+	KeyID         string    `bun:"key_id"`
+	PublicKey     []byte    `bun:"public_key"`
+	Signature     []byte    `bun:"signature"`
 }
 
 // SeedRows is one batch of generated rows, written in one transaction.
@@ -168,6 +187,7 @@ type SeedRows struct {
 	Notes         []SeedNote
 	Referrals     []SeedReferral
 	Audit         []SeedAudit
+	Checkpoints   []SeedCheckpoint
 }
 
 // Len is how many rows the batch holds.
@@ -179,16 +199,22 @@ func (b *SeedRows) Len() int {
 // tables lists the batch's slices in an order that satisfies the foreign keys.
 func (b *SeedRows) tables() []any {
 	return []any{&b.Complaints, &b.Functions, &b.Allegations, &b.StatusChanges, &b.Clocks,
-		&b.Messages, &b.Notes, &b.Referrals, &b.Audit}
+		&b.Messages, &b.Notes, &b.Referrals, &b.Audit, &b.Checkpoints}
 }
 
 // seedTables are the tables whose ids the generator hands out itself.
 var seedTables = []string{"complaints", "allegations", "complaint_status_changes", "complaint_clocks",
-	"messages", "notes", "referrals", "audit_events"}
+	"messages", "notes", "referrals", "audit_events", "audit_checkpoints"}
 
-// WriteSeed writes a batch in one transaction.
+// WriteSeed writes a batch in one transaction. Audit events sealed by the generator go
+// in past the triggers that let only the sealer seal (SealsOnWrite).
 func (db *DB) WriteSeed(ctx context.Context, b *SeedRows) error {
 	return db.bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if len(b.Audit) > 0 && b.Audit[0].Seq != nil {
+			if _, err := tx.ExecContext(ctx, "SET LOCAL session_replication_role = replica"); err != nil {
+				return fmt.Errorf("write sealed events: %w", err)
+			}
+		}
 		for _, rows := range b.tables() {
 			if err := db.bulkInsert(ctx, tx, rows); err != nil {
 				return err
@@ -263,8 +289,8 @@ func (db *DB) SeedNextIDs(ctx context.Context) (map[string]int64, error) {
 }
 
 // FinishSeed moves PostgreSQL's sequences past the ids the generator wrote, so the
-// application's next rows do not collide with them, and refreshes the planner's
-// statistics on both dialects.
+// application's next rows do not collide with them, and refreshes its planner's
+// statistics of the tables written.
 func (db *DB) FinishSeed(ctx context.Context) error {
 	if db.Dialect == PostgreSQL {
 		for _, t := range seedTables {
@@ -274,7 +300,10 @@ func (db *DB) FinishSeed(ctx context.Context) error {
 			}
 		}
 	}
-	_, err := db.bun.ExecContext(ctx, "ANALYZE")
+	if db.Dialect != PostgreSQL {
+		return nil // SQLite plans without statistics unless ANALYZE ran; keep it as it was
+	}
+	_, err := db.bun.ExecContext(ctx, "ANALYZE "+strings.Join(append(slices.Clone(seedTables), "complaint_functions"), ", "))
 	return err
 }
 
@@ -332,4 +361,29 @@ func (db *DB) EachTrackingNumber(ctx context.Context, fn func(string)) error {
 		fn(s)
 	}
 	return rows.Err()
+}
+
+// SealsOnWrite reports whether the generator may store audit events already sealed,
+// which skips writing each of them twice: on PostgreSQL, for a superuser, who may turn
+// off for one transaction the triggers that keep sealing to the sealer. Otherwise the
+// events go in unsealed and the sealer seals them.
+func (db *DB) SealsOnWrite(ctx context.Context) (bool, error) {
+	if db.Dialect != PostgreSQL {
+		return false, nil
+	}
+	var on string
+	err := db.bun.QueryRowContext(ctx, "SELECT current_setting('is_superuser')").Scan(&on)
+	return on == "on", err
+}
+
+// AuditHead returns the seq and hash of the last sealed event (0 and nil before the
+// first).
+func (db *DB) AuditHead(ctx context.Context) (int64, []byte, error) {
+	var seq int64
+	var hash []byte
+	err := db.bun.QueryRowContext(ctx, "SELECT seq, hash FROM audit_events WHERE seq = (SELECT max(seq) FROM audit_events)").Scan(&seq, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, nil
+	}
+	return seq, hash, err
 }
