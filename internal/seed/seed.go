@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/redress-oversight/redress/internal/audit"
@@ -181,27 +182,48 @@ func newGenerator(ctx context.Context, d Deps, opt Options, res *Result) (*gener
 }
 
 // run generates the complaints oldest first in batches, handing each batch to a writer
-// while the next one is made, and the audit events in the order they happened.
+// while the next one is made, and the audit events in the order they happened. On
+// PostgreSQL two writers take batches at once (every row has its id already, so the
+// order of their commits does not matter); SQLite has one writer at a time anyway.
 func (g *generator) run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	batches := make(chan *store.SeedRows, 2)
-	written := make(chan error, 1)
-	go func() {
-		var err error
-		done := 0
-		for b := range batches {
-			if err == nil {
-				err = g.d.DB.WriteSeed(ctx, b)
+	writers := 1
+	if g.d.DB.Dialect == store.PostgreSQL {
+		writers = 2
+	}
+	var mu sync.Mutex
+	var werr error
+	done := 0
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Go(func() {
+			for b := range batches {
+				mu.Lock()
+				failed := werr != nil
+				mu.Unlock()
+				if failed {
+					continue
+				}
+				err := g.d.DB.WriteSeed(ctx, b)
+				mu.Lock()
+				if err != nil && werr == nil {
+					werr = err
+					cancel() // the generator stops too
+				}
 				done += len(b.Complaints)
 				if err == nil && g.opt.Progress != nil {
 					g.opt.Progress(done, g.opt.Complaints)
 				}
+				mu.Unlock()
 			}
-		}
-		written <- err
-	}()
+		})
+	}
 	err := g.generate(ctx, batches)
 	close(batches)
-	if werr := <-written; werr != nil {
+	wg.Wait()
+	if werr != nil {
 		return werr
 	}
 	return err
