@@ -62,6 +62,9 @@ Usage:
   redress audit export [--from --to --complaint --agreement --out]
                                          write sealed audit events as JSON Lines for offline checking
   redress audit key                      print the public key audit checkpoints are signed with
+  redress seed --complaints N --years Y [--force]
+                                         fill the database with generated complaints (benchmarks, demos);
+                                         refuses one holding real complaints unless --force
 
   redress bench --url URL [--clients K --duration D --mix file=1 --bare --database-url DSN]
                                          drive a running server with a mix of requests; latency per kind
@@ -105,6 +108,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return c.auditCommand(ctx, rest)
 	case "bench":
 		return c.benchCommand(ctx, rest)
+	case "seed":
+		return c.seedCommand(ctx, rest)
 	case "-h", "-help", "--help", "help":
 		c.printUsage()
 		return nil

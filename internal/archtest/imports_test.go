@@ -32,6 +32,7 @@ var layers = map[string]int{
 	"internal/auth":     2,
 	"internal/casefile": 2,
 	"internal/casework": 2,
+	"internal/seed":     2,
 
 	// Services the ones above build on.
 	"internal/authz":    3,
