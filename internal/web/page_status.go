@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/redress-oversight/redress/internal/casefile"
 	"github.com/redress-oversight/redress/internal/intake"
@@ -36,8 +37,8 @@ type statusFilesView struct {
 	MaxMiB   int
 	MaxFiles int
 	Flash    string
-	// Reply is the answer to draw again after a refusal.
-	Reply string
+	// Reply is the answer to draw again after a refusal, and ReplyError why.
+	Reply, ReplyError string
 }
 
 // Lines splits text people wrote into its lines, for the template to join with <br>.
@@ -79,7 +80,11 @@ func (s *Server) handleStatusReply(w http.ResponseWriter, r *http.Request) {
 	_, status, err := s.Casefile.Reply(r.Context(), h, body)
 	if redress.ErrorCode(err) == redress.EINVALID {
 		p.Problem = s.problemText(p, err)
-		p.StatusFiles = &statusFilesView{Reply: body}
+		if n := utf8.RuneCountInString(strings.TrimSpace(body)); n > casefile.MaxMessage {
+			// Named with its field and limit; what was typed comes back in the box.
+			p.Problem = p.T("status.reply_label") + ": " + p.T("status.reply_too_long", "Count", n, "Max", casefile.MaxMessage)
+		}
+		p.StatusFiles = &statusFilesView{Reply: body, ReplyError: p.Problem}
 		s.renderStatus(w, r, p, h, receipt, http.StatusUnprocessableEntity, "")
 		return
 	} else if err != nil {
