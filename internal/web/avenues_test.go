@@ -32,9 +32,9 @@ func TestOutcomeNamesOutsideAvenues(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, c := range []struct {
-			cid                int64
+			cid               int64
 			tracking, receipt string
-			agreement          bool
+			agreement         bool
 		}{{cid, tracking, receipt, false}, {rr.ComplaintID, got.TrackingNumber, got.ReceiptCode, true}} {
 			close(c.cid)
 			for _, lang := range []string{"en", "es"} {
