@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/store/storetest"
@@ -250,4 +251,33 @@ func TestShowAgenciesReturnsToTheList(t *testing.T) {
 	if !strings.Contains(page, `formaction="/complaint#agencies"`) || !strings.Contains(page, `<div class="field" id="agencies">`) {
 		t.Fatalf("%d: no anchor for the agency list", rec.Code)
 	}
+}
+
+// An answer on the status page over the route's ordinary limit (64 KiB) and over the
+// message limit comes back in the box, named, with its limit and length, in the
+// complaint's language; nothing is sent.
+func TestOversizedStatusReplyComesBackFilled(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e, cat := newEnv(t, db), mustCatalog(t)
+		rec := e.do("POST", "/complaint", formType, form(validForm(strconv.FormatInt(e.agency.ID, 10))))
+		codes := map[string]string{}
+		for _, m := range codeRE.FindAllStringSubmatch(stripGroups(rec.Body.String()), -1) {
+			codes[m[1]] = m[2]
+		}
+		typed := "RESPUESTA-LARGA " + strings.Repeat("é", 20_000) // 120 KB URL-encoded
+		body := form(url.Values{"tracking_number": {codes["tracking-number"]}, "receipt_code": {codes["receipt-code"]}, "body": {typed}})
+		if len(body) <= 64<<10 {
+			t.Fatalf("body %d bytes is not over the route's ordinary limit", len(body))
+		}
+		rec = e.do("POST", "/status/reply", formType, body)
+		page := rec.Body.String()
+		if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(page, typed) {
+			t.Fatalf("%d: the answer is not drawn again: %.300s", rec.Code, page)
+		}
+		want := htmlEsc(cat.T("es", "status.reply_too_long", map[string]any{"Count": utf8.RuneCountInString(typed), "Max": 5000}))
+		if !strings.Contains(page, `<span class="error" id="reply-error">`+htmlEsc(cat.T("es", "status.reply_label", nil))+": "+want) ||
+			!strings.Contains(page, `aria-invalid="true">`+typed) {
+			t.Fatalf("the answer's problem is not named next to it: %q", want)
+		}
+	})
 }
