@@ -168,6 +168,15 @@ func (f *complaintForm) Label(field string) string {
 	return f.page.T(key)
 }
 
+// AnonymousNote says, by the anonymous choice, what anonymity drops: the contact
+// details below it and any email.
+func (f *complaintForm) AnonymousNote() string {
+	if f.staff {
+		return f.page.T("enter.form.anonymous_note")
+	}
+	return f.page.T("form.anonymous_note")
+}
+
 // forStaff words the form for an officer entering a complaint received by phone, mail
 // or in person.
 func (f *complaintForm) forStaff() {
