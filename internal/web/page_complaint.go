@@ -385,23 +385,6 @@ func (s *Server) handleComplaintSubmit(w http.ResponseWriter, r *http.Request) {
 	s.renderReceipt(w, r, p.page, f, filed, http.StatusCreated)
 }
 
-func (s *Server) renderReceipt(w http.ResponseWriter, r *http.Request, p *page, f *complaintForm, filed intake.Filed, status int) {
-	p.Switch = nil // switching language here would lose the receipt, shown only once
-	receipt := &receiptView{
-		TrackingNumber: filed.Complaint.TrackingNumber, ReceiptCode: filed.ReceiptCode,
-		ReceivedOn: p.D(redress.DateOf(filed.Complaint.ReceivedAt)), Emailed: filed.Emailed,
-		Again: filed.Replayed, DateRead: f.DateRead, CheckURL: s.statusURL(r),
-	}
-	// Anonymous with contact details typed: they were dropped (Normalize), and the
-	// person is told so rather than left waiting for an email.
-	if f.Anonymous && !filed.Emailed {
-		for _, c := range f.ContactFields {
-			receipt.ContactDropped = receipt.ContactDropped || strings.TrimSpace(c.Value) != ""
-		}
-	}
-	s.render(w, r, status, &receiptPage{page: p, Receipt: receipt})
-}
-
 // renderFormUnavailable answers an outage with the form drawn again as it was sent: a
 // complainant who may have written for a long time must not lose it to our failure.
 func (s *Server) renderFormUnavailable(w http.ResponseWriter, r *http.Request, p *complaintPage, f *complaintForm, err error) {
@@ -409,25 +392,6 @@ func (s *Server) renderFormUnavailable(w http.ResponseWriter, r *http.Request, p
 	f.Unavailable = p.T("form.unavailable", "Button", p.T("form.submit"))
 	writeErrorHeaders(w, ae)
 	s.render(w, r, ae.status, p)
-}
-
-// Groups splits a code after each dash, so that it can break, if ever it must (a large
-// text size), only there: each group is kept whole (app.css .grp).
-func (v *receiptView) Groups(code string) []string { return strings.SplitAfter(code, "-") }
-
-type receiptView struct {
-	TrackingNumber, ReceiptCode, ReceivedOn string
-	Emailed                                 bool
-	// Again says the form was sent before and nothing new was filed. ReceiptCode is
-	// empty when what was sent again differs from what was filed.
-	Again bool
-	// ContactDropped says contact details were typed with "file anonymously": they
-	// were not kept and no email will come.
-	ContactDropped bool
-	// DateRead says how a date typed as 03/01/2025 was read.
-	DateRead string
-	// CheckURL is where to check the complaint, printed with the codes.
-	CheckURL string
 }
 
 // newNonce draws a form's one-time nonce: 128 random bits. It is stored only with a
