@@ -17,6 +17,10 @@ type Outcome struct {
 	// Findings are the approved finding on each allegation, in filing order; only a
 	// case closed on findings (findings_made) has them.
 	Findings []AllegationFinding
+	// State and UnderAgreement choose the outside avenues the outcome names (the
+	// state's attorney general; ICE's OPR for a complaint under a 287(g) agreement).
+	State          string
+	UnderAgreement bool
 }
 
 // AllegationFinding is the finding on one allegation.
@@ -43,7 +47,8 @@ func (s *Service) Outcome(ctx context.Context, complaintID int64) (*Outcome, err
 	if workflow.Open(c.Status) || !c.StatusChangedAt.Equal(st.ClosedAt) {
 		return nil, nil
 	}
-	out := &Outcome{Disposition: workflow.Disposition(st.Disposition), DecidedAt: st.ClosedAt}
+	out := &Outcome{Disposition: workflow.Disposition(st.Disposition), DecidedAt: st.ClosedAt,
+		State: c.State, UnderAgreement: c.AgreementID != 0}
 	if out.Disposition != workflow.FindingsMade {
 		return out, nil
 	}

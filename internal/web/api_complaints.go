@@ -121,6 +121,19 @@ type statusOutcome struct {
 	DecidedOn   redress.Date    `json:"decided_on"`
 	Findings    []statusFinding `json:"findings"`
 	NextSteps   string          `json:"next_steps"`
+	// Avenues are the offices outside ours the complainant can also go to.
+	Avenues []statusAvenue `json:"avenues"`
+}
+
+// statusAvenue is one outside avenue, in the reader's language, with its contacts.
+type statusAvenue struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	What  string `json:"what"`
+	URL   string `json:"url,omitempty"`
+	Phone string `json:"phone,omitempty"`
+	Email string `json:"email,omitempty"`
+	Mail  string `json:"mail,omitempty"`
 }
 
 // statusFinding is the finding on one allegation of the complaint.

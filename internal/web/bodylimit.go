@@ -26,10 +26,25 @@ var bodyLimits = map[string]int64{
 	"/api/v1/staff/complaints/{id}/evidence": uploadLimit,
 }
 
+// redrawnForms are the forms a person may have typed into for a long time, which are
+// drawn again with what was typed when a field is over its own limit (the complaint
+// form, the officers' entry form, the status page's answer). Their body is read up to
+// this hard cap rather than the route's ordinary limit, so one over-long field is named
+// next to the text instead of losing everything to a generic refusal; the cap still
+// bounds what one request can make the server hold. Beyond it the generic refusal stays.
+var redrawnForms = map[string]int64{
+	"/complaint":            2 << 20,
+	"/staff/complaints/new": 2 << 20,
+	"/status/reply":         1 << 20,
+}
+
 // bodyLimit is the largest body r's route accepts.
 func (s *Server) bodyLimit(r *http.Request) int64 {
 	if m := mux.CurrentRoute(r); m != nil {
 		if tpl, err := m.GetPathTemplate(); err == nil {
+			if n, ok := redrawnForms[tpl]; ok && r.Method == http.MethodPost {
+				return max(n, s.MaxBodyBytes)
+			}
 			if n, ok := bodyLimits[tpl]; ok {
 				return n
 			}

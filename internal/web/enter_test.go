@@ -33,7 +33,7 @@ type entryResult struct {
 // receiptOf reads the tracking number and receipt code off a receipt page.
 func receiptOf(t *testing.T, body string) (tracking, code string) {
 	t.Helper()
-	for _, m := range codeRE.FindAllStringSubmatch(body, -1) {
+	for _, m := range codeRE.FindAllStringSubmatch(stripGroups(body), -1) {
 		if m[1] == "tracking-number" {
 			tracking = m[2]
 		} else {

@@ -30,6 +30,9 @@ type outcomeJSON struct {
 		Explanation   string `json:"explanation"`
 	} `json:"findings"`
 	NextSteps string `json:"next_steps"`
+	Avenues   []struct {
+		ID, Name, What, URL, Phone string
+	} `json:"avenues"`
 }
 
 type statusWithOutcome struct {

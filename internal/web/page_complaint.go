@@ -5,8 +5,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/redress"
@@ -52,6 +54,12 @@ type complaintForm struct {
 	// staff: an officer types someone else's answers, so the questions name the
 	// complainant instead of "you".
 	staff bool
+	// Action is where the form is sent; "Show agencies" sends it there too and comes
+	// back to the agency list (Action + "#agencies"), not the top of the page.
+	Action string
+	// DateRead says how a date typed in the language's habit (03/01/2025) was read;
+	// empty when it was typed as the date field sends it, or could not be read.
+	DateRead string
 }
 
 func (f *complaintForm) Val(name string) string {
@@ -72,14 +80,62 @@ func (f *complaintForm) has(name, value string) bool {
 	return false
 }
 
-// ErrorList is the summary at the top of the form, in the order fields were checked,
-// each linking to its field.
+// formOrder is the order of the fields on the form (complaint_fields.html), which the
+// error summary follows: a person reads the summary and the form top to bottom.
+var formOrder = []string{"language", "filer", "incident_date", "state", "agency_id", "agency_other",
+	"county", "place", "categories", "narrative", "functions", "officers", "witnesses",
+	"anonymous", "contact.name", "contact.email", "contact.phone", "contact.address",
+	"preferred_language", "consent_to_share_identity"}
+
+// ErrorList is the summary at the top of the form, in the form's order, each linking to
+// its field.
 func (f *complaintForm) ErrorList() []errorLink {
+	order := slices.Clone(f.order)
+	slices.SortStableFunc(order, func(a, b string) int { return fieldRank(a) - fieldRank(b) })
 	var out []errorLink
-	for _, field := range f.order {
+	for _, field := range order {
 		out = append(out, errorLink{ID: fieldID(field), Label: f.Label(field), Message: f.Errors[field]})
 	}
 	return out
+}
+
+// fieldRank is a field's place on the form; a field the form does not show comes last.
+func fieldRank(field string) int {
+	if i := slices.Index(formOrder, field); i >= 0 {
+		return i
+	}
+	return len(formOrder)
+}
+
+// DateType is the incident date input's type: "date", unless what was typed is no ISO
+// date, which a date input would show empty; then "text", so it is not lost.
+func (f *complaintForm) DateType() string {
+	if v := f.Val("incident_date"); v != "" {
+		if _, err := redress.ParseDate(v); err != nil {
+			return "text"
+		}
+	}
+	return "date"
+}
+
+// readTypedDate puts a date typed in the page language's habit (month or day first)
+// into the ISO form the complaint takes, in values, so it is filed and drawn again as
+// read; DateRead tells the person how it was read. A date it cannot read is left as
+// typed, for validation to explain with an example in the person's language.
+func (f *complaintForm) readTypedDate() {
+	typed := strings.TrimSpace(f.Val("incident_date"))
+	if typed == "" {
+		return
+	}
+	if _, err := redress.ParseDate(typed); err == nil {
+		return
+	}
+	d, _, ok := redress.ReadTypedDate(typed, f.page.T("form.date_order"))
+	if !ok {
+		return
+	}
+	f.values["incident_date"] = []string{d.String()}
+	f.DateRead = f.page.T("form.date_read", "Typed", typed, "Date", f.page.D(d))
 }
 
 // fieldID maps an API field name to the id of its input on the page.
@@ -112,6 +168,15 @@ func (f *complaintForm) Label(field string) string {
 	return f.page.T(key)
 }
 
+// AnonymousNote says, by the anonymous choice, what anonymity drops: the contact
+// details below it and any email.
+func (f *complaintForm) AnonymousNote() string {
+	if f.staff {
+		return f.page.T("enter.form.anonymous_note")
+	}
+	return f.page.T("form.anonymous_note")
+}
+
 // forStaff words the form for an officer entering a complaint received by phone, mail
 // or in person.
 func (f *complaintForm) forStaff() {
@@ -123,7 +188,8 @@ func (f *complaintForm) forStaff() {
 
 // newComplaintForm builds the form's choices in lang from the values entered.
 func (s *Server) newComplaintForm(r *http.Request, p *page, values map[string][]string) (*complaintForm, error) {
-	f := &complaintForm{page: p, values: values, Errors: map[string]string{}, Today: s.todayString()}
+	f := &complaintForm{page: p, values: values, Errors: map[string]string{}, Today: s.todayString(), Action: "/complaint"}
+	f.readTypedDate()
 	// A form drawn again (with agencies, or with errors) keeps its nonce: it is still
 	// the same complaint, not yet filed.
 	if f.Nonce = f.Val("nonce"); !validNonce(f.Nonce) {
@@ -166,6 +232,9 @@ func (s *Server) newComplaintForm(r *http.Request, p *page, values map[string][]
 
 	// The agency list: the chosen state's agencies, narrowed by the search words.
 	q := strings.TrimSpace(f.Val("agency_q"))
+	if utf8.RuneCountInString(q) > redress.MaxSearchText {
+		q = string([]rune(q)[:redress.MaxSearchText])
+	}
 	if state != "" || q != "" {
 		agencies, err := s.DB.ListAgencies(r.Context(), state, q, 1000)
 		if redress.ErrorCode(err) == redress.EUNAVAILABLE {
@@ -202,12 +271,26 @@ func (f *complaintForm) setErrors(fe redress.FieldErrors) {
 		if _, dup := f.Errors[e.Field]; dup {
 			continue
 		}
-		f.Errors[e.Field] = f.page.T("rule."+e.Rule, "Param", e.Param)
+		f.Errors[e.Field] = f.ruleText(e)
 		f.order = append(f.order, e.Field)
 	}
 	for i := range f.ContactFields {
 		f.ContactFields[i].Error = f.Errors["contact."+f.ContactFields[i].Name]
 	}
+}
+
+// ruleText is a field problem in words. On the form a date is typed by a person, so
+// the date rule explains their language's habit with an example, and a field too long
+// says by how much: the API's words for programs (YYYY-MM-DD) would not help them.
+func (f *complaintForm) ruleText(e redress.FieldError) string {
+	switch {
+	case e.Field == "incident_date" && e.Rule == "date":
+		return f.page.T("rule.date_typed")
+	case e.Rule == "too_long":
+		name := strings.TrimPrefix(e.Field, "contact.")
+		return f.page.T("rule.too_long_typed", "Param", e.Param, "Count", utf8.RuneCountInString(strings.TrimSpace(f.Val(name))))
+	}
+	return f.page.T("rule."+e.Rule, "Param", e.Param)
 }
 
 func (s *Server) handleComplaintForm(w http.ResponseWriter, r *http.Request) {
@@ -271,7 +354,7 @@ func (s *Server) handleComplaintSubmit(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, intake.ErrRetryDiffers) {
 		// Back, changed and sent again: the first complaint stands, and the page says
 		// so without its receipt code, which belongs to what was sent first.
-		s.renderReceipt(w, r, p.page, filed, http.StatusOK)
+		s.renderReceipt(w, r, p.page, f, filed, http.StatusOK)
 		return
 	} else if errors.As(err, &de) && de.Code == redress.EINVALID {
 		f.setErrors(de.Fields)
@@ -293,23 +376,13 @@ func (s *Server) handleComplaintSubmit(w http.ResponseWriter, r *http.Request) {
 	if filed.Replayed {
 		// The same form sent again (a double click, a retry after a lost answer): the
 		// receipt of the complaint it filed, again.
-		s.renderReceipt(w, r, p.page, filed, http.StatusOK)
+		s.renderReceipt(w, r, p.page, f, filed, http.StatusOK)
 		return
 	}
 	if filed.Emailed && s.MailQueued != nil {
 		s.MailQueued()
 	}
-	s.renderReceipt(w, r, p.page, filed, http.StatusCreated)
-}
-
-func (s *Server) renderReceipt(w http.ResponseWriter, r *http.Request, p *page, filed intake.Filed, status int) {
-	p.Switch = nil // switching language here would lose the receipt, shown only once
-	receipt := &receiptView{
-		TrackingNumber: filed.Complaint.TrackingNumber, ReceiptCode: filed.ReceiptCode,
-		ReceivedOn: p.D(redress.DateOf(filed.Complaint.ReceivedAt)), Emailed: filed.Emailed,
-		Again: filed.Replayed,
-	}
-	s.render(w, r, status, &receiptPage{page: p, Receipt: receipt})
+	s.renderReceipt(w, r, p.page, f, filed, http.StatusCreated)
 }
 
 // renderFormUnavailable answers an outage with the form drawn again as it was sent: a
@@ -319,14 +392,6 @@ func (s *Server) renderFormUnavailable(w http.ResponseWriter, r *http.Request, p
 	f.Unavailable = p.T("form.unavailable", "Button", p.T("form.submit"))
 	writeErrorHeaders(w, ae)
 	s.render(w, r, ae.status, p)
-}
-
-type receiptView struct {
-	TrackingNumber, ReceiptCode, ReceivedOn string
-	Emailed                                 bool
-	// Again says the form was sent before and nothing new was filed. ReceiptCode is
-	// empty when what was sent again differs from what was filed.
-	Again bool
 }
 
 // newNonce draws a form's one-time nonce: 128 random bits. It is stored only with a

@@ -63,6 +63,7 @@ func (s *Server) entryForm(w http.ResponseWriter, r *http.Request, values url.Va
 		return nil
 	}
 	f.forStaff()
+	f.Action = "/staff/complaints/new"
 	p.Form, p.Entry = f, s.newEntryChoices(p.page, values)
 	if f.down != nil {
 		s.renderEntryUnavailable(w, r, p, f.down)

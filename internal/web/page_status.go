@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"unicode/utf8"
 
 	"github.com/redress-oversight/redress/internal/casefile"
 	"github.com/redress-oversight/redress/internal/intake"
@@ -36,8 +38,8 @@ type statusFilesView struct {
 	MaxMiB   int
 	MaxFiles int
 	Flash    string
-	// Reply is the answer to draw again after a refusal.
-	Reply string
+	// Reply is the answer to draw again after a refusal, and ReplyError why.
+	Reply, ReplyError string
 }
 
 // Lines splits text people wrote into its lines, for the template to join with <br>.
@@ -79,7 +81,11 @@ func (s *Server) handleStatusReply(w http.ResponseWriter, r *http.Request) {
 	_, status, err := s.Casefile.Reply(r.Context(), h, body)
 	if redress.ErrorCode(err) == redress.EINVALID {
 		p.Problem = s.problemText(p, err)
-		p.StatusFiles = &statusFilesView{Reply: body}
+		if n := utf8.RuneCountInString(strings.TrimSpace(body)); n > casefile.MaxMessage {
+			// Named with its field and limit; what was typed comes back in the box.
+			p.Problem = p.T("status.reply_label") + ": " + p.T("status.reply_too_long", "Count", n, "Max", casefile.MaxMessage)
+		}
+		p.StatusFiles = &statusFilesView{Reply: body, ReplyError: p.Problem}
 		s.renderStatus(w, r, p, h, receipt, http.StatusUnprocessableEntity, "")
 		return
 	} else if err != nil {
@@ -265,6 +271,7 @@ func (s *Server) statusView(lang string, st intake.Status) statusResponse {
 			DecidedOn:   redress.DateOf(o.DecidedAt),
 			Findings:    []statusFinding{},
 			NextSteps:   s.Catalog.T(lang, "outcome.next", nil),
+			Avenues:     s.avenueViews(lang, o.State, o.UnderAgreement),
 		}
 		for _, f := range o.Findings {
 			out.Outcome.Findings = append(out.Outcome.Findings, statusFinding{
@@ -272,6 +279,36 @@ func (s *Server) statusView(lang string, st intake.Status) statusResponse {
 				Finding: string(f.Finding), Label: s.Catalog.T(lang, "finding."+string(f.Finding), nil),
 				Explanation: s.Catalog.T(lang, "outcome.finding."+string(f.Finding), nil)})
 		}
+	}
+	return out
+}
+
+// outsideAvenues is the list of outside avenues (redress/avenues.json), read once;
+// the file is embedded and checked by a test, so it cannot fail at run time unseen.
+var outsideAvenues = sync.OnceValues(redress.LoadAvenues)
+
+// avenueViews names the outside avenues open to a complaint of state, in lang.
+func (s *Server) avenueViews(lang, state string, underAgreement bool) []statusAvenue {
+	all, err := outsideAvenues()
+	if err != nil {
+		s.Log.Error("outside avenues", "err", err)
+		return []statusAvenue{}
+	}
+	stateName := state
+	for _, st := range redress.States {
+		if st.Code == state {
+			stateName = st.Name
+		}
+	}
+	out := []statusAvenue{}
+	for _, a := range all.For(state, underAgreement) {
+		name, what := "avenue."+a.ID+".name", "avenue."+a.ID+".what"
+		if a.ID == "state_ag" && a.State == "" {
+			name, what = "avenue.state_ag.generic_name", "avenue.state_ag.generic_what"
+		}
+		data := map[string]any{"State": stateName}
+		out = append(out, statusAvenue{ID: a.ID, Name: s.Catalog.T(lang, name, data), What: s.Catalog.T(lang, what, data),
+			URL: a.URL, Phone: a.Phone, Email: a.Email, Mail: a.Mail})
 	}
 	return out
 }
