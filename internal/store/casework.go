@@ -27,8 +27,14 @@ type StatusChange struct {
 	Disposition         string
 	ProposedBy          int64
 	ProposedDisposition string
-	// Findings per allegation id, written with a proposal.
-	Findings map[int64]string
+	// Findings per allegation id, written with a proposal, and the reasoning of each
+	// (staff's own words, withheld from a reader who may not read them).
+	Findings       map[int64]string
+	FindingReasons map[int64]string
+	// Letter, when not nil, is the personal paragraph of the outcome letter the
+	// complainant reads under the standard words once the case closes: written with a
+	// proposal, edited by the approver, cleared when a case ends without one.
+	Letter *string
 	// Clocks to stop (met), pause, resume or start with this change. A resumed clock's
 	// due time moves on by the pause as Deadlines (the unit's) counts it, in the clock's
 	// own units; a clock they do not define moves on by the wall time it stood still.
@@ -68,8 +74,14 @@ func changeStatus(ctx context.Context, tx bun.Tx, now time.Time, ch StatusChange
 		return redress.ErrStaleStatus
 	}
 	for id, finding := range ch.Findings {
-		if _, err := tx.NewUpdate().Table("allegations").Set("finding = ?", finding).
+		if _, err := tx.NewUpdate().Table("allegations").Set("finding = ?", finding).Set("finding_reasoning = ?", ch.FindingReasons[id]).
 			Where("id = ? AND complaint_id = ?", id, ch.ComplaintID).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	if ch.Letter != nil {
+		if _, err := tx.NewUpdate().Table("complaints").Set("outcome_letter = ?", *ch.Letter).
+			Where("id = ?", ch.ComplaintID).Exec(ctx); err != nil {
 			return err
 		}
 	}
@@ -112,6 +124,12 @@ func changeStatus(ctx context.Context, tx bun.Tx, now time.Time, ch StatusChange
 	}
 	if len(ch.Findings) > 0 {
 		ev.Details["findings"] = ch.Findings
+	}
+	if len(ch.FindingReasons) > 0 {
+		ev.Details["finding_reasons"] = ch.FindingReasons
+	}
+	if ch.Letter != nil && *ch.Letter != "" {
+		ev.Details["letter"] = *ch.Letter
 	}
 	return insertAudit(ctx, tx, now, ev)
 }
@@ -298,11 +316,27 @@ type TriageChange struct {
 	StartClocks []redress.Clock
 	StopClocks  []string
 	Audit       redress.AuditEvent
+	// Then is a status change made with the triage, in the same transaction.
+	Then *StatusChange
 }
 
-// Triage applies a triage decision with an audit event of old and new values.
+// Triage applies a triage decision with an audit event of old and new values, and
+// then ch.Then, when given (the triage transition made in the same step): both or
+// neither.
 func (db *DB) Triage(ctx context.Context, ch TriageChange) error {
 	return db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
+		if err := triage(ctx, tx, now, ch); err != nil {
+			return err
+		}
+		if ch.Then != nil {
+			return changeStatus(ctx, tx, now, *ch.Then)
+		}
+		return nil
+	})
+}
+
+func triage(ctx context.Context, tx bun.Tx, now time.Time, ch TriageChange) error {
+	{
 		var row complaintRow
 		if err := tx.NewSelect().Model(&row).Where("id = ?", ch.ComplaintID).Scan(ctx); err != nil {
 			return notFound(err, "Complaint")
@@ -379,7 +413,7 @@ func (db *DB) Triage(ctx context.Context, ch TriageChange) error {
 			ev.Details["clocks_started"], ev.Details["clocks_stopped"] = started, ch.StopClocks
 		}
 		return insertAudit(ctx, tx, now, ev)
-	})
+	}
 }
 
 // addAllegations adds the categories a complaint does not have yet as allegations,
@@ -429,9 +463,10 @@ func (db *DB) CaseState(ctx context.Context, complaintID int64) (redress.CaseSta
 		ClosedAt              sql.NullTime
 		ResultsReportedOn     string
 		ResultsReportedMethod string
+		OutcomeLetter         string
 	}
 	err := db.bun.NewSelect().Table("complaints").Column("priority", "assignee_id", "proposed_by", "proposed_disposition", "disposition", "closed_at",
-		"results_reported_on", "results_reported_method").
+		"results_reported_on", "results_reported_method", "outcome_letter").
 		Where("id = ?", complaintID).Scan(ctx, &row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return redress.CaseState{}, notFound(err, "Complaint")
@@ -439,22 +474,27 @@ func (db *DB) CaseState(ctx context.Context, complaintID int64) (redress.CaseSta
 		return redress.CaseState{}, err
 	}
 	st := redress.CaseState{Priority: row.Priority, AssigneeID: row.AssigneeID.Int64, ProposedBy: row.ProposedBy.Int64,
-		ProposedDisposition: row.ProposedDisposition, Disposition: row.Disposition, ResultsReportedMethod: row.ResultsReportedMethod, ClosedAt: row.ClosedAt.Time, Findings: map[int64]string{}}
+		ProposedDisposition: row.ProposedDisposition, Disposition: row.Disposition, ResultsReportedMethod: row.ResultsReportedMethod, ClosedAt: row.ClosedAt.Time, Findings: map[int64]string{},
+		FindingReasons: map[int64]string{}, OutcomeLetter: row.OutcomeLetter}
 	if row.ResultsReportedOn != "" {
 		if st.ResultsReportedOn, err = redress.ParseDate(row.ResultsReportedOn); err != nil {
 			return st, fmt.Errorf("complaint %d: results_reported_on %q: %w", complaintID, row.ResultsReportedOn, err)
 		}
 	}
 	var als []struct {
-		ID      int64
-		Finding string
+		ID               int64
+		Finding          string
+		FindingReasoning string
 	}
-	if err := db.bun.NewSelect().Table("allegations").Column("id", "finding").Where("complaint_id = ?", complaintID).Scan(ctx, &als); err != nil {
+	if err := db.bun.NewSelect().Table("allegations").Column("id", "finding", "finding_reasoning").Where("complaint_id = ?", complaintID).Scan(ctx, &als); err != nil {
 		return st, err
 	}
 	for _, a := range als {
 		if a.Finding != "" {
 			st.Findings[a.ID] = a.Finding
+		}
+		if a.FindingReasoning != "" {
+			st.FindingReasons[a.ID] = a.FindingReasoning
 		}
 	}
 	var links []struct {

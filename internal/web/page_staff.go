@@ -66,12 +66,27 @@ type caseView struct {
 	ResultsMethods   []string
 	// Today is the office's date, the latest a results report may bear.
 	Today string
-	// PostedFindings are the findings chosen in a refused proposal, shown again.
-	PostedFindings map[int64]string
+	// PostedFindings are the findings chosen in a refused proposal, shown again, with
+	// the reasoning typed for each and the letter's paragraph of the step refused.
+	PostedFindings   map[int64]string
+	PostedReasoning  map[int64]string
+	PostedTransition string
+	PostedLetter     string
 	// NewCategories are the allegation categories triage may add: those not alleged yet.
 	NewCategories []redress.Category
 	// Links are the duplicates and related complaints triage tied to this one.
 	Links []caseLink
+	// MayMarkTriaged: the triage form offers to make the triage step with the save.
+	MayMarkTriaged bool
+	// AgencyQuery is the name searched for with "find agency" (?agency_q=), and
+	// AgencyMatches the registry's agencies whose names contain it, offered as the
+	// triage's choice of agency; AgencyMore says more matched than are shown.
+	AgencyQuery   string
+	AgencyMatches []redress.Agency
+	AgencyMore    bool
+	// Letter previews the outcome as the complainant will read it, while a proposal
+	// waits for approval (nil otherwise, and for a caller who may not read staff's words).
+	Letter *letterPreview
 	// Timeline is the case's history from the audit trail, oldest first; openings of
 	// the case are counted, not listed, so the steps stay readable.
 	Timeline []timelineEntry
@@ -147,6 +162,8 @@ func (s *Server) loadCase(r *http.Request, reveal bool) (*caseView, error) {
 		for i := range v.Referrals {
 			v.Referrals[i].WithoutStaffWords() // staff's and the office's words
 		}
+		// The reasoning of findings and the letter's paragraph are staff's words too.
+		v.State.FindingReasons, v.State.OutcomeLetter, v.Letter = nil, "", nil
 	}
 	if v.Files, err = s.loadCaseFiles(r, c.ID, c.Unit); err != nil {
 		return nil, err
@@ -286,7 +303,15 @@ func (s *Server) loadCaseWork(r *http.Request, sub string, v *caseView) error {
 			v.Assignee = u.Name
 		}
 	}
+	// A closed or withdrawn case is not triaged, assigned or referred until it is
+	// reopened: the forms would only invite steps the record should not show.
+	open := workflow.Open(c.Status)
+	v.CanTriage = open && s.Authz.Allowed(sub, c.Unit, permTriage, "edit")
 	for _, t := range workflow.Allowed(c.Status) {
+		if t == workflow.Triage && v.CanTriage && s.Authz.Allowed(sub, c.Unit, workflow.Permission, string(t)) {
+			v.MayMarkTriaged = true // offered with the triage form's save, as one step
+			continue
+		}
 		if t == workflow.ApproveClose && v.State.ProposedBy != 0 && sub == auth.Subject(v.State.ProposedBy) {
 			continue // the two-person rule: the proposer is not offered the approval
 		}
@@ -296,10 +321,6 @@ func (s *Server) loadCaseWork(r *http.Request, sub string, v *caseView) error {
 		}
 	}
 	v.FindingNames = workflow.Findings
-	// A closed or withdrawn case is not triaged, assigned or referred until it is
-	// reopened: the forms would only invite steps the record should not show.
-	open := workflow.Open(c.Status)
-	v.CanTriage = open && s.Authz.Allowed(sub, c.Unit, permTriage, "edit")
 	v.CanAssign = open && s.Authz.Allowed(sub, c.Unit, permAssign, "assign")
 	v.CanRefer = open && s.Authz.Allowed(sub, c.Unit, permReferral, "add")
 	v.CanAnswerReferral = s.Authz.Allowed(sub, c.Unit, permReferral, "answer")
@@ -328,6 +349,9 @@ func (s *Server) loadCaseWork(r *http.Request, sub string, v *caseView) error {
 				return err
 			}
 		}
+		if err := s.findAgencies(r, v); err != nil {
+			return err
+		}
 		for _, cat := range redress.Categories {
 			if !slices.ContainsFunc(c.Allegations, func(a redress.Allegation) bool { return a.Category == cat }) {
 				v.NewCategories = append(v.NewCategories, cat)
@@ -338,6 +362,9 @@ func (s *Server) loadCaseWork(r *http.Request, sub string, v *caseView) error {
 		if v.Assignees, err = s.Casework.Assignees(ctx, c); err != nil {
 			return err
 		}
+	}
+	if c.Status == workflow.StatusFindingsProposed {
+		v.Letter = s.letterPreview(c, v.State)
 	}
 	return nil
 }
