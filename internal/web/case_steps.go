@@ -1,7 +1,9 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/redress-oversight/redress/internal/intake"
@@ -75,4 +77,34 @@ func (s *Server) letterPreview(c redress.Complaint, st redress.CaseState) *lette
 	}
 	lang := s.Catalog.Match(c.Language)
 	return &letterPreview{Lang: lang, Outcome: s.outcomeView(lang, o), s: s}
+}
+
+// findingWords is the reasoning of each finding proposed and the letter's paragraph in
+// a transition's event, for the case history ("" when it has none, or when they were
+// withheld from the reader before).
+func findingWords(p *page, ev redress.AuditEvent, als []redress.Allegation) string {
+	if ev.Action != redress.ActionTransition {
+		return ""
+	}
+	var parts []string
+	reasons := map[string]string{}
+	switch m := ev.Details["finding_reasons"].(type) {
+	case map[string]any:
+		for k, v := range m {
+			reasons[k] = fmt.Sprint(v)
+		}
+	case map[int64]string:
+		for k, v := range m {
+			reasons[strconv.FormatInt(k, 10)] = v
+		}
+	}
+	for _, a := range als {
+		if r := reasons[strconv.FormatInt(a.ID, 10)]; r != "" {
+			parts = append(parts, p.T("category."+string(a.Category))+", "+p.T("timeline.reasoning")+": "+r)
+		}
+	}
+	if l, _ := ev.Details["letter"].(string); l != "" {
+		parts = append(parts, p.T("timeline.letter")+": "+l)
+	}
+	return strings.Join(parts, "; ")
 }

@@ -87,6 +87,9 @@ type caseView struct {
 	// Letter previews the outcome as the complainant will read it, while a proposal
 	// waits for approval (nil otherwise, and for a caller who may not read staff's words).
 	Letter *letterPreview
+	// LetterLang is the complainant's language, the letter's, and LetterLanguage its name.
+	LetterLang     string
+	LetterLanguage string
 	// Timeline is the case's history from the audit trail, oldest first; openings of
 	// the case are counted, not listed, so the steps stay readable.
 	Timeline []timelineEntry
@@ -117,6 +120,9 @@ type transitionView struct {
 	NeedsReason  bool
 	Dispositions []workflow.Disposition
 	Findings     bool
+	// Letter: the step is written with the outcome letter's own paragraph (a proposal,
+	// or the approval that may edit it).
+	Letter bool
 }
 
 // loadCase loads a complaint and applies the record-level rules: the caller must hold a
@@ -255,6 +261,9 @@ func (s *Server) caseTimeline(r *http.Request, p *page, v *caseView) error {
 			ev.Details = redress.WithoutStaffWords(ev.Action, ev.Details)
 		}
 		e.Detail = timelineDetail(p, ev)
+		if w := findingWords(p, ev, v.Complaint.Allegations); w != "" {
+			e.Detail += "; " + w
+		}
 		v.Timeline = append(v.Timeline, e)
 	}
 	return nil
@@ -317,7 +326,8 @@ func (s *Server) loadCaseWork(r *http.Request, sub string, v *caseView) error {
 		}
 		if s.Authz.Allowed(sub, c.Unit, workflow.Permission, string(t)) {
 			v.Transitions = append(v.Transitions, transitionView{Name: string(t), NeedsReason: workflow.NeedsReason(t),
-				Dispositions: workflow.DispositionsFor(t), Findings: t == workflow.ProposeFindings})
+				Dispositions: workflow.DispositionsFor(t), Findings: t == workflow.ProposeFindings,
+				Letter: v.ShowNarrative && (t == workflow.ProposeFindings || t == workflow.ProposeClosure || t == workflow.ApproveClose)})
 		}
 	}
 	v.FindingNames = workflow.Findings
@@ -363,6 +373,8 @@ func (s *Server) loadCaseWork(r *http.Request, sub string, v *caseView) error {
 			return err
 		}
 	}
+	v.LetterLang = s.Catalog.Match(c.Language)
+	v.LetterLanguage = s.Catalog.T(v.LetterLang, "language.name", nil)
 	if c.Status == workflow.StatusFindingsProposed {
 		v.Letter = s.letterPreview(c, v.State)
 	}
