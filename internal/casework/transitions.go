@@ -122,47 +122,8 @@ func (s *Service) statusChange(ctx context.Context, a Actor, c redress.Complaint
 	}
 	ch.Audit.AgencyID, ch.Audit.AgreementID = c.AgencyID, c.AgreementID
 	ch.Audit.Details = map[string]any{"transition": string(in.Transition)}
-	switch in.Transition {
-	case workflow.ProposeFindings:
-		if err := workflow.CheckFindings(c.Allegations, in.Findings); err != nil {
-			return none, err
-		}
-		if err := checkWords(c, in); err != nil {
-			return none, err
-		}
-		ch.ProposedBy, ch.Findings, ch.FindingReasons = a.UserID, map[int64]string{}, map[int64]string{}
-		for id, f := range in.Findings {
-			ch.Findings[id] = string(f)
-			ch.FindingReasons[id] = strings.TrimSpace(in.Reasoning[id])
-		}
-		ch.Letter = letterOf(in.Letter)
-	case workflow.ProposeClosure:
-		if err := checkWords(c, in); err != nil {
-			return none, err
-		}
-		// Not closed yet: the disposition waits for a second person (approve_close).
-		ch.ProposedBy, ch.ProposedDisposition, ch.Disposition = a.UserID, string(disposition), ""
-		ch.Audit.Details["disposition"] = string(disposition)
-		ch.Letter = letterOf(in.Letter)
-	case workflow.ApproveClose:
-		st, err := s.DB.CaseState(ctx, c.ID)
-		if err != nil {
-			return none, err
-		}
-		if err := workflow.CheckApprover(st.ProposedBy, a.UserID); err != nil {
-			return none, err
-		}
-		if err := checkWords(c, in); err != nil {
-			return none, err
-		}
-		if in.Letter != nil {
-			ch.Letter = letterOf(in.Letter) // the approver's edit, fixed by the approval
-		}
-		if st.ProposedDisposition != "" {
-			// The closure proposed, as the second person approves it.
-			disposition = workflow.Disposition(st.ProposedDisposition)
-			ch.Disposition = st.ProposedDisposition
-		}
+	if disposition, err = s.proposal(ctx, a, c, in, &ch, disposition); err != nil {
+		return none, err
 	}
 	if workflow.Ends(in.Transition) && in.Transition != workflow.ApproveClose {
 		// A case ended without a proposal has no personal paragraph: one written with an
@@ -192,4 +153,53 @@ func letterOf(l *string) *string {
 		out = strings.TrimSpace(*l)
 	}
 	return &out
+}
+
+// proposal fills in what a proposal (findings or a closure) and its approval add to a
+// status change: the findings and their reasoning, the proposer, the letter's own
+// paragraph; an approval returns the disposition proposed.
+func (s *Service) proposal(ctx context.Context, a Actor, c redress.Complaint, in TransitionInput, ch *store.StatusChange, disposition workflow.Disposition) (workflow.Disposition, error) {
+	switch in.Transition {
+	case workflow.ProposeFindings:
+		if err := workflow.CheckFindings(c.Allegations, in.Findings); err != nil {
+			return disposition, err
+		}
+		if err := checkWords(c, in); err != nil {
+			return disposition, err
+		}
+		ch.ProposedBy, ch.Findings, ch.FindingReasons = a.UserID, map[int64]string{}, map[int64]string{}
+		for id, f := range in.Findings {
+			ch.Findings[id] = string(f)
+			ch.FindingReasons[id] = strings.TrimSpace(in.Reasoning[id])
+		}
+		ch.Letter = letterOf(in.Letter)
+	case workflow.ProposeClosure:
+		if err := checkWords(c, in); err != nil {
+			return disposition, err
+		}
+		// Not closed yet: the disposition waits for a second person (approve_close).
+		ch.ProposedBy, ch.ProposedDisposition, ch.Disposition = a.UserID, string(disposition), ""
+		ch.Audit.Details["disposition"] = string(disposition)
+		ch.Letter = letterOf(in.Letter)
+	case workflow.ApproveClose:
+		st, err := s.DB.CaseState(ctx, c.ID)
+		if err != nil {
+			return disposition, err
+		}
+		if err := workflow.CheckApprover(st.ProposedBy, a.UserID); err != nil {
+			return disposition, err
+		}
+		if err := checkWords(c, in); err != nil {
+			return disposition, err
+		}
+		if in.Letter != nil {
+			ch.Letter = letterOf(in.Letter) // the approver's edit, fixed by the approval
+		}
+		if st.ProposedDisposition != "" {
+			// The closure proposed, as the second person approves it.
+			disposition = workflow.Disposition(st.ProposedDisposition)
+			ch.Disposition = st.ProposedDisposition
+		}
+	}
+	return disposition, nil
 }

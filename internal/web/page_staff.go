@@ -291,6 +291,26 @@ func timelineDetail(p *page, ev redress.AuditEvent) string {
 	return ""
 }
 
+// caseSteps lists the workflow's steps the caller may take from the complaint's
+// status. The triage step goes with the triage form's save when the caller may do both.
+func (s *Server) caseSteps(sub string, v *caseView) {
+	c := v.Complaint
+	for _, t := range workflow.Allowed(c.Status) {
+		if t == workflow.Triage && v.CanTriage && s.Authz.Allowed(sub, c.Unit, workflow.Permission, string(t)) {
+			v.MayMarkTriaged = true // offered with the triage form's save, as one step
+			continue
+		}
+		if t == workflow.ApproveClose && v.State.ProposedBy != 0 && sub == auth.Subject(v.State.ProposedBy) {
+			continue // the two-person rule: the proposer is not offered the approval
+		}
+		if s.Authz.Allowed(sub, c.Unit, workflow.Permission, string(t)) {
+			v.Transitions = append(v.Transitions, transitionView{Name: string(t), NeedsReason: workflow.NeedsReason(t),
+				Dispositions: workflow.DispositionsFor(t), Findings: t == workflow.ProposeFindings,
+				Letter: v.ShowNarrative && (t == workflow.ProposeFindings || t == workflow.ProposeClosure || t == workflow.ApproveClose)})
+		}
+	}
+}
+
 // loadCaseWork fills in the case's workflow facts and the steps the caller may take.
 func (s *Server) loadCaseWork(r *http.Request, sub string, v *caseView) error {
 	ctx, c := r.Context(), v.Complaint
@@ -316,20 +336,7 @@ func (s *Server) loadCaseWork(r *http.Request, sub string, v *caseView) error {
 	// reopened: the forms would only invite steps the record should not show.
 	open := workflow.Open(c.Status)
 	v.CanTriage = open && s.Authz.Allowed(sub, c.Unit, permTriage, "edit")
-	for _, t := range workflow.Allowed(c.Status) {
-		if t == workflow.Triage && v.CanTriage && s.Authz.Allowed(sub, c.Unit, workflow.Permission, string(t)) {
-			v.MayMarkTriaged = true // offered with the triage form's save, as one step
-			continue
-		}
-		if t == workflow.ApproveClose && v.State.ProposedBy != 0 && sub == auth.Subject(v.State.ProposedBy) {
-			continue // the two-person rule: the proposer is not offered the approval
-		}
-		if s.Authz.Allowed(sub, c.Unit, workflow.Permission, string(t)) {
-			v.Transitions = append(v.Transitions, transitionView{Name: string(t), NeedsReason: workflow.NeedsReason(t),
-				Dispositions: workflow.DispositionsFor(t), Findings: t == workflow.ProposeFindings,
-				Letter: v.ShowNarrative && (t == workflow.ProposeFindings || t == workflow.ProposeClosure || t == workflow.ApproveClose)})
-		}
-	}
+	s.caseSteps(sub, v)
 	v.FindingNames = workflow.Findings
 	v.CanAssign = open && s.Authz.Allowed(sub, c.Unit, permAssign, "assign")
 	v.CanRefer = open && s.Authz.Allowed(sub, c.Unit, permReferral, "add")
