@@ -166,6 +166,7 @@ func TestBrowserCaseWalk(t *testing.T) {
 	}
 	for _, sel := range browsertest.Run(inv, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('select[id^="finding_"]')).map(e => e.id)`)) {
 		inv.Choose(sel, "Sustained")
+		inv.Type(strings.Replace(sel, "finding_", "reasoning_", 1), "The jail's video shows it.")
 	}
 	step(inv, "propose_findings")
 	if got := status(inv); got != "Findings proposed" {
