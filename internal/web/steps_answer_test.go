@@ -196,7 +196,12 @@ func TestReasonsInsideTheirForms(t *testing.T) {
 				tr := m[1]
 				seen = append(seen, tr)
 				id := "reason-" + tr
-				fieldset := f[strings.Index(f, "<fieldset>"):strings.LastIndex(f, "</fieldset>")]
+				start, end := strings.Index(f, "<fieldset>"), strings.LastIndex(f, "</fieldset>")
+				if start < 0 || end < start {
+					t.Errorf("%s: the step %s has no fieldset:\n%s", when, tr, f)
+					continue
+				}
+				fieldset := f[start:end]
 				if strings.Count(f, `name="reason"`) != 1 || !strings.Contains(fieldset, `<textarea id="`+id+`" name="reason"`) ||
 					!strings.Contains(fieldset, `<label for="`+id+`">`) ||
 					!strings.Contains(fieldset, `<button type="submit" class="secondary">`+html.EscapeString(cat.T("en", "transition."+tr, nil))+`</button>`) {
