@@ -303,7 +303,7 @@ func TestOutcomeLetterPreview(t *testing.T) {
 		if i < 0 {
 			t.Fatal("no letter preview in Spanish on the case page")
 		}
-		letter := page[i:strings.Index(page[i:], "</section>")+i]
+		letter := page[i : strings.Index(page[i:], "</section>")+i]
 		for _, key := range []string{"outcome.title", "outcome.findings_made", "outcome.findings_made.help", "outcome.finding.sustained", "outcome.letter_title", "outcome.next"} {
 			if !has(letter, cat, "es", key) {
 				t.Errorf("the preview lacks the Spanish %s", key)
