@@ -113,7 +113,7 @@ func (s *Server) showCaseRefused(w http.ResponseWriter, r *http.Request, word fu
 			v.PostedReasoning[a.ID] = rs
 		}
 	}
-	v.PostedTransition, v.PostedLetter = r.PostForm.Get("transition"), r.PostForm.Get("letter")
+	v.PostedTransition, v.PostedLetter, v.PostedReason = r.PostForm.Get("transition"), r.PostForm.Get("letter"), r.PostForm.Get("reason")
 	s.renderCase(w, r, p, v, status)
 }
 

@@ -72,6 +72,7 @@ type caseView struct {
 	PostedReasoning  map[int64]string
 	PostedTransition string
 	PostedLetter     string
+	PostedReason     string
 	// NewCategories are the allegation categories triage may add: those not alleged yet.
 	NewCategories []redress.Category
 	// Links are the duplicates and related complaints triage tied to this one.

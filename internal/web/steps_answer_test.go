@@ -152,6 +152,11 @@ func TestTriageAndMarkTriaged(t *testing.T) {
 		if code != 409 || !strings.Contains(page, "error-summary") {
 			t.Fatalf("marking an under-review case triaged: %d", code)
 		}
+		// A refused step keeps the reason typed for it.
+		code, page = s.post("supervisor", base+"/transition", url.Values{"transition": {"propose_closure"}, "reason": {"No answer came in 30 days."}})
+		if code != 422 || !strings.Contains(page, `name="reason" rows="2" maxlength="2000">No answer came in 30 days.</textarea>`) {
+			t.Fatalf("a refused closure (no disposition): %d; the reason typed is not kept", code)
+		}
 		if st, _ := db.CaseState(ctx, s.txCase); st.Priority != "urgent" {
 			t.Fatalf("the fields were saved though the step failed: priority %s", st.Priority)
 		}
@@ -245,6 +250,14 @@ func TestFindingReasoning(t *testing.T) {
 		}
 		if !strings.Contains(page, html.EscapeString(why[first.ID])+"</textarea>") {
 			t.Error("the reasoning typed for the other allegation was not kept")
+		}
+		// The API asks for the reasoning too, by allegation.
+		api := func(body string) (int, string) {
+			rec := s.cfReq("investigator", "POST", "/api/v1/staff/complaints/"+strconv.FormatInt(s.txCase, 10)+"/transition", "application/json", []byte(body))
+			return rec.Code, rec.Body.String()
+		}
+		if code, body := api(`{"transition":"propose_findings","findings":{"` + fid + `":"sustained","` + sid + `":"not_sustained"},"reasoning":{"` + fid + `":"x"}}`); code != 422 || !strings.Contains(body, "reasoning."+sid) {
+			t.Fatalf("API findings without reasoning: %d %s", code, body)
 		}
 		f.Set("reasoning_"+sid, why[second.ID])
 		s.mustPost("investigator", base+"/transition", f, 303)
