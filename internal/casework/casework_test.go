@@ -482,15 +482,18 @@ func TestFindingsAndTwoPersonClose(t *testing.T) {
 		f.mustStep(t, f.supervisor, c.ID, casework.TransitionInput{Transition: workflow.Triage})
 		f.mustStep(t, f.investigator, c.ID, casework.TransitionInput{Transition: workflow.StartReview})
 
-		findings := map[int64]workflow.Finding{}
+		findings, reasoning := map[int64]workflow.Finding{}, map[int64]string{}
 		for _, a := range c.Allegations {
-			findings[a.ID] = workflow.Sustained
+			findings[a.ID], reasoning[a.ID] = workflow.Sustained, "The video shows it."
 		}
 		one := map[int64]workflow.Finding{c.Allegations[0].ID: workflow.Sustained}
-		if _, err := f.step(t, f.investigator, c.ID, casework.TransitionInput{Transition: workflow.ProposeFindings, Findings: one}); redress.ErrorCode(err) != redress.EINVALID {
+		if _, err := f.step(t, f.investigator, c.ID, casework.TransitionInput{Transition: workflow.ProposeFindings, Findings: one, Reasoning: reasoning}); redress.ErrorCode(err) != redress.EINVALID {
 			t.Fatalf("findings for one of two allegations: %v; want EINVALID", err)
 		}
-		f.mustStep(t, f.investigator, c.ID, casework.TransitionInput{Transition: workflow.ProposeFindings, Findings: findings})
+		if _, err := f.step(t, f.investigator, c.ID, casework.TransitionInput{Transition: workflow.ProposeFindings, Findings: findings}); redress.ErrorCode(err) != redress.EINVALID {
+			t.Fatalf("findings without their reasoning: %v; want EINVALID", err)
+		}
+		f.mustStep(t, f.investigator, c.ID, casework.TransitionInput{Transition: workflow.ProposeFindings, Findings: findings, Reasoning: reasoning})
 		st, err := db.CaseState(ctx, c.ID)
 		if err != nil {
 			t.Fatal(err)

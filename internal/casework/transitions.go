@@ -2,6 +2,7 @@ package casework
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"github.com/redress-oversight/redress/internal/deadline"
@@ -46,8 +47,41 @@ type TransitionInput struct {
 	Transition  workflow.Transition
 	Reason      string
 	Disposition workflow.Disposition
-	// Findings per allegation id, with propose_findings.
-	Findings map[int64]workflow.Finding
+	// Findings per allegation id, with propose_findings, and the reasoning of each:
+	// what the evidence showed, for the approver and the record (required for each).
+	Findings  map[int64]workflow.Finding
+	Reasoning map[int64]string
+	// Letter is the personal paragraph of the outcome letter, in the complainant's
+	// language, written with a proposal (propose_findings, propose_closure) or edited
+	// with the approval; nil on approval keeps the proposal's.
+	Letter *string
+}
+
+// Bounds of staff's words written with findings.
+const (
+	MaxReasoning = 4000
+	MaxLetter    = 2000
+)
+
+// checkWords checks the reasoning of each finding (required with propose_findings) and
+// the letter's paragraph, as field errors "reasoning.<allegation id>" and "letter".
+func checkWords(c redress.Complaint, in TransitionInput) error {
+	var fe redress.FieldErrors
+	if in.Transition == workflow.ProposeFindings {
+		for _, a := range c.Allegations {
+			field := "reasoning." + strconv.FormatInt(a.ID, 10)
+			switch r := strings.TrimSpace(in.Reasoning[a.ID]); {
+			case r == "":
+				fe.Add(field, "required")
+			case len([]rune(r)) > MaxReasoning:
+				fe.Add(field, "too_long", MaxReasoning)
+			}
+		}
+	}
+	if in.Letter != nil && len([]rune(strings.TrimSpace(*in.Letter))) > MaxLetter {
+		fe.Add("letter", "too_long", MaxLetter)
+	}
+	return fe.Err()
 }
 
 // Transition moves a complaint through the workflow: the state machine says whether the
@@ -88,32 +122,14 @@ func (s *Service) statusChange(ctx context.Context, a Actor, c redress.Complaint
 	}
 	ch.Audit.AgencyID, ch.Audit.AgreementID = c.AgencyID, c.AgreementID
 	ch.Audit.Details = map[string]any{"transition": string(in.Transition)}
-	switch in.Transition {
-	case workflow.ProposeFindings:
-		if err := workflow.CheckFindings(c.Allegations, in.Findings); err != nil {
-			return none, err
-		}
-		ch.ProposedBy, ch.Findings = a.UserID, map[int64]string{}
-		for id, f := range in.Findings {
-			ch.Findings[id] = string(f)
-		}
-	case workflow.ProposeClosure:
-		// Not closed yet: the disposition waits for a second person (approve_close).
-		ch.ProposedBy, ch.ProposedDisposition, ch.Disposition = a.UserID, string(disposition), ""
-		ch.Audit.Details["disposition"] = string(disposition)
-	case workflow.ApproveClose:
-		st, err := s.DB.CaseState(ctx, c.ID)
-		if err != nil {
-			return none, err
-		}
-		if err := workflow.CheckApprover(st.ProposedBy, a.UserID); err != nil {
-			return none, err
-		}
-		if st.ProposedDisposition != "" {
-			// The closure proposed, as the second person approves it.
-			disposition = workflow.Disposition(st.ProposedDisposition)
-			ch.Disposition = st.ProposedDisposition
-		}
+	if disposition, err = s.proposal(ctx, a, c, in, &ch, disposition); err != nil {
+		return none, err
+	}
+	if workflow.Ends(in.Transition) && in.Transition != workflow.ApproveClose {
+		// A case ended without a proposal has no personal paragraph: one written with an
+		// earlier proposal was not approved.
+		empty := ""
+		ch.Letter = &empty
 	}
 	if workflow.Ends(in.Transition) {
 		// The end of a case starts the clocks that run from resolution (JEM: report the
@@ -128,4 +144,62 @@ func (s *Service) statusChange(ctx context.Context, a Actor, c redress.Complaint
 		}
 	}
 	return ch, nil
+}
+
+// letterOf is the paragraph to store: trimmed, "" for none.
+func letterOf(l *string) *string {
+	out := ""
+	if l != nil {
+		out = strings.TrimSpace(*l)
+	}
+	return &out
+}
+
+// proposal fills in what a proposal (findings or a closure) and its approval add to a
+// status change: the findings and their reasoning, the proposer, the letter's own
+// paragraph; an approval returns the disposition proposed.
+func (s *Service) proposal(ctx context.Context, a Actor, c redress.Complaint, in TransitionInput, ch *store.StatusChange, disposition workflow.Disposition) (workflow.Disposition, error) {
+	switch in.Transition {
+	case workflow.ProposeFindings:
+		if err := workflow.CheckFindings(c.Allegations, in.Findings); err != nil {
+			return disposition, err
+		}
+		if err := checkWords(c, in); err != nil {
+			return disposition, err
+		}
+		ch.ProposedBy, ch.Findings, ch.FindingReasons = a.UserID, map[int64]string{}, map[int64]string{}
+		for id, f := range in.Findings {
+			ch.Findings[id] = string(f)
+			ch.FindingReasons[id] = strings.TrimSpace(in.Reasoning[id])
+		}
+		ch.Letter = letterOf(in.Letter)
+	case workflow.ProposeClosure:
+		if err := checkWords(c, in); err != nil {
+			return disposition, err
+		}
+		// Not closed yet: the disposition waits for a second person (approve_close).
+		ch.ProposedBy, ch.ProposedDisposition, ch.Disposition = a.UserID, string(disposition), ""
+		ch.Audit.Details["disposition"] = string(disposition)
+		ch.Letter = letterOf(in.Letter)
+	case workflow.ApproveClose:
+		st, err := s.DB.CaseState(ctx, c.ID)
+		if err != nil {
+			return disposition, err
+		}
+		if err := workflow.CheckApprover(st.ProposedBy, a.UserID); err != nil {
+			return disposition, err
+		}
+		if err := checkWords(c, in); err != nil {
+			return disposition, err
+		}
+		if in.Letter != nil {
+			ch.Letter = letterOf(in.Letter) // the approver's edit, fixed by the approval
+		}
+		if st.ProposedDisposition != "" {
+			// The closure proposed, as the second person approves it.
+			disposition = workflow.Disposition(st.ProposedDisposition)
+			ch.Disposition = st.ProposedDisposition
+		}
+	}
+	return disposition, nil
 }

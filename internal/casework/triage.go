@@ -8,6 +8,7 @@ import (
 	"github.com/redress-oversight/redress/internal/deadline"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
+	"github.com/redress-oversight/redress/internal/workflow"
 )
 
 // Triage: priority, categories, unit, agency and links of a complaint.
@@ -33,6 +34,9 @@ type TriageInput struct {
 	// exists in a unit the caller cannot see.
 	LinkAnyUnit bool
 	LinkUnits   []string
+	// MarkTriaged makes the triage transition in the same step: the fields are saved
+	// and the status moves on together, or neither happens.
+	MarkTriaged bool
 }
 
 // Triage applies a triage decision. Unknown categories, priorities or tracking numbers
@@ -70,6 +74,15 @@ func (s *Service) Triage(ctx context.Context, a Actor, c redress.Complaint, in T
 	}
 	if err := fe.Err(); err != nil {
 		return err
+	}
+	if in.MarkTriaged {
+		// Checked with the fields, written with them: a case the triage step is not
+		// possible from keeps its fields as they were.
+		then, err := s.statusChange(ctx, a, c, nil, TransitionInput{Transition: workflow.Triage})
+		if err != nil {
+			return err
+		}
+		ch.Then = &then
 	}
 	if changed := in.AgreementID != 0 && in.AgreementID != c.AgreementID; changed || (ch.ClearAgreement && c.AgreementID != 0) {
 		if ch.StartClocks, ch.StopClocks, err = s.agreementClocks(ctx, c, in); err != nil {

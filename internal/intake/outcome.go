@@ -10,10 +10,12 @@ import (
 
 // Outcome is how a finished case ended, as its complainant may read it: codes only,
 // for the catalogs to put in words. It holds nothing staff wrote (no reason, no note)
-// and no one's name.
+// and no one's name, but Letter: the paragraph written for the complainant to read,
+// under the standard words, in their language, fixed when the closure was approved.
 type Outcome struct {
 	Disposition workflow.Disposition
 	DecidedAt   time.Time
+	Letter      string
 	// Findings are the approved finding on each allegation, in filing order; only a
 	// case closed on findings (findings_made) has them.
 	Findings []AllegationFinding
@@ -47,7 +49,7 @@ func (s *Service) Outcome(ctx context.Context, complaintID int64) (*Outcome, err
 	if workflow.Open(c.Status) || !c.StatusChangedAt.Equal(st.ClosedAt) {
 		return nil, nil
 	}
-	out := &Outcome{Disposition: workflow.Disposition(st.Disposition), DecidedAt: st.ClosedAt,
+	out := &Outcome{Disposition: workflow.Disposition(st.Disposition), DecidedAt: st.ClosedAt, Letter: st.OutcomeLetter,
 		State: c.State, UnderAgreement: c.AgreementID != 0}
 	if out.Disposition != workflow.FindingsMade {
 		return out, nil

@@ -37,8 +37,12 @@ type CaseState struct {
 	ResultsReportedOn     Date
 	ResultsReportedMethod string
 	Findings              map[int64]string
-	Links                 []ComplaintLink
-	History               []StatusStep
+	// FindingReasons is the reasoning written with each allegation's finding, and
+	// OutcomeLetter the personal paragraph of the outcome letter: staff's own words.
+	FindingReasons map[int64]string
+	OutcomeLetter  string
+	Links          []ComplaintLink
+	History        []StatusStep
 }
 
 // ComplaintLink ties two complaints: a duplicate or a related one.

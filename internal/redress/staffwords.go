@@ -2,7 +2,8 @@ package redress
 
 import "slices"
 
-// Staff's own words: what staff type about a case (a transition's reason, why an
+// Staff's own words: what staff type about a case (a transition's reason, the reasoning
+// of each finding, the personal paragraph of the outcome letter, why an
 // agreement applies or not, a referral's office, method and what was shared, the
 // office's answer and outcome). They can name people ("officer badge 4471") as the
 // complainant's words do, so they are read under the same permission as the narrative
@@ -12,7 +13,7 @@ import "slices"
 // staffWordsDetails names, per audit action, the details that hold staff's own words.
 // Every other detail of these events is a code, a number or a date.
 var staffWordsDetails = map[string][]string{
-	ActionTransition:     {"reason"},
+	ActionTransition:     {"reason", "finding_reasons", "letter"},
 	ActionTriaged:        {"agreement_reason"},
 	ActionReferred:       {"method"},
 	ActionReferralAnswer: {"outcome"},

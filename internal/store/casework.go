@@ -27,8 +27,14 @@ type StatusChange struct {
 	Disposition         string
 	ProposedBy          int64
 	ProposedDisposition string
-	// Findings per allegation id, written with a proposal.
-	Findings map[int64]string
+	// Findings per allegation id, written with a proposal, and the reasoning of each
+	// (staff's own words, withheld from a reader who may not read them).
+	Findings       map[int64]string
+	FindingReasons map[int64]string
+	// Letter, when not nil, is the personal paragraph of the outcome letter the
+	// complainant reads under the standard words once the case closes: written with a
+	// proposal, edited by the approver, cleared when a case ends without one.
+	Letter *string
 	// Clocks to stop (met), pause, resume or start with this change. A resumed clock's
 	// due time moves on by the pause as Deadlines (the unit's) counts it, in the clock's
 	// own units; a clock they do not define moves on by the wall time it stood still.
@@ -68,8 +74,14 @@ func changeStatus(ctx context.Context, tx bun.Tx, now time.Time, ch StatusChange
 		return redress.ErrStaleStatus
 	}
 	for id, finding := range ch.Findings {
-		if _, err := tx.NewUpdate().Table("allegations").Set("finding = ?", finding).
+		if _, err := tx.NewUpdate().Table("allegations").Set("finding = ?", finding).Set("finding_reasoning = ?", ch.FindingReasons[id]).
 			Where("id = ? AND complaint_id = ?", id, ch.ComplaintID).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	if ch.Letter != nil {
+		if _, err := tx.NewUpdate().Table("complaints").Set("outcome_letter = ?", *ch.Letter).
+			Where("id = ?", ch.ComplaintID).Exec(ctx); err != nil {
 			return err
 		}
 	}
@@ -112,6 +124,12 @@ func changeStatus(ctx context.Context, tx bun.Tx, now time.Time, ch StatusChange
 	}
 	if len(ch.Findings) > 0 {
 		ev.Details["findings"] = ch.Findings
+	}
+	if len(ch.FindingReasons) > 0 {
+		ev.Details["finding_reasons"] = ch.FindingReasons
+	}
+	if ch.Letter != nil && *ch.Letter != "" {
+		ev.Details["letter"] = *ch.Letter
 	}
 	return insertAudit(ctx, tx, now, ev)
 }
@@ -277,147 +295,6 @@ func (db *DB) Assign(ctx context.Context, a AssignmentChange) error {
 	})
 }
 
-// TriageChange records what triage decided.
-type TriageChange struct {
-	ComplaintID int64
-	AgencyID    int64 // 0 leaves it
-	AgreementID int64 // 0 leaves it
-	// ClearAgreement drops the agreement: the agency named now has none in force, for
-	// the reason in Attribution (redress.Attribution*).
-	ClearAgreement bool
-	Attribution    string
-	Priority       string
-	Unit           string
-	Categories     []redress.Category // added as allegations when missing
-	Links          []redress.ComplaintLink
-	// AgreementReason is why staff set or cleared the agreement by hand (audited).
-	AgreementReason string
-	// StartClocks are clocks that begin with this triage (those of the agreement's
-	// model, when triage is where the agreement became known); StopClocks, running
-	// clocks of the old agreement's model that the new one does not have.
-	StartClocks []redress.Clock
-	StopClocks  []string
-	Audit       redress.AuditEvent
-}
-
-// Triage applies a triage decision with an audit event of old and new values.
-func (db *DB) Triage(ctx context.Context, ch TriageChange) error {
-	return db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
-		var row complaintRow
-		if err := tx.NewSelect().Model(&row).Where("id = ?", ch.ComplaintID).Scan(ctx); err != nil {
-			return notFound(err, "Complaint")
-		}
-		old, changed := map[string]any{}, map[string]any{}
-		q := tx.NewUpdate().Table("complaints").Where("id = ?", ch.ComplaintID)
-		set := func(col string, oldV, newV any) {
-			q.Set(col+" = ?", newV)
-			old[col], changed[col] = oldV, newV
-		}
-		if ch.AgencyID != 0 && ch.AgencyID != derefID(row.AgencyID) {
-			set("agency_id", derefID(row.AgencyID), ch.AgencyID)
-		}
-		if ch.AgreementID != 0 && ch.AgreementID != derefID(row.AgreementID) {
-			set("agreement_id", derefID(row.AgreementID), ch.AgreementID)
-			q.Set("attribution = ''")
-		} else if ch.ClearAgreement && row.AgreementID != nil {
-			set("agreement_id", derefID(row.AgreementID), nil)
-		}
-		if ch.ClearAgreement {
-			// Why no agreement is tied follows from the new agency (the event records the
-			// agency's change); kept with the complaint for the case page.
-			q.Set("attribution = ?", ch.Attribution)
-		}
-		if ch.Priority != "" && ch.Priority != row.Priority {
-			set("priority", row.Priority, ch.Priority)
-		}
-		if ch.Unit != "" && ch.Unit != row.Unit {
-			set("unit", row.Unit, ch.Unit)
-		}
-		if len(changed) > 0 {
-			if _, err := q.Exec(ctx); err != nil {
-				return err
-			}
-		}
-		added, err := addAllegations(ctx, tx, ch.ComplaintID, ch.Categories)
-		if err != nil {
-			return err
-		}
-		links, err := addLinks(ctx, tx, now, ch.ComplaintID, ch.Links)
-		if err != nil {
-			return err
-		}
-		if err := startClocks(ctx, tx, ch.ComplaintID, ch.StartClocks); err != nil {
-			return err
-		}
-		if err := stopClocks(ctx, tx, ch.ComplaintID, ch.StopClocks); err != nil {
-			return err
-		}
-		ev := ch.Audit
-		ev.ComplaintID = ch.ComplaintID
-		ev.AgencyID, ev.AgreementID = derefID(row.AgencyID), derefID(row.AgreementID)
-		if ch.AgencyID != 0 {
-			ev.AgencyID = ch.AgencyID
-		}
-		if ch.AgreementID != 0 {
-			ev.AgreementID = ch.AgreementID
-		}
-		ev.Details = map[string]any{"old": old, "new": changed}
-		if len(added) > 0 {
-			ev.Details["categories_added"] = added
-		}
-		if len(links) > 0 {
-			ev.Details["links"] = links
-		}
-		if ch.AgreementReason != "" {
-			ev.Details["agreement_reason"] = ch.AgreementReason
-		}
-		if len(ch.StartClocks) > 0 || len(ch.StopClocks) > 0 {
-			var started []string
-			for _, k := range ch.StartClocks {
-				started = append(started, k.Name)
-			}
-			ev.Details["clocks_started"], ev.Details["clocks_stopped"] = started, ch.StopClocks
-		}
-		return insertAudit(ctx, tx, now, ev)
-	})
-}
-
-// addAllegations adds the categories a complaint does not have yet as allegations,
-// and returns those it added.
-func addAllegations(ctx context.Context, tx bun.Tx, complaintID int64, cats []redress.Category) ([]redress.Category, error) {
-	var added []redress.Category
-	for _, cat := range cats {
-		exists, err := tx.NewSelect().Model((*allegationRow)(nil)).Where("complaint_id = ? AND category = ?", complaintID, cat).Exists(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if !exists {
-			if _, err := tx.NewInsert().Model(&allegationRow{ComplaintID: complaintID, Category: string(cat)}).Exec(ctx); err != nil {
-				return nil, err
-			}
-			added = append(added, cat)
-		}
-	}
-	return added, nil
-}
-
-// addLinks ties a complaint to duplicates and related complaints (never to itself; a
-// link already there stays), and returns them as the audit event lists them.
-func addLinks(ctx context.Context, tx bun.Tx, now time.Time, complaintID int64, ls []redress.ComplaintLink) ([]map[string]any, error) {
-	var links []map[string]any
-	for _, l := range ls {
-		if l.OtherID == complaintID {
-			continue
-		}
-		if _, err := tx.NewRaw("INSERT INTO complaint_links (complaint_id, other_id, kind, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-			complaintID, l.OtherID, l.Kind, now).Exec(ctx); err != nil {
-			return nil, err
-		}
-		links = append(links, map[string]any{"other": l.OtherID, "kind": l.Kind})
-	}
-	return links, nil
-}
-
 // CaseState loads the workflow facts of a complaint.
 func (db *DB) CaseState(ctx context.Context, complaintID int64) (redress.CaseState, error) {
 	var row struct {
@@ -429,9 +306,10 @@ func (db *DB) CaseState(ctx context.Context, complaintID int64) (redress.CaseSta
 		ClosedAt              sql.NullTime
 		ResultsReportedOn     string
 		ResultsReportedMethod string
+		OutcomeLetter         string
 	}
 	err := db.bun.NewSelect().Table("complaints").Column("priority", "assignee_id", "proposed_by", "proposed_disposition", "disposition", "closed_at",
-		"results_reported_on", "results_reported_method").
+		"results_reported_on", "results_reported_method", "outcome_letter").
 		Where("id = ?", complaintID).Scan(ctx, &row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return redress.CaseState{}, notFound(err, "Complaint")
@@ -439,22 +317,27 @@ func (db *DB) CaseState(ctx context.Context, complaintID int64) (redress.CaseSta
 		return redress.CaseState{}, err
 	}
 	st := redress.CaseState{Priority: row.Priority, AssigneeID: row.AssigneeID.Int64, ProposedBy: row.ProposedBy.Int64,
-		ProposedDisposition: row.ProposedDisposition, Disposition: row.Disposition, ResultsReportedMethod: row.ResultsReportedMethod, ClosedAt: row.ClosedAt.Time, Findings: map[int64]string{}}
+		ProposedDisposition: row.ProposedDisposition, Disposition: row.Disposition, ResultsReportedMethod: row.ResultsReportedMethod, ClosedAt: row.ClosedAt.Time, Findings: map[int64]string{},
+		FindingReasons: map[int64]string{}, OutcomeLetter: row.OutcomeLetter}
 	if row.ResultsReportedOn != "" {
 		if st.ResultsReportedOn, err = redress.ParseDate(row.ResultsReportedOn); err != nil {
 			return st, fmt.Errorf("complaint %d: results_reported_on %q: %w", complaintID, row.ResultsReportedOn, err)
 		}
 	}
 	var als []struct {
-		ID      int64
-		Finding string
+		ID               int64
+		Finding          string
+		FindingReasoning string
 	}
-	if err := db.bun.NewSelect().Table("allegations").Column("id", "finding").Where("complaint_id = ?", complaintID).Scan(ctx, &als); err != nil {
+	if err := db.bun.NewSelect().Table("allegations").Column("id", "finding", "finding_reasoning").Where("complaint_id = ?", complaintID).Scan(ctx, &als); err != nil {
 		return st, err
 	}
 	for _, a := range als {
 		if a.Finding != "" {
 			st.Findings[a.ID] = a.Finding
+		}
+		if a.FindingReasoning != "" {
+			st.FindingReasons[a.ID] = a.FindingReasoning
 		}
 	}
 	var links []struct {

@@ -19,6 +19,10 @@ type transitionJSON struct {
 	Reason      string                     `json:"reason"`
 	Disposition workflow.Disposition       `json:"disposition"`
 	Findings    map[int64]workflow.Finding `json:"findings"`
+	// Reasoning per allegation id, with findings; Letter, the outcome letter's own
+	// paragraph in the complainant's language, with a proposal or its approval.
+	Reasoning map[int64]string `json:"reasoning"`
+	Letter    *string          `json:"letter"`
 }
 
 func (s *Server) handleAPICaseTransition(w http.ResponseWriter, r *http.Request) {
@@ -32,7 +36,8 @@ func (s *Server) handleAPICaseTransition(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	to, err := s.Casework.Transition(r.Context(), actor, c, sealed, casework.TransitionInput{
-		Transition: in.Transition, Reason: in.Reason, Disposition: in.Disposition, Findings: in.Findings})
+		Transition: in.Transition, Reason: in.Reason, Disposition: in.Disposition, Findings: in.Findings,
+		Reasoning: in.Reasoning, Letter: in.Letter})
 	if err != nil {
 		s.renderAPICaseError(w, r, err)
 		return

@@ -120,7 +120,10 @@ type statusOutcome struct {
 	Explanation string          `json:"explanation"`
 	DecidedOn   redress.Date    `json:"decided_on"`
 	Findings    []statusFinding `json:"findings"`
-	NextSteps   string          `json:"next_steps"`
+	// Letter is the office's own paragraph to the complainant, written in their
+	// language with the proposal and fixed by the approval ("" for none).
+	Letter    string `json:"letter,omitempty"`
+	NextSteps string `json:"next_steps"`
 	// Avenues are the offices outside ours the complainant can also go to.
 	Avenues []statusAvenue `json:"avenues"`
 }

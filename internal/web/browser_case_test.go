@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/store/storetest"
@@ -111,15 +112,37 @@ func TestBrowserCaseWalk(t *testing.T) {
 		t.Fatalf("opened %q, want %s", h, tracking)
 	}
 	caseURL := intake.Location()
-	intake.Choose("priority", "Urgent")
-	// The agreement, with a reason: the agency's one MOA, chosen by name.
-	intake.Choose("triage-agreement", "Jail Enforcement Model")
-	intake.Type("triage-agreement-reason", "She was held in the county jail.")
-	want("triage", intake.ClickAndWait(`form[action$="/triage"] button[type=submit]`), http.StatusOK)
-	if got := intake.Text("main dl.facts"); !strings.Contains(got, "Jail Enforcement Model") {
-		t.Fatalf("after setting the agreement at triage the facts read:\n%s", got)
+	// Each reason box is a labelled textarea in the fieldset of its step's button.
+	if !browsertest.Run(intake, chromedp.Evaluate[bool](`(() => { const rs = Array.from(document.querySelectorAll('textarea[name="reason"]'));
+		return rs.length > 0 && rs.every(r => { const f = r.closest('fieldset'); return r.form && f && r.form.contains(f) && r.labels.length === 1 &&
+			f.querySelector('button[type="submit"]') && r.form.querySelector('input[name="transition"]') }) })()`)) {
+		t.Fatal("a reason box is not inside the fieldset of its step's button")
 	}
-	step(intake, "triage")
+	// The agency picker, from the keyboard: a name fragment and Enter find the
+	// agencies; several are offered to choose from. Saved without the triage step.
+	searchAgency := func(q string) {
+		t.Helper()
+		want("find agency", intake.Follow(chromedp.SendKeys(chromedp.ID("agency-q"), q+kb.Enter)), http.StatusOK)
+	}
+	searchAgency("sheriff")
+	if got := intake.Text("#triage-agency-choices"); !strings.Contains(got, "2 agencies") || !strings.Contains(got, "Collier County Sheriff's Office (FL)") {
+		t.Fatalf("the agencies found for \"sheriff\": %q", got)
+	}
+	intake.Tick("agency-" + itoa(s.multi.ID))
+	intake.Click(`label[for="mark-triaged"]`) // not yet: only the agency
+	want("triage", intake.ClickAndWait(`form[action$="/triage"] button[type=submit]`), http.StatusOK)
+	if got := intake.Text("main dl.facts"); !strings.Contains(got, "Collier County") || status(intake) != "Received" {
+		t.Fatalf("after choosing Collier without the triage step the facts read:\n%s", got)
+	}
+	// One match is chosen for the officer; saved with the triage step, the agency's one
+	// MOA follows it.
+	searchAgency("harris")
+	look(intake, "agency-picker")
+	intake.Choose("priority", "Urgent")
+	want("triage", intake.ClickAndWait(`form[action$="/triage"] button[type=submit]`), http.StatusOK)
+	if got := intake.Text("main dl.facts"); !strings.Contains(got, "Harris County") || !strings.Contains(got, "Jail Enforcement Model") || status(intake) != "Triaged" {
+		t.Fatalf("after triage with the picker the facts read:\n%s", got)
+	}
 	intake.Choose("assignee", "investigator")
 	want("assign", intake.ClickAndWait(`form[action$="/assign"] button[type=submit]`), http.StatusOK)
 	if got := intake.Text("main dl.facts"); !strings.Contains(got, "investigator") || !strings.Contains(got, "Urgent") {
@@ -166,7 +189,10 @@ func TestBrowserCaseWalk(t *testing.T) {
 	}
 	for _, sel := range browsertest.Run(inv, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('select[id^="finding_"]')).map(e => e.id)`)) {
 		inv.Choose(sel, "Sustained")
+		inv.Type(strings.Replace(sel, "finding_", "reasoning_", 1), "The jail's video shows it.")
 	}
+	const letter = "Sentimos mucho lo que le pasó. La cárcel tendrá intérpretes."
+	inv.Type("letter-propose_findings", letter)
 	step(inv, "propose_findings")
 	if got := status(inv); got != "Findings proposed" {
 		t.Fatalf("status %q after proposing findings", got)
@@ -175,6 +201,10 @@ func TestBrowserCaseWalk(t *testing.T) {
 	// A supervisor, not the one who proposed, approves and closes.
 	sup := signIn("supervisor")
 	want("case", sup.Open(caseURL), http.StatusOK)
+	if got := sup.Text(`#letter .letter[lang="es"]`); !strings.Contains(got, es("outcome.findings_made")) || !strings.Contains(got, letter) {
+		t.Fatalf("the letter's preview, in Spanish: %q", got)
+	}
+	look(sup, "letter-preview")
 	step(sup, "approve_close")
 	if got := status(sup); got != "Closed" {
 		t.Fatalf("status %q after approval", got)
@@ -184,7 +214,7 @@ func TestBrowserCaseWalk(t *testing.T) {
 	// The complainant reads the outcome, in plain Spanish.
 	checkStatus()
 	got := ana.Text("main")
-	for _, w := range []string{es("outcome.title"), es("outcome.findings_made"), es("outcome.finding.sustained")} {
+	for _, w := range []string{es("outcome.title"), es("outcome.findings_made"), es("outcome.finding.sustained"), letter} {
 		if !strings.Contains(got, w) {
 			t.Errorf("the status page lacks %q:\n%s", w, got)
 		}

@@ -91,6 +91,7 @@ func TestCaseWorkflow(t *testing.T) {
 		findings := url.Values{"transition": {"propose_findings"}}
 		for i, a := range c.Allegations {
 			findings.Set("finding_"+strconv.FormatInt(a.ID, 10), []string{"sustained", "unfounded"}[i%2])
+			findings.Set("reasoning_"+strconv.FormatInt(a.ID, 10), "What the evidence shows.")
 		}
 		step("investigator", base+"/transition", findings, 303)
 		// The supervisor closes: one person proposed, another approved.
@@ -155,6 +156,7 @@ func TestCloseTakesTwoPeople(t *testing.T) {
 	f := url.Values{"transition": {"propose_findings"}}
 	for _, a := range c.Allegations {
 		f.Set("finding_"+strconv.FormatInt(a.ID, 10), "not_sustained")
+		f.Set("reasoning_"+strconv.FormatInt(a.ID, 10), "No witness and no record.")
 	}
 	if code, _ := s.post("supervisor", base+"/transition", f); code != 303 {
 		t.Fatalf("propose: %d", code)

@@ -90,12 +90,27 @@ func TestAuditorSeesNoFreeText(t *testing.T) {
 		step("supervisor", "return_findings", nil)
 		step("investigator", "withdraw", nil)
 		step("supervisor", "reopen", nil)
+		// Findings with their reasoning and the letter's own paragraph, waiting for
+		// approval (so the case page previews the letter to the supervisor).
+		step("investigator", "start_review", nil)
+		c, _, err := db.Complaint(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		findings := url.Values{"letter": {m("Letter")}}
+		for _, a := range c.Allegations {
+			aid := strconv.FormatInt(a.ID, 10)
+			findings.Set("finding_"+aid, "not_sustained")
+			findings.Set("reasoning_"+aid, m("Reasoning"+aid))
+		}
+		step("investigator", "propose_findings", findings)
 
 		// The supervisor, who may read the case's words, reads them all on the case page
 		// (but those only the complainant's contact reveal shows).
 		page := s.get("supervisor", base).Body.String()
 		for _, w := range []string{mark("Narrative"), mark("Shared"), mark("Answer"), mark("Outcome"), mark("Method"),
-			mark("RecipientOther"), mark("Reasonwithdraw"), mark("Note"), mark("Reply"), mark("FileName")} {
+			mark("RecipientOther"), mark("Reasonwithdraw"), mark("Note"), mark("Reply"), mark("FileName"), mark("Letter"),
+			mark("Reasoning" + strconv.FormatInt(c.Allegations[0].ID, 10))} {
 			if !strings.Contains(page, w) {
 				t.Errorf("the supervisor's case page lacks %s", w)
 			}
@@ -104,7 +119,8 @@ func TestAuditorSeesNoFreeText(t *testing.T) {
 			t.Errorf("the supervisor's case API lacks what was shared")
 		}
 		history := s.get("supervisor", "/oversight/audit/complaints/"+cid).Body.String()
-		for _, w := range []string{mark("Reasonreopen"), mark("AgreementReason"), mark("Method"), mark("Outcome")} {
+		for _, w := range []string{mark("Reasonreopen"), mark("AgreementReason"), mark("Method"), mark("Outcome"), mark("Letter"),
+			mark("Reasoning" + strconv.FormatInt(c.Allegations[0].ID, 10))} {
 			if !strings.Contains(history, w) {
 				t.Errorf("the supervisor's complaint history lacks %s", w)
 			}

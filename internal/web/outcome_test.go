@@ -88,6 +88,7 @@ func (s *staff) proposeFindings(caller string, complaintID int64, findings ...st
 	f := url.Values{"transition": {"propose_findings"}}
 	for i, a := range c.Allegations {
 		f.Set("finding_"+strconv.FormatInt(a.ID, 10), findings[i])
+		f.Set("reasoning_"+strconv.FormatInt(a.ID, 10), "What the evidence shows.")
 	}
 	s.caseStep(caller, complaintID, "/transition", f)
 }

@@ -66,22 +66,28 @@ func (s *Server) caseProblemText(p *page, c redress.Complaint, err error) string
 	if !errors.As(err, &de) {
 		return s.problemText(p, err)
 	}
-	var missing []string
-	for _, f := range de.Fields {
-		id, ok := strings.CutPrefix(f.Field, "findings.")
-		if !ok || f.Rule != "required" {
-			continue
-		}
-		for _, a := range c.Allegations {
-			if strconv.FormatInt(a.ID, 10) == id {
-				missing = append(missing, p.T("category."+string(a.Category)))
+	named := func(prefix string) []string {
+		var missing []string
+		for _, f := range de.Fields {
+			id, ok := strings.CutPrefix(f.Field, prefix)
+			if !ok || f.Rule != "required" {
+				continue
+			}
+			for _, a := range c.Allegations {
+				if strconv.FormatInt(a.ID, 10) == id {
+					missing = append(missing, p.T("category."+string(a.Category)))
+				}
 			}
 		}
+		return missing
 	}
-	if len(missing) == 0 {
-		return s.problemText(p, err)
+	if missing := named("findings."); len(missing) > 0 {
+		return p.T("case.findings_missing", "List", strings.Join(missing, ", "))
 	}
-	return p.T("case.findings_missing", "List", strings.Join(missing, ", "))
+	if missing := named("reasoning."); len(missing) > 0 {
+		return p.T("case.reasoning_missing", "List", strings.Join(missing, ", "))
+	}
+	return s.problemText(p, err)
 }
 
 // showCaseRefused shows the case page again, at the status word gives, with word's
@@ -95,13 +101,19 @@ func (s *Server) showCaseRefused(w http.ResponseWriter, r *http.Request, word fu
 	}
 	status, problem := word(p)
 	p.Problem = problem
-	// The findings chosen stay chosen: only the missing one is asked for again.
-	v.PostedFindings = map[int64]string{}
+	// The findings chosen stay chosen, with their reasoning and the letter's paragraph:
+	// only what is missing is asked for again.
+	v.PostedFindings, v.PostedReasoning = map[int64]string{}, map[int64]string{}
 	for _, a := range v.Complaint.Allegations {
-		if f := r.PostForm.Get("finding_" + strconv.FormatInt(a.ID, 10)); f != "" {
+		id := strconv.FormatInt(a.ID, 10)
+		if f := r.PostForm.Get("finding_" + id); f != "" {
 			v.PostedFindings[a.ID] = f
 		}
+		if rs := r.PostForm.Get("reasoning_" + id); rs != "" {
+			v.PostedReasoning[a.ID] = rs
+		}
 	}
+	v.PostedTransition, v.PostedLetter, v.PostedReason = r.PostForm.Get("transition"), r.PostForm.Get("letter"), r.PostForm.Get("reason")
 	s.renderCase(w, r, p, v, status)
 }
 
@@ -117,10 +129,19 @@ func (s *Server) handleCaseTransition(w http.ResponseWriter, r *http.Request) {
 	}
 	in := casework.TransitionInput{Transition: t, Reason: r.PostForm.Get("reason"),
 		Disposition: workflow.Disposition(r.PostForm.Get("disposition")), Findings: map[int64]workflow.Finding{}}
+	in.Reasoning = map[int64]string{}
 	for _, a := range c.Allegations {
-		if f := r.PostForm.Get("finding_" + strconv.FormatInt(a.ID, 10)); f != "" {
+		id := strconv.FormatInt(a.ID, 10)
+		if f := r.PostForm.Get("finding_" + id); f != "" {
 			in.Findings[a.ID] = workflow.Finding(f)
 		}
+		if rs := r.PostForm.Get("reasoning_" + id); rs != "" {
+			in.Reasoning[a.ID] = rs
+		}
+	}
+	if r.PostForm.Has("letter") {
+		l := r.PostForm.Get("letter")
+		in.Letter = &l
 	}
 	_, err := s.Casework.Transition(r.Context(), actor, c, sealed, in)
 	if err == nil && workflow.Ends(t) && s.MailQueued != nil {
@@ -162,6 +183,11 @@ func (s *Server) handleCaseTriage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	in.AgreementReason = r.PostForm.Get("agreement_reason")
+	in.MarkTriaged = r.PostForm.Get("mark_triaged") == "yes"
+	if in.MarkTriaged && !s.Authz.Allowed(actor.Subject, c.Unit, workflow.Permission, string(workflow.Triage)) {
+		s.deny(w, r, http.StatusForbidden)
+		return
+	}
 	for _, cat := range r.PostForm["categories"] {
 		in.Categories = append(in.Categories, redress.Category(cat))
 	}
@@ -361,6 +387,8 @@ func doneKey(r *http.Request) string {
 	switch {
 	case last == "transition":
 		return "transition:" + r.PostForm.Get("transition")
+	case last == "triage" && r.PostForm.Get("mark_triaged") == "yes":
+		return "triage_marked"
 	case len(parts) >= 2 && parts[len(parts)-2] == "referrals":
 		return "referral_answer"
 	}
@@ -376,7 +404,7 @@ func doneFlash(p *page, key string) string {
 		return p.T("case.done.transition", "Step", p.T("transition."+t))
 	}
 	switch key {
-	case "triage", "assign", "referrals", "referral_answer", "results":
+	case "triage", "triage_marked", "assign", "referrals", "referral_answer", "results":
 		return p.T("case.done." + key)
 	}
 	return ""

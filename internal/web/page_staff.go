@@ -66,12 +66,31 @@ type caseView struct {
 	ResultsMethods   []string
 	// Today is the office's date, the latest a results report may bear.
 	Today string
-	// PostedFindings are the findings chosen in a refused proposal, shown again.
-	PostedFindings map[int64]string
+	// PostedFindings are the findings chosen in a refused proposal, shown again, with
+	// the reasoning typed for each and the letter's paragraph of the step refused.
+	PostedFindings   map[int64]string
+	PostedReasoning  map[int64]string
+	PostedTransition string
+	PostedLetter     string
+	PostedReason     string
 	// NewCategories are the allegation categories triage may add: those not alleged yet.
 	NewCategories []redress.Category
 	// Links are the duplicates and related complaints triage tied to this one.
 	Links []caseLink
+	// MayMarkTriaged: the triage form offers to make the triage step with the save.
+	MayMarkTriaged bool
+	// AgencyQuery is the name searched for with "find agency" (?agency_q=), and
+	// AgencyMatches the registry's agencies whose names contain it, offered as the
+	// triage's choice of agency; AgencyMore says more matched than are shown.
+	AgencyQuery   string
+	AgencyMatches []redress.Agency
+	AgencyMore    bool
+	// Letter previews the outcome as the complainant will read it, while a proposal
+	// waits for approval (nil otherwise, and for a caller who may not read staff's words).
+	Letter *letterPreview
+	// LetterLang is the complainant's language, the letter's, and LetterLanguage its name.
+	LetterLang     string
+	LetterLanguage string
 	// Timeline is the case's history from the audit trail, oldest first; openings of
 	// the case are counted, not listed, so the steps stay readable.
 	Timeline []timelineEntry
@@ -102,6 +121,9 @@ type transitionView struct {
 	NeedsReason  bool
 	Dispositions []workflow.Disposition
 	Findings     bool
+	// Letter: the step is written with the outcome letter's own paragraph (a proposal,
+	// or the approval that may edit it).
+	Letter bool
 }
 
 // loadCase loads a complaint and applies the record-level rules: the caller must hold a
@@ -147,6 +169,8 @@ func (s *Server) loadCase(r *http.Request, reveal bool) (*caseView, error) {
 		for i := range v.Referrals {
 			v.Referrals[i].WithoutStaffWords() // staff's and the office's words
 		}
+		// The reasoning of findings and the letter's paragraph are staff's words too.
+		v.State.FindingReasons, v.State.OutcomeLetter, v.Letter = nil, "", nil
 	}
 	if v.Files, err = s.loadCaseFiles(r, c.ID, c.Unit); err != nil {
 		return nil, err
@@ -238,6 +262,9 @@ func (s *Server) caseTimeline(r *http.Request, p *page, v *caseView) error {
 			ev.Details = redress.WithoutStaffWords(ev.Action, ev.Details)
 		}
 		e.Detail = timelineDetail(p, ev)
+		if w := findingWords(p, ev, v.Complaint.Allegations); w != "" {
+			e.Detail += "; " + w
+		}
 		v.Timeline = append(v.Timeline, e)
 	}
 	return nil
@@ -265,6 +292,26 @@ func timelineDetail(p *page, ev redress.AuditEvent) string {
 	return ""
 }
 
+// caseSteps lists the workflow's steps the caller may take from the complaint's
+// status. The triage step goes with the triage form's save when the caller may do both.
+func (s *Server) caseSteps(sub string, v *caseView) {
+	c := v.Complaint
+	for _, t := range workflow.Allowed(c.Status) {
+		if t == workflow.Triage && v.CanTriage && s.Authz.Allowed(sub, c.Unit, workflow.Permission, string(t)) {
+			v.MayMarkTriaged = true // offered with the triage form's save, as one step
+			continue
+		}
+		if t == workflow.ApproveClose && v.State.ProposedBy != 0 && sub == auth.Subject(v.State.ProposedBy) {
+			continue // the two-person rule: the proposer is not offered the approval
+		}
+		if s.Authz.Allowed(sub, c.Unit, workflow.Permission, string(t)) {
+			v.Transitions = append(v.Transitions, transitionView{Name: string(t), NeedsReason: workflow.NeedsReason(t),
+				Dispositions: workflow.DispositionsFor(t), Findings: t == workflow.ProposeFindings,
+				Letter: v.ShowNarrative && (t == workflow.ProposeFindings || t == workflow.ProposeClosure || t == workflow.ApproveClose)})
+		}
+	}
+}
+
 // loadCaseWork fills in the case's workflow facts and the steps the caller may take.
 func (s *Server) loadCaseWork(r *http.Request, sub string, v *caseView) error {
 	ctx, c := r.Context(), v.Complaint
@@ -286,20 +333,12 @@ func (s *Server) loadCaseWork(r *http.Request, sub string, v *caseView) error {
 			v.Assignee = u.Name
 		}
 	}
-	for _, t := range workflow.Allowed(c.Status) {
-		if t == workflow.ApproveClose && v.State.ProposedBy != 0 && sub == auth.Subject(v.State.ProposedBy) {
-			continue // the two-person rule: the proposer is not offered the approval
-		}
-		if s.Authz.Allowed(sub, c.Unit, workflow.Permission, string(t)) {
-			v.Transitions = append(v.Transitions, transitionView{Name: string(t), NeedsReason: workflow.NeedsReason(t),
-				Dispositions: workflow.DispositionsFor(t), Findings: t == workflow.ProposeFindings})
-		}
-	}
-	v.FindingNames = workflow.Findings
 	// A closed or withdrawn case is not triaged, assigned or referred until it is
 	// reopened: the forms would only invite steps the record should not show.
 	open := workflow.Open(c.Status)
 	v.CanTriage = open && s.Authz.Allowed(sub, c.Unit, permTriage, "edit")
+	s.caseSteps(sub, v)
+	v.FindingNames = workflow.Findings
 	v.CanAssign = open && s.Authz.Allowed(sub, c.Unit, permAssign, "assign")
 	v.CanRefer = open && s.Authz.Allowed(sub, c.Unit, permReferral, "add")
 	v.CanAnswerReferral = s.Authz.Allowed(sub, c.Unit, permReferral, "answer")
@@ -328,6 +367,9 @@ func (s *Server) loadCaseWork(r *http.Request, sub string, v *caseView) error {
 				return err
 			}
 		}
+		if err := s.findAgencies(r, v); err != nil {
+			return err
+		}
 		for _, cat := range redress.Categories {
 			if !slices.ContainsFunc(c.Allegations, func(a redress.Allegation) bool { return a.Category == cat }) {
 				v.NewCategories = append(v.NewCategories, cat)
@@ -338,6 +380,11 @@ func (s *Server) loadCaseWork(r *http.Request, sub string, v *caseView) error {
 		if v.Assignees, err = s.Casework.Assignees(ctx, c); err != nil {
 			return err
 		}
+	}
+	v.LetterLang = s.Catalog.Match(c.Language)
+	v.LetterLanguage = s.Catalog.T(v.LetterLang, "language.name", nil)
+	if c.Status == workflow.StatusFindingsProposed {
+		v.Letter = s.letterPreview(c, v.State)
 	}
 	return nil
 }

@@ -263,22 +263,30 @@ func (s *Server) statusView(lang string, st intake.Status) statusResponse {
 		out.Steps = append(out.Steps, statusStep{Status: step.Status,
 			Label: s.Catalog.T(lang, "status."+step.Status, nil), Date: redress.DateOf(step.At)})
 	}
-	if o := st.Outcome; o != nil {
-		d := string(o.Disposition)
-		out.Outcome = &statusOutcome{Disposition: d,
-			Label:       s.Catalog.T(lang, "outcome."+d, nil),
-			Explanation: s.Catalog.T(lang, "outcome."+d+".help", nil),
-			DecidedOn:   redress.DateOf(o.DecidedAt),
-			Findings:    []statusFinding{},
-			NextSteps:   s.Catalog.T(lang, "outcome.next", nil),
-			Avenues:     s.avenueViews(lang, o.State, o.UnderAgreement),
-		}
-		for _, f := range o.Findings {
-			out.Outcome.Findings = append(out.Outcome.Findings, statusFinding{
-				Category: string(f.Category), CategoryLabel: s.Catalog.T(lang, "category."+string(f.Category), nil),
-				Finding: string(f.Finding), Label: s.Catalog.T(lang, "finding."+string(f.Finding), nil),
-				Explanation: s.Catalog.T(lang, "outcome.finding."+string(f.Finding), nil)})
-		}
+	out.Outcome = s.outcomeView(lang, st.Outcome)
+	return out
+}
+
+// outcomeView puts an outcome in plain words in lang (nil for none).
+func (s *Server) outcomeView(lang string, o *intake.Outcome) *statusOutcome {
+	if o == nil {
+		return nil
+	}
+	d := string(o.Disposition)
+	out := &statusOutcome{Disposition: d,
+		Label:       s.Catalog.T(lang, "outcome."+d, nil),
+		Explanation: s.Catalog.T(lang, "outcome."+d+".help", nil),
+		DecidedOn:   redress.DateOf(o.DecidedAt),
+		Findings:    []statusFinding{},
+		NextSteps:   s.Catalog.T(lang, "outcome.next", nil),
+		Letter:      o.Letter,
+		Avenues:     s.avenueViews(lang, o.State, o.UnderAgreement),
+	}
+	for _, f := range o.Findings {
+		out.Findings = append(out.Findings, statusFinding{
+			Category: string(f.Category), CategoryLabel: s.Catalog.T(lang, "category."+string(f.Category), nil),
+			Finding: string(f.Finding), Label: s.Catalog.T(lang, "finding."+string(f.Finding), nil),
+			Explanation: s.Catalog.T(lang, "outcome.finding."+string(f.Finding), nil)})
 	}
 	return out
 }
