@@ -35,8 +35,13 @@ type StatusChange struct {
 	MeetClocks   []string
 	PauseClocks  []string
 	ResumeClocks bool
-	Deadlines    deadline.Config
-	StartClocks  []redress.Clock
+	// EndClocks stops every clock still running or paused (the case closes or is
+	// withdrawn), before StartClocks start; RestartClocks runs those stopped so again
+	// (the case is reopened).
+	EndClocks     bool
+	RestartClocks bool
+	Deadlines     deadline.Config
+	StartClocks   []redress.Clock
 	// Mail to queue in the same transaction (the outcome letter, say).
 	Mail  []redress.OutboundMail
 	Audit redress.AuditEvent
@@ -88,7 +93,20 @@ func changeStatus(ctx context.Context, tx bun.Tx, now time.Time, ch StatusChange
 	}
 	if len(ch.PauseClocks) > 0 {
 		if _, err := tx.NewUpdate().Table("complaint_clocks").Set("paused_at = ?", now).
-			Where("complaint_id = ? AND met_at IS NULL AND paused_at IS NULL AND clock IN (?)", ch.ComplaintID, bun.In(ch.PauseClocks)).Exec(ctx); err != nil {
+			Where("complaint_id = ? AND met_at IS NULL AND paused_at IS NULL AND stopped_at IS NULL AND clock IN (?)", ch.ComplaintID, bun.In(ch.PauseClocks)).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	var stopped []string
+	if ch.EndClocks {
+		var err error
+		if stopped, err = endClocks(ctx, tx, now, ch.ComplaintID); err != nil {
+			return err
+		}
+	}
+	if ch.RestartClocks {
+		var err error
+		if stopped, err = restartClocks(ctx, tx, ch.ComplaintID); err != nil {
 			return err
 		}
 	}
@@ -110,6 +128,12 @@ func changeStatus(ctx context.Context, tx bun.Tx, now time.Time, ch StatusChange
 	if ch.Disposition != "" {
 		ev.Details["disposition"] = ch.Disposition
 	}
+	if len(stopped) > 0 && ch.EndClocks {
+		ev.Details["clocks_stopped"] = stopped
+	}
+	if len(stopped) > 0 && ch.RestartClocks {
+		ev.Details["clocks_restarted"] = stopped
+	}
 	if len(ch.Findings) > 0 {
 		ev.Details["findings"] = ch.Findings
 	}
@@ -125,6 +149,7 @@ type clockRow struct {
 	DueAt         time.Time  `bun:"due_at"`
 	MetAt         *time.Time `bun:"met_at"`
 	PausedAt      *time.Time `bun:"paused_at"`
+	StoppedAt     *time.Time `bun:"stopped_at"`
 	MissedLogged  bool       `bun:"missed_logged"`
 }
 
@@ -135,6 +160,9 @@ func (r clockRow) clock() redress.Clock {
 	}
 	if r.PausedAt != nil {
 		c.PausedAt = *r.PausedAt
+	}
+	if r.StoppedAt != nil {
+		c.StoppedAt = *r.StoppedAt
 	}
 	return c
 }
@@ -197,6 +225,39 @@ func stopClocks(ctx context.Context, tx bun.IDB, complaintID int64, names []stri
 	_, err := tx.NewDelete().Table("complaint_clocks").
 		Where("complaint_id = ? AND met_at IS NULL AND clock IN (?)", complaintID, bun.In(names)).Exec(ctx)
 	return err
+}
+
+// endClocks stops a closing case's clocks that are neither met nor stopped, and
+// returns their names: a clock stopped so is not met (oversight must not count it met
+// on time), nor missed from then on.
+func endClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID int64) ([]string, error) {
+	var names []string
+	if err := tx.NewSelect().Table("complaint_clocks").Column("clock").
+		Where("complaint_id = ? AND met_at IS NULL AND stopped_at IS NULL", complaintID).Order("clock").Scan(ctx, &names); err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, nil
+	}
+	_, err := tx.NewUpdate().Table("complaint_clocks").Set("stopped_at = ?", now).
+		Where("complaint_id = ? AND met_at IS NULL AND stopped_at IS NULL", complaintID).Exec(ctx)
+	return names, err
+}
+
+// restartClocks runs again the clocks a reopened case's end stopped, due as before
+// (a paused one stays paused), and returns their names.
+func restartClocks(ctx context.Context, tx bun.IDB, complaintID int64) ([]string, error) {
+	var names []string
+	if err := tx.NewSelect().Table("complaint_clocks").Column("clock").
+		Where("complaint_id = ? AND met_at IS NULL AND stopped_at IS NOT NULL", complaintID).Order("clock").Scan(ctx, &names); err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, nil
+	}
+	_, err := tx.NewUpdate().Table("complaint_clocks").Set("stopped_at = NULL").
+		Where("complaint_id = ? AND met_at IS NULL AND stopped_at IS NOT NULL", complaintID).Exec(ctx)
+	return names, err
 }
 
 func meetClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID int64, names ...string) error {

@@ -69,7 +69,7 @@ func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]r
 		ColumnExpr("COALESCE(a.name, '') AS agency_name, c.agency_other").
 		ColumnExpr("c.priority, c.assignee_id, COALESCE(u.name, '') AS assignee_name").
 		ColumnExpr("c.in_custody, c.detainer_issued, c.held_past_release").
-		ColumnExpr("(SELECT MIN(k.due_at) FROM complaint_clocks AS k WHERE k.complaint_id = c.id AND k.met_at IS NULL AND k.paused_at IS NULL) AS next_due_at").
+		ColumnExpr("(SELECT MIN(k.due_at) FROM complaint_clocks AS k WHERE k.complaint_id = c.id AND k.met_at IS NULL AND k.paused_at IS NULL AND k.stopped_at IS NULL) AS next_due_at").
 		ColumnExpr(runningClock+"k.due_at >= ? AND "+soon+") AS due_soon", append([]any{now}, soonArgs...)...).
 		Join("LEFT JOIN agencies AS a ON a.id = c.agency_id").
 		Join("LEFT JOIN users AS u ON u.id = c.assignee_id").
@@ -153,8 +153,8 @@ func (db *DB) searchQuery(f redress.SearchFilter, now time.Time) *bun.SelectQuer
 }
 
 // runningClock starts a condition on a complaint's running clocks (not met, not
-// paused), as k; the caller closes it.
-const runningClock = "EXISTS (SELECT 1 FROM complaint_clocks AS k WHERE k.complaint_id = c.id AND k.met_at IS NULL AND k.paused_at IS NULL AND "
+// paused, not stopped by the case's end), as k; the caller closes it.
+const runningClock = "EXISTS (SELECT 1 FROM complaint_clocks AS k WHERE k.complaint_id = c.id AND k.met_at IS NULL AND k.paused_at IS NULL AND k.stopped_at IS NULL AND "
 
 // whereDue keeps complaints with a running clock past due (Overdue), due soon (DueSoon:
 // by each clock's own DueSoonBy), or either.

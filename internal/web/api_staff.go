@@ -109,13 +109,14 @@ type allegationJSON struct {
 	Finding  string           `json:"finding,omitempty"`
 }
 
-// clockJSON is a deadline; state is due, due_soon, missed, paused, met or met_late.
+// clockJSON is a deadline; state is due, due_soon, missed, paused, stopped or met.
 type clockJSON struct {
-	Name     string     `json:"name"`
-	DueAt    time.Time  `json:"due_at"`
-	MetAt    *time.Time `json:"met_at,omitempty"`
-	PausedAt *time.Time `json:"paused_at,omitempty"`
-	State    string     `json:"state"`
+	Name      string     `json:"name"`
+	DueAt     time.Time  `json:"due_at"`
+	MetAt     *time.Time `json:"met_at,omitempty"`
+	PausedAt  *time.Time `json:"paused_at,omitempty"`
+	StoppedAt *time.Time `json:"stopped_at,omitempty"`
+	State     string     `json:"state"`
 }
 
 type referralJSON struct {
@@ -170,7 +171,7 @@ func (s *Server) apiCase(w http.ResponseWriter, r *http.Request, reveal bool) {
 	out.Priority, out.AssigneeID, out.Disposition = v.State.Priority, v.State.AssigneeID, v.State.Disposition
 	out.Clocks, out.Referrals, out.Links, out.Transitions = []clockJSON{}, []referralJSON{}, []linkJSON{}, []string{}
 	for i, k := range v.Clocks {
-		out.Clocks = append(out.Clocks, clockJSON{Name: k.Name, DueAt: k.DueAt, MetAt: timePtr(k.MetAt), PausedAt: timePtr(k.PausedAt), State: string(v.ClockStates[i])})
+		out.Clocks = append(out.Clocks, clockJSON{Name: k.Name, DueAt: k.DueAt, MetAt: timePtr(k.MetAt), PausedAt: timePtr(k.PausedAt), StoppedAt: timePtr(k.StoppedAt), State: string(v.ClockStates[i])})
 	}
 	for _, r := range v.Referrals {
 		out.Referrals = append(out.Referrals, referralJSON{ID: r.ID, Recipient: r.Recipient, RecipientOther: r.RecipientOther,
