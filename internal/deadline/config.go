@@ -160,6 +160,20 @@ func (k Clock) check() error {
 	return nil
 }
 
+// InZone is c counting days in the zone named name instead ("" keeps c's): a unit's
+// own zone, where units span zones.
+func (c Config) InZone(name string) (Config, error) {
+	if name == "" {
+		return c, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return c, fmt.Errorf("zone: %w", err)
+	}
+	c.Location, c.loc = name, loc
+	return c, nil
+}
+
 // Loc is the zone the clocks count days in.
 func (c Config) Loc() *time.Location { return orDefault(c.loc) }
 

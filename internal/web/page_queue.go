@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/casework"
@@ -44,11 +45,15 @@ type queueQuery struct {
 	Given map[string]string
 }
 
+// queueSorts are the orders the queue offers: by the time received, or by the next
+// running deadline (soonest first, complaints with none last).
+var queueSorts = []string{"oldest", "newest", "deadline"}
+
 // parseQueueQuery reads the queue's query parameters; the filter's Validate judges the
-// values. The units searched are those in which the caller may read complaints and, for
+// values. pageOnly names parameters the caller (the page) takes besides the queue's. The units searched are those in which the caller may read complaints and, for
 // a search of the complainant's words (q, officer), also read those words. Bad values
 // come back as field errors naming the parameter, in the order of queueFilters.
-func (s *Server) parseQueueQuery(r *http.Request) (queueQuery, error) {
+func (s *Server) parseQueueQuery(r *http.Request, pageOnly ...string) (queueQuery, error) {
 	pr, _ := principal(r)
 	v := r.URL.Query()
 	get := func(name string) string { return strings.TrimSpace(v.Get(name)) }
@@ -65,7 +70,7 @@ func (s *Server) parseQueueQuery(r *http.Request) (queueQuery, error) {
 	f.Model, f.Category = redress.Model(strings.ToUpper(get("model"))), redress.Category(get("category"))
 	f.Function, f.Custody = redress.Function(get("function")), get("custody")
 	var fe redress.FieldErrors
-	refuseUnknownParams(v, queueParams, &fe)
+	refuseUnknownParams(v, slices.Concat(queueParams, pageOnly), &fe)
 	f.AgencyID = parseIDParam("agency", get("agency"), &fe)
 	switch a := get("assignee"); a {
 	case "me":
@@ -82,7 +87,12 @@ func (s *Server) parseQueueQuery(r *http.Request) (queueQuery, error) {
 	f.ReceivedTo = parseDateParam("to", get("to"), &fe)
 	f.Overdue = parseBoolParam("overdue", get("overdue"), &fe)
 	f.DueSoon = parseBoolParam("due_soon", get("due_soon"), &fe)
-	f.NewestFirst = parseChoiceParam("sort", get("sort"), []string{"oldest", "newest"}, &fe) == "newest"
+	switch parseChoiceParam("sort", get("sort"), queueSorts, &fe) {
+	case "newest":
+		f.NewestFirst = true
+	case "deadline":
+		f.ByDeadline = true
+	}
 	parsePaging(get, redress.MaxSearchLimit, &qq.Page, &qq.PerPage, &fe)
 	f.Limit, f.Offset = qq.PerPage, (qq.Page-1)*qq.PerPage
 	fe = append(fe, redress.FieldsOf(f.Validate())...)
@@ -236,8 +246,12 @@ type queueView struct {
 	Errors map[string]string
 	order  []string
 
-	Rows     []redress.QueueRow
+	Rows     []queueRow
 	Total    int
+	// Fold says whether the filters show open above the rows.
+	Fold filterFold
+	// Zones names the time zones the rows' dates are in (their units'), for the caption.
+	Zones string
 	Filtered bool
 	Page     int
 	Pages    int
@@ -267,6 +281,34 @@ func (v *queueView) Picked(id int64) bool {
 // BackURL is this very page of the queue, where a bulk step returns.
 func (v *queueView) BackURL() string { return v.pageURL(v.Page) }
 
+// queueRow is one complaint of the queue, its dates in its unit's zone.
+type queueRow struct {
+	redress.QueueRow
+	Zone *time.Location
+}
+
+// InUse tells whether a filter is set or wrong: the filters then show open.
+func (v *queueView) InUse() bool {
+	for _, name := range queueFilters {
+		if v.Val(name) != "" {
+			return true
+		}
+	}
+	return len(v.Errors) > 0
+}
+
+// DeadlineSortURL is this search sorted by next deadline, from the first page.
+func (v *queueView) DeadlineSortURL() string {
+	q := url.Values{}
+	for k, vals := range v.values {
+		if k != "page" && k != "lang" && k != "assigned" && k != foldParam {
+			q[k] = vals
+		}
+	}
+	q.Set("sort", "deadline")
+	return "/staff/complaints?" + q.Encode()
+}
+
 // MoreOpen tells whether the less used filters are shown open: when one is set or wrong.
 func (v *queueView) MoreOpen() bool {
 	for _, name := range []string{"officer", "model", "function", "category", "agency", "assignee", "from", "to"} {
@@ -274,7 +316,7 @@ func (v *queueView) MoreOpen() bool {
 			return true
 		}
 	}
-	return v.Err("sort") != "" || v.Val("sort") == "newest"
+	return v.Err("sort") != "" || (v.Val("sort") != "" && v.Val("sort") != "oldest")
 }
 
 // Val is a parameter as typed, to fill the form in again.
@@ -341,7 +383,7 @@ func (v *queueView) setErrors(fe redress.FieldErrors) {
 func (v *queueView) pageURL(page int) string {
 	q := url.Values{}
 	for k, vals := range v.values {
-		if k != "page" && k != "lang" && k != "assigned" {
+		if k != "page" && k != "lang" && k != "assigned" && k != foldParam {
 			q[k] = vals
 		}
 	}
@@ -372,7 +414,7 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, p *page, stat
 		picked: bulk["ids"], PickedAssignee: bulk.Get("assignee")}
 	p.Wide = true // the table of results takes the full width
 	qp := &complaintsPage{page: p, Queue: v}
-	qq, err := s.parseQueueQuery(r)
+	qq, err := s.parseQueueQuery(r, foldParam)
 	var de *redress.Error
 	switch {
 	case errors.As(err, &de) && de.Code == redress.EINVALID:
@@ -382,7 +424,11 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, p *page, stat
 		s.renderPageError(w, r, p, err)
 		return
 	default:
-		v.Rows, v.Total, err = s.searchQueue(r, qq)
+		var rows []redress.QueueRow
+		rows, v.Total, err = s.searchQueue(r, qq)
+		if err == nil {
+			v.Rows, v.Zones, err = s.zonedRows(r, rows)
+		}
 		if err != nil {
 			s.renderPageError(w, r, p, err)
 			return
@@ -400,7 +446,43 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, p *page, stat
 		s.renderPageError(w, r, p, err)
 		return
 	}
+	v.Fold = foldFilters(w, r, "queue_filters", "/staff/complaints", v.values, v.InUse())
 	s.render(w, r, status, qp)
+}
+
+// zonedRows gives each row the zone of its unit (the office's for a unit without its
+// own), and names the zones the page's dates are in.
+func (s *Server) zonedRows(r *http.Request, rows []redress.QueueRow) ([]queueRow, string, error) {
+	units, err := s.DB.ListUnits(r.Context())
+	if err != nil {
+		return nil, "", err
+	}
+	office := s.officeZone()
+	zones := map[string]*time.Location{}
+	for _, u := range units {
+		if u.TimeZone != "" {
+			if loc, err := time.LoadLocation(u.TimeZone); err == nil {
+				zones[u.Name] = loc
+			}
+		}
+	}
+	out := make([]queueRow, len(rows))
+	var named []string
+	for i, row := range rows {
+		loc := zones[row.Unit]
+		if loc == nil {
+			loc = office
+		}
+		out[i] = queueRow{QueueRow: row, Zone: loc}
+		if !slices.Contains(named, loc.String()) {
+			named = append(named, loc.String())
+		}
+	}
+	if len(named) == 0 {
+		named = append(named, office.String())
+	}
+	slices.Sort(named)
+	return out, strings.Join(named, ", "), nil
 }
 
 // queueChoices fills in the choices of the filter form: only units and agencies the
@@ -430,7 +512,7 @@ func (s *Server) queueChoices(r *http.Request, v *queueView) error {
 	for _, c := range redress.CustodyFacts {
 		v.Custody = append(v.Custody, choose("custody", c, p.T("custody."+c)))
 	}
-	for _, o := range []string{"oldest", "newest"} {
+	for _, o := range queueSorts {
 		v.Sorts = append(v.Sorts, choose("sort", o, p.T("queue.sort."+o)))
 	}
 	known, err := s.DB.ListUnits(ctx)
