@@ -35,6 +35,10 @@ type complaintRowJSON struct {
 	Custody   redress.Custody `json:"custody"`
 	NextDueAt *time.Time      `json:"next_due_at,omitempty"`
 	Deadline  string          `json:"deadline,omitempty"`
+	// Categories are the allegations' categories; LastActivityAt when the case last
+	// moved (a status change, a note, a message, evidence).
+	Categories     []redress.Category `json:"categories"`
+	LastActivityAt time.Time          `json:"last_activity_at"`
 }
 
 type complaintListJSON struct {
@@ -59,7 +63,11 @@ func (s *Server) handleAPIStaffComplaints(w http.ResponseWriter, r *http.Request
 	for i, c := range list {
 		out.Complaints[i] = complaintRowJSON{ID: c.ID, TrackingNumber: c.TrackingNumber, ReceivedAt: c.ReceivedAt, State: c.State,
 			AgencyID: c.AgencyID, Agency: c.AgencyName, AgreementID: c.AgreementID, Status: c.Status, Unit: c.Unit,
-			Priority: c.Priority, AssigneeID: c.AssigneeID, Custody: c.Custody, Deadline: c.Deadline}
+			Priority: c.Priority, AssigneeID: c.AssigneeID, Custody: c.Custody, Deadline: c.Deadline,
+			Categories: c.Categories, LastActivityAt: c.LastActivityAt}
+		if c.Categories == nil {
+			out.Complaints[i].Categories = []redress.Category{}
+		}
 		if !c.NextDueAt.IsZero() {
 			out.Complaints[i].NextDueAt = &list[i].NextDueAt
 		}

@@ -246,12 +246,12 @@ type queueView struct {
 	Errors map[string]string
 	order  []string
 
-	Rows     []queueRow
-	Total    int
+	Rows  []queueRow
+	Total int
 	// Fold says whether the filters show open above the rows.
 	Fold filterFold
 	// Zones names the time zones the rows' dates are in (their units'), for the caption.
-	Zones string
+	Zones    string
 	Filtered bool
 	Page     int
 	Pages    int
