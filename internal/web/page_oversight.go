@@ -230,7 +230,7 @@ func (s *Server) handleAuditLog(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	inUse := len(v.Form.Errors) > 0 || slices.ContainsFunc(auditFilterNames, func(name string) bool { return v.Form.Val(name) != "" })
-	v.Fold = foldFilters(w, r, "audit_filters", "/oversight/audit", v.Form.values, inUse)
+	v.Fold = foldFilters(w, r, "audit_filters", "/oversight/audit", r.URL.Query(), inUse)
 	s.render(w, r, status, p)
 }
 
