@@ -83,6 +83,27 @@ func (p *page) DTIn(t time.Time, loc *time.Location) string {
 	return p.D(redress.DateOf(t.In(loc)))
 }
 
+// ShortIn writes a moment as its calendar day in loc, the month abbreviated: a date in
+// a column of the queue.
+func (p *page) ShortIn(t time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = p.zone()
+	}
+	d := redress.DateOf(t.In(loc))
+	return p.cat.ShortDate(p.Lang, d.Year, d.Month, d.Day)
+}
+
+// ClockIn writes an instant's time of day in loc, the zone named ("11:59 PM PST").
+func (p *page) ClockIn(t time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = p.zone()
+	}
+	if p.Lang != "en" {
+		return t.In(loc).Format("15:04 MST")
+	}
+	return t.In(loc).Format("3:04 PM MST")
+}
+
 // Time words an instant as its date and time of day in the page's zone, the zone
 // named ("Dec 3, 2026, 9:05 AM EST"): the case history says when, not only which day.
 func (p *page) Time(t time.Time) string { return p.TimeIn(t, p.zone()) }

@@ -179,7 +179,7 @@ func TestQueueColumnsAndDeadlineSort(t *testing.T) {
 		if !strings.Contains(strings.Join(cells, "|"), "Held past release, No interpreter") {
 			t.Errorf("row %v lacks the allegations", cells)
 		}
-		today := time.Now().In(s.srv.Casework.Deadlines.Loc()).Format("January 2, 2006")
+		today := time.Now().In(s.srv.Casework.Deadlines.Loc()).Format("Jan 2, 2006")
 		if cells[last-1] != today {
 			t.Errorf("last activity %q; want %q (filed today)", cells[last-1], today)
 		}
