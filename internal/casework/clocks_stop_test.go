@@ -2,6 +2,8 @@ package casework_test
 
 import (
 	"context"
+	"io/fs"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/store/storetest"
 	"github.com/redress-oversight/redress/internal/workflow"
+	"github.com/redress-oversight/redress/migrations"
 )
 
 // A clock still running when a case ends is stopped, not met (oversight must not count
@@ -92,6 +95,63 @@ func TestClosingStopsRunningClocks(t *testing.T) {
 		again := clocks(w.ID)["notify_ice"]
 		if !again.StoppedAt.IsZero() || !again.MetAt.IsZero() || !again.DueAt.Equal(before.DueAt) {
 			t.Errorf("reopened: notify_ice = %+v; want running again, due %s", again, before.DueAt)
+		}
+	})
+}
+
+// Migration 20251126000070 stops the unmet clocks of cases closed before it, at their
+// closing, and leaves running those the closing started (results to report) and those
+// of open cases. Run again here on a case closed and put back as it was before.
+func TestClockStoppedMigration(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		closed := f.file(t, true)
+		f.mustStep(t, f.supervisor, closed.ID, casework.TransitionInput{Transition: workflow.CloseAdministratively,
+			Reason: "r", Disposition: workflow.ResolvedInformally})
+		open := f.file(t, true)
+		// As the database held them before the migration: no clock stopped.
+		if _, err := db.Bun().NewRaw("UPDATE complaint_clocks SET stopped_at = NULL").Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		fsys, dir := migrations.SQLite, "sqlite"
+		if db.Dialect == store.PostgreSQL {
+			fsys, dir = migrations.PostgreSQL, "postgres"
+		}
+		b, err := fs.ReadFile(fsys, dir+"/20251126000070_clock_stopped.up.sql")
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts := strings.Split(string(b), "--bun:split")
+		if _, err := db.Bun().ExecContext(ctx, parts[len(parts)-1]); err != nil {
+			t.Fatal(err)
+		}
+		st, err := db.CaseState(ctx, closed.ID)
+		if err != nil || st.ClosedAt.IsZero() {
+			t.Fatalf("case state %+v %v; want closed", st, err)
+		}
+		ks, err := db.Clocks(ctx, closed.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range ks {
+			switch {
+			case k.Name == "notify_ice" && (!k.StoppedAt.Equal(st.ClosedAt) || !k.MetAt.IsZero()):
+				t.Errorf("closed case's notify_ice after the migration: %+v; want stopped at the closing %s", k, st.ClosedAt)
+			case k.Name == "report_results" && !k.StoppedAt.IsZero():
+				t.Errorf("the results clock the closing started was stopped: %+v", k)
+			case !k.MetAt.IsZero() && !k.StoppedAt.IsZero():
+				t.Errorf("a met clock was stopped: %+v", k)
+			}
+		}
+		ks, err = db.Clocks(ctx, open.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range ks {
+			if !k.StoppedAt.IsZero() {
+				t.Errorf("an open case's clock was stopped: %+v", k)
+			}
 		}
 	})
 }
