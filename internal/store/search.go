@@ -44,31 +44,7 @@ func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]r
 	case f.NewestFirst:
 		order = "c.received_at DESC, c.id DESC"
 	}
-	var rows []struct {
-		ID              int64
-		TrackingNumber  string
-		ReceivedAt      time.Time
-		State           string
-		AgencyID        *int64
-		AgreementID     *int64
-		Status          string
-		Unit            string
-		Language        string
-		AgencyName      string
-		AgencyOther     string
-		Priority        string
-		AssigneeID      *int64
-		AssigneeName    string
-		InCustody       *bool
-		DetainerIssued  *bool
-		HeldPastRelease *bool
-		NextDueAt       bun.NullTime
-		DueSoon         bool
-		StatusChangedAt time.Time
-		LastNote        bun.NullTime
-		LastMessage     bun.NullTime
-		LastEvidence    bun.NullTime
-	}
+	var rows []searchRow
 	// The row's deadline is worded by the same rule as the filter: a running clock due
 	// by its own DueSoonBy makes the complaint due soon.
 	soon, soonArgs := dueSoonCond(f, now)
@@ -92,20 +68,52 @@ func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]r
 	}
 	out := make([]redress.QueueRow, len(rows))
 	for i, r := range rows {
-		out[i] = redress.QueueRow{
-			ComplaintSummary: redress.ComplaintSummary{ID: r.ID, TrackingNumber: r.TrackingNumber, ReceivedAt: r.ReceivedAt,
-				State: r.State, AgencyID: derefID(r.AgencyID), AgencyName: r.AgencyName, AgreementID: derefID(r.AgreementID),
-				Status: r.Status, Unit: r.Unit, Language: r.Language},
-			AgencyOther: r.AgencyOther, Priority: r.Priority, AssigneeID: derefID(r.AssigneeID), AssigneeName: r.AssigneeName,
-			Custody:   redress.Custody{InCustody: r.InCustody, DetainerIssued: r.DetainerIssued, HeldPastRelease: r.HeldPastRelease},
-			NextDueAt: r.NextDueAt.Time, Deadline: redress.DeadlineState(r.NextDueAt.Time, now, r.DueSoon),
-			LastActivityAt: latest(r.ReceivedAt, r.StatusChangedAt, r.LastNote.Time, r.LastMessage.Time, r.LastEvidence.Time),
-		}
+		out[i] = r.queueRow(now)
 	}
 	if err := db.rowCategories(ctx, out); err != nil {
 		return nil, 0, err
 	}
 	return out, int(total), nil
+}
+
+// searchRow is one complaint as the search reads it.
+type searchRow struct {
+	ID              int64
+	TrackingNumber  string
+	ReceivedAt      time.Time
+	State           string
+	AgencyID        *int64
+	AgreementID     *int64
+	Status          string
+	Unit            string
+	Language        string
+	AgencyName      string
+	AgencyOther     string
+	Priority        string
+	AssigneeID      *int64
+	AssigneeName    string
+	InCustody       *bool
+	DetainerIssued  *bool
+	HeldPastRelease *bool
+	NextDueAt       bun.NullTime
+	DueSoon         bool
+	StatusChangedAt time.Time
+	LastNote        bun.NullTime
+	LastMessage     bun.NullTime
+	LastEvidence    bun.NullTime
+}
+
+// queueRow is the row as the queue shows it at now.
+func (r searchRow) queueRow(now time.Time) redress.QueueRow {
+	return redress.QueueRow{
+		ComplaintSummary: redress.ComplaintSummary{ID: r.ID, TrackingNumber: r.TrackingNumber, ReceivedAt: r.ReceivedAt,
+			State: r.State, AgencyID: derefID(r.AgencyID), AgencyName: r.AgencyName, AgreementID: derefID(r.AgreementID),
+			Status: r.Status, Unit: r.Unit, Language: r.Language},
+		AgencyOther: r.AgencyOther, Priority: r.Priority, AssigneeID: derefID(r.AssigneeID), AssigneeName: r.AssigneeName,
+		Custody:   redress.Custody{InCustody: r.InCustody, DetainerIssued: r.DetainerIssued, HeldPastRelease: r.HeldPastRelease},
+		NextDueAt: r.NextDueAt.Time, Deadline: redress.DeadlineState(r.NextDueAt.Time, now, r.DueSoon),
+		LastActivityAt: latest(r.ReceivedAt, r.StatusChangedAt, r.LastNote.Time, r.LastMessage.Time, r.LastEvidence.Time),
+	}
 }
 
 // nextDue is a complaint c's next deadline: the soonest due time of its running clocks
