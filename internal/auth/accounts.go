@@ -196,7 +196,7 @@ func (s *Service) refuseRoleChange(ctx context.Context, m Meta, why error, detai
 	return why
 }
 
-// SaveUnit creates the unit u.Name or updates its title, states and agencies. States
+// SaveUnit creates the unit u.Name or updates its title, states, agencies and zone. States
 // may be codes or names ("TX", "Texas"); they are stored as codes.
 func (s *Service) SaveUnit(ctx context.Context, m Meta, u redress.Unit) (redress.Unit, error) {
 	var fe redress.FieldErrors
@@ -234,6 +234,9 @@ func (s *Service) SaveUnit(ctx context.Context, m Meta, u redress.Unit) (redress
 		if !slices.Contains(agencies, id) {
 			agencies = append(agencies, id)
 		}
+	}
+	if u.TimeZone = strings.TrimSpace(u.TimeZone); u.TimeZone != "" && !slices.Contains(redress.UnitZones, u.TimeZone) {
+		fe.Add("time_zone", "one_of", strings.Join(redress.UnitZones, ", "))
 	}
 	if err := fe.Err(); err != nil {
 		return redress.Unit{}, err

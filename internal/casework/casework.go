@@ -32,6 +32,10 @@ type Service struct {
 	Authz *authz.Enforcer
 }
 
+// Time is now by the service's clock (Now, else the system's): when a complaint filed
+// now starts its clocks.
+func (s *Service) Time() time.Time { return s.now() }
+
 func (s *Service) now() time.Time {
 	if s.Now != nil {
 		return s.Now()

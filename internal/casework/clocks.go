@@ -48,13 +48,17 @@ func clocksFrom(ks []deadline.Clock, clocks deadline.Config, at time.Time) []red
 }
 
 // UnitDeadlines are the deadlines of a unit: the defaults (Deadlines) with the unit's
-// own amounts. They are read from the database on each use, one small query, so a
+// own amounts, counting days in the unit's own zone if it has one. They are read from the database on each use, one small query, so a
 // change an administrator makes holds at once in every serve process.
 func (s *Service) UnitDeadlines(ctx context.Context, unit string) (deadline.Config, error) {
 	if unit == "" {
 		return s.Deadlines, nil
 	}
 	overrides, err := s.DB.UnitClocks(ctx, unit)
+	if err != nil {
+		return deadline.Config{}, err
+	}
+	zoned, err := s.unitZoned(ctx, unit)
 	if err != nil {
 		return deadline.Config{}, err
 	}
@@ -66,7 +70,29 @@ func (s *Service) UnitDeadlines(ctx context.Context, unit string) (deadline.Conf
 			known = append(known, o)
 		}
 	}
-	return s.Deadlines.WithOverrides(known)
+	return zoned.WithOverrides(known)
+}
+
+// unitZoned is Deadlines counting days in the unit's own zone, if it has one.
+func (s *Service) unitZoned(ctx context.Context, unit string) (deadline.Config, error) {
+	name, err := s.DB.UnitTimeZone(ctx, unit)
+	if err != nil {
+		return deadline.Config{}, err
+	}
+	return s.Deadlines.InZone(name)
+}
+
+// UnitZone is the zone a unit's clocks count days in, and in which staff see its
+// cases' dates: its own, else the office's.
+func (s *Service) UnitZone(ctx context.Context, unit string) (*time.Location, error) {
+	if unit == "" {
+		return s.Deadlines.Loc(), nil
+	}
+	cfg, err := s.unitZoned(ctx, unit)
+	if err != nil {
+		return nil, err
+	}
+	return cfg.Loc(), nil
 }
 
 // MaxClockAmount bounds a unit's own deadline: up to three digits of days or hours.

@@ -116,6 +116,9 @@ func (s *Service) statusChange(ctx context.Context, a Actor, c redress.Complaint
 	ch := store.StatusChange{ComplaintID: c.ID, From: c.Status, To: to, Reason: strings.TrimSpace(in.Reason),
 		Disposition: string(disposition), ResumeClocks: workflow.Resumes(in.Transition),
 		MeetClocks: clocks.MetBy(deadline.Events(in.Transition)...), Deadlines: clocks,
+		// A clock the end does not meet stops with the case (not met: oversight counts
+		// it apart), and runs again if the case is reopened.
+		EndClocks: workflow.Ends(in.Transition), RestartClocks: in.Transition == workflow.Reopen,
 		Audit: a.event(redress.ActionTransition)}
 	if workflow.Pauses(in.Transition) {
 		ch.PauseClocks = clocks.Pausing()

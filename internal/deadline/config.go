@@ -160,6 +160,20 @@ func (k Clock) check() error {
 	return nil
 }
 
+// InZone is c counting days in the zone named name instead ("" keeps c's): a unit's
+// own zone, where units span zones.
+func (c Config) InZone(name string) (Config, error) {
+	if name == "" {
+		return c, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return c, fmt.Errorf("zone: %w", err)
+	}
+	c.Location, c.loc = name, loc
+	return c, nil
+}
+
 // Loc is the zone the clocks count days in.
 func (c Config) Loc() *time.Location { return orDefault(c.loc) }
 
@@ -175,12 +189,16 @@ func (c Config) Clock(name string) (Clock, bool) {
 // StateOf says where one of a case's clocks stands at now, under these rules: the
 // clock's own unit decides "due soon" (one more business day, or 24 of its hours), and a
 // paused clock stands where it was when it paused. The case page, the case API and the
-// queue all word a clock by this one rule. A clock these rules no longer define (the
+// queue all word a clock by this one rule. A clock the case's end stopped is stopped,
+// whatever its due time. A clock these rules no longer define (the
 // clock file changed since it started) is counted in hours.
 func (c Config) StateOf(k redress.Clock, now time.Time) Status {
 	rule, ok := c.Clock(k.Name)
 	if !ok {
 		rule = Clock{Name: k.Name, Unit: Hours}
+	}
+	if !k.StoppedAt.IsZero() && k.MetAt.IsZero() {
+		return StatusStopped
 	}
 	if !k.PausedAt.IsZero() && k.MetAt.IsZero() {
 		return StatusPaused

@@ -113,6 +113,7 @@ const (
 	StatusMet     Status = "met"      // met on or before its due time
 	StatusMissed  Status = "missed"   // past due, or met late (its met time tells which)
 	StatusPaused  Status = "paused"   // stands still while the case waits on the complainant
+	StatusStopped Status = "stopped"  // not met when the case closed or was withdrawn: neither met nor missed
 )
 
 // State says where a clock due at due stands at now; met is when it was met (zero:

@@ -192,6 +192,17 @@ func (c *Catalog) Date(lang string, year int, month time.Month, day int) string 
 	})
 }
 
+// ShortDate writes a calendar day briefly, its month abbreviated ("Dec 4, 2026"), for
+// the columns of staff tables.
+func (c *Catalog) ShortDate(lang string, year int, month time.Month, day int) string {
+	if year == 0 {
+		return ""
+	}
+	return c.T(lang, "date.long", map[string]any{
+		"Year": year, "Day": day, "Month": c.T(lang, fmt.Sprintf("month_short.%d", month), nil),
+	})
+}
+
 // Keys returns the message ids of one language's catalog file, for completeness tests.
 func Keys(lang string) ([]string, error) {
 	b, err := locales.ReadFile("locales/" + lang + ".json")

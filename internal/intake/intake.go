@@ -93,7 +93,7 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 		if agreement != nil {
 			model = agreement.Model
 		}
-		if clocks, met, err = s.Casework.FilingClocks(ctx, c, model, time.Now()); err != nil {
+		if clocks, met, err = s.Casework.FilingClocks(ctx, c, model, s.Casework.Time()); err != nil {
 			return Filed{}, err
 		}
 	}

@@ -64,8 +64,10 @@ type SearchFilter struct {
 	DueSoonBy map[string]time.Time
 
 	// NewestFirst sorts by the day received, newest first; the default is oldest first,
-	// as the intake queue is worked.
+	// as the intake queue is worked. ByDeadline sorts by the next running deadline,
+	// soonest (most overdue) first, complaints with none running last.
 	NewestFirst bool
+	ByDeadline  bool
 }
 
 // NoAgreement, as a search's Model, keeps the complaints no agreement is tied to yet:

@@ -40,6 +40,11 @@ type QueueRow struct {
 	// Deadline says where that stands: overdue, due_soon, running or "".
 	NextDueAt time.Time
 	Deadline  string
+	// Categories are the allegations' categories, in the order they were made.
+	Categories []Category
+	// LastActivityAt is when the case last moved: the latest of its status changes,
+	// notes, messages either way and evidence (not a staff member's reading it).
+	LastActivityAt time.Time
 }
 
 // ComplaintSummary is one row of a staff list: no identity, no free text.

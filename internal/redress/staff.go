@@ -41,7 +41,16 @@ type Unit struct {
 	Title     string
 	States    []string
 	AgencyIDs []int64
+	// TimeZone is the unit's own zone (one of UnitZones), where units span zones: its
+	// clocks count business days in it and staff see its cases' dates in it. Empty:
+	// the office's zone (the clock file's location).
+	TimeZone string
 }
+
+// UnitZones are the zones a unit may keep its days in: those of the states and
+// territories 287(g) agreements are signed in.
+var UnitZones = []string{"America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
+	"America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu", "America/Puerto_Rico", "Pacific/Guam"}
 
 // CoversAgency reports whether the unit names the agency.
 func (u Unit) CoversAgency(agencyID int64) bool {

@@ -41,8 +41,13 @@ type StatusChange struct {
 	MeetClocks   []string
 	PauseClocks  []string
 	ResumeClocks bool
-	Deadlines    deadline.Config
-	StartClocks  []redress.Clock
+	// EndClocks stops every clock still running or paused (the case closes or is
+	// withdrawn), before StartClocks start; RestartClocks runs those stopped so again
+	// (the case is reopened).
+	EndClocks     bool
+	RestartClocks bool
+	Deadlines     deadline.Config
+	StartClocks   []redress.Clock
 	// Mail to queue in the same transaction (the outcome letter, say).
 	Mail  []redress.OutboundMail
 	Audit redress.AuditEvent
@@ -89,22 +94,8 @@ func changeStatus(ctx context.Context, tx bun.Tx, now time.Time, ch StatusChange
 		Actor: ch.Audit.Actor, Reason: ch.Reason}).Exec(ctx); err != nil {
 		return err
 	}
-	// Resume before meeting, so a clock met on the way out of a pause keeps its due time.
-	if ch.ResumeClocks {
-		if err := resumeClocks(ctx, tx, now, ch.ComplaintID, ch.Deadlines); err != nil {
-			return err
-		}
-	}
-	if err := meetClocks(ctx, tx, now, ch.ComplaintID, ch.MeetClocks...); err != nil {
-		return err
-	}
-	if len(ch.PauseClocks) > 0 {
-		if _, err := tx.NewUpdate().Table("complaint_clocks").Set("paused_at = ?", now).
-			Where("complaint_id = ? AND met_at IS NULL AND paused_at IS NULL AND clock IN (?)", ch.ComplaintID, bun.In(ch.PauseClocks)).Exec(ctx); err != nil {
-			return err
-		}
-	}
-	if err := startClocks(ctx, tx, ch.ComplaintID, ch.StartClocks); err != nil {
+	stopped, err := changeClocks(ctx, tx, now, ch)
+	if err != nil {
 		return err
 	}
 	if err := InsertOutbox(ctx, tx, now, ch.Mail...); err != nil {
@@ -122,6 +113,12 @@ func changeStatus(ctx context.Context, tx bun.Tx, now time.Time, ch StatusChange
 	if ch.Disposition != "" {
 		ev.Details["disposition"] = ch.Disposition
 	}
+	if len(stopped) > 0 && ch.EndClocks {
+		ev.Details["clocks_stopped"] = stopped
+	}
+	if len(stopped) > 0 && ch.RestartClocks {
+		ev.Details["clocks_restarted"] = stopped
+	}
 	if len(ch.Findings) > 0 {
 		ev.Details["findings"] = ch.Findings
 	}
@@ -132,44 +129,6 @@ func changeStatus(ctx context.Context, tx bun.Tx, now time.Time, ch StatusChange
 		ev.Details["letter"] = *ch.Letter
 	}
 	return insertAudit(ctx, tx, now, ev)
-}
-
-type clockRow struct {
-	bun.BaseModel `bun:"table:complaint_clocks"`
-	ID            int64      `bun:"id,pk,autoincrement"`
-	ComplaintID   int64      `bun:"complaint_id"`
-	Clock         string     `bun:"clock"`
-	StartedAt     time.Time  `bun:"started_at"`
-	DueAt         time.Time  `bun:"due_at"`
-	MetAt         *time.Time `bun:"met_at"`
-	PausedAt      *time.Time `bun:"paused_at"`
-	MissedLogged  bool       `bun:"missed_logged"`
-}
-
-func (r clockRow) clock() redress.Clock {
-	c := redress.Clock{ID: r.ID, ComplaintID: r.ComplaintID, Name: r.Clock, StartedAt: r.StartedAt, DueAt: r.DueAt}
-	if r.MetAt != nil {
-		c.MetAt = *r.MetAt
-	}
-	if r.PausedAt != nil {
-		c.PausedAt = *r.PausedAt
-	}
-	return c
-}
-
-// StartClocks adds clocks to a complaint (already running ones are left alone).
-func (db *DB) StartClocks(ctx context.Context, complaintID int64, clocks []redress.Clock) error {
-	return db.inTx(ctx, func(tx bun.Tx, now time.Time) error { return startClocks(ctx, tx, complaintID, clocks) })
-}
-
-func startClocks(ctx context.Context, tx bun.IDB, complaintID int64, clocks []redress.Clock) error {
-	for _, c := range clocks {
-		row := clockRow{ComplaintID: complaintID, Clock: c.Name, StartedAt: c.StartedAt.UTC(), DueAt: c.DueAt.UTC()}
-		if _, err := tx.NewInsert().Model(&row).On("CONFLICT (complaint_id, clock) DO NOTHING").Exec(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // ResultsReport records that a case's results were reported to ICE: the day and how,
@@ -204,64 +163,6 @@ func (db *DB) RecordResultsReported(ctx context.Context, rr ResultsReport) error
 		ev.Details = map[string]any{"reported_on": rr.On.String(), "method": rr.Method, "clocks_met": rr.MeetClocks}
 		return insertAudit(ctx, tx, now, ev)
 	})
-}
-
-// stopClocks removes running clocks that no longer apply (the agreement changed to one
-// whose model does not have them). The triage event names them; met ones are kept.
-func stopClocks(ctx context.Context, tx bun.IDB, complaintID int64, names []string) error {
-	if len(names) == 0 {
-		return nil
-	}
-	_, err := tx.NewDelete().Table("complaint_clocks").
-		Where("complaint_id = ? AND met_at IS NULL AND clock IN (?)", complaintID, bun.In(names)).Exec(ctx)
-	return err
-}
-
-func meetClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID int64, names ...string) error {
-	if len(names) == 0 {
-		return nil
-	}
-	_, err := tx.NewUpdate().Table("complaint_clocks").Set("met_at = ?", now).Set("paused_at = NULL").
-		Where("complaint_id = ? AND met_at IS NULL AND clock IN (?)", complaintID, bun.In(names)).Exec(ctx)
-	return err
-}
-
-// resumeClocks restarts paused clocks, each due time moved on by the pause as clocks
-// counts it.
-func resumeClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID int64, clocks deadline.Config) error {
-	var rows []clockRow
-	if err := tx.NewSelect().Model(&rows).Where("complaint_id = ? AND paused_at IS NOT NULL AND met_at IS NULL", complaintID).Scan(ctx); err != nil {
-		return err
-	}
-	for _, r := range rows {
-		newDue := r.DueAt.Add(now.Sub(*r.PausedAt))
-		if clk, ok := clocks.Clock(r.Clock); ok {
-			newDue = deadline.Resume(r.DueAt, *r.PausedAt, now, clk, clocks.Loc())
-		}
-		if _, err := tx.NewUpdate().Table("complaint_clocks").Set("due_at = ?", newDue.UTC()).Set("paused_at = NULL").
-			Where("id = ?", r.ID).Exec(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// MeetClocks marks clocks of a complaint met now.
-func (db *DB) MeetClocks(ctx context.Context, complaintID int64, names ...string) error {
-	return db.inTx(ctx, func(tx bun.Tx, now time.Time) error { return meetClocks(ctx, tx, now, complaintID, names...) })
-}
-
-// Clocks returns a complaint's clocks, soonest due first.
-func (db *DB) Clocks(ctx context.Context, complaintID int64) ([]redress.Clock, error) {
-	var rows []clockRow
-	if err := db.bun.NewSelect().Model(&rows).Where("complaint_id = ?", complaintID).Order("due_at", "id").Scan(ctx); err != nil {
-		return nil, err
-	}
-	out := make([]redress.Clock, len(rows))
-	for i, r := range rows {
-		out[i] = r.clock()
-	}
-	return out, nil
 }
 
 // Assignment gives complaints to an investigator and queues the notices.

@@ -19,7 +19,7 @@ type OverdueClock struct {
 	AgreementID    int64
 }
 
-// OverdueClocks lists running (unmet, unpaused) clocks due before now, oldest first.
+// OverdueClocks lists running (unmet, unpaused, not stopped by the case's end) clocks due before now, oldest first.
 func (db *DB) OverdueClocks(ctx context.Context, now time.Time) ([]OverdueClock, error) {
 	var rows []struct {
 		clockRow       `bun:",extend"`
@@ -29,10 +29,10 @@ func (db *DB) OverdueClocks(ctx context.Context, now time.Time) ([]OverdueClock,
 		AgreementID    *int64 `bun:"agreement_id"`
 	}
 	err := db.bun.NewSelect().TableExpr("complaint_clocks AS k").
-		ColumnExpr("k.id, k.complaint_id, k.clock, k.started_at, k.due_at, k.met_at, k.paused_at, k.missed_logged").
+		ColumnExpr("k.id, k.complaint_id, k.clock, k.started_at, k.due_at, k.met_at, k.paused_at, k.stopped_at, k.missed_logged").
 		ColumnExpr("c.tracking_number, c.unit, c.agency_id, c.agreement_id").
 		Join("JOIN complaints AS c ON c.id = k.complaint_id").
-		Where("k.met_at IS NULL AND k.paused_at IS NULL AND k.due_at < ?", now.UTC()).
+		Where("k.met_at IS NULL AND k.paused_at IS NULL AND k.stopped_at IS NULL AND k.due_at < ?", now.UTC()).
 		OrderExpr("k.due_at, k.id").Scan(ctx, &rows)
 	if err != nil {
 		return nil, err

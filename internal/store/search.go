@@ -37,30 +37,14 @@ func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]r
 		limit = redress.DefaultSearchLimit
 	}
 	order := "c.received_at, c.id"
-	if f.NewestFirst {
+	switch {
+	case f.ByDeadline:
+		// Both dialects sort false before true: complaints with no running clock last.
+		order = "(" + nextDue + ") IS NULL, (" + nextDue + "), c.received_at, c.id"
+	case f.NewestFirst:
 		order = "c.received_at DESC, c.id DESC"
 	}
-	var rows []struct {
-		ID              int64
-		TrackingNumber  string
-		ReceivedAt      time.Time
-		State           string
-		AgencyID        *int64
-		AgreementID     *int64
-		Status          string
-		Unit            string
-		Language        string
-		AgencyName      string
-		AgencyOther     string
-		Priority        string
-		AssigneeID      *int64
-		AssigneeName    string
-		InCustody       *bool
-		DetainerIssued  *bool
-		HeldPastRelease *bool
-		NextDueAt       bun.NullTime
-		DueSoon         bool
-	}
+	var rows []searchRow
 	// The row's deadline is worded by the same rule as the filter: a running clock due
 	// by its own DueSoonBy makes the complaint due soon.
 	soon, soonArgs := dueSoonCond(f, now)
@@ -69,8 +53,12 @@ func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]r
 		ColumnExpr("COALESCE(a.name, '') AS agency_name, c.agency_other").
 		ColumnExpr("c.priority, c.assignee_id, COALESCE(u.name, '') AS assignee_name").
 		ColumnExpr("c.in_custody, c.detainer_issued, c.held_past_release").
-		ColumnExpr("(SELECT MIN(k.due_at) FROM complaint_clocks AS k WHERE k.complaint_id = c.id AND k.met_at IS NULL AND k.paused_at IS NULL) AS next_due_at").
+		ColumnExpr("("+nextDue+") AS next_due_at").
 		ColumnExpr(runningClock+"k.due_at >= ? AND "+soon+") AS due_soon", append([]any{now}, soonArgs...)...).
+		ColumnExpr("c.status_changed_at").
+		ColumnExpr("(SELECT MAX(n.created_at) FROM notes AS n WHERE n.complaint_id = c.id) AS last_note").
+		ColumnExpr("(SELECT MAX(m.created_at) FROM messages AS m WHERE m.complaint_id = c.id) AS last_message").
+		ColumnExpr("(SELECT MAX(e.created_at) FROM evidence AS e WHERE e.complaint_id = c.id) AS last_evidence").
 		Join("LEFT JOIN agencies AS a ON a.id = c.agency_id").
 		Join("LEFT JOIN users AS u ON u.id = c.assignee_id").
 		OrderExpr(order).Limit(int64(limit)).Offset(int64(max(f.Offset, 0))).
@@ -80,16 +68,94 @@ func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]r
 	}
 	out := make([]redress.QueueRow, len(rows))
 	for i, r := range rows {
-		out[i] = redress.QueueRow{
-			ComplaintSummary: redress.ComplaintSummary{ID: r.ID, TrackingNumber: r.TrackingNumber, ReceivedAt: r.ReceivedAt,
-				State: r.State, AgencyID: derefID(r.AgencyID), AgencyName: r.AgencyName, AgreementID: derefID(r.AgreementID),
-				Status: r.Status, Unit: r.Unit, Language: r.Language},
-			AgencyOther: r.AgencyOther, Priority: r.Priority, AssigneeID: derefID(r.AssigneeID), AssigneeName: r.AssigneeName,
-			Custody:   redress.Custody{InCustody: r.InCustody, DetainerIssued: r.DetainerIssued, HeldPastRelease: r.HeldPastRelease},
-			NextDueAt: r.NextDueAt.Time, Deadline: redress.DeadlineState(r.NextDueAt.Time, now, r.DueSoon),
-		}
+		out[i] = r.queueRow(now)
+	}
+	if err := db.rowCategories(ctx, out); err != nil {
+		return nil, 0, err
 	}
 	return out, int(total), nil
+}
+
+// searchRow is one complaint as the search reads it.
+type searchRow struct {
+	ID              int64
+	TrackingNumber  string
+	ReceivedAt      time.Time
+	State           string
+	AgencyID        *int64
+	AgreementID     *int64
+	Status          string
+	Unit            string
+	Language        string
+	AgencyName      string
+	AgencyOther     string
+	Priority        string
+	AssigneeID      *int64
+	AssigneeName    string
+	InCustody       *bool
+	DetainerIssued  *bool
+	HeldPastRelease *bool
+	NextDueAt       bun.NullTime
+	DueSoon         bool
+	StatusChangedAt time.Time
+	LastNote        bun.NullTime
+	LastMessage     bun.NullTime
+	LastEvidence    bun.NullTime
+}
+
+// queueRow is the row as the queue shows it at now.
+func (r searchRow) queueRow(now time.Time) redress.QueueRow {
+	return redress.QueueRow{
+		ComplaintSummary: redress.ComplaintSummary{ID: r.ID, TrackingNumber: r.TrackingNumber, ReceivedAt: r.ReceivedAt,
+			State: r.State, AgencyID: derefID(r.AgencyID), AgencyName: r.AgencyName, AgreementID: derefID(r.AgreementID),
+			Status: r.Status, Unit: r.Unit, Language: r.Language},
+		AgencyOther: r.AgencyOther, Priority: r.Priority, AssigneeID: derefID(r.AssigneeID), AssigneeName: r.AssigneeName,
+		Custody:   redress.Custody{InCustody: r.InCustody, DetainerIssued: r.DetainerIssued, HeldPastRelease: r.HeldPastRelease},
+		NextDueAt: r.NextDueAt.Time, Deadline: redress.DeadlineState(r.NextDueAt.Time, now, r.DueSoon),
+		LastActivityAt: latest(r.ReceivedAt, r.StatusChangedAt, r.LastNote.Time, r.LastMessage.Time, r.LastEvidence.Time),
+	}
+}
+
+// nextDue is a complaint c's next deadline: the soonest due time of its running clocks
+// (NULL when none runs).
+const nextDue = "SELECT MIN(k.due_at) FROM complaint_clocks AS k WHERE k.complaint_id = c.id AND k.met_at IS NULL AND k.paused_at IS NULL AND k.stopped_at IS NULL"
+
+// latest is the latest of times (zero ones ignored), in UTC.
+func latest(times ...time.Time) time.Time {
+	var out time.Time
+	for _, t := range times {
+		if t.After(out) {
+			out = t
+		}
+	}
+	return out.UTC()
+}
+
+// rowCategories fills in the allegation categories of one page of rows, in one query.
+func (db *DB) rowCategories(ctx context.Context, rows []redress.QueueRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	at := make(map[int64]int, len(rows))
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		at[r.ID], ids[i] = i, r.ID
+	}
+	var found []struct {
+		ComplaintID int64
+		Category    string
+	}
+	if err := db.bun.NewSelect().TableExpr("allegations AS al").ColumnExpr("al.complaint_id, al.category").
+		Where("al.complaint_id IN (?)", bun.In(ids)).OrderExpr("al.complaint_id, al.id").Scan(ctx, &found); err != nil {
+		return err
+	}
+	for _, f := range found {
+		r := &rows[at[f.ComplaintID]]
+		if c := redress.Category(f.Category); !slices.Contains(r.Categories, c) {
+			r.Categories = append(r.Categories, c)
+		}
+	}
+	return nil
 }
 
 // searchQuery is the complaints passing f, without columns, order or page, so the same
@@ -153,8 +219,8 @@ func (db *DB) searchQuery(f redress.SearchFilter, now time.Time) *bun.SelectQuer
 }
 
 // runningClock starts a condition on a complaint's running clocks (not met, not
-// paused), as k; the caller closes it.
-const runningClock = "EXISTS (SELECT 1 FROM complaint_clocks AS k WHERE k.complaint_id = c.id AND k.met_at IS NULL AND k.paused_at IS NULL AND "
+// paused, not stopped by the case's end), as k; the caller closes it.
+const runningClock = "EXISTS (SELECT 1 FROM complaint_clocks AS k WHERE k.complaint_id = c.id AND k.met_at IS NULL AND k.paused_at IS NULL AND k.stopped_at IS NULL AND "
 
 // whereDue keeps complaints with a running clock past due (Overdue), due soon (DueSoon:
 // by each clock's own DueSoonBy), or either.

@@ -21,11 +21,12 @@ type unitRow struct {
 	Title         string    `bun:"title"`
 	States        string    `bun:"states"`
 	AgencyIDs     string    `bun:"agency_ids"`
+	TimeZone      string    `bun:"time_zone"`
 	CreatedAt     time.Time `bun:"created_at"`
 }
 
 func (r unitRow) unit() redress.Unit {
-	u := redress.Unit{ID: r.ID, Name: r.Name, Title: r.Title, States: strings.Fields(r.States)}
+	u := redress.Unit{ID: r.ID, Name: r.Name, Title: r.Title, States: strings.Fields(r.States), TimeZone: r.TimeZone}
 	for _, f := range strings.Fields(r.AgencyIDs) {
 		if id, err := strconv.ParseInt(f, 10, 64); err == nil {
 			u.AgencyIDs = append(u.AgencyIDs, id)
@@ -42,7 +43,7 @@ func (db *DB) SaveUnit(ctx context.Context, by redress.AuditEvent, u redress.Uni
 	for _, id := range u.AgencyIDs {
 		agencies = append(agencies, strconv.FormatInt(id, 10))
 	}
-	row := unitRow{Name: u.Name, Title: u.Title, States: strings.Join(states, " "), AgencyIDs: strings.Join(agencies, " ")}
+	row := unitRow{Name: u.Name, Title: u.Title, States: strings.Join(states, " "), AgencyIDs: strings.Join(agencies, " "), TimeZone: u.TimeZone}
 	err := db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
 		if err := db.lockAuthz(ctx, tx); err != nil {
 			return err
@@ -63,7 +64,7 @@ func (db *DB) SaveUnit(ctx context.Context, by redress.AuditEvent, u redress.Uni
 		switch err := notFound(err, "Unit"); {
 		case err == nil:
 			row.ID, row.CreatedAt = old.ID, old.CreatedAt
-			if _, err := tx.NewUpdate().Model(&row).Column("title", "states", "agency_ids").WherePK().Exec(ctx); err != nil {
+			if _, err := tx.NewUpdate().Model(&row).Column("title", "states", "agency_ids", "time_zone").WherePK().Exec(ctx); err != nil {
 				return err
 			}
 		case redress.ErrorCode(err) == redress.ENOTFOUND:
@@ -78,6 +79,7 @@ func (db *DB) SaveUnit(ctx context.Context, by redress.AuditEvent, u redress.Uni
 		before, after := map[string]any{}, map[string]any{}
 		for _, f := range []struct{ name, old, new string }{
 			{"title", old.Title, row.Title}, {"states", old.States, row.States}, {"agency_ids", old.AgencyIDs, row.AgencyIDs},
+			{"time_zone", old.TimeZone, row.TimeZone},
 		} {
 			if created || f.old != f.new {
 				if !created {
@@ -97,6 +99,19 @@ func (db *DB) SaveUnit(ctx context.Context, by redress.AuditEvent, u redress.Uni
 		return redress.Unit{}, err
 	}
 	return row.unit(), nil
+}
+
+// UnitTimeZone is the unit's own zone ("" when it keeps the office's, or there is no
+// such unit).
+func (db *DB) UnitTimeZone(ctx context.Context, unit string) (string, error) {
+	var zones []string
+	if err := db.bun.NewSelect().Model((*unitRow)(nil)).Column("time_zone").Where("name = ?", unit).Scan(ctx, &zones); err != nil {
+		return "", err
+	}
+	if len(zones) == 0 {
+		return "", nil
+	}
+	return zones[0], nil
 }
 
 // ListUnits returns every review unit in name order, the order redress.UnitFor needs.

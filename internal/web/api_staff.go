@@ -35,6 +35,10 @@ type complaintRowJSON struct {
 	Custody   redress.Custody `json:"custody"`
 	NextDueAt *time.Time      `json:"next_due_at,omitempty"`
 	Deadline  string          `json:"deadline,omitempty"`
+	// Categories are the allegations' categories; LastActivityAt when the case last
+	// moved (a status change, a note, a message, evidence).
+	Categories     []redress.Category `json:"categories"`
+	LastActivityAt time.Time          `json:"last_activity_at"`
 }
 
 type complaintListJSON struct {
@@ -59,7 +63,11 @@ func (s *Server) handleAPIStaffComplaints(w http.ResponseWriter, r *http.Request
 	for i, c := range list {
 		out.Complaints[i] = complaintRowJSON{ID: c.ID, TrackingNumber: c.TrackingNumber, ReceivedAt: c.ReceivedAt, State: c.State,
 			AgencyID: c.AgencyID, Agency: c.AgencyName, AgreementID: c.AgreementID, Status: c.Status, Unit: c.Unit,
-			Priority: c.Priority, AssigneeID: c.AssigneeID, Custody: c.Custody, Deadline: c.Deadline}
+			Priority: c.Priority, AssigneeID: c.AssigneeID, Custody: c.Custody, Deadline: c.Deadline,
+			Categories: c.Categories, LastActivityAt: c.LastActivityAt}
+		if c.Categories == nil {
+			out.Complaints[i].Categories = []redress.Category{}
+		}
 		if !c.NextDueAt.IsZero() {
 			out.Complaints[i].NextDueAt = &list[i].NextDueAt
 		}
@@ -109,13 +117,14 @@ type allegationJSON struct {
 	Finding  string           `json:"finding,omitempty"`
 }
 
-// clockJSON is a deadline; state is due, due_soon, missed, paused, met or met_late.
+// clockJSON is a deadline; state is due, due_soon, missed, paused, stopped or met.
 type clockJSON struct {
-	Name     string     `json:"name"`
-	DueAt    time.Time  `json:"due_at"`
-	MetAt    *time.Time `json:"met_at,omitempty"`
-	PausedAt *time.Time `json:"paused_at,omitempty"`
-	State    string     `json:"state"`
+	Name      string     `json:"name"`
+	DueAt     time.Time  `json:"due_at"`
+	MetAt     *time.Time `json:"met_at,omitempty"`
+	PausedAt  *time.Time `json:"paused_at,omitempty"`
+	StoppedAt *time.Time `json:"stopped_at,omitempty"`
+	State     string     `json:"state"`
 }
 
 type referralJSON struct {
@@ -170,7 +179,7 @@ func (s *Server) apiCase(w http.ResponseWriter, r *http.Request, reveal bool) {
 	out.Priority, out.AssigneeID, out.Disposition = v.State.Priority, v.State.AssigneeID, v.State.Disposition
 	out.Clocks, out.Referrals, out.Links, out.Transitions = []clockJSON{}, []referralJSON{}, []linkJSON{}, []string{}
 	for i, k := range v.Clocks {
-		out.Clocks = append(out.Clocks, clockJSON{Name: k.Name, DueAt: k.DueAt, MetAt: timePtr(k.MetAt), PausedAt: timePtr(k.PausedAt), State: string(v.ClockStates[i])})
+		out.Clocks = append(out.Clocks, clockJSON{Name: k.Name, DueAt: k.DueAt, MetAt: timePtr(k.MetAt), PausedAt: timePtr(k.PausedAt), StoppedAt: timePtr(k.StoppedAt), State: string(v.ClockStates[i])})
 	}
 	for _, r := range v.Referrals {
 		out.Referrals = append(out.Referrals, referralJSON{ID: r.ID, Recipient: r.Recipient, RecipientOther: r.RecipientOther,

@@ -41,8 +41,9 @@ type auditQuery struct {
 
 // parseAuditQuery reads the log's query parameters. The events searched are those the
 // caller may read: all of them with audit.log in every unit, else those about
-// complaints now in the caller's units.
-func (s *Server) parseAuditQuery(r *http.Request) (auditQuery, error) {
+// complaints now in the caller's units. pageOnly names parameters the caller (the page)
+// takes besides the log's.
+func (s *Server) parseAuditQuery(r *http.Request, pageOnly ...string) (auditQuery, error) {
 	ctx := r.Context()
 	pr, _ := principal(r)
 	v := r.URL.Query()
@@ -59,7 +60,7 @@ func (s *Server) parseAuditQuery(r *http.Request) (auditQuery, error) {
 	f.Scoped, f.Units = !all, units
 
 	var fe redress.FieldErrors
-	refuseUnknownParams(v, auditParams, &fe)
+	refuseUnknownParams(v, slices.Concat(auditParams, pageOnly), &fe)
 	var err error
 	if f.ComplaintID, err = s.parseComplaintParam(ctx, "complaint", get("complaint"), all, units, &fe); err != nil {
 		return aq, err

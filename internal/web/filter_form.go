@@ -136,3 +136,43 @@ func containsValue(opts []option, v string) bool {
 	}
 	return false
 }
+
+// A list page's filters fold away above its rows, so the rows come first. They show
+// open while a filter is in use or wrong; otherwise as the person last chose, without
+// script: the form's submit and a "hide filters" link carry ?filters=open or closed,
+// which a cookie for that page remembers.
+
+// foldParam is the page-only query parameter that opens or folds the filters.
+const foldParam = "filters"
+
+// filterFold is the open-or-folded state of a page's filter form.
+type filterFold struct {
+	Open  bool
+	InUse bool
+	// HideURL is this very page with the filters folded (and that remembered).
+	HideURL string
+}
+
+// foldFilters decides whether the filters of the page at path show open, and
+// remembers an explicit choice in the cookie named cookie. inUse: a filter is set or
+// wrong. values are the request's query, which HideURL keeps but for the choice.
+func foldFilters(w http.ResponseWriter, r *http.Request, cookie, path string, values url.Values, inUse bool) filterFold {
+	choice := values.Get(foldParam)
+	switch choice {
+	case "open", "closed":
+		http.SetCookie(w, &http.Cookie{Name: cookie, Value: choice, Path: path, MaxAge: 365 * 24 * 3600,
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	default:
+		if c, err := r.Cookie(cookie); err == nil {
+			choice = c.Value
+		}
+	}
+	q := url.Values{}
+	for k, vals := range values {
+		if k != foldParam && k != "lang" {
+			q[k] = vals
+		}
+	}
+	q.Set(foldParam, "closed")
+	return filterFold{Open: inUse || choice == "open", InUse: inUse, HideURL: path + "?" + q.Encode()}
+}

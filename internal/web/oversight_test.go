@@ -717,6 +717,7 @@ func TestBrowserOversight(t *testing.T) {
 	signInBrowser(t, p, ts.URL, "auditor")
 
 	want("audit log", p.Open(ts.URL+"/oversight/audit"), http.StatusOK)
+	p.Click("#filters > summary") // folded while no filter is in use
 	p.Type("filter-complaint", tx)
 	p.Type("filter-action", "complaint.*")
 	want("filter", p.ClickAndWait(`main form[role=search] button[type=submit]`), http.StatusOK)

@@ -187,7 +187,8 @@ func (s *Server) handleAdminUnitSave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err == nil {
-		u := redress.Unit{Name: strings.TrimSpace(r.PostForm.Get("name")), Title: strings.TrimSpace(r.PostForm.Get("title"))}
+		u := redress.Unit{Name: strings.TrimSpace(r.PostForm.Get("name")), Title: strings.TrimSpace(r.PostForm.Get("title")),
+			TimeZone: r.PostForm.Get("time_zone")}
 		for _, st := range strings.FieldsFunc(r.PostForm.Get("states"), func(c rune) bool { return c == ',' || c == ' ' }) {
 			code, ok := redress.StateCode(st)
 			if !ok {

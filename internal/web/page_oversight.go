@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,7 +49,9 @@ func (s *Server) oversightPage(w http.ResponseWriter, r *http.Request) *oversigh
 
 // auditLogView is the log page: the filter form, and one page of events.
 type auditLogView struct {
-	Form     *filterForm
+	Form *filterForm
+	// Fold says whether the filters show open above the rows.
+	Fold     filterFold
 	Rows     []auditRowView
 	Total    int
 	Filtered bool
@@ -191,7 +194,7 @@ func (s *Server) handleAuditLog(w http.ResponseWriter, r *http.Request) {
 	v := &auditLogView{Form: newFilterForm(p.page, r.URL.Query(), "oversight.filter.")}
 	p.AuditLog, p.Wide = v, true
 	status := http.StatusOK
-	aq, err := s.parseAuditQuery(r)
+	aq, err := s.parseAuditQuery(r, foldParam)
 	var de *redress.Error
 	switch {
 	case errors.As(err, &de) && de.Code == redress.EINVALID:
@@ -226,6 +229,8 @@ func (s *Server) handleAuditLog(w http.ResponseWriter, r *http.Request) {
 		s.renderPageError(w, r, p, err)
 		return
 	}
+	inUse := len(v.Form.Errors) > 0 || slices.ContainsFunc(auditFilterNames, func(name string) bool { return v.Form.Val(name) != "" })
+	v.Fold = foldFilters(w, r, "audit_filters", "/oversight/audit", r.URL.Query(), inUse)
 	s.render(w, r, status, p)
 }
 
@@ -233,7 +238,7 @@ func (s *Server) handleAuditLog(w http.ResponseWriter, r *http.Request) {
 func (v *auditLogView) pageURL(page int) string {
 	q := url.Values{}
 	for k, vals := range v.Form.values {
-		if k != "page" && k != "lang" {
+		if k != "page" && k != "lang" && k != foldParam {
 			q[k] = vals
 		}
 	}

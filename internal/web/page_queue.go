@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redress-oversight/redress/internal/auth"
 	"github.com/redress-oversight/redress/internal/casework"
@@ -44,11 +45,15 @@ type queueQuery struct {
 	Given map[string]string
 }
 
+// queueSorts are the orders the queue offers: by the time received, or by the next
+// running deadline (soonest first, complaints with none last).
+var queueSorts = []string{"oldest", "newest", "deadline"}
+
 // parseQueueQuery reads the queue's query parameters; the filter's Validate judges the
-// values. The units searched are those in which the caller may read complaints and, for
+// values. pageOnly names parameters the caller (the page) takes besides the queue's. The units searched are those in which the caller may read complaints and, for
 // a search of the complainant's words (q, officer), also read those words. Bad values
 // come back as field errors naming the parameter, in the order of queueFilters.
-func (s *Server) parseQueueQuery(r *http.Request) (queueQuery, error) {
+func (s *Server) parseQueueQuery(r *http.Request, pageOnly ...string) (queueQuery, error) {
 	pr, _ := principal(r)
 	v := r.URL.Query()
 	get := func(name string) string { return strings.TrimSpace(v.Get(name)) }
@@ -65,7 +70,7 @@ func (s *Server) parseQueueQuery(r *http.Request) (queueQuery, error) {
 	f.Model, f.Category = redress.Model(strings.ToUpper(get("model"))), redress.Category(get("category"))
 	f.Function, f.Custody = redress.Function(get("function")), get("custody")
 	var fe redress.FieldErrors
-	refuseUnknownParams(v, queueParams, &fe)
+	refuseUnknownParams(v, slices.Concat(queueParams, pageOnly), &fe)
 	f.AgencyID = parseIDParam("agency", get("agency"), &fe)
 	switch a := get("assignee"); a {
 	case "me":
@@ -82,7 +87,12 @@ func (s *Server) parseQueueQuery(r *http.Request) (queueQuery, error) {
 	f.ReceivedTo = parseDateParam("to", get("to"), &fe)
 	f.Overdue = parseBoolParam("overdue", get("overdue"), &fe)
 	f.DueSoon = parseBoolParam("due_soon", get("due_soon"), &fe)
-	f.NewestFirst = parseChoiceParam("sort", get("sort"), []string{"oldest", "newest"}, &fe) == "newest"
+	switch parseChoiceParam("sort", get("sort"), queueSorts, &fe) {
+	case "newest":
+		f.NewestFirst = true
+	case "deadline":
+		f.ByDeadline = true
+	}
 	parsePaging(get, redress.MaxSearchLimit, &qq.Page, &qq.PerPage, &fe)
 	f.Limit, f.Offset = qq.PerPage, (qq.Page-1)*qq.PerPage
 	fe = append(fe, redress.FieldsOf(f.Validate())...)
@@ -228,132 +238,6 @@ func (s *Server) searchQueue(r *http.Request, qq queueQuery) ([]redress.QueueRow
 	return rows, total, err
 }
 
-// queueView is the queue page: the filter form as filled in, what was wrong with it,
-// and one page of results.
-type queueView struct {
-	page   *page
-	values url.Values
-	Errors map[string]string
-	order  []string
-
-	Rows     []redress.QueueRow
-	Total    int
-	Filtered bool
-	Page     int
-	Pages    int
-	PrevURL  string
-	NextURL  string
-
-	CanSearchText                                                   bool
-	Statuses, Units, Models, Categories, Agencies, Assignees, Sorts []option
-	Functions, Custody                                              []option
-
-	// Bulk assignment: shown to those who assign cases in some unit, offering the
-	// people who investigate in one; each complaint is checked again when posted.
-	CanBulkAssign bool
-	Investigators []option
-	// Problem is what went wrong with a bulk step, in the page's language.
-	Problem string
-	// picked and PickedAssignee are what the refused bulk form had chosen.
-	picked         []string
-	PickedAssignee string
-}
-
-// Picked tells whether the refused bulk form had ticked complaint id.
-func (v *queueView) Picked(id int64) bool {
-	return slices.Contains(v.picked, strconv.FormatInt(id, 10))
-}
-
-// BackURL is this very page of the queue, where a bulk step returns.
-func (v *queueView) BackURL() string { return v.pageURL(v.Page) }
-
-// MoreOpen tells whether the less used filters are shown open: when one is set or wrong.
-func (v *queueView) MoreOpen() bool {
-	for _, name := range []string{"officer", "model", "function", "category", "agency", "assignee", "from", "to"} {
-		if v.Val(name) != "" || v.Err(name) != "" {
-			return true
-		}
-	}
-	return v.Err("sort") != "" || v.Val("sort") == "newest"
-}
-
-// Val is a parameter as typed, to fill the form in again.
-func (v *queueView) Val(name string) string { return v.values.Get(name) }
-
-// Err is the problem with a parameter, in the page's language.
-func (v *queueView) Err(name string) string { return v.Errors[name] }
-
-// ErrorList is the summary above the form, each entry linking to its field.
-func (v *queueView) ErrorList() []errorLink {
-	var out []errorLink
-	for _, name := range v.order {
-		if !slices.Contains(queueParams, name) {
-			// Not one of the form's fields: named as typed, with no field to link to.
-			out = append(out, errorLink{Label: name, Message: v.Errors[name]})
-			continue
-		}
-		out = append(out, errorLink{ID: "filter-" + name, Label: v.page.T("queue.filter." + name), Message: v.Errors[name]})
-	}
-	return out
-}
-
-// queueField is one filter as the form's shared pieces draw it.
-type queueField struct {
-	View    *queueView
-	Page    *page
-	Name    string
-	Hint    bool
-	Options []option
-}
-
-// Field gathers what the form draws for the filter name.
-func (v *queueView) Field(name string) queueField {
-	f := queueField{View: v, Page: v.page, Name: name, Hint: name == "q"}
-	switch name {
-	case "status":
-		f.Options = v.Statuses
-	case "unit":
-		f.Options = v.Units
-	case "model":
-		f.Options = v.Models
-	case "category":
-		f.Options = v.Categories
-	case "function":
-		f.Options = v.Functions
-	case "custody":
-		f.Options = v.Custody
-	case "agency":
-		f.Options = v.Agencies
-	}
-	return f
-}
-
-func (v *queueView) setErrors(fe redress.FieldErrors) {
-	for _, e := range fe {
-		if _, dup := v.Errors[e.Field]; !dup {
-			v.Errors[e.Field] = v.page.T("rule."+e.Rule, "Param", e.Param)
-			v.order = append(v.order, e.Field)
-		}
-	}
-}
-
-// pageURL is this search at another page.
-func (v *queueView) pageURL(page int) string {
-	q := url.Values{}
-	for k, vals := range v.values {
-		if k != "page" && k != "lang" && k != "assigned" {
-			q[k] = vals
-		}
-	}
-	if page > 1 {
-		q.Set("page", strconv.Itoa(page))
-	}
-	if len(q) == 0 {
-		return "/staff/complaints"
-	}
-	return "/staff/complaints?" + q.Encode()
-}
-
 func (s *Server) handleStaffComplaints(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(r, s.pageLang(w, r))
 	if n, err := strconv.Atoi(r.URL.Query().Get("assigned")); err == nil && n > 0 {
@@ -372,7 +256,7 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, p *page, stat
 		picked: bulk["ids"], PickedAssignee: bulk.Get("assignee")}
 	p.Wide = true // the table of results takes the full width
 	qp := &complaintsPage{page: p, Queue: v}
-	qq, err := s.parseQueueQuery(r)
+	qq, err := s.parseQueueQuery(r, foldParam)
 	var de *redress.Error
 	switch {
 	case errors.As(err, &de) && de.Code == redress.EINVALID:
@@ -382,7 +266,11 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, p *page, stat
 		s.renderPageError(w, r, p, err)
 		return
 	default:
-		v.Rows, v.Total, err = s.searchQueue(r, qq)
+		var rows []redress.QueueRow
+		rows, v.Total, err = s.searchQueue(r, qq)
+		if err == nil {
+			v.Rows, v.Zones, err = s.zonedRows(r, rows)
+		}
 		if err != nil {
 			s.renderPageError(w, r, p, err)
 			return
@@ -400,7 +288,43 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, p *page, stat
 		s.renderPageError(w, r, p, err)
 		return
 	}
+	v.Fold = foldFilters(w, r, "queue_filters", "/staff/complaints", v.values, v.InUse())
 	s.render(w, r, status, qp)
+}
+
+// zonedRows gives each row the zone of its unit (the office's for a unit without its
+// own), and names the zones the page's dates are in.
+func (s *Server) zonedRows(r *http.Request, rows []redress.QueueRow) ([]queueRow, string, error) {
+	units, err := s.DB.ListUnits(r.Context())
+	if err != nil {
+		return nil, "", err
+	}
+	office := s.officeZone()
+	zones := map[string]*time.Location{}
+	for _, u := range units {
+		if u.TimeZone != "" {
+			if loc, err := time.LoadLocation(u.TimeZone); err == nil {
+				zones[u.Name] = loc
+			}
+		}
+	}
+	out := make([]queueRow, len(rows))
+	var named []string
+	for i, row := range rows {
+		loc := zones[row.Unit]
+		if loc == nil {
+			loc = office
+		}
+		out[i] = queueRow{QueueRow: row, Zone: loc}
+		if !slices.Contains(named, loc.String()) {
+			named = append(named, loc.String())
+		}
+	}
+	if len(named) == 0 {
+		named = append(named, office.String())
+	}
+	slices.Sort(named)
+	return out, strings.Join(named, ", "), nil
 }
 
 // queueChoices fills in the choices of the filter form: only units and agencies the
@@ -430,7 +354,7 @@ func (s *Server) queueChoices(r *http.Request, v *queueView) error {
 	for _, c := range redress.CustodyFacts {
 		v.Custody = append(v.Custody, choose("custody", c, p.T("custody."+c)))
 	}
-	for _, o := range []string{"oldest", "newest"} {
+	for _, o := range queueSorts {
 		v.Sorts = append(v.Sorts, choose("sort", o, p.T("queue.sort."+o)))
 	}
 	known, err := s.DB.ListUnits(ctx)

@@ -222,6 +222,16 @@ func (s *Server) staffCase(w http.ResponseWriter, r *http.Request, reveal bool) 
 // renderCase shows the case page of v, with its history, at status: the page as
 // opened, or again after a step was refused (p.Problem says why).
 func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, p *page, v *caseView, status int) {
+	// The case's dates and times are in its unit's zone, the one its clocks count in.
+	loc, err := s.Casework.UnitZone(r.Context(), v.Complaint.Unit)
+	if err != nil {
+		s.renderPageError(w, r, p, err)
+		return
+	}
+	p.loc = loc
+	if v.Files != nil {
+		v.Files.loc = loc
+	}
 	if err := s.caseTimeline(r, p, v); err != nil {
 		s.renderPageError(w, r, p, err)
 		return

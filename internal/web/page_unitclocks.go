@@ -38,7 +38,7 @@ type unitClockView struct {
 // names the one whose form is unfolded (just saved).
 func (s *Server) unitsPage(w http.ResponseWriter, r *http.Request) (*adminUnitsPage, error) {
 	b, err := s.adminPage(w, r)
-	p := &adminUnitsPage{adminBase: b}
+	p := &adminUnitsPage{adminBase: b, Zones: redress.UnitZones, OfficeZone: s.officeZone().String()}
 	if err != nil {
 		return p, err
 	}

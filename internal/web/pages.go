@@ -71,19 +71,58 @@ type staffView struct {
 	Links []langLink
 }
 
-// DT writes a moment as its calendar day (UTC) in the page's language.
-func (p *page) DT(t time.Time) string { return p.D(redress.DateOf(t.In(p.zone()))) }
+// DT writes a moment as its calendar day in the page's zone (the office's, or on a case
+// page the case's unit's), in the page's language.
+func (p *page) DT(t time.Time) string { return p.DTIn(t, p.zone()) }
 
-// Time words an instant as its date and time of day in the office's zone, the zone
+// DTIn writes a moment as its calendar day in loc: a queue row's, in its unit's zone.
+func (p *page) DTIn(t time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = p.zone()
+	}
+	return p.D(redress.DateOf(t.In(loc)))
+}
+
+// ShortIn writes a moment as its calendar day in loc, the month abbreviated: a date in
+// a column of the queue.
+func (p *page) ShortIn(t time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = p.zone()
+	}
+	d := redress.DateOf(t.In(loc))
+	return p.cat.ShortDate(p.Lang, d.Year, d.Month, d.Day)
+}
+
+// ClockIn writes an instant's time of day in loc, the zone named ("11:59 PM PST").
+func (p *page) ClockIn(t time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = p.zone()
+	}
+	if p.Lang != "en" {
+		return t.In(loc).Format("15:04 MST")
+	}
+	return t.In(loc).Format("3:04 PM MST")
+}
+
+// Time words an instant as its date and time of day in the page's zone, the zone
 // named ("Dec 3, 2026, 9:05 AM EST"): the case history says when, not only which day.
-func (p *page) Time(t time.Time) string {
-	t = t.In(p.zone())
+func (p *page) Time(t time.Time) string { return p.TimeIn(t, p.zone()) }
+
+// TimeIn is Time in loc.
+func (p *page) TimeIn(t time.Time, loc *time.Location) string {
+	if loc == nil {
+		loc = p.zone()
+	}
+	t = t.In(loc)
 	clock := t.Format("3:04 PM MST")
 	if p.Lang != "en" {
 		clock = t.Format("15:04 MST")
 	}
-	return p.DT(t) + ", " + clock
+	return p.DTIn(t, loc) + ", " + clock
 }
+
+// ZoneName is the page's zone by its name ("America/Los_Angeles"), for a caption.
+func (p *page) ZoneName() string { return p.zone().String() }
 
 // zone is the office's zone (UTC for a page built without a server).
 func (p *page) zone() *time.Location {

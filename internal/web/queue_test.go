@@ -287,6 +287,7 @@ func TestBrowserQueue(t *testing.T) {
 	signInBrowser(t, p, ts.URL, "intake")
 
 	want("queue", p.Open(ts.URL+"/staff/complaints"), http.StatusOK)
+	p.Click("#filters > summary") // folded while no filter is in use
 	p.Type("filter-q", "ESPAÑOL fianza")
 	p.Tick("filter-overdue")
 	want("search", p.ClickAndWait(`main form[role=search] button[type=submit]`), http.StatusOK)

@@ -155,6 +155,9 @@ type (
 	adminUnitsPage struct {
 		*adminBase
 		UnitClocks []unitClocksView
+		// Zones a unit may keep its days in; OfficeZone is the one it keeps otherwise.
+		Zones      []string
+		OfficeZone string
 	}
 	adminSettingsPage struct {
 		*page

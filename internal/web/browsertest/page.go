@@ -284,3 +284,47 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.buf.String()
 }
+
+// Screen shows the page on a desktop screen width × height (the first screen a person
+// sees without scrolling), until the next screenshot puts it back at phone width.
+func (p *Page) Screen(width, height int64) {
+	p.t.Helper()
+	p.Do(chromedp.EmulateViewport(width, height, chromedp.EmulatePortrait),
+		chromedp.Evaluate[chromedp.Void](`new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))`,
+			chromedp.EvalAwaitPromise))
+}
+
+// Box is where an element stands on the screen, in CSS pixels from the top left of
+// the page as shown (scrolled to the top).
+type Box struct {
+	Top, Bottom, Left, Right float64
+}
+
+// BoxOf measures the first element css selects, with the page scrolled to the top;
+// it fails the test when there is none.
+func (p *Page) BoxOf(css string) Box {
+	p.t.Helper()
+	b := Run(p, chromedp.Evaluate[*Box](fmt.Sprintf(`(() => { window.scrollTo(0, 0);
+  const e = document.querySelector(%q); if (!e) return null;
+  const r = e.getBoundingClientRect(); return {Top: r.top, Bottom: r.bottom, Left: r.left, Right: r.right}; })()`, css)))
+	if b == nil {
+		p.t.Fatalf("no element %s on the page", css)
+	}
+	return *b
+}
+
+// ScreenshotScreen writes what the screen shows now (not the whole page) to path, a
+// PNG: a picture of the first screen for the README.
+func (p *Page) ScreenshotScreen(path string) {
+	p.t.Helper()
+	png := Run(p, chromedp.Action[[]byte](func(ctx context.Context, t *chromedp.Target) ([]byte, error) {
+		r, err := cdp.Call(ctx, t, page.CaptureScreenshot, page.CaptureScreenshotParams{Format: page.CaptureScreenshotFormatPng, FromSurface: new(true)})
+		if err != nil {
+			return nil, err
+		}
+		return r.Data, nil
+	}))
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+}
