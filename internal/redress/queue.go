@@ -40,6 +40,8 @@ type QueueRow struct {
 	// Deadline says where that stands: overdue, due_soon, running or "".
 	NextDueAt time.Time
 	Deadline  string
+	// Unread: the complainant wrote or sent a file that no case handler has read yet.
+	Unread bool
 }
 
 // ComplaintSummary is one row of a staff list: no identity, no free text.

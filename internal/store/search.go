@@ -37,7 +37,10 @@ func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]r
 		limit = redress.DefaultSearchLimit
 	}
 	order := "c.received_at, c.id"
-	if f.NewestFirst {
+	switch {
+	case f.ByDeadline:
+		order = "CASE WHEN " + nextDue + " IS NULL THEN 1 ELSE 0 END, " + nextDue + ", c.id"
+	case f.NewestFirst:
 		order = "c.received_at DESC, c.id DESC"
 	}
 	var rows []struct {
@@ -60,6 +63,7 @@ func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]r
 		HeldPastRelease *bool
 		NextDueAt       bun.NullTime
 		DueSoon         bool
+		Unread          bool
 	}
 	// The row's deadline is worded by the same rule as the filter: a running clock due
 	// by its own DueSoonBy makes the complaint due soon.
@@ -69,7 +73,8 @@ func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]r
 		ColumnExpr("COALESCE(a.name, '') AS agency_name, c.agency_other").
 		ColumnExpr("c.priority, c.assignee_id, COALESCE(u.name, '') AS assignee_name").
 		ColumnExpr("c.in_custody, c.detainer_issued, c.held_past_release").
-		ColumnExpr("(SELECT MIN(k.due_at) FROM complaint_clocks AS k WHERE k.complaint_id = c.id AND k.met_at IS NULL AND k.paused_at IS NULL) AS next_due_at").
+		ColumnExpr(nextDue+" AS next_due_at").
+		ColumnExpr("c.complainant_activity_at IS NOT NULL AS unread").
 		ColumnExpr(runningClock+"k.due_at >= ? AND "+soon+") AS due_soon", append([]any{now}, soonArgs...)...).
 		Join("LEFT JOIN agencies AS a ON a.id = c.agency_id").
 		Join("LEFT JOIN users AS u ON u.id = c.assignee_id").
@@ -86,10 +91,23 @@ func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]r
 				Status: r.Status, Unit: r.Unit, Language: r.Language},
 			AgencyOther: r.AgencyOther, Priority: r.Priority, AssigneeID: derefID(r.AssigneeID), AssigneeName: r.AssigneeName,
 			Custody:   redress.Custody{InCustody: r.InCustody, DetainerIssued: r.DetainerIssued, HeldPastRelease: r.HeldPastRelease},
-			NextDueAt: r.NextDueAt.Time, Deadline: redress.DeadlineState(r.NextDueAt.Time, now, r.DueSoon),
+			NextDueAt: r.NextDueAt.Time, Deadline: redress.DeadlineState(r.NextDueAt.Time, now, r.DueSoon), Unread: r.Unread,
 		}
 	}
 	return out, int(total), nil
+}
+
+// nextDue is a complaint's soonest running deadline (NULL: none runs).
+const nextDue = "(SELECT MIN(k.due_at) FROM complaint_clocks AS k WHERE k.complaint_id = c.id AND k.met_at IS NULL AND k.paused_at IS NULL)"
+
+// CountSearch counts the complaints that pass every filter of f: the desk's counts,
+// each the number its queue link shows. The units of f always apply.
+func (db *DB) CountSearch(ctx context.Context, f redress.SearchFilter) (int, error) {
+	if !f.AllUnits && len(f.Units) == 0 {
+		return 0, nil
+	}
+	n, err := db.searchQuery(f, db.Now().UTC()).Count(ctx)
+	return int(n), err
 }
 
 // searchQuery is the complaints passing f, without columns, order or page, so the same
@@ -145,6 +163,19 @@ func (db *DB) searchQuery(f redress.SearchFilter, now time.Time) *bun.SelectQuer
 	}
 	if !f.ReceivedTo.IsZero() {
 		q.Where("c.received_at < ?", f.ReceivedTo.Time().AddDate(0, 0, 1))
+	}
+	if f.Open {
+		q.Where("c.status NOT IN (?)", bun.In([]string{redress.StatusClosed, redress.StatusWithdrawn}))
+	}
+	if f.Unread {
+		// Written as the partial index's condition is (see the migration).
+		q.Where("c.complainant_activity_at IS NOT NULL")
+	}
+	if f.NoUnit {
+		q.Where("c.unit = ''")
+	}
+	if f.AwaitingApprovalBy != 0 {
+		q.Where("c.status = ? AND (c.proposed_by IS NULL OR c.proposed_by <> ?)", redress.StatusFindingsProposed, f.AwaitingApprovalBy)
 	}
 	if f.Overdue || f.DueSoon {
 		whereDue(q, f, now)

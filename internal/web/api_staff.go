@@ -35,6 +35,8 @@ type complaintRowJSON struct {
 	Custody   redress.Custody `json:"custody"`
 	NextDueAt *time.Time      `json:"next_due_at,omitempty"`
 	Deadline  string          `json:"deadline,omitempty"`
+	// Unread: the complainant wrote or sent a file no case handler has read yet.
+	Unread bool `json:"unread"`
 }
 
 type complaintListJSON struct {
@@ -59,7 +61,7 @@ func (s *Server) handleAPIStaffComplaints(w http.ResponseWriter, r *http.Request
 	for i, c := range list {
 		out.Complaints[i] = complaintRowJSON{ID: c.ID, TrackingNumber: c.TrackingNumber, ReceivedAt: c.ReceivedAt, State: c.State,
 			AgencyID: c.AgencyID, Agency: c.AgencyName, AgreementID: c.AgreementID, Status: c.Status, Unit: c.Unit,
-			Priority: c.Priority, AssigneeID: c.AssigneeID, Custody: c.Custody, Deadline: c.Deadline}
+			Priority: c.Priority, AssigneeID: c.AssigneeID, Custody: c.Custody, Deadline: c.Deadline, Unread: c.Unread}
 		if !c.NextDueAt.IsZero() {
 			out.Complaints[i].NextDueAt = &list[i].NextDueAt
 		}

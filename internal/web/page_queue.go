@@ -21,7 +21,7 @@ import (
 // queueFilters are the query parameters that narrow the queue, in the order the form
 // shows them and errors are listed. sort, page and per_page only order and page it.
 var queueFilters = []string{"q", "officer", "tracking", "status", "custody", "unit", "model", "function", "category",
-	"agency", "assignee", "from", "to", "overdue", "due_soon"}
+	"agency", "assignee", "from", "to", "overdue", "due_soon", "open", "unread", "no_unit", "awaiting"}
 
 // queueParams is every query parameter the queue takes: its filters, the order and the
 // page, the page's language switch, and the count a bulk assignment redirects with.
@@ -50,7 +50,12 @@ type queueQuery struct {
 // come back as field errors naming the parameter, in the order of queueFilters.
 func (s *Server) parseQueueQuery(r *http.Request) (queueQuery, error) {
 	pr, _ := principal(r)
-	v := r.URL.Query()
+	return s.parseQueueValues(pr, r.URL.Query())
+}
+
+// parseQueueValues is parseQueueQuery of the query v, for pr: the desk reads its
+// links' queries with it, so each count is what its link lists.
+func (s *Server) parseQueueValues(pr auth.Principal, v url.Values) (queueQuery, error) {
 	get := func(name string) string { return strings.TrimSpace(v.Get(name)) }
 	qq := queueQuery{Page: 1, PerPage: redress.DefaultSearchLimit, Given: map[string]string{}}
 	for _, name := range append(slices.Clone(queueFilters), "sort") {
@@ -82,7 +87,21 @@ func (s *Server) parseQueueQuery(r *http.Request) (queueQuery, error) {
 	f.ReceivedTo = parseDateParam("to", get("to"), &fe)
 	f.Overdue = parseBoolParam("overdue", get("overdue"), &fe)
 	f.DueSoon = parseBoolParam("due_soon", get("due_soon"), &fe)
-	f.NewestFirst = parseChoiceParam("sort", get("sort"), []string{"oldest", "newest"}, &fe) == "newest"
+	f.Open = parseBoolParam("open", get("open"), &fe)
+	f.Unread = parseBoolParam("unread", get("unread"), &fe)
+	f.NoUnit = parseBoolParam("no_unit", get("no_unit"), &fe)
+	if parseChoiceParam("awaiting", get("awaiting"), []string{"", "me"}, &fe) == "me" {
+		// Findings or a closure someone else proposed, in the units where pr may approve.
+		f.AwaitingApprovalBy = pr.User.ID
+		aAll, aUnits := s.Authz.Units(pr.Subject(), workflow.Permission, string(workflow.ApproveClose))
+		f.AllUnits, f.Units = intersectUnits(f.AllUnits, f.Units, aAll, aUnits)
+	}
+	switch parseChoiceParam("sort", get("sort"), []string{"oldest", "newest", "deadline"}, &fe) {
+	case "newest":
+		f.NewestFirst = true
+	case "deadline":
+		f.ByDeadline = true
+	}
 	parsePaging(get, redress.MaxSearchLimit, &qq.Page, &qq.PerPage, &fe)
 	f.Limit, f.Offset = qq.PerPage, (qq.Page-1)*qq.PerPage
 	fe = append(fe, redress.FieldsOf(f.Validate())...)
@@ -430,7 +449,7 @@ func (s *Server) queueChoices(r *http.Request, v *queueView) error {
 	for _, c := range redress.CustodyFacts {
 		v.Custody = append(v.Custody, choose("custody", c, p.T("custody."+c)))
 	}
-	for _, o := range []string{"oldest", "newest"} {
+	for _, o := range []string{"oldest", "newest", "deadline"} {
 		v.Sorts = append(v.Sorts, choose("sort", o, p.T("queue.sort."+o)))
 	}
 	known, err := s.DB.ListUnits(ctx)
