@@ -69,26 +69,26 @@ func (s *Server) handleStaffHome(w http.ResponseWriter, r *http.Request) {
 // deskShows says which items the caller's roles make sense of: their own cases for
 // those who may be assigned one, approvals for those who may approve, the units'
 // unassigned cases for those who triage or assign, and the cases no unit covers for
-// those who read every unit or administer units.
+// those who triage in every unit (and can place them) or administer units.
 func (s *Server) deskShows(pr auth.Principal) map[string]bool {
 	sub := pr.Subject()
 	anywhere := func(obj, act string) bool {
 		all, units := s.Authz.Units(sub, obj, act)
 		return all || len(units) > 0
 	}
-	readAll, _ := s.Authz.Units(sub, permRead, "read")
+	triageAll, _ := s.Authz.Units(sub, permTriage, "edit")
 	mine := anywhere(workflow.Permission, string(workflow.StartReview))
 	unassigned := anywhere(permTriage, "edit") || anywhere(permAssign, "assign")
 	return map[string]bool{"mine": mine, "overdue": mine, "due_soon": mine, "unread_mine": mine,
 		"awaiting":       anywhere(workflow.Permission, string(workflow.ApproveClose)),
 		"new_unassigned": unassigned, "unread_unassigned": unassigned,
-		"no_unit": readAll || s.Authz.AllowedAnywhere(sub, "/admin/units", http.MethodGet)}
+		"no_unit": triageAll || s.Authz.AllowedAnywhere(sub, "/admin/units", http.MethodGet)}
 }
 
 // loadDesk counts the desk's items for pr and lists their next cases.
 func (s *Server) loadDesk(r *http.Request, p *page, pr auth.Principal) (*deskView, error) {
 	shows := s.deskShows(pr)
-	readAll, _ := s.Authz.Units(pr.Subject(), permRead, "read")
+	triageAll, _ := s.Authz.Units(pr.Subject(), permTriage, "edit")
 	v := &deskView{NextHref: "/staff/complaints?assignee=me&open=1&sort=deadline"}
 	var filters []redress.SearchFilter
 	for _, d := range deskQueries {
@@ -101,7 +101,7 @@ func (s *Server) loadDesk(r *http.Request, p *page, pr auth.Principal) (*deskVie
 			return nil, err
 		}
 		item := deskItem{Key: d.key, Label: p.T("desk." + d.key), Href: "/staff/complaints?" + d.query}
-		if d.key == "no_unit" && !readAll {
+		if d.key == "no_unit" && !triageAll {
 			// An administrator who reads no cases is told how many wait and where they
 			// are placed, never shown them: units and routing rules cover them, and a
 			// supervisor of every unit places each at triage.

@@ -284,3 +284,31 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.buf.String()
 }
+
+// ScreenshotScreen writes what a screen width×height shows of the page, from its top,
+// as name.png: what a person sees on opening it (the README's pictures).
+func (p *Page) ScreenshotScreen(name string, width, height int64) {
+	p.t.Helper()
+	var png []byte
+	err := p.step(func(ctx context.Context) (err error) {
+		if err := chromedp.Do(ctx, chromedp.Steps(chromedp.EmulateViewport(width, height, chromedp.EmulatePortrait),
+			chromedp.Evaluate[chromedp.Void](`new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))`, chromedp.EvalAwaitPromise))); err != nil {
+			return err
+		}
+		png, err = chromedp.Run(ctx, func(ctx context.Context, t *chromedp.Target) ([]byte, error) {
+			r, err := cdp.Call(ctx, t, page.CaptureScreenshot, page.CaptureScreenshotParams{Format: page.CaptureScreenshotFormatPng})
+			if err != nil {
+				return nil, err
+			}
+			return r.Data, nil
+		})
+		return err
+	})
+	if err != nil {
+		p.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(p.b.Dir, name+".png"), png, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+	p.Do(viewport(PhoneWidth))
+}
