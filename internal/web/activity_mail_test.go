@@ -30,6 +30,7 @@ func TestReplyAfterClosingEmailsInvestigator(t *testing.T) {
 			t.Fatal(err)
 		}
 		id, tracking, receipt := s.filed()
+		_, tracking2, receipt2 := s.filed()
 		if code, body := s.post("supervisor", "/staff/complaints/"+strconv.FormatInt(id, 10)+"/assign",
 			url.Values{"assignee": {strconv.FormatInt(s.users["investigator"].ID, 10)}}); code != 303 {
 			t.Fatalf("assign: %d %s", code, body)
@@ -52,8 +53,7 @@ func TestReplyAfterClosingEmailsInvestigator(t *testing.T) {
 		if rec := s.do("POST", "/status/evidence", ct, body, "RemoteAddr", "203.0.113.51:1"); rec.Code != 200 {
 			t.Fatalf("upload after closing: %d\n%s", rec.Code, rec.Body)
 		}
-		// No one is assigned this one: no email, and it waits on the unit's desk.
-		_, tracking2, receipt2 := s.filed()
+		// No one is assigned the other: no email, and it waits on the unit's desk.
 		s.replyAs(tracking2, receipt2, content)
 
 		if _, err := worker.Drain(ctx); err != nil {
