@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"net/url"
 	"regexp"
@@ -159,6 +160,28 @@ func TestDeskCounts(t *testing.T) {
 		if body := rec.Body.String(); rec.Code != 200 || !strings.Contains(body, noUnit) || strings.Contains(body, tracking2) {
 			t.Errorf("the no-unit queue: %d, want %s only", rec.Code, noUnit)
 		}
+		// The all-units supervisor places it in a unit at triage (audited, old and new
+		// unit): it leaves the no-unit count and joins the unit's new complaints.
+		nu, err := db.ComplaintReceipt(ctx, noUnit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code, body := s.post("chief", "/staff/complaints/"+strconv.FormatInt(nu.ComplaintID, 10)+"/triage",
+			url.Values{"priority": {"normal"}, "unit": {"tx"}}); code != 303 {
+			t.Fatalf("placing the no-unit complaint at triage: %d %s", code, body)
+		}
+		if evs, _ := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: nu.ComplaintID, Action: redress.ActionTriaged}); len(evs) != 1 ||
+			!strings.Contains(fmtDetails(evs[0].Details), "tx") {
+			t.Errorf("the placement's audit event: %+v", evs)
+		}
+		if counts, _, _ := s.desk("chief"); counts["no_unit"] != 0 {
+			t.Errorf("after placement, no_unit is %d", counts["no_unit"])
+		}
+		if counts, _, _ := s.desk("supervisor"); counts["new_unassigned"] != 3 {
+			t.Errorf("after placement in tx, the tx supervisor's new_unassigned is %d, want 3", counts["new_unassigned"])
+		}
+		sql("UPDATE complaints SET unit = '' WHERE id = ?", nu.ComplaintID) // back, for the administrator's count
+
 		counts, links, _ = s.desk("admin")
 		if counts["no_unit"] != 1 || links["no_unit"] != "/admin/routing" || len(counts) != 1 {
 			t.Errorf("administrator's desk %v %v, want no_unit 1 linking to the routing rules", counts, links)
@@ -201,3 +224,6 @@ func (s *staff) checkQueueLink(caller, link string, want []int64) {
 		}
 	}
 }
+
+// fmtDetails writes an audit event's details for a containment check.
+func fmtDetails(d map[string]any) string { return fmt.Sprint(d) }
