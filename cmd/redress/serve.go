@@ -104,13 +104,25 @@ func (c *cli) ensureFirstAdmin(ctx context.Context, cfg *config.Config, a *app) 
 		return fmt.Errorf("first administrator: %w", err)
 	}
 	if !created {
-		return nil
+		return c.remindResetLink(ctx, cfg, a)
 	}
 	// The one time a secret goes to the log: there is no one else to give it to.
 	c.log.Warn("no administrator yet: created one; open this one-time link to set its password",
 		"email", cfg.AdminEmail, "link", a.accounts.SetPasswordURL(token))
 	// Its role holds from the first request, not from the enforcer's next look.
 	return a.enforcer.Reload(ctx)
+}
+
+// remindResetLink says, at each start until an administrator has signed in, how to
+// issue a new link when the first one was missed: it went to the log only once.
+func (c *cli) remindResetLink(ctx context.Context, cfg *config.Config, a *app) error {
+	signedIn, err := a.accounts.AdministratorSignedIn(ctx)
+	if err != nil || signedIn {
+		return err
+	}
+	c.log.Warn("no administrator has signed in yet; if the one-time link was missed or has expired, issue a new one with: redress user reset-link --email ADDRESS",
+		"email", cfg.AdminEmail)
+	return nil
 }
 
 // webDeps hands the app's services to the web.

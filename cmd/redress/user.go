@@ -17,11 +17,14 @@ import (
 const userSynopsis = `user add --email E --name N [--role R --unit U] [--public-url URL]
        redress user list
        redress user disable --email E
+       redress user reset-link --email E [--public-url URL]
        redress user role add|remove --email E --role R --unit U
 
 Roles: intake_officer, investigator, supervisor, oversight_auditor, administrator.
 A unit is a review unit's short name (see "redress unit list"), or * for every unit.
 "user add" prints a one-time link to set the password; give it to the person.
+"user reset-link" prints a new one (the first administrator's link from serve's log
+included, when it was missed or has expired); the account's earlier links stop working.
 Roles granted here take effect at once, without the second administrator the web pages
 require: this is the break-glass path, recorded in the audit trail as cli:$USER.`
 
@@ -131,9 +134,10 @@ func (c *cli) subcommand(ctx context.Context, name, synopsis string, args []stri
 // userCommand runs "redress user SUBCOMMAND".
 func (c *cli) userCommand(ctx context.Context, args []string) error {
 	return c.subcommand(ctx, "user", userSynopsis, args, map[string]func(context.Context, []string) error{
-		"add":     c.userAdd,
-		"list":    c.userList,
-		"disable": c.userDisable,
+		"add":        c.userAdd,
+		"list":       c.userList,
+		"disable":    c.userDisable,
+		"reset-link": c.userResetLink,
 		"role": func(ctx context.Context, args []string) error {
 			return c.subcommand(ctx, "user role", userSynopsis, args, map[string]func(context.Context, []string) error{
 				"add":    func(ctx context.Context, args []string) error { return c.userRole(ctx, "add", args) },
@@ -397,4 +401,24 @@ func cliError(err error) error {
 		parts = append(parts, fmt.Sprintf("--%s: %s", f.Field, msg))
 	}
 	return errors.New(strings.Join(parts, "; "))
+}
+
+// userResetLink prints a new one-time set-password link for an account.
+func (c *cli) userResetLink(ctx context.Context, args []string) error {
+	sc := c.newStaffCommand("user reset-link", userSynopsis)
+	email := sc.fs.String("email", "", "the account's email (required)")
+	publicURL := sc.fs.String("public-url", publicURLDefault(c.getenv), "the address people use to reach the service, for the link (env REDRESS_PUBLIC_URL)")
+	svc, done, err := sc.open(ctx, args, "email")
+	if err != nil {
+		return err
+	}
+	defer done()
+	svc.PublicURL = *publicURL
+	token, u, err := svc.IssuePasswordLink(ctx, c.cliMeta(), *email)
+	if err != nil {
+		return cliError(err)
+	}
+	fmt.Fprintf(c.stdout, "new one-time link to set the password of %s (valid %.0f hours; earlier links no longer work), shown only now:\n%s\n",
+		u.Email, svc.Policy.WithDefaults().LinkTTL.Hours(), svc.SetPasswordURL(token))
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -480,7 +481,8 @@ func TestMFARequiredByRole(t *testing.T) {
 		if n := f.count(t, redress.ActionMFAPolicyChanged); n != 1 {
 			t.Errorf("%d policy events for one change set twice, want 1", n)
 		}
-		if roles, _ := f.svc.MFARequiredRoles(f.ctx); len(roles) != 1 || roles[0] != redress.RoleInvestigator {
+		// Administrators need a second factor by default (migration 61); investigators now too.
+		if roles, _ := f.svc.MFARequiredRoles(f.ctx); !slices.Equal(roles, []redress.Role{redress.RoleAdministrator, redress.RoleInvestigator}) {
 			t.Errorf("required roles %v", roles)
 		}
 		res := f.login(t, "cai@example.org", password)

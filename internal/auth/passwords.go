@@ -155,3 +155,29 @@ func (s *Service) resetMail(lang, to, link string, minutes int) redress.Outbound
 	mail.SealRecipient(s.Box, &m, to)
 	return m
 }
+
+// IssuePasswordLink makes a new one-time link for the account of email (a first
+// password while it has none, else a reset), valid Policy.LinkTTL: the operator's way
+// to replace a first administrator's link that was missed or expired. The account's
+// earlier unused links stop working. The token goes in SetPasswordURL.
+func (s *Service) IssuePasswordLink(ctx context.Context, m Meta, email string) (token string, u redress.User, err error) {
+	u, err = s.DB.UserByEmail(ctx, redress.NormalizeEmail(email))
+	if err != nil {
+		return "", redress.User{}, err
+	}
+	purpose := store.LinkSet
+	if u.HasPassword {
+		purpose = store.LinkReset
+	}
+	token, hash := newSecret()
+	link := store.PasswordLink{UserID: u.ID, Hash: hash, Purpose: purpose, ExpiresAt: s.now().Add(s.policy().LinkTTL)}
+	if err := s.DB.IssuePasswordLink(ctx, m.by(), link); err != nil {
+		return "", redress.User{}, err
+	}
+	return token, u, nil
+}
+
+// AdministratorSignedIn says whether an administrator has ever signed in.
+func (s *Service) AdministratorSignedIn(ctx context.Context) (bool, error) {
+	return s.DB.AdministratorSignedIn(ctx)
+}

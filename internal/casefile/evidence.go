@@ -184,6 +184,11 @@ func cleanFileName(name string, k fileKind) string {
 // its content) and the complaint's count of files. The audit event records the type,
 // size and hash, never the name.
 func (s *Service) AddEvidence(ctx context.Context, a Actor, c redress.Complaint, name string, data []byte) (redress.EvidenceInfo, error) {
+	return s.addEvidence(ctx, a, c, name, data, nil)
+}
+
+// addEvidence is AddEvidence with the mail that goes out with the file.
+func (s *Service) addEvidence(ctx context.Context, a Actor, c redress.Complaint, name string, data []byte, notice []redress.OutboundMail) (redress.EvidenceInfo, error) {
 	switch {
 	case len(data) == 0:
 		return redress.EvidenceInfo{}, redress.ErrEvidenceEmpty
@@ -197,7 +202,7 @@ func (s *Service) AddEvidence(ctx context.Context, a Actor, c redress.Complaint,
 	sum := sha256.Sum256(data)
 	hash := hex.EncodeToString(sum[:])
 	return s.DB.AddEvidence(ctx, store.NewEvidence{ComplaintID: c.ID, UploadedBy: a.uploader(),
-		FileName: cleanFileName(name, k), ContentType: k.contentType, SHA256: hash, Data: data, Limit: MaxFiles,
+		FileName: cleanFileName(name, k), ContentType: k.contentType, SHA256: hash, Data: data, Limit: MaxFiles, Mail: notice,
 		Audit: a.event(redress.ActionEvidenceAdded, c, map[string]any{"size": len(data), "content_type": k.contentType,
 			"sha256": hash})})
 }

@@ -37,6 +37,9 @@ func (s *Service) Reply(ctx context.Context, h intake.Holder, body string) (m re
 	}
 	nm := store.NewMessage{ComplaintID: h.ComplaintID, Direction: redress.MessageFromComplainant, Body: body,
 		Audit: holderActor(h).event(redress.ActionMessageReplied, h.Complaint(), map[string]any{"length": utf8.RuneCountInString(body)})}
+	if nm.Mail, err = s.activityMail(ctx, h.ComplaintID, "reply"); err != nil {
+		return redress.Message{}, h.Status, err
+	}
 	if s.Casework != nil && h.Status == workflow.StatusWaitingOnComplainant {
 		if nm.Resume, err = s.Casework.ResumeOnReply(ctx, h.ComplaintID, h.RequestID); err != nil {
 			return redress.Message{}, h.Status, err
@@ -71,5 +74,9 @@ func (s *Service) HolderEvidence(ctx context.Context, h intake.Holder) ([]redres
 
 // HolderAddEvidence adds a file the complainant sent.
 func (s *Service) HolderAddEvidence(ctx context.Context, h intake.Holder, name string, data []byte) (redress.EvidenceInfo, error) {
-	return s.AddEvidence(ctx, holderActor(h), h.Complaint(), name, data)
+	notice, err := s.activityMail(ctx, h.ComplaintID, "evidence")
+	if err != nil {
+		return redress.EvidenceInfo{}, err
+	}
+	return s.addEvidence(ctx, holderActor(h), h.Complaint(), name, data, notice)
 }

@@ -48,6 +48,7 @@ const (
 	ActionMFAPolicyChanged = "auth.mfa_policy_changed"
 	ActionPasswordChanged  = "auth.password_changed"
 	ActionPasswordReset    = "auth.password_reset_requested"
+	ActionPasswordLink     = "auth.password_link_issued" // an operator issued a set-password link (redress user reset-link)
 	ActionUserCreated      = "user.created"
 	ActionUserDisabled     = "user.disabled"
 	ActionRoleAdded        = "user.role_added"
@@ -96,7 +97,7 @@ var Actions = []string{
 	ActionEvidenceAdded, ActionEvidenceDownloaded,
 	ActionComplaintViewed, ActionIdentityViewed, ActionComplaintSearched,
 	ActionLogin, ActionLoginPending, ActionLoginFailed, ActionLockout, ActionLogout,
-	ActionMFAEnrolled, ActionMFAPolicyChanged, ActionPasswordChanged, ActionPasswordReset,
+	ActionMFAEnrolled, ActionMFAPolicyChanged, ActionPasswordChanged, ActionPasswordReset, ActionPasswordLink,
 	ActionUserCreated, ActionUserDisabled, ActionRoleAdded, ActionRoleRemoved, ActionRoleRequested,
 	ActionRoleApproved, ActionRoleRejected, ActionRoleWithdrawn, ActionRoleRefused, ActionUnitSaved,
 	ActionTokenCreated, ActionTokenRevoked, ActionTokenRevokedUse, ActionAccessDenied,

@@ -63,6 +63,18 @@ type SearchFilter struct {
 	// DueSoonWindow. Casework fills it in, so the queue and the case page agree.
 	DueSoonBy map[string]time.Time
 
+	// Open keeps complaints not closed or withdrawn.
+	Open bool
+	// Unread keeps complaints whose complainant wrote or sent a file that no case
+	// handler has read yet. NoUnit keeps complaints no unit covers (unit ""): only a
+	// search of every unit (AllUnits) can find them.
+	Unread bool
+	NoUnit bool
+	// AwaitingApprovalBy keeps complaints whose findings or closure wait for approval
+	// and were proposed by someone other than this user (the two-person rule); the
+	// caller narrows Units to those in which the user may approve.
+	AwaitingApprovalBy int64
+
 	// NewestFirst sorts by the day received, newest first; the default is oldest first,
 	// as the intake queue is worked. ByDeadline sorts by the next running deadline,
 	// soonest (most overdue) first, complaints with none running last.
@@ -113,6 +125,9 @@ func (f SearchFilter) Validate() error {
 	}
 	if f.AgencyID < 0 {
 		fe.Add("agency", "id")
+	}
+	if f.NoUnit && f.Unit != "" {
+		fe.Add("no_unit", "no_unit")
 	}
 	if f.AssigneeID < 0 || f.AssigneeID != 0 && f.Unassigned {
 		fe.Add("assignee", "assignee")

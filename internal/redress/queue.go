@@ -45,6 +45,8 @@ type QueueRow struct {
 	// LastActivityAt is when the case last moved: the latest of its status changes,
 	// notes, messages either way and evidence (not a staff member's reading it).
 	LastActivityAt time.Time
+	// Unread: the complainant wrote or sent a file that no case handler has read yet.
+	Unread bool
 }
 
 // ComplaintSummary is one row of a staff list: no identity, no free text.

@@ -139,6 +139,9 @@ func (db *DB) AddMessage(ctx context.Context, m NewMessage) (redress.Message, er
 			}
 			n, _ := res.RowsAffected()
 			ev.Details["answered"] = n
+			if err := markComplainantActivity(ctx, tx, m.ComplaintID, now); err != nil {
+				return err
+			}
 		}
 		mail := append([]redress.OutboundMail(nil), m.Mail...)
 		for i := range mail {
@@ -214,6 +217,13 @@ func (db *DB) ReadMessages(ctx context.Context, complaintID int64, direction str
 		if err != nil {
 			return err
 		}
+		if direction == redress.MessageFromComplainant {
+			// Staff read the case's messages: nothing the complainant sent waits unread.
+			if _, err := tx.NewUpdate().Table("complaints").Set("complainant_activity_at = NULL").
+				Where("id = ? AND complainant_activity_at <= ?", complaintID, now).Exec(ctx); err != nil {
+				return err
+			}
+		}
 		n, _ := res.RowsAffected()
 		if n == 0 || audit.Action == "" {
 			return nil
@@ -235,6 +245,8 @@ type NewEvidence struct {
 	Data        []byte
 	Limit       int
 	Audit       redress.AuditEvent
+	// Mail goes out with a file the complainant sent (the assigned investigator's notice).
+	Mail []redress.OutboundMail
 }
 
 // AddEvidence stores an evidence file and its audit event, unless the complaint already
@@ -262,7 +274,20 @@ func (db *DB) AddEvidence(ctx context.Context, e NewEvidence) (redress.EvidenceI
 			return err
 		}
 		out = row.info()
-		return insertAudit(ctx, tx, now, withDetail(e.Audit, e.ComplaintID, "evidence_id", row.ID))
+		ev := withDetail(e.Audit, e.ComplaintID, "evidence_id", row.ID)
+		if e.UploadedBy == redress.SubjectReceiptHolder {
+			if err := markComplainantActivity(ctx, tx, e.ComplaintID, now); err != nil {
+				return err
+			}
+		}
+		mail := append([]redress.OutboundMail(nil), e.Mail...)
+		for i := range mail {
+			mail[i].ComplaintID, mail[i].AgencyID, mail[i].AgreementID = e.ComplaintID, ev.AgencyID, ev.AgreementID
+		}
+		if err := InsertOutbox(ctx, tx, now, mail...); err != nil {
+			return err
+		}
+		return insertAudit(ctx, tx, now, ev)
 	})
 	return out, err
 }
@@ -315,4 +340,11 @@ func withDetail(ev redress.AuditEvent, complaintID int64, key string, value any)
 	details[key] = value
 	ev.ComplaintID, ev.Details = complaintID, details
 	return ev
+}
+
+// markComplainantActivity puts a complaint back on the desk: the complainant wrote or
+// sent a file at now, which no case handler has read yet.
+func markComplainantActivity(ctx context.Context, tx bun.Tx, complaintID int64, now time.Time) error {
+	_, err := tx.NewUpdate().Table("complaints").Set("complainant_activity_at = ?", now).Where("id = ?", complaintID).Exec(ctx)
+	return err
 }

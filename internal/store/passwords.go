@@ -145,3 +145,35 @@ func setPassword(ctx context.Context, tx bun.Tx, now time.Time, by redress.Audit
 	details["user_id"], details["sessions_ended"] = userID, ended
 	return insertAudit(ctx, tx, now, event(by, redress.ActionPasswordChanged, details))
 }
+
+// IssuePasswordLink stores a new one-time link for an account (redress user reset-link)
+// with its audit event; the account's earlier unused links stop working, so only the
+// link just shown opens it. A disabled or unknown account is refused.
+func (db *DB) IssuePasswordLink(ctx context.Context, by redress.AuditEvent, link PasswordLink) error {
+	return db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
+		var u userRow
+		if err := tx.NewSelect().Model(&u).Where("id = ?", link.UserID).Scan(ctx); err != nil {
+			return notFound(err, "Account")
+		}
+		if u.Disabled {
+			return redress.Errorf(redress.ECONFLICT, "The account %s is disabled.", u.Email)
+		}
+		if _, err := tx.NewUpdate().Model((*passwordTokenRow)(nil)).Set("used_at = ?", now).
+			Where("user_id = ? AND used_at IS NULL", link.UserID).Exec(ctx); err != nil {
+			return err
+		}
+		if err := insertLink(ctx, tx, now, link); err != nil {
+			return err
+		}
+		return insertAudit(ctx, tx, now, event(by, redress.ActionPasswordLink, map[string]any{"user_id": link.UserID, "purpose": link.Purpose}))
+	})
+}
+
+// AdministratorSignedIn says whether an account holding the administrator role has ever
+// signed in (has had a session): until one has, serve says at each start how to issue
+// a new link.
+func (db *DB) AdministratorSignedIn(ctx context.Context) (bool, error) {
+	return db.bun.NewSelect().TableExpr("sessions AS s").
+		Where("s.user_id IN (SELECT r.user_id FROM role_assignments AS r WHERE r.role = ?)", string(redress.RoleAdministrator)).
+		Exists(ctx)
+}

@@ -54,6 +54,7 @@ func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]r
 		ColumnExpr("c.priority, c.assignee_id, COALESCE(u.name, '') AS assignee_name").
 		ColumnExpr("c.in_custody, c.detainer_issued, c.held_past_release").
 		ColumnExpr("("+nextDue+") AS next_due_at").
+		ColumnExpr("c.complainant_activity_at IS NOT NULL AS unread").
 		ColumnExpr(runningClock+"k.due_at >= ? AND "+soon+") AS due_soon", append([]any{now}, soonArgs...)...).
 		ColumnExpr("c.status_changed_at").
 		ColumnExpr("(SELECT MAX(n.created_at) FROM notes AS n WHERE n.complaint_id = c.id) AS last_note").
@@ -101,6 +102,7 @@ type searchRow struct {
 	LastNote        bun.NullTime
 	LastMessage     bun.NullTime
 	LastEvidence    bun.NullTime
+	Unread          bool
 }
 
 // queueRow is the row as the queue shows it at now.
@@ -113,6 +115,7 @@ func (r searchRow) queueRow(now time.Time) redress.QueueRow {
 		Custody:   redress.Custody{InCustody: r.InCustody, DetainerIssued: r.DetainerIssued, HeldPastRelease: r.HeldPastRelease},
 		NextDueAt: r.NextDueAt.Time, Deadline: redress.DeadlineState(r.NextDueAt.Time, now, r.DueSoon),
 		LastActivityAt: latest(r.ReceivedAt, r.StatusChangedAt, r.LastNote.Time, r.LastMessage.Time, r.LastEvidence.Time),
+		Unread:         r.Unread,
 	}
 }
 
@@ -156,6 +159,16 @@ func (db *DB) rowCategories(ctx context.Context, rows []redress.QueueRow) error 
 		}
 	}
 	return nil
+}
+
+// CountSearch counts the complaints that pass every filter of f: the desk's counts,
+// each the number its queue link shows. The units of f always apply.
+func (db *DB) CountSearch(ctx context.Context, f redress.SearchFilter) (int, error) {
+	if !f.AllUnits && len(f.Units) == 0 {
+		return 0, nil
+	}
+	n, err := db.searchQuery(f, db.Now().UTC()).Count(ctx)
+	return int(n), err
 }
 
 // searchQuery is the complaints passing f, without columns, order or page, so the same
@@ -211,6 +224,19 @@ func (db *DB) searchQuery(f redress.SearchFilter, now time.Time) *bun.SelectQuer
 	}
 	if !f.ReceivedTo.IsZero() {
 		q.Where("c.received_at < ?", f.ReceivedTo.Time().AddDate(0, 0, 1))
+	}
+	if f.Open {
+		q.Where("c.status NOT IN (?)", bun.In([]string{redress.StatusClosed, redress.StatusWithdrawn}))
+	}
+	if f.Unread {
+		// Written as the partial index's condition is (see the migration).
+		q.Where("c.complainant_activity_at IS NOT NULL")
+	}
+	if f.NoUnit {
+		q.Where("c.unit = ''")
+	}
+	if f.AwaitingApprovalBy != 0 {
+		q.Where("c.status = ? AND (c.proposed_by IS NULL OR c.proposed_by <> ?)", redress.StatusFindingsProposed, f.AwaitingApprovalBy)
 	}
 	if f.Overdue || f.DueSoon {
 		whereDue(q, f, now)

@@ -39,6 +39,8 @@ type complaintRowJSON struct {
 	// moved (a status change, a note, a message, evidence).
 	Categories     []redress.Category `json:"categories"`
 	LastActivityAt time.Time          `json:"last_activity_at"`
+	// Unread: the complainant wrote or sent a file no case handler has read yet.
+	Unread bool `json:"unread"`
 }
 
 type complaintListJSON struct {
@@ -64,7 +66,7 @@ func (s *Server) handleAPIStaffComplaints(w http.ResponseWriter, r *http.Request
 		out.Complaints[i] = complaintRowJSON{ID: c.ID, TrackingNumber: c.TrackingNumber, ReceivedAt: c.ReceivedAt, State: c.State,
 			AgencyID: c.AgencyID, Agency: c.AgencyName, AgreementID: c.AgreementID, Status: c.Status, Unit: c.Unit,
 			Priority: c.Priority, AssigneeID: c.AssigneeID, Custody: c.Custody, Deadline: c.Deadline,
-			Categories: c.Categories, LastActivityAt: c.LastActivityAt}
+			Categories: c.Categories, LastActivityAt: c.LastActivityAt, Unread: c.Unread}
 		if c.Categories == nil {
 			out.Complaints[i].Categories = []redress.Category{}
 		}

@@ -34,14 +34,11 @@ func (s *staff) signIn(name string, role redress.Role, unit string) redress.User
 	if _, err := s.auth.SetPasswordWithToken(ctx, m, token, testPassword); err != nil {
 		s.t.Fatal(err)
 	}
-	res, err := s.auth.Login(ctx, m, u.Email, testPassword)
-	if err != nil {
+	token = signInAccount(s.t, s.auth, u, []redress.Role{role}, testPassword)
+	if err = s.authz.Reload(ctx); err != nil {
 		s.t.Fatal(err)
 	}
-	if err := s.authz.Reload(ctx); err != nil {
-		s.t.Fatal(err)
-	}
-	s.cookies[name], s.users[name] = res.SessionToken, u
+	s.cookies[name], s.users[name] = token, u
 	return u
 }
 

@@ -22,7 +22,7 @@ import (
 // queueFilters are the query parameters that narrow the queue, in the order the form
 // shows them and errors are listed. sort, page and per_page only order and page it.
 var queueFilters = []string{"q", "officer", "tracking", "status", "custody", "unit", "model", "function", "category",
-	"agency", "assignee", "from", "to", "overdue", "due_soon"}
+	"agency", "assignee", "from", "to", "overdue", "due_soon", "open", "unread", "no_unit", "awaiting"}
 
 // queueParams is every query parameter the queue takes: its filters, the order and the
 // page, the page's language switch, and the count a bulk assignment redirects with.
@@ -50,12 +50,18 @@ type queueQuery struct {
 var queueSorts = []string{"oldest", "newest", "deadline"}
 
 // parseQueueQuery reads the queue's query parameters; the filter's Validate judges the
-// values. pageOnly names parameters the caller (the page) takes besides the queue's. The units searched are those in which the caller may read complaints and, for
-// a search of the complainant's words (q, officer), also read those words. Bad values
+// values. pageOnly names parameters the caller (the page) takes besides the queue's.
+// The units searched are those in which the caller may read complaints and, for a
+// search of the complainant's words (q, officer), also read those words. Bad values
 // come back as field errors naming the parameter, in the order of queueFilters.
 func (s *Server) parseQueueQuery(r *http.Request, pageOnly ...string) (queueQuery, error) {
 	pr, _ := principal(r)
-	v := r.URL.Query()
+	return s.parseQueueValues(pr, r.URL.Query(), pageOnly...)
+}
+
+// parseQueueValues is parseQueueQuery of the query v, for pr: the desk reads its
+// links' queries with it, so each count is what its link lists.
+func (s *Server) parseQueueValues(pr auth.Principal, v url.Values, pageOnly ...string) (queueQuery, error) {
 	get := func(name string) string { return strings.TrimSpace(v.Get(name)) }
 	qq := queueQuery{Page: 1, PerPage: redress.DefaultSearchLimit, Given: map[string]string{}}
 	for _, name := range append(slices.Clone(queueFilters), "sort") {
@@ -87,6 +93,15 @@ func (s *Server) parseQueueQuery(r *http.Request, pageOnly ...string) (queueQuer
 	f.ReceivedTo = parseDateParam("to", get("to"), &fe)
 	f.Overdue = parseBoolParam("overdue", get("overdue"), &fe)
 	f.DueSoon = parseBoolParam("due_soon", get("due_soon"), &fe)
+	f.Open = parseBoolParam("open", get("open"), &fe)
+	f.Unread = parseBoolParam("unread", get("unread"), &fe)
+	f.NoUnit = parseBoolParam("no_unit", get("no_unit"), &fe)
+	if parseChoiceParam("awaiting", get("awaiting"), []string{"", "me"}, &fe) == "me" {
+		// Findings or a closure someone else proposed, in the units where pr may approve.
+		f.AwaitingApprovalBy = pr.User.ID
+		aAll, aUnits := s.Authz.Units(pr.Subject(), workflow.Permission, string(workflow.ApproveClose))
+		f.AllUnits, f.Units = intersectUnits(f.AllUnits, f.Units, aAll, aUnits)
+	}
 	switch parseChoiceParam("sort", get("sort"), queueSorts, &fe) {
 	case "newest":
 		f.NewestFirst = true

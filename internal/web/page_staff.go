@@ -22,10 +22,6 @@ const (
 	permIdentity  = "complaint.identity"
 )
 
-func (s *Server) handleStaffHome(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, &staffHomePage{s.newPage(r, s.pageLang(w, r))})
-}
-
 // caseView is a complaint as one staff member may see it.
 type caseView struct {
 	Complaint  redress.Complaint

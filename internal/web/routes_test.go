@@ -61,11 +61,7 @@ func newStaff(t *testing.T, db *store.DB) *staff {
 		if _, err := e.auth.SetPasswordWithToken(ctx, m, token, testPassword); err != nil {
 			t.Fatal(err)
 		}
-		res, err := e.auth.Login(ctx, m, u.Email, testPassword)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.cookies[name], s.users[name] = res.SessionToken, u
+		s.cookies[name], s.users[name] = signInAccount(t, e.auth, u, []redress.Role{ra.Role}, testPassword), u
 	}
 	if err := e.authz.Reload(ctx); err != nil {
 		t.Fatal(err)

@@ -96,7 +96,10 @@ func (*mfaPage) template() string      { return "account_mfa.html" }
 
 // Casework: the staff home, the queue and a case.
 type (
-	staffHomePage  struct{ *page }
+	staffHomePage struct {
+		*page
+		Desk *deskView
+	}
 	complaintsPage struct {
 		*page
 		Queue *queueView
