@@ -47,10 +47,10 @@ type complaintListJSON struct {
 	Complaints []complaintRowJSON `json:"complaints"`
 	// Total is the number of complaints, counted up to a cap; TotalExact false means
 	// more than Total (see openapi.json).
-	Total      int                `json:"total"`
-	TotalExact bool               `json:"total_exact"`
-	Page       int                `json:"page"`
-	PerPage    int                `json:"per_page"`
+	Total      int  `json:"total"`
+	TotalExact bool `json:"total_exact"`
+	Page       int  `json:"page"`
+	PerPage    int  `json:"per_page"`
 }
 
 func (s *Server) handleAPIStaffComplaints(w http.ResponseWriter, r *http.Request) {

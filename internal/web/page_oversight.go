@@ -51,7 +51,7 @@ func (s *Server) oversightPage(w http.ResponseWriter, r *http.Request) *oversigh
 type auditLogView struct {
 	Form *filterForm
 	// Fold says whether the filters show open above the rows.
-	Fold     filterFold
+	Fold filterFold
 	Rows []auditRowView
 	listCount
 	Filtered bool
