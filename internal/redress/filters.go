@@ -237,3 +237,14 @@ func FieldsOf(err error) FieldErrors {
 	}
 	return nil
 }
+
+// CountBound is how far the count of a long list goes: the queue's, the desk's and the
+// audit log's counts stop a little past it, so a list of a million costs no more to
+// count than one of a thousand. Tests make it small.
+var CountBound = 1000
+
+// CountCap is the most the count of a list shown from offset, limit rows a page, counts
+// exactly: CountBound, or further when that page itself lies further. A count above
+// CountCap (the store counts at most one more) means only "more than CountCap": a next
+// page exists whenever the count passes offset+limit.
+func CountCap(offset, limit int) int { return max(CountBound, offset+limit) }

@@ -20,17 +20,19 @@ type auditEntryRow struct {
 }
 
 // SearchAudit returns one page of the events f selects (f.Limit of them, after
-// f.Offset) and how many it selects in all.
+// f.Offset) and how many it selects, counted up to one past redress.CountCap of the
+// page: a number above the cap means only "more than the cap".
 func (db *DB) SearchAudit(ctx context.Context, f redress.AuditFilter) ([]redress.AuditEntry, int, error) {
 	if f.Scoped && len(f.Units) == 0 {
 		return nil, 0, nil
 	}
-	total, err := db.auditWhere(f, db.bun.NewSelect().TableExpr("audit_events AS a")).Count(ctx)
+	total, err := db.countUpTo(ctx, db.auditWhere(f, db.bun.NewSelect().TableExpr("audit_events AS a")),
+		redress.CountCap(f.Offset, f.Limit))
 	if err != nil {
 		return nil, 0, err
 	}
 	entries, err := db.listAudit(ctx, f)
-	return entries, int(total), err
+	return entries, total, err
 }
 
 func (db *DB) listAudit(ctx context.Context, f redress.AuditFilter) ([]redress.AuditEntry, error) {
@@ -114,13 +116,14 @@ func (db *DB) ComplaintAgreements(ctx context.Context, f redress.ComplaintFilter
 	if !f.AllUnits && len(f.Units) == 0 {
 		return nil, nil
 	}
-	sub := db.bun.NewSelect().TableExpr("complaints AS c").ColumnExpr("c.agreement_id").Where("c.agreement_id IS NOT NULL")
+	// One probe of the complaints_agreement index for each agreement of the registry.
+	named := db.bun.NewSelect().TableExpr("complaints AS c").ColumnExpr("1").Where("c.agreement_id = g.id")
 	if !f.AllUnits {
-		sub.Where("c.unit IN (?)", bun.In(f.Units))
+		named.Where("c.unit IN (?)", bun.In(f.Units))
 	}
 	var out []redress.AgreementChoice
 	err := db.bun.NewSelect().TableExpr("agreements AS g").Join("JOIN agencies AS a ON a.id = g.agency_id").
 		ColumnExpr("g.id, g.model, a.name AS agency_name, a.state").
-		Where("g.id IN (?)", sub).OrderExpr("a.name, a.state, g.model, g.id").Scan(ctx, &out)
+		Where("EXISTS (?)", named).OrderExpr("a.name, a.state, g.model, g.id").Scan(ctx, &out)
 	return out, err
 }

@@ -22,27 +22,36 @@ import (
 const MaxSearchWords = 12
 
 // SearchComplaints returns one page of the complaints that pass every filter, with the
-// number of all of them.
+// number of them counted up to one past redress.CountCap of the page: a number above
+// the cap means only "more than the cap".
 func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]redress.QueueRow, int, error) {
 	if !f.AllUnits && len(f.Units) == 0 {
 		return nil, 0, nil
 	}
 	now := db.Now().UTC()
-	total, err := db.searchQuery(f, now).Count(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
 	limit := f.Limit
 	if limit <= 0 || limit > redress.MaxSearchLimit {
 		limit = redress.DefaultSearchLimit
 	}
-	order := "c.received_at, c.id"
+	total, err := db.countUpTo(ctx, db.searchQuery(f, now), redress.CountCap(max(f.Offset, 0), limit))
+	if err != nil {
+		return nil, 0, err
+	}
+	received := "c.received_at"
+	if db.Dialect == PostgreSQL && (len(SearchWords(f.Text)) > 0 || len(SearchWords(f.Officer)) > 0) {
+		// A text search finds its complaints through the full-text index and sorts
+		// them: ordering by an expression keeps the planner from walking the
+		// received_at index instead, which for a rare word reads nearly every complaint
+		// (docs/performance.md).
+		received = "(c.received_at + interval '0 s')"
+	}
+	order := received + ", c.id"
 	switch {
 	case f.ByDeadline:
 		// Both dialects sort false before true: complaints with no running clock last.
 		order = "(" + nextDue + ") IS NULL, (" + nextDue + "), c.received_at, c.id"
 	case f.NewestFirst:
-		order = "c.received_at DESC, c.id DESC"
+		order = received + " DESC, c.id DESC"
 	}
 	var rows []searchRow
 	// The row's deadline is worded by the same rule as the filter: a running clock due
@@ -161,14 +170,23 @@ func (db *DB) rowCategories(ctx context.Context, rows []redress.QueueRow) error 
 	return nil
 }
 
-// CountSearch counts the complaints that pass every filter of f: the desk's counts,
-// each the number its queue link shows. The units of f always apply.
+// CountSearch counts the complaints that pass every filter of f, up to one past
+// redress.CountBound: the desk's counts, each the number its queue link shows. The
+// units of f always apply.
 func (db *DB) CountSearch(ctx context.Context, f redress.SearchFilter) (int, error) {
 	if !f.AllUnits && len(f.Units) == 0 {
 		return 0, nil
 	}
-	n, err := db.searchQuery(f, db.Now().UTC()).Count(ctx)
-	return int(n), err
+	return db.countUpTo(ctx, db.searchQuery(f, db.Now().UTC()), redress.CountBound)
+}
+
+// countUpTo counts the rows q selects, but no further than one past upto: the count of
+// a long list costs no more than that of a short one.
+func (db *DB) countUpTo(ctx context.Context, q *bun.SelectQuery, upto int) (int, error) {
+	var n int
+	err := db.bun.NewSelect().TableExpr("(?) AS x", q.ColumnExpr("1").Limit(int64(upto)+1)).
+		ColumnExpr("count(*)").Scan(ctx, &n)
+	return n, err
 }
 
 // searchQuery is the complaints passing f, without columns, order or page, so the same
@@ -328,12 +346,14 @@ func (db *DB) ComplaintAgencies(ctx context.Context, f redress.ComplaintFilter) 
 	if !f.AllUnits && len(f.Units) == 0 {
 		return nil, nil
 	}
-	sub := db.bun.NewSelect().TableExpr("complaints AS c").ColumnExpr("c.agency_id").Where("c.agency_id IS NOT NULL")
+	// One probe of the complaints_agency index for each agency of the registry, rather
+	// than a scan of every complaint.
+	named := db.bun.NewSelect().TableExpr("complaints AS c").ColumnExpr("1").Where("c.agency_id = a.id")
 	if !f.AllUnits {
-		sub.Where("c.unit IN (?)", bun.In(f.Units))
+		named.Where("c.unit IN (?)", bun.In(f.Units))
 	}
 	var out []redress.AgencyChoice
 	err := db.bun.NewSelect().TableExpr("agencies AS a").ColumnExpr("a.id, a.name, a.state").
-		Where("a.id IN (?)", sub).OrderExpr("a.name, a.state, a.id").Scan(ctx, &out)
+		Where("EXISTS (?)", named).OrderExpr("a.name, a.state, a.id").Scan(ctx, &out)
 	return out, err
 }

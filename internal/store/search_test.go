@@ -317,3 +317,36 @@ func TestSearchWords(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchCountBound: the queue's, the desk's and the audit log's counts stop one
+// past the bound (redress.CountCap of the page), however many rows match.
+func TestSearchCountBound(t *testing.T) {
+	defer func(b int) { redress.CountBound = b }(redress.CountBound)
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		newSearchFixture(t, db)
+		ctx := context.Background()
+		redress.CountBound = 1
+		all := redress.SearchFilter{ComplaintFilter: redress.ComplaintFilter{AllUnits: true}}
+		f := all
+		f.Limit = 1
+		rows, n, err := db.SearchComplaints(ctx, f)
+		if err != nil || len(rows) != 1 || n != 2 {
+			t.Errorf("first page of one: %d rows, count %d, %v; want 1 row, count 2 (more than 1)", len(rows), n, err)
+		}
+		// The second page of one counts as far as itself, and one further.
+		f.Offset = 1
+		if _, n, err = db.SearchComplaints(ctx, f); err != nil || n != 3 {
+			t.Errorf("second page of one: count %d, %v; want 3", n, err)
+		}
+		if n, err = db.CountSearch(ctx, all); err != nil || n != 2 {
+			t.Errorf("CountSearch: %d, %v; want 2", n, err)
+		}
+		if _, n, err = db.SearchAudit(ctx, redress.AuditFilter{Limit: 1}); err != nil || n != 2 {
+			t.Errorf("SearchAudit: count %d, %v; want 2", n, err)
+		}
+		redress.CountBound = 1000
+		if n, err = db.CountSearch(ctx, all); err != nil || n != 4 {
+			t.Errorf("CountSearch under the bound: %d, %v; want the 4 complaints", n, err)
+		}
+	})
+}

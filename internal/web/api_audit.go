@@ -111,10 +111,13 @@ type auditEventJSON struct {
 }
 
 type auditEventsJSON struct {
-	Events  []auditEventJSON `json:"events"`
-	Total   int              `json:"total"`
-	Page    int              `json:"page"`
-	PerPage int              `json:"per_page"`
+	Events []auditEventJSON `json:"events"`
+	// Total is the number of events, counted up to a cap; TotalExact false means more
+	// than Total (see openapi.json).
+	Total      int  `json:"total"`
+	TotalExact bool `json:"total_exact"`
+	Page       int  `json:"page"`
+	PerPage    int  `json:"per_page"`
 	// Upto is the newest event id of this search: pass it back with page= to page
 	// through the same events while new ones are written.
 	Upto int64 `json:"upto,omitempty"`
@@ -139,8 +142,9 @@ func (s *Server) handleAPIAuditEvents(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	out := auditEventsJSON{Events: make([]auditEventJSON, len(res.Entries)), Total: res.Total, Page: aq.Page, PerPage: aq.PerPage,
-		Upto: res.Upto}
+	n := countList(res.Total, aq.Page, aq.PerPage)
+	out := auditEventsJSON{Events: make([]auditEventJSON, len(res.Entries)), Total: n.Total, TotalExact: !n.More, Page: aq.Page,
+		PerPage: aq.PerPage, Upto: res.Upto}
 	words := s.newStaffWords(r)
 	for i, e := range res.Entries {
 		j := auditEventJSON{ID: e.ID, Seq: optID(e.Seq), OccurredAt: e.OccurredAt, Actor: e.Actor, ActorRole: e.ActorRole,

@@ -45,9 +45,12 @@ type complaintRowJSON struct {
 
 type complaintListJSON struct {
 	Complaints []complaintRowJSON `json:"complaints"`
-	Total      int                `json:"total"`
-	Page       int                `json:"page"`
-	PerPage    int                `json:"per_page"`
+	// Total is the number of complaints, counted up to a cap; TotalExact false means
+	// more than Total (see openapi.json).
+	Total      int  `json:"total"`
+	TotalExact bool `json:"total_exact"`
+	Page       int  `json:"page"`
+	PerPage    int  `json:"per_page"`
 }
 
 func (s *Server) handleAPIStaffComplaints(w http.ResponseWriter, r *http.Request) {
@@ -61,7 +64,8 @@ func (s *Server) handleAPIStaffComplaints(w http.ResponseWriter, r *http.Request
 		s.renderError(w, r, err)
 		return
 	}
-	out := complaintListJSON{Complaints: make([]complaintRowJSON, len(list)), Total: total, Page: qq.Page, PerPage: qq.PerPage}
+	n := countList(total, qq.Page, qq.PerPage)
+	out := complaintListJSON{Complaints: make([]complaintRowJSON, len(list)), Total: n.Total, TotalExact: !n.More, Page: qq.Page, PerPage: qq.PerPage}
 	for i, c := range list {
 		out.Complaints[i] = complaintRowJSON{ID: c.ID, TrackingNumber: c.TrackingNumber, ReceivedAt: c.ReceivedAt, State: c.State,
 			AgencyID: c.AgencyID, Agency: c.AgencyName, AgreementID: c.AgreementID, Status: c.Status, Unit: c.Unit,

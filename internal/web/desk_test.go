@@ -17,7 +17,7 @@ import (
 )
 
 // deskItemRE reads one count of the desk: its key, link and number.
-var deskItemRE = regexp.MustCompile(`<li id="desk-([a-z_]+)"><a href="([^"]+)"><span class="desk-count">(\d+)</span>`)
+var deskItemRE = regexp.MustCompile(`<li id="desk-([a-z_]+)"><a href="([^"]+)"><span class="desk-count">([\d,]+\+?)</span>`)
 
 // desk reads caller's desk: each item's count and link, by key.
 func (s *staff) desk(caller string) (map[string]int, map[string]string, string) {

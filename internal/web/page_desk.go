@@ -20,6 +20,8 @@ type deskItem struct {
 	Key   string
 	Label string
 	Count int
+	// Shown is the count as the page writes it: past redress.CountBound, "1,000+".
+	Shown string
 	Href  string
 	// Note, when set, says what to do where the link cannot show the cases.
 	Note string
@@ -125,7 +127,10 @@ func (s *Server) loadDesk(r *http.Request, p *page, pr auth.Principal) (*deskVie
 		return nil, err
 	}
 	for i := range v.Items {
-		v.Items[i].Count = counts[i]
+		v.Items[i].Count, v.Items[i].Shown = counts[i], p.N(counts[i])
+		if counts[i] > redress.CountBound {
+			v.Items[i].Count, v.Items[i].Shown = redress.CountBound, p.N(redress.CountBound)+"+"
+		}
 	}
 	for _, row := range rows {
 		c := deskCase{ID: row.ID, TrackingNumber: row.TrackingNumber, Status: row.Status, Deadline: row.Deadline, Unread: row.Unread}

@@ -51,12 +51,10 @@ func (s *Server) oversightPage(w http.ResponseWriter, r *http.Request) *oversigh
 type auditLogView struct {
 	Form *filterForm
 	// Fold says whether the filters show open above the rows.
-	Fold     filterFold
-	Rows     []auditRowView
-	Total    int
+	Fold filterFold
+	Rows []auditRowView
+	listCount
 	Filtered bool
-	Page     int
-	Pages    int
 	PrevURL  string
 	NextURL  string
 }
@@ -216,12 +214,11 @@ func (s *Server) handleAuditLog(w http.ResponseWriter, r *http.Request) {
 		for _, e := range res.Entries {
 			v.Rows = append(v.Rows, rows.row(e))
 		}
-		v.Total, v.Filtered, v.Page = res.Total, len(aq.Given) > 0, aq.Page
-		v.Pages = max(1, (res.Total+aq.PerPage-1)/aq.PerPage)
+		v.listCount, v.Filtered = countList(res.Total, aq.Page, aq.PerPage), len(aq.Given) > 0
 		if v.Page > 1 {
 			v.PrevURL = v.pageURL(v.Page - 1)
 		}
-		if v.Page < v.Pages {
+		if v.Next {
 			v.NextURL = v.pageURL(v.Page + 1)
 		}
 	}

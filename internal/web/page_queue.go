@@ -282,7 +282,8 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, p *page, stat
 		return
 	default:
 		var rows []redress.QueueRow
-		rows, v.Total, err = s.searchQueue(r, qq)
+		var counted int
+		rows, counted, err = s.searchQueue(r, qq)
 		if err == nil {
 			v.Rows, v.Zones, err = s.zonedRows(r, rows)
 		}
@@ -290,12 +291,12 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, p *page, stat
 			s.renderPageError(w, r, p, err)
 			return
 		}
-		v.Filtered, v.Page = len(qq.Given) > 0, qq.Page
-		v.Pages = max(1, (v.Total+qq.PerPage-1)/qq.PerPage)
+		v.Filtered = len(qq.Given) > 0
+		v.listCount = countList(counted, qq.Page, qq.PerPage)
 		if v.Page > 1 {
 			v.PrevURL = v.pageURL(v.Page - 1)
 		}
-		if v.Page < v.Pages {
+		if v.Next {
 			v.NextURL = v.pageURL(v.Page + 1)
 		}
 	}

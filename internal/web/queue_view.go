@@ -20,15 +20,13 @@ type queueView struct {
 	Errors map[string]string
 	order  []string
 
-	Rows  []queueRow
-	Total int
+	Rows []queueRow
+	listCount
 	// Fold says whether the filters show open above the rows.
 	Fold filterFold
 	// Zones names the time zones the rows' dates are in (their units'), for the caption.
 	Zones    string
 	Filtered bool
-	Page     int
-	Pages    int
 	PrevURL  string
 	NextURL  string
 
