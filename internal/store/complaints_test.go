@@ -2,7 +2,11 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
 
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
@@ -91,6 +95,68 @@ func TestCreateComplaintAllOrNothing(t *testing.T) {
 			if n != 0 {
 				t.Errorf("%s has %d rows after a failed filing", table, n)
 			}
+		}
+	})
+}
+
+// stmtCounter counts the statements bun sends, and keeps them.
+type stmtCounter struct{ queries []string }
+
+func (h *stmtCounter) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.Context { return ctx }
+func (h *stmtCounter) AfterQuery(ctx context.Context, e *bun.QueryEvent) {
+	h.queries = append(h.queries, e.Query)
+}
+
+// A filing is one statement per table it writes (plus the idempotency cleanup), with
+// the tracking number's uniqueness left to the constraint, met clocks written met, and
+// no re-read of the complaint for its audit scope; a taken number is still ECONFLICT.
+func TestCreateComplaintStatements(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		h := &stmtCounter{}
+		db.Bun().AddQueryHook(h)
+		nc := newComplaint("RX-EEEE-FFFF")
+		now := time.Now().UTC()
+		nc.Clocks = []redress.Clock{{Name: "acknowledge", StartedAt: now, DueAt: now.Add(time.Hour)},
+			{Name: "triage", StartedAt: now, DueAt: now.Add(48 * time.Hour)}}
+		nc.MetClocks = []string{"acknowledge"}
+		c, err := db.CreateComplaint(ctx, nc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stmts []string
+		for _, q := range h.queries {
+			if u := strings.ToUpper(q); u != "BEGIN" && u != "COMMIT" && !strings.HasPrefix(u, "BEGIN") {
+				stmts = append(stmts, q)
+			}
+		}
+		for _, q := range stmts {
+			if strings.Contains(strings.ToUpper(q), "EXISTS") || strings.HasPrefix(strings.ToUpper(q), "SELECT") ||
+				strings.HasPrefix(strings.ToUpper(q), "UPDATE") {
+				t.Errorf("filing ran %s", q)
+			}
+		}
+		// complaints, expired keys, functions, allegations, status change, clocks, audit.
+		if len(stmts) > 7 {
+			t.Errorf("filing ran %d statements, want at most 7:\n%s", len(stmts), strings.Join(stmts, "\n"))
+		}
+		clocks, err := db.Clocks(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		met := map[string]bool{}
+		for _, k := range clocks {
+			met[k.Name] = !k.MetAt.IsZero()
+		}
+		if len(met) != 2 || !met["acknowledge"] || met["triage"] {
+			t.Errorf("clocks %+v, want acknowledge met and triage running", clocks)
+		}
+		ev, err := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: c.ID})
+		if err != nil || len(ev) != 1 || ev[0].Action != redress.ActionComplaintFiled {
+			t.Fatalf("audit %+v, %v", ev, err)
+		}
+		if _, err := db.CreateComplaint(ctx, nc); redress.ErrorCode(err) != redress.ECONFLICT {
+			t.Fatalf("duplicate tracking number: got %v, want conflict", err)
 		}
 	})
 }
