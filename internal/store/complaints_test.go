@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -159,4 +161,34 @@ func TestCreateComplaintStatements(t *testing.T) {
 			t.Fatalf("duplicate tracking number: got %v, want conflict", err)
 		}
 	})
+}
+
+// Parallel filings on SQLite queue in Go for the one writer: with a busy timeout far
+// shorter than the burst takes, none meets SQLite's busy error.
+func TestSQLiteParallelFilings(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t, storetest.SQLiteDSN(t), store.BusyTimeout(20*time.Millisecond))
+	const n = 32
+	errs := make(chan error, n*3)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 3 {
+				_, err := db.CreateComplaint(ctx, newComplaint(fmt.Sprintf("RX-P%03d-%04d", i, j)))
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := db.CountComplaints(ctx); err != nil || got != n*3 {
+		t.Fatalf("%d complaints (%v), want %d", got, err, n*3)
+	}
 }
