@@ -46,11 +46,16 @@ func derefID(p *int64) int64 {
 // insertAudit writes events inside the caller's transaction, so an action and its
 // record commit together or not at all.
 func insertAudit(ctx context.Context, tx bun.IDB, now time.Time, events ...redress.AuditEvent) error {
+	return insertAuditScoped(ctx, tx, now, map[int64][2]*int64{}, events...)
+}
+
+// insertAuditScoped is insertAudit with the scopes (agency, agreement) of complaints the
+// caller already knows, so complaintScope need not read them.
+func insertAuditScoped(ctx context.Context, tx bun.IDB, now time.Time, scopes map[int64][2]*int64, events ...redress.AuditEvent) error {
 	if len(events) == 0 {
 		return nil
 	}
 	rows := make([]auditRow, len(events))
-	scopes := map[int64][2]*int64{}
 	for i, ev := range events {
 		details := []byte("{}")
 		if len(ev.Details) > 0 {

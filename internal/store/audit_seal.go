@@ -70,6 +70,11 @@ var ErrSealerBusy = errors.New("another process is sealing the audit trail")
 // lost when a connection breaks (the transaction goes with it), and no connection is
 // kept out of the pool.
 func (db *DB) SealAudit(ctx context.Context, fn func(ctx context.Context, tx *AuditSealTx) error) error {
+	done, err := db.writeLock(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	tx, err := db.sqlDB().BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/lib/pq"
 	"github.com/uptrace/bun"
 
 	"github.com/redress-oversight/redress/internal/redress"
@@ -96,13 +99,8 @@ type NewComplaint struct {
 func (db *DB) CreateComplaint(ctx context.Context, nc NewComplaint) (redress.Complaint, error) {
 	c := nc.Complaint
 	err := db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
-		taken, err := tx.NewSelect().Model((*complaintRow)(nil)).
-			Where("tracking_number = ?", c.TrackingNumber).Exists(ctx)
-		if err != nil {
-			return err
-		} else if taken {
-			return redress.Errorf(redress.ECONFLICT, "Tracking number already in use.")
-		}
+		// No EXISTS first: the unique constraint on tracking_number answers the same
+		// question in the INSERT itself (trackingTaken), one round trip fewer.
 		c.ReceivedAt, c.StatusChangedAt, c.Status = now, now, redress.StatusReceived
 		row := complaintRow{
 			TrackingNumber: c.TrackingNumber, ReceiptHash: nc.ReceiptHash, ReceivedAt: now,
@@ -119,7 +117,9 @@ func (db *DB) CreateComplaint(ctx context.Context, nc NewComplaint) (redress.Com
 		if row.Priority == "" {
 			row.Priority = "normal"
 		}
-		if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); err != nil {
+		if _, err := tx.NewInsert().Model(&row).Returning("id").Exec(ctx); trackingTaken(err) {
+			return redress.Errorf(redress.ECONFLICT, "Tracking number already in use.")
+		} else if err != nil {
 			return err
 		}
 		c.ID = row.ID
@@ -158,15 +158,16 @@ func (db *DB) CreateComplaint(ctx context.Context, nc NewComplaint) (redress.Com
 		if err := InsertOutbox(ctx, tx, now, mail...); err != nil {
 			return err
 		}
-		if err := startClocks(ctx, tx, c.ID, nc.Clocks); err != nil {
-			return err
-		}
-		if err := meetClocks(ctx, tx, now, c.ID, nc.MetClocks...); err != nil {
+		// A new complaint has no clocks yet: one INSERT, the met ones met already
+		// (what startClocks then meetClocks would leave).
+		if err := insertNewClocks(ctx, tx, now, c.ID, nc.Clocks, nc.MetClocks); err != nil {
 			return err
 		}
 		ev := nc.Audit
 		ev.ComplaintID, ev.AgencyID, ev.AgreementID = c.ID, c.AgencyID, c.AgreementID
-		return insertAudit(ctx, tx, now, ev)
+		// The complaint's scope is known: no re-read of the row just written.
+		scopes := map[int64][2]*int64{c.ID: {nullID(c.AgencyID), nullID(c.AgreementID)}}
+		return insertAuditScoped(ctx, tx, now, scopes, ev)
 	})
 	if err != nil {
 		return redress.Complaint{}, err
@@ -287,4 +288,40 @@ func joinStrings[T ~string](vs []T) string {
 		s[i] = string(v)
 	}
 	return strings.Join(s, " ")
+}
+
+// trackingTaken says err is the unique constraint on complaints.tracking_number refusing
+// a number already in use, on either dialect.
+func trackingTaken(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		return pe.Code == "23505" && (pe.Constraint == "complaints_tracking_number_key" || strings.Contains(pe.Detail, "(tracking_number)"))
+	}
+	return strings.Contains(err.Error(), "UNIQUE constraint failed: complaints.tracking_number")
+}
+
+// insertNewClocks starts a new complaint's clocks in one statement; those named in met
+// are met at now.
+func insertNewClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID int64, clocks []redress.Clock, met []string) error {
+	if len(clocks) == 0 {
+		return nil
+	}
+	rows := make([]clockRow, 0, len(clocks))
+	seen := map[string]bool{}
+	for _, c := range clocks {
+		if seen[c.Name] { // as ON CONFLICT DO NOTHING would: the first one stands
+			continue
+		}
+		seen[c.Name] = true
+		row := clockRow{ComplaintID: complaintID, Clock: c.Name, StartedAt: c.StartedAt.UTC(), DueAt: c.DueAt.UTC()}
+		if slices.Contains(met, c.Name) {
+			row.MetAt = &now
+		}
+		rows = append(rows, row)
+	}
+	_, err := tx.NewInsert().Model(&rows).Exec(ctx)
+	return err
 }

@@ -2,7 +2,13 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
 
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
@@ -93,4 +99,96 @@ func TestCreateComplaintAllOrNothing(t *testing.T) {
 			}
 		}
 	})
+}
+
+// stmtCounter counts the statements bun sends, and keeps them.
+type stmtCounter struct{ queries []string }
+
+func (h *stmtCounter) BeforeQuery(ctx context.Context, e *bun.QueryEvent) context.Context { return ctx }
+func (h *stmtCounter) AfterQuery(ctx context.Context, e *bun.QueryEvent) {
+	h.queries = append(h.queries, e.Query)
+}
+
+// A filing is one statement per table it writes (plus the idempotency cleanup), with
+// the tracking number's uniqueness left to the constraint, met clocks written met, and
+// no re-read of the complaint for its audit scope; a taken number is still ECONFLICT.
+func TestCreateComplaintStatements(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		h := &stmtCounter{}
+		db.Bun().AddQueryHook(h)
+		nc := newComplaint("RX-EEEE-FFFF")
+		now := time.Now().UTC()
+		nc.Clocks = []redress.Clock{{Name: "acknowledge", StartedAt: now, DueAt: now.Add(time.Hour)},
+			{Name: "triage", StartedAt: now, DueAt: now.Add(48 * time.Hour)}}
+		nc.MetClocks = []string{"acknowledge"}
+		c, err := db.CreateComplaint(ctx, nc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stmts []string
+		for _, q := range h.queries {
+			if u := strings.ToUpper(q); u != "BEGIN" && u != "COMMIT" && !strings.HasPrefix(u, "BEGIN") {
+				stmts = append(stmts, q)
+			}
+		}
+		for _, q := range stmts {
+			if strings.Contains(strings.ToUpper(q), "EXISTS") || strings.HasPrefix(strings.ToUpper(q), "SELECT") ||
+				strings.HasPrefix(strings.ToUpper(q), "UPDATE") {
+				t.Errorf("filing ran %s", q)
+			}
+		}
+		// complaints, expired keys, functions, allegations, status change, clocks, audit.
+		if len(stmts) > 7 {
+			t.Errorf("filing ran %d statements, want at most 7:\n%s", len(stmts), strings.Join(stmts, "\n"))
+		}
+		clocks, err := db.Clocks(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		met := map[string]bool{}
+		for _, k := range clocks {
+			met[k.Name] = !k.MetAt.IsZero()
+		}
+		if len(met) != 2 || !met["acknowledge"] || met["triage"] {
+			t.Errorf("clocks %+v, want acknowledge met and triage running", clocks)
+		}
+		ev, err := db.ListAudit(ctx, redress.AuditFilter{ComplaintID: c.ID})
+		if err != nil || len(ev) != 1 || ev[0].Action != redress.ActionComplaintFiled {
+			t.Fatalf("audit %+v, %v", ev, err)
+		}
+		if _, err := db.CreateComplaint(ctx, nc); redress.ErrorCode(err) != redress.ECONFLICT {
+			t.Fatalf("duplicate tracking number: got %v, want conflict", err)
+		}
+	})
+}
+
+// Parallel filings on SQLite queue in Go for the one writer: with a busy timeout far
+// shorter than the burst takes, none meets SQLite's busy error.
+func TestSQLiteParallelFilings(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t, storetest.SQLiteDSN(t), store.BusyTimeout(20*time.Millisecond))
+	const n = 32
+	errs := make(chan error, n*3)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range 3 {
+				_, err := db.CreateComplaint(ctx, newComplaint(fmt.Sprintf("RX-P%03d-%04d", i, j)))
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := db.CountComplaints(ctx); err != nil || got != n*3 {
+		t.Fatalf("%d complaints (%v), want %d", got, err, n*3)
+	}
 }

@@ -209,6 +209,11 @@ var seedTables = []string{"complaints", "allegations", "complaint_status_changes
 // WriteSeed writes a batch in one transaction. Audit events sealed by the generator go
 // in past the triggers that let only the sealer seal (SealsOnWrite).
 func (db *DB) WriteSeed(ctx context.Context, b *SeedRows) error {
+	done, err := db.writeLock(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	return db.bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		if db.Dialect == PostgreSQL {
 			// Generated data, written again if lost: no need to wait for the disk at commit.

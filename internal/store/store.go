@@ -40,6 +40,12 @@ type DB struct {
 	Now func() time.Time
 	// reads batches the audit records of reads (RecordRead).
 	reads *auditBatcher
+	// writeTurn queues this process's SQLite write transactions in Go, one at a time
+	// (nil on PostgreSQL): SQLite takes one writer anyway, and waiting here wakes the
+	// next writer the moment the last commits, where the busy handler sleeps and
+	// retries. The busy timeout stays for writers in other processes.
+	writeTurn   chan struct{}
+	busyTimeout time.Duration
 }
 
 // DefaultBusyTimeout is how long a SQLite write waits for another writer's lock before
@@ -104,7 +110,8 @@ func Open(ctx context.Context, dsn, dataDir string, opts ...Option) (*DB, error)
 			return nil, err
 		}
 		sqldb := sql.OpenDB(outageConnector{conn})
-		db = &DB{bun: bun.NewDB(sqldb, sqlitedialect.New()), Dialect: SQLite}
+		db = &DB{bun: bun.NewDB(sqldb, sqlitedialect.New()), Dialect: SQLite,
+			writeTurn: make(chan struct{}, 1), busyTimeout: o.busyTimeout}
 	}
 	db.Now = func() time.Time { return time.Now() }
 	if err := db.Ping(ctx); err != nil {
@@ -174,10 +181,38 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 
 // inTx runs fn in one transaction with a fixed "now", committing only if fn succeeds.
 func (db *DB) inTx(ctx context.Context, fn func(tx bun.Tx, now time.Time) error) error {
+	done, err := db.writeLock(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	now := db.Now().UTC().Truncate(time.Microsecond)
 	return db.bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		return fn(tx, now)
 	})
+}
+
+// writeLock waits for this process's turn to write (SQLite; at once on PostgreSQL) and
+// returns what ends it. The queue is bounded by the busy timeout but never by less than
+// DefaultBusyTimeout: a short busy timeout is about other processes' locks, and a burst
+// of this process's own filings queues in order rather than failing. A turn not had
+// within it is an outage, as a lock not had within the busy timeout always was. A write
+// transaction must not wait for another turn inside its own (it would wait for itself).
+func (db *DB) writeLock(ctx context.Context) (func(), error) {
+	if db.writeTurn == nil {
+		return func() {}, nil
+	}
+	wait := max(db.busyTimeout, DefaultBusyTimeout)
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case db.writeTurn <- struct{}{}:
+		return func() { <-db.writeTurn }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-timer.C:
+		return nil, errUnavailable(fmt.Errorf("no turn to write within %s", wait))
+	}
 }
 
 // notFound maps "no rows" to the domain's not_found; anything else passes through.
