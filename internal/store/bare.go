@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,8 +33,7 @@ type BareDB struct {
 	// SQLite takes one writer at a time: the loop queues writers here, in Go, rather
 	// than in the busy handler's sleep-and-retry.
 	write sync.Mutex
-	seq   int64
-	seqMu sync.Mutex
+	seq   atomic.Int64
 	stmts []*sql.Stmt
 }
 
@@ -170,10 +170,7 @@ func (b *BareDB) File(ctx context.Context) error {
 		b.write.Lock()
 		defer b.write.Unlock()
 	}
-	b.seqMu.Lock()
-	b.seq++
-	seq := b.seq
-	b.seqMu.Unlock()
+	seq := b.seq.Add(1)
 	var buf [8]byte
 	binary.BigEndian.PutUint64(buf[:], uint64(seq))
 	receipt := sha256.Sum256(buf[:])

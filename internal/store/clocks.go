@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -101,33 +102,28 @@ func stopClocks(ctx context.Context, tx bun.IDB, complaintID int64, names []stri
 // returns their names: a clock stopped so is not met (oversight must not count it met
 // on time), nor missed from then on.
 func endClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID int64) ([]string, error) {
-	var names []string
-	if err := tx.NewSelect().Table("complaint_clocks").Column("clock").
-		Where("complaint_id = ? AND met_at IS NULL AND stopped_at IS NULL", complaintID).Order("clock").Scan(ctx, &names); err != nil {
-		return nil, err
-	}
-	if len(names) == 0 {
-		return nil, nil
-	}
-	_, err := tx.NewUpdate().Table("complaint_clocks").Set("stopped_at = ?", now).
-		Where("complaint_id = ? AND met_at IS NULL AND stopped_at IS NULL", complaintID).Exec(ctx)
-	return names, err
+	return setStopped(ctx, tx, complaintID, "stopped_at = ?", "stopped_at IS NULL", now)
 }
 
 // restartClocks runs again the clocks a reopened case's end stopped, due as before
 // (a paused one stays paused), and returns their names.
 func restartClocks(ctx context.Context, tx bun.IDB, complaintID int64) ([]string, error) {
+	return setStopped(ctx, tx, complaintID, "stopped_at = NULL", "stopped_at IS NOT NULL")
+}
+
+// setStopped sets stopped_at on the unmet clocks of a complaint that match cond, in one
+// UPDATE that returns their names (sorted, as the audit event lists them).
+func setStopped(ctx context.Context, tx bun.IDB, complaintID int64, set, cond string, args ...any) ([]string, error) {
 	var names []string
-	if err := tx.NewSelect().Table("complaint_clocks").Column("clock").
-		Where("complaint_id = ? AND met_at IS NULL AND stopped_at IS NOT NULL", complaintID).Order("clock").Scan(ctx, &names); err != nil {
+	if err := tx.NewUpdate().Table("complaint_clocks").Set(set, args...).
+		Where("complaint_id = ? AND met_at IS NULL AND "+cond, complaintID).Returning("clock").Scan(ctx, &names); err != nil {
 		return nil, err
 	}
 	if len(names) == 0 {
 		return nil, nil
 	}
-	_, err := tx.NewUpdate().Table("complaint_clocks").Set("stopped_at = NULL").
-		Where("complaint_id = ? AND met_at IS NULL AND stopped_at IS NOT NULL", complaintID).Exec(ctx)
-	return names, err
+	slices.Sort(names)
+	return names, nil
 }
 
 func meetClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID int64, names ...string) error {
