@@ -27,6 +27,8 @@ type kase struct {
 	events []deadline.Event // for the clocks
 	t      time.Time        // when the last step happened
 	done   bool             // the period ended before the next step
+	// stopped names the clocks the case's end stopped (none while it is open)
+	stopped []string
 	// who works it
 	intake, investigator, supervisor, approver int64
 }

@@ -1,6 +1,7 @@
 package seed
 
 import (
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -103,7 +104,27 @@ func (k *kase) step(tr workflow.Transition, at time.Time, by int64, reason, disp
 	k.rows.StatusChanges = append(k.rows.StatusChanges, store.SeedStatusChange{ID: k.g.nextID("complaint_status_changes"),
 		ComplaintID: c.ID, Status: to, ChangedAt: at, Actor: actor, Reason: reason})
 	k.events = append(k.events, deadline.Event{Name: string(tr), At: at})
+	if workflow.Ends(tr) {
+		// As the store does at a case's end: the clocks the end does not meet stop, and
+		// the transition's event names them (docs/workflow.md, "Stopped at the end").
+		if k.stopped = k.unmetClocks(); len(k.stopped) > 0 {
+			details["clocks_stopped"] = k.stopped
+		}
+	}
 	k.audit(at, actor, "", redress.ActionTransition, details)
+}
+
+// unmetClocks names the clocks running or paused after the events so far, but for those
+// a case's end starts, sorted as the store's audit event lists them.
+func (k *kase) unmetClocks() []string {
+	var names []string
+	for _, t := range k.cfg.Replay(k.model, k.events) {
+		if t.Met.IsZero() && t.Clock.Start != deadline.EventResolved {
+			names = append(names, t.Clock.Name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // simulate works the case from its arrival to its end or to the end of the period.

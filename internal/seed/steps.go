@@ -182,9 +182,13 @@ func (k *kase) finish(b *store.SeedRows) {
 		if t.Paused() {
 			row.PausedAt = ptr(t.PausedAt)
 		}
+		if c.ClosedAt != nil && t.Met.IsZero() && slices.Contains(k.stopped, t.Clock.Name) {
+			row.StoppedAt = c.ClosedAt
+		}
 		// serve's timer (every 5 minutes) logs a clock past due, unmet and running.
 		logged := t.Due.Add(5 * time.Minute)
-		if !logged.After(k.g.now) && (t.Met.IsZero() || t.Met.After(logged)) && (!t.Paused() || t.PausedAt.After(logged)) {
+		if !logged.After(k.g.now) && (t.Met.IsZero() || t.Met.After(logged)) && (!t.Paused() || t.PausedAt.After(logged)) &&
+			(row.StoppedAt == nil || row.StoppedAt.After(logged)) {
 			row.MissedLogged = true
 			k.audit(logged, redress.ActorSystem, "", redress.ActionDeadlineMissed, map[string]any{"clock": t.Clock.Name, "due": t.Due.UTC().Format(time.RFC3339)})
 		}

@@ -101,6 +101,7 @@ type SeedClock struct {
 	DueAt         time.Time  `bun:"due_at"`
 	MetAt         *time.Time `bun:"met_at"`
 	PausedAt      *time.Time `bun:"paused_at"`
+	StoppedAt     *time.Time `bun:"stopped_at"`
 	MissedLogged  bool       `bun:"missed_logged"`
 }
 

@@ -1,0 +1,29 @@
+package store
+
+import (
+	"context"
+	"reflect"
+)
+
+// TableColumns lists a table's columns as the database has them (tests only).
+func TableColumns(ctx context.Context, db *DB, table string) ([]string, error) {
+	var cols []string
+	var err error
+	if db.Dialect == PostgreSQL {
+		err = db.bun.NewRaw(`SELECT column_name FROM information_schema.columns
+WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position`, table).Scan(ctx, &cols)
+	} else {
+		err = db.bun.NewRaw(`SELECT name FROM pragma_table_info(?)`, table).Scan(ctx, &cols)
+	}
+	return cols, err
+}
+
+// ModelColumns names the table a bun model writes and the columns it has fields for.
+func ModelColumns(db *DB, model any) (string, []string) {
+	t := db.bun.Table(reflect.TypeOf(model))
+	cols := make([]string, len(t.Fields))
+	for i, f := range t.Fields {
+		cols[i] = f.Name
+	}
+	return t.Name, cols
+}
