@@ -189,9 +189,8 @@ type ReceiptRecord struct {
 // ComplaintReceipt loads what a status check needs by tracking number.
 func (db *DB) ComplaintReceipt(ctx context.Context, tracking string) (ReceiptRecord, error) {
 	var row complaintRow
-	err := db.bun.NewSelect().Model(&row).
-		Column("id", "agency_id", "agreement_id", "receipt_hash", "status", "received_at", "language").
-		Where("tracking_number = ?", tracking).Scan(ctx)
+	err := db.queryRowPrepared(ctx, `SELECT id, agency_id, agreement_id, receipt_hash, status, received_at, language
+FROM complaints WHERE tracking_number = ?`, []any{tracking}, &row)
 	if err != nil {
 		return ReceiptRecord{}, notFound(err, "Complaint")
 	}
@@ -225,8 +224,8 @@ func (db *DB) ComplaintByTracking(ctx context.Context, tracking string) (Complai
 // behind one another's transactions.
 func (db *DB) RecordStatusCheck(ctx context.Context, ev redress.AuditEvent) ([]redress.StatusStep, error) {
 	var rows []statusChangeRow
-	if err := db.bun.NewSelect().Model(&rows).Where("complaint_id = ?", ev.ComplaintID).
-		Order("changed_at", "id").Scan(ctx); err != nil {
+	if err := db.queryPrepared(ctx, `SELECT id, complaint_id, status, changed_at, actor, reason
+FROM complaint_status_changes WHERE complaint_id = ? ORDER BY changed_at, id`, []any{ev.ComplaintID}, &rows); err != nil {
 		return nil, err
 	}
 	if err := db.RecordRead(ctx, ev); err != nil {

@@ -38,8 +38,8 @@ RETURNING hits, reset_at`, scope, key, end, at, at, at, max).Scan(ctx, &hits, &r
 // none when it has ended. It writes nothing.
 func (db *DB) LimitHits(ctx context.Context, scope, key string, now time.Time) (hits int, resetAt time.Time, err error) {
 	var reset int64
-	err = db.bun.NewRaw("SELECT hits, reset_at FROM rate_limits WHERE scope = ? AND key_hash = ? AND reset_at > ?",
-		scope, key, now.UnixMilli()).Scan(ctx, &hits, &reset)
+	err = db.queryRowPrepared(ctx, "SELECT hits, reset_at FROM rate_limits WHERE scope = ? AND key_hash = ? AND reset_at > ?",
+		[]any{scope, key, now.UnixMilli()}, &hits, &reset)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, time.Time{}, nil
 	} else if err != nil {

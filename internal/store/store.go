@@ -46,7 +46,15 @@ type DB struct {
 	// retries. The busy timeout stays for writers in other processes.
 	writeTurn   chan struct{}
 	busyTimeout time.Duration
+	// stmts are the hot reads' prepared statements (prepared.go).
+	stmts preparedStmts
 }
+
+// maxConns bounds each process's connections. PostgreSQL gives each its own backend
+// process; SQLite reads in parallel under WAL but writes one at a time (writeTurn). On a
+// few cores more connections only queue inside the database; see docs/deployment.md for
+// many processes on one PostgreSQL.
+const maxConns = 20
 
 // DefaultBusyTimeout is how long a SQLite write waits for another writer's lock before
 // it gives up and the request is answered 503: long enough to queue behind a burst of
@@ -83,7 +91,12 @@ func Open(ctx context.Context, dsn, dataDir string, opts ...Option) (*DB, error)
 			return nil, err
 		}
 		sqldb := sql.OpenDB(outageConnector{conn})
-		sqldb.SetMaxOpenConns(20)
+		// Idle connections are kept up to the open limit: database/sql keeps 2 by default,
+		// so under load each request beyond them opened a new connection (a new backend
+		// process on PostgreSQL) and closed it again, with its prepared statements.
+		sqldb.SetMaxOpenConns(maxConns)
+		sqldb.SetMaxIdleConns(maxConns)
+		sqldb.SetConnMaxIdleTime(5 * time.Minute)
 		db = &DB{bun: bun.NewDB(sqldb, pgdialect.New()), Dialect: PostgreSQL}
 	default:
 		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "sqlite:")
@@ -110,6 +123,11 @@ func Open(ctx context.Context, dsn, dataDir string, opts ...Option) (*DB, error)
 			return nil, err
 		}
 		sqldb := sql.OpenDB(outageConnector{conn})
+		// As on PostgreSQL: opening a SQLite connection sets its pragmas and prepares its
+		// statements again, so the pool keeps the connections it opened.
+		sqldb.SetMaxOpenConns(maxConns)
+		sqldb.SetMaxIdleConns(maxConns)
+		sqldb.SetConnMaxIdleTime(5 * time.Minute)
 		db = &DB{bun: bun.NewDB(sqldb, sqlitedialect.New()), Dialect: SQLite,
 			writeTurn: make(chan struct{}, 1), busyTimeout: o.busyTimeout}
 	}
@@ -127,6 +145,7 @@ func (db *DB) Close() error {
 	if db.reads != nil {
 		db.reads.close()
 	}
+	db.closePrepared()
 	return db.bun.Close()
 }
 
