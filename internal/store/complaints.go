@@ -98,7 +98,8 @@ type NewComplaint struct {
 // key already taken, as ErrIdempotencyKeyTaken.
 func (db *DB) CreateComplaint(ctx context.Context, nc NewComplaint) (redress.Complaint, error) {
 	c := nc.Complaint
-	err := db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
+	// On SQLite, with the filings that arrive at the same moment (group_tx.go).
+	err := db.groupTx(ctx, func(tx bun.Tx, now time.Time) error {
 		// No EXISTS first: the unique constraint on tracking_number answers the same
 		// question in the INSERT itself (trackingTaken), one round trip fewer.
 		c.ReceivedAt, c.StatusChangedAt, c.Status = now, now, redress.StatusReceived

@@ -27,3 +27,12 @@ func ModelColumns(db *DB, model any) (string, []string) {
 	}
 	return t.Name, cols
 }
+
+// GroupedWrites counts the group writer's transactions that held more than one write
+// (tests only; zero on PostgreSQL).
+func GroupedWrites(db *DB) int64 {
+	if db.group == nil {
+		return 0
+	}
+	return db.group.grouped.Load()
+}

@@ -46,6 +46,9 @@ type DB struct {
 	// retries. The busy timeout stays for writers in other processes.
 	writeTurn   chan struct{}
 	busyTimeout time.Duration
+	// group commits SQLite's filings that queue together in one transaction (nil on
+	// PostgreSQL; group_tx.go).
+	group *groupWriter
 	// stmts are the hot reads' prepared statements (prepared.go).
 	stmts preparedStmts
 }
@@ -137,11 +140,17 @@ func Open(ctx context.Context, dsn, dataDir string, opts ...Option) (*DB, error)
 		return nil, err
 	}
 	db.reads = newAuditBatcher(db)
+	if db.Dialect == SQLite {
+		db.group = newGroupWriter(db)
+	}
 	return db, nil
 }
 
 // Close writes the read records still queued, then closes the connections.
 func (db *DB) Close() error {
+	if db.group != nil {
+		db.group.close()
+	}
 	if db.reads != nil {
 		db.reads.close()
 	}
