@@ -32,8 +32,8 @@ type Config struct {
 	// after it).
 	MailTimeout time.Duration
 	MailLease   time.Duration
-	AdminEmail      string
-	ClocksFile      string
+	AdminEmail  string
+	ClocksFile  string
 	// The audit trail's checkpoint signing key (docs/audit.md).
 	AuditKey                string
 	AuditKeyFile            string
