@@ -170,7 +170,7 @@ func (ld *load) check(p *proc) error {
 
 // checkAfter waits for the survivors to finish the mail and the sealing, stops them as
 // an operator would, and checks what the service acknowledged against what it kept.
-func (c *cluster) checkAfter(t *testing.T, ld *load, victim *proc) {
+func (c *cluster) checkAfter(t *testing.T, ld *load, victim *proc, held []int64) {
 	if len(ld.failures) > 0 {
 		t.Errorf("%d requests to live processes failed, first: %s", len(ld.failures), ld.failures[0])
 	}
@@ -185,6 +185,15 @@ func (c *cluster) checkAfter(t *testing.T, ld *load, victim *proc) {
 			t.Fatalf("%d emails still not sent %s after the load ended (lease %s)", queued, time.Since(start).Round(time.Second), mailLease)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+	t.Logf("outbox empty %s after the load ended", time.Since(start).Round(time.Millisecond))
+	// What the killed process had claimed, a survivor sent.
+	for _, id := range held {
+		var worker string
+		c.scan(t, &worker, "SELECT worker FROM outbox_attempts WHERE outbox_id = $1 AND outcome = 'sent'", id)
+		if strings.Contains(worker, fmt.Sprintf("-%d-", victim.cmd.Process.Pid)) {
+			t.Errorf("outbox message %d, claimed by the killed process, is recorded sent by it", id)
+		}
 	}
 	for _, p := range c.alive() {
 		p.cmd.Process.Signal(syscall.SIGTERM)
