@@ -292,6 +292,7 @@ type inbox struct {
 	// gateMax): senders are then mid-session, their messages claimed and not yet sent.
 	gate    chan struct{}
 	gateMax time.Duration
+	parked  int // sessions waiting at the gate now
 }
 
 func (in *inbox) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{in: in}, nil }
@@ -306,10 +307,16 @@ func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
 	gate, most := s.in.gate, s.in.gateMax
 	s.in.mu.Unlock()
 	if gate != nil {
+		s.in.mu.Lock()
+		s.in.parked++
+		s.in.mu.Unlock()
 		select {
 		case <-gate:
 		case <-time.After(most):
 		}
+		s.in.mu.Lock()
+		s.in.parked--
+		s.in.mu.Unlock()
 	}
 	return nil
 }
