@@ -31,7 +31,9 @@ import (
 //
 // PostgreSQL only: SQLite is one file on one machine, served by one process.
 func TestThreeProcessesOneService(t *testing.T) {
+	began := time.Now()
 	c := newCluster(t, storetest.PostgresDSN(t))
+	t.Logf("binary built, schema migrated, three processes up: %s", time.Since(began).Round(time.Millisecond))
 	ld := c.startLoad(t, 6)
 	ld.waitAcked(t, 30, 60*time.Second)
 
@@ -45,6 +47,7 @@ func TestThreeProcessesOneService(t *testing.T) {
 	ld.stop()
 
 	c.checkAfter(t, ld, victim, held)
+	t.Logf("done in %s", time.Since(began).Round(time.Millisecond))
 }
 
 // mailTimeout and mailLease are the processes' --mail-timeout and --mail-lease: short,
