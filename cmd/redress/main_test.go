@@ -288,6 +288,11 @@ func TestMigrateCommand(t *testing.T) {
 type inbox struct {
 	mu   sync.Mutex
 	msgs []string
+	// gate, when not nil, holds every MAIL command until it is closed (or for at most
+	// gateMax): senders are then mid-session, their messages claimed and not yet sent.
+	gate    chan struct{}
+	gateMax time.Duration
+	parked  int // sessions waiting at the gate now
 }
 
 func (in *inbox) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{in: in}, nil }
@@ -297,7 +302,24 @@ type smtpSession struct {
 	head string
 }
 
-func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error { return nil }
+func (s *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+	s.in.mu.Lock()
+	gate, most := s.in.gate, s.in.gateMax
+	s.in.mu.Unlock()
+	if gate != nil {
+		s.in.mu.Lock()
+		s.in.parked++
+		s.in.mu.Unlock()
+		select {
+		case <-gate:
+		case <-time.After(most):
+		}
+		s.in.mu.Lock()
+		s.in.parked--
+		s.in.mu.Unlock()
+	}
+	return nil
+}
 func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	s.head += "RCPT " + to + "\n"
 	return nil
@@ -309,7 +331,7 @@ func (s *smtpSession) Data(r io.Reader) error {
 	s.in.mu.Unlock()
 	return err
 }
-func (s *smtpSession) Reset()        {}
+func (s *smtpSession) Reset()        { s.head = "" } // the next message's recipients are its own
 func (s *smtpSession) Logout() error { return nil }
 
 func startSMTP(t *testing.T) (string, *inbox) {

@@ -162,7 +162,8 @@ type workers struct {
 }
 
 func (c *cli) startWorkers(ctx context.Context, cfg *config.Config, a *app, auditKey *audit.Key) (*workers, error) {
-	mailer, err := mail.NewWorker(a.db, a.box, mail.Config{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom, Logger: c.log})
+	mailer, err := mail.NewWorker(a.db, a.box, mail.Config{SMTPURL: cfg.SMTPURL, From: cfg.MailFrom,
+		Timeout: cfg.MailTimeout, Lease: cfg.MailLease, Logger: c.log})
 	if err != nil {
 		return nil, err
 	}

@@ -27,8 +27,13 @@ type Config struct {
 	Operator        string
 	SMTPURL         string
 	MailFrom        string
-	AdminEmail      string
-	ClocksFile      string
+	// MailTimeout bounds one SMTP exchange; MailLease is how long a process's claim on
+	// outbox messages holds (a process that dies leaves its messages to the others
+	// after it).
+	MailTimeout time.Duration
+	MailLease   time.Duration
+	AdminEmail  string
+	ClocksFile  string
 	// The audit trail's checkpoint signing key (docs/audit.md).
 	AuditKey                string
 	AuditKeyFile            string
@@ -99,6 +104,20 @@ var Settings = []Setting{
 		func(c *Config, v string) error { c.SMTPURL = v; return nil }},
 	{"mail-from", "REDRESS_MAIL_FROM", "Redress <no-reply@localhost>", "sender of every email", true,
 		func(c *Config, v string) error { c.MailFrom = v; return nil }},
+	{"mail-timeout", "REDRESS_MAIL_TIMEOUT", "30s", "how long one SMTP exchange (connecting, one message) may take before the attempt counts as failed", true,
+		func(c *Config, v string) (err error) {
+			if c.MailTimeout, err = time.ParseDuration(v); err == nil && c.MailTimeout <= 0 {
+				err = fmt.Errorf("must be more than zero")
+			}
+			return err
+		}},
+	{"mail-lease", "REDRESS_MAIL_LEASE", "5m", "how long a process's claim on outbox messages holds; the messages of a process that dies are sent by another once it runs out. At least four mail timeouts", true,
+		func(c *Config, v string) (err error) {
+			if c.MailLease, err = time.ParseDuration(v); err == nil && c.MailLease <= 0 {
+				err = fmt.Errorf("must be more than zero")
+			}
+			return err
+		}},
 	{"admin-email", "REDRESS_ADMIN_EMAIL", "admin@localhost", "email of the administrator serve creates on first start when there is none", true,
 		func(c *Config, v string) error { c.AdminEmail = v; return nil }},
 	{"clocks-file", "REDRESS_CLOCKS_FILE", "", "JSON file of case deadlines (see internal/deadline/defaults.json); empty: the built-in defaults", true,
