@@ -38,10 +38,11 @@ const pgRawAuditColumns = "id, seq, pg_catalog.timestamptz_send(occurred_at), pg
 	"pg_catalog.textsend(actor_role), pg_catalog.textsend(action), complaint_id, agency_id, agreement_id, " +
 	"pg_catalog.textsend(request_id), pg_catalog.textsend(details), hash"
 
-// pgEpoch is where PostgreSQL's binary timestamps count from.
-var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+// pgEpochMicros is where PostgreSQL's binary timestamps count from, 2000-01-01 UTC, in
+// Unix microseconds.
+const pgEpochMicros = 946_684_800_000_000
 
-// scanPGBinaryTime reads timestamptz_send's 8 bytes, as the text path would read the
+// scanPGBinary reads timestamptz_send's 8 bytes, as the text path would read the
 // server's text: infinity, which no time.Time holds, as its text.
 func (v *auditTime) scanPGBinary(b []byte) bool {
 	if len(b) != 8 {
@@ -54,7 +55,7 @@ func (v *auditTime) scanPGBinary(b []byte) bool {
 	case math.MinInt64:
 		v.text = "-infinity"
 	default:
-		v.t = pgEpoch.Add(time.Duration(us%1e6) * time.Microsecond).Add(time.Duration(us/1e6) * time.Second)
+		v.t = time.UnixMicro(us + pgEpochMicros).UTC()
 	}
 	return true
 }

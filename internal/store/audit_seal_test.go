@@ -157,6 +157,7 @@ func TestScanSealedAuditTimes(t *testing.T) {
 			time.Date(2026, 12, 3, 11, 50, 20, 123456000, time.UTC),
 			time.Date(1999, 12, 31, 23, 59, 59, 999999000, time.UTC),
 			time.Date(1970, 1, 1, 0, 0, 0, 1000, time.UTC),
+			time.Date(1600, 3, 1, 12, 0, 0, 5000, time.UTC),
 			time.Date(2025, 7, 1, 9, 0, 0, 0, time.FixedZone("EDT", -4*3600)),
 		}
 		for i, at := range times {
