@@ -64,6 +64,10 @@ type Sealer struct {
 
 	mu sync.Mutex // one SealPending at a time per Sealer; its buffers are shared
 	h  recordHasher
+	// A batch's seals and their hashes, reused: the sealer's memory is one batch's
+	// ids and hashes (about 60 bytes an event) and one row, whatever the backlog.
+	seals  []store.AuditSeal
+	hashes [][HashSize]byte
 	// After refusing to sign (the chain since the last checkpoint does not verify),
 	// wait a checkpoint interval before trying again rather than re-reading it each batch.
 	refusedAt time.Time
@@ -169,27 +173,35 @@ func (s *Sealer) sealBatch(ctx context.Context, afterID int64) (n int, lastID in
 			return err
 		}
 		before, beforeHash := head, hash
-		recs, err := tx.Unsealed(ctx, afterID, s.cfg.BatchSize)
-		if err != nil {
-			return err
-		}
+		// The batch streams: each row is chained as it arrives and only what the UPDATE
+		// writes back (id, seq, hash) is kept, in buffers reused from batch to batch.
 		prev := make([]byte, HashSize) // the first event's predecessor: 32 zero bytes
 		if head > 0 {
 			prev = hash
 		}
-		seals := make([]store.AuditSeal, len(recs))
-		for i := range recs {
+		s.seals, s.hashes = s.seals[:0], s.hashes[:0]
+		prevBuf := make([]byte, 0, HashSize)
+		err = tx.ScanUnsealed(ctx, afterID, s.cfg.BatchSize, func(r *redress.AuditRecord) error {
 			head++
-			link := s.h.link(prev, &recs[i], head)
-			seals[i] = store.AuditSeal{ID: recs[i].ID, Seq: head, Hash: link[:]}
-			prev = seals[i].Hash
-		}
-		if err := tx.Seal(ctx, seals); err != nil {
+			link := s.h.link(prev, r, head)
+			s.hashes = append(s.hashes, link)
+			s.seals = append(s.seals, store.AuditSeal{ID: r.ID, Seq: head})
+			prev = append(prevBuf[:0], link[:]...)
+			return nil
+		})
+		if err != nil {
 			return err
 		}
-		n = len(recs)
+		for i := range s.seals {
+			s.seals[i].Hash = s.hashes[i][:]
+		}
+		if err := tx.Seal(ctx, s.seals); err != nil {
+			return err
+		}
+		n = len(s.seals)
 		if n > 0 {
-			lastID = recs[n-1].ID
+			lastID = s.seals[n-1].ID
+			prev = s.seals[n-1].Hash
 		}
 		return s.maybeCheckpoint(ctx, tx, before, beforeHash, head, prev)
 	})

@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +27,38 @@ const auditColumns = "id, seq, occurred_at, actor, actor_role, action, complaint
 // its list of time layouts on every row, a quarter of a verification's time, where
 // parseTimeText reads bun's one layout directly.
 const sqliteAuditColumns = "id, seq, CAST(occurred_at AS TEXT), actor, actor_role, action, complaint_id, agency_id, agreement_id, request_id, details, hash"
+
+// pgRawAuditColumns is what the raw scan asks PostgreSQL for: every column in the binary
+// form lib/pq reads without converting (it asks for binary results of bytea and integer
+// columns only). The time comes as its 8-byte binary form, microseconds since 2000,
+// instead of text the server formats and the client parses; texts come as their bytes,
+// which the client reads in place instead of copying each into a new string. The
+// functions are pg_catalog's own, never one a schema on the search path could shadow.
+const pgRawAuditColumns = "id, seq, pg_catalog.timestamptz_send(occurred_at), pg_catalog.textsend(actor), " +
+	"pg_catalog.textsend(actor_role), pg_catalog.textsend(action), complaint_id, agency_id, agreement_id, " +
+	"pg_catalog.textsend(request_id), pg_catalog.textsend(details), hash"
+
+// pgEpochMicros is where PostgreSQL's binary timestamps count from, 2000-01-01 UTC, in
+// Unix microseconds.
+const pgEpochMicros = 946_684_800_000_000
+
+// scanPGBinary reads timestamptz_send's 8 bytes, as the text path would read the
+// server's text: infinity, which no time.Time holds, as its text.
+func (v *auditTime) scanPGBinary(b []byte) bool {
+	if len(b) != 8 {
+		return false
+	}
+	v.t, v.text = time.Time{}, ""
+	switch us := int64(binary.BigEndian.Uint64(b)); us {
+	case math.MaxInt64:
+		v.text = "infinity"
+	case math.MinInt64:
+		v.text = "-infinity"
+	default:
+		v.t = time.UnixMicro(us + pgEpochMicros).UTC()
+	}
+	return true
+}
 
 func (db *DB) auditColumns() string {
 	if db.Dialect == SQLite {
@@ -256,7 +290,12 @@ func (db *DB) ScanSealedAudit(ctx context.Context, afterSeq, uptoSeq int64, fn f
 }
 
 func scanSealedRaw(ctx context.Context, db *DB, q driver.QueryerContext, afterSeq, uptoSeq int64, fn func(*redress.AuditRecord) error) error {
-	query := db.rebind("SELECT " + db.auditColumns() + " FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?")
+	cols := db.auditColumns()
+	pgBinary := db.Dialect == PostgreSQL
+	if pgBinary {
+		cols = pgRawAuditColumns
+	}
+	query := db.rebind("SELECT " + cols + " FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?")
 	var (
 		rec  redress.AuditRecord
 		at   auditTime
@@ -302,7 +341,9 @@ func scanSealedRaw(ctx context.Context, db *DB, q driver.QueryerContext, afterSe
 				rows.Close()
 				return fmt.Errorf("read audit events: id %v, seq %v are not integers", dest[0], dest[1])
 			}
-			at.Scan(dest[2])
+			if b, ok := dest[2].([]byte); !pgBinary || !ok || !at.scanPGBinary(b) {
+				at.Scan(dest[2])
+			}
 			rec = redress.AuditRecord{ID: id, Seq: seq, OccurredAt: at.t, OccurredAtText: at.text,
 				Actor: bytesOf(dest[3], &bufs[0]), ActorRole: bytesOf(dest[4], &bufs[1]), Action: bytesOf(dest[5], &bufs[2]),
 				ComplaintID: nullInt(dest[6]), AgencyID: nullInt(dest[7]), AgreementID: nullInt(dest[8]),

@@ -109,23 +109,30 @@ func (t *AuditSealTx) Head(ctx context.Context) (int64, []byte, error) {
 	return seq, hash, nil
 }
 
-// Unsealed returns up to limit unsealed events with id > afterID, by id.
-func (t *AuditSealTx) Unsealed(ctx context.Context, afterID int64, limit int) ([]redress.AuditRecord, error) {
+// ScanUnsealed calls fn for up to limit unsealed events with id > afterID, by id, as the
+// rows arrive: the record passed to fn is reused for the next row, so a batch costs the
+// memory of one row whatever its size. fn must not write in the transaction (the rows
+// are still being read); an error from it stops the scan and is returned as it is.
+func (t *AuditSealTx) ScanUnsealed(ctx context.Context, afterID int64, limit int, fn func(*redress.AuditRecord) error) error {
 	rows, err := t.tx.QueryContext(ctx, t.db.rebind("SELECT "+t.db.auditColumns()+" FROM audit_events WHERE seq IS NULL AND id > ? ORDER BY id LIMIT ?"), afterID, limit)
 	if err != nil {
-		return nil, fmt.Errorf("unsealed audit events: %w", err)
+		return fmt.Errorf("unsealed audit events: %w", err)
 	}
 	defer rows.Close()
 	s := newAuditScanner()
-	var out []redress.AuditRecord
 	for rows.Next() {
 		r, err := s.scan(rows)
 		if err != nil {
-			return nil, err
+			return fmt.Errorf("unsealed audit events: %w", err)
 		}
-		out = append(out, r.Clone())
+		if err := fn(r); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("unsealed audit events: %w", err)
+	}
+	return rows.Close()
 }
 
 // Seal writes seq and hash to each event, many rows a statement.

@@ -3,6 +3,8 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -99,6 +101,86 @@ func TestSealAuditExcludesOtherSealers(t *testing.T) {
 		}
 		if err := db2.SealAudit(ctx, func(context.Context, *store.AuditSealTx) error { return nil }); err != nil {
 			t.Fatalf("after the first ended: %v", err)
+		}
+	})
+}
+
+// ScanUnsealed streams a batch: by id, after afterID, up to limit, skipping sealed
+// events, and an error from fn stops it and comes back as it is.
+func TestScanUnsealed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		for i := range 6 {
+			if err := db.RecordAudit(ctx, redress.AuditEvent{Actor: "public", Action: "test.event", ComplaintID: int64(i + 1)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var ids []int64
+		if err := db.Bun().NewSelect().Table("audit_events").Column("id").OrderExpr("id").Scan(ctx, &ids); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Bun().ExecContext(ctx, "UPDATE audit_events SET seq = 1, hash = ? WHERE id = ?", bytes.Repeat([]byte{7}, 32), ids[1]); err != nil {
+			t.Fatal(err)
+		}
+		scan := func(afterID int64, limit int, stopAt int64) ([]int64, error) {
+			var got []int64
+			err := db.SealAudit(ctx, func(ctx context.Context, tx *store.AuditSealTx) error {
+				return tx.ScanUnsealed(ctx, afterID, limit, func(r *redress.AuditRecord) error {
+					got = append(got, r.ID)
+					if r.ID == stopAt {
+						return errStopScan
+					}
+					return nil
+				})
+			})
+			return got, err
+		}
+		got, err := scan(ids[0], 3, 0)
+		if err != nil || !slices.Equal(got, []int64{ids[2], ids[3], ids[4]}) {
+			t.Fatalf("after the first, 3: %v %v, want %v", got, err, ids[2:5])
+		}
+		got, err = scan(0, 10, ids[3])
+		if err != errStopScan || !slices.Equal(got, []int64{ids[0], ids[2], ids[3]}) {
+			t.Fatalf("stopped at %d: %v %v", ids[3], got, err)
+		}
+	})
+}
+
+var errStopScan = errors.New("stop")
+
+// The raw scan reads each event's time exactly, to the microsecond, before and after
+// 2000 (PostgreSQL's binary times count from it) and in any zone it was written in.
+func TestScanSealedAuditTimes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		times := []time.Time{
+			time.Date(2026, 12, 3, 11, 50, 20, 123456000, time.UTC),
+			time.Date(1999, 12, 31, 23, 59, 59, 999999000, time.UTC),
+			time.Date(1970, 1, 1, 0, 0, 0, 1000, time.UTC),
+			time.Date(1600, 3, 1, 12, 0, 0, 5000, time.UTC),
+			time.Date(2025, 7, 1, 9, 0, 0, 0, time.FixedZone("EDT", -4*3600)),
+		}
+		for i, at := range times {
+			if _, err := db.Bun().ExecContext(ctx, "INSERT INTO audit_events (occurred_at, actor, action, details) VALUES (?, 'public', 'test.event', '{}')", at); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Bun().ExecContext(ctx, "UPDATE audit_events SET seq = ?, hash = ? WHERE seq IS NULL", i+1, bytes.Repeat([]byte{7}, 32)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		i := 0
+		err := db.ScanSealedAudit(ctx, 0, int64(len(times)), func(r *redress.AuditRecord) error {
+			if !r.OccurredAt.Equal(times[i]) || r.OccurredAtText != "" {
+				t.Errorf("seq %d: read %v (text %q), wrote %v", r.Seq, r.OccurredAt, r.OccurredAtText, times[i])
+			}
+			if string(r.Actor) != "public" || string(r.Action) != "test.event" || string(r.Details) != "{}" || len(r.Hash) != 32 {
+				t.Errorf("seq %d: read %q %q %q %x", r.Seq, r.Actor, r.Action, r.Details, r.Hash)
+			}
+			i++
+			return nil
+		})
+		if err != nil || i != len(times) {
+			t.Fatalf("read %d of %d: %v", i, len(times), err)
 		}
 	})
 }
