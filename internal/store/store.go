@@ -46,6 +46,8 @@ type DB struct {
 	// retries. The busy timeout stays for writers in other processes.
 	writeTurn   chan struct{}
 	busyTimeout time.Duration
+	// filing caches what filing a complaint reads (filingcache.go).
+	filing filingCache
 }
 
 // DefaultBusyTimeout is how long a SQLite write waits for another writer's lock before
@@ -56,7 +58,7 @@ const DefaultBusyTimeout = 10 * time.Second
 // Option changes how Open connects.
 type Option func(*options)
 
-type options struct{ busyTimeout time.Duration }
+type options struct{ busyTimeout, filingCache time.Duration }
 
 // BusyTimeout sets how long a SQLite write waits for a lock held by another connection
 // or process (zero or less: DefaultBusyTimeout). PostgreSQL ignores it.
@@ -71,7 +73,7 @@ func BusyTimeout(d time.Duration) Option {
 // Open connects to the database named by dsn: a postgres:// URL, or a SQLite file path
 // or sqlite: URL. An empty dsn means <dataDir>/redress.db.
 func Open(ctx context.Context, dsn, dataDir string, opts ...Option) (*DB, error) {
-	o := options{busyTimeout: DefaultBusyTimeout}
+	o := options{busyTimeout: DefaultBusyTimeout, filingCache: DefaultFilingCacheInterval}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -114,6 +116,7 @@ func Open(ctx context.Context, dsn, dataDir string, opts ...Option) (*DB, error)
 			writeTurn: make(chan struct{}, 1), busyTimeout: o.busyTimeout}
 	}
 	db.Now = func() time.Time { return time.Now() }
+	db.filing.interval = o.filingCache
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, err
