@@ -163,7 +163,7 @@ func TestFilingCacheAcrossProcesses(t *testing.T) {
 				}}
 			tfm := in
 			tfm.Functions = []redress.Function{"field_arrest"} // TFM only
-			_, agB, err := file(t, svcB, tfm) // B's view now holds Harris's agreements: JEM only
+			_, agB, err := file(t, svcB, tfm)                  // B's view now holds Harris's agreements: JEM only
 			if err != nil {
 				t.Fatal(err)
 			}
