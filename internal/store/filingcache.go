@@ -154,15 +154,51 @@ func (db *DB) loadFilingView(ctx context.Context) (*FilingView, error) {
 	if v.clocks, err = db.AllUnitClocks(ctx); err != nil {
 		return nil, fmt.Errorf("filing cache: unit clocks: %w", err)
 	}
+	if err := v.loadAgreements(ctx); err != nil {
+		return nil, fmt.Errorf("filing cache: agreements: %w", err)
+	}
 	c.view.Store(v)
 	c.checked.Store(at.UnixNano())
 	return v, nil
 }
 
+// eagerListings bounds the registry's history a view loads whole: ICE's sheets list
+// about 1,500 agreements each, so a registry of a dozen sheets or so is read in two
+// statements when the view loads; past it, each agency's agreements are read the first
+// time a filing names it, so a registry of years of weekly sheets costs neither the
+// time to read it all after every change nor the memory to hold it.
+var eagerListings int64 = 20_000 // a variable for tests of the other way
+
+// loadAgreements reads every agency's agreements and their listings, unless the
+// listings are more than eagerListings.
+func (v *FilingView) loadAgreements(ctx context.Context) error {
+	n, err := v.db.bun.NewSelect().Model((*listingRow)(nil)).Count(ctx)
+	if err != nil || int64(n) > eagerListings {
+		return err
+	}
+	all, err := v.db.ListAgreements(ctx, redress.AgreementFilter{})
+	if err != nil {
+		return err
+	}
+	listings, err := v.db.listings(ctx, nil)
+	if err != nil {
+		return err
+	}
+	for id := range v.agencies {
+		v.agreements[id] = agencyAgreements{list: []redress.Agreement{}, listings: listings}
+	}
+	for _, a := range all {
+		aa := v.agreements[a.AgencyID]
+		aa.list = append(aa.list, a)
+		v.agreements[a.AgencyID] = aa
+	}
+	return nil
+}
+
 // FilingView is one consistent picture of what filing reads. It never changes once
-// loaded, except that an agency's agreements are read the first time a filing names
-// the agency (the registry's listings grow with every sheet; most agencies never see a
-// complaint). Its methods return copies, which callers may change.
+// loaded, except that, in a registry of many sheets (eagerListings), an agency's
+// agreements are read the first time a filing names the agency. Its methods return
+// copies, which callers may change.
 type FilingView struct {
 	db       *DB
 	version  int64

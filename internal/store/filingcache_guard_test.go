@@ -130,3 +130,10 @@ func TestFilingWritersDropTheView(t *testing.T) {
 		}
 	}
 }
+
+// SetEagerListings sets how many listings a filing view loads whole, until the test ends.
+func SetEagerListings(t testing.TB, n int64) {
+	old := eagerListings
+	eagerListings = n
+	t.Cleanup(func() { eagerListings = old })
+}
