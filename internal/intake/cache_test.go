@@ -3,9 +3,13 @@ package intake_test
 import (
 	"context"
 	"errors"
+	"regexp"
 	"slices"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/uptrace/bun"
 
 	"github.com/redress-oversight/redress/internal/casework"
 	"github.com/redress-oversight/redress/internal/deadline"
@@ -207,4 +211,63 @@ func hasFieldError(err error, field, rule string) bool {
 	var de *redress.Error
 	return errors.As(err, &de) && de.Code == redress.EINVALID &&
 		slices.ContainsFunc(de.Fields, func(e redress.FieldError) bool { return e.Field == field && e.Rule == rule })
+}
+
+// statementLog records the statements a store runs while on.
+type statementLog struct {
+	mu sync.Mutex
+	on bool
+	qs []string
+}
+
+func (l *statementLog) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+func (l *statementLog) AfterQuery(_ context.Context, e *bun.QueryEvent) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.on {
+		l.qs = append(l.qs, e.Query)
+	}
+}
+
+// TestFilingReadsNoRegistry: once the filing cache is warm, a filing (an agency named,
+// a unit with its own deadlines and zone, a routing rule) reads nothing of the
+// registry, the routing rules or the units: only its own transaction runs.
+func TestFilingReadsNoRegistry(t *testing.T) {
+	storetest.Dialects(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		db := storetest.Open(t, dsn, store.FilingCacheInterval(time.Hour))
+		f := newFixture(t, db)
+		f.svc.Casework = &casework.Service{DB: db, Deadlines: deadline.Defaults()}
+		by := redress.AuditEvent{Actor: "user:1"}
+		if _, err := db.SaveUnit(ctx, by, redress.Unit{Name: "tx", Title: "Texas", States: []string{"TX"}, TimeZone: "America/Chicago"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ReplaceRoutingRules(ctx, []workflow.Rule{{Kind: workflow.RulePriority, State: "TX", Priority: workflow.PriorityUrgent}}, by); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ReplaceUnitClocks(ctx, "tx", []deadline.Override{{Clock: "triage", Amount: 2, Business: true}}, by); err != nil {
+			t.Fatal(err)
+		}
+		log := &statementLog{}
+		db.Bun().AddQueryHook(log)
+		in := valid()
+		in.AgencyID = f.harris.ID
+		f.file(t, in) // warms the cache
+		log.mu.Lock()
+		log.on = true
+		log.mu.Unlock()
+		filed := f.file(t, in)
+		log.mu.Lock()
+		defer log.mu.Unlock()
+		if filed.Complaint.Unit != "tx" || filed.Complaint.Priority != workflow.PriorityUrgent || filed.Agreement == nil {
+			t.Errorf("filed %+v, agreement %v; want unit tx, priority urgent, Harris's agreement", filed.Complaint, filed.Agreement)
+		}
+		read := regexp.MustCompile(`(?i)\b(FROM|JOIN)\s+"?(agencies|agreements|agreement_listings|registry_sheets|routing_rules|units|unit_clocks|cache_versions)\b`)
+		for _, q := range log.qs {
+			if read.MatchString(q) {
+				t.Errorf("a warm filing ran %s", q)
+			}
+		}
+		t.Logf("a warm filing: %d statements, BEGIN and COMMIT included", len(log.qs))
+	})
 }
