@@ -91,17 +91,9 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 	if err != nil {
 		return Filed{}, err
 	}
-	// The clocks run by the deadlines of the unit just picked: a unit may have its own.
-	var clocks []redress.Clock
-	var met []string
-	if s.Casework != nil {
-		var model redress.Model
-		if agreement != nil {
-			model = agreement.Model
-		}
-		if clocks, met, err = s.Casework.FilingClocks(view, c, model, s.Casework.Time()); err != nil {
-			return Filed{}, err
-		}
+	clocks, met, err := s.clocks(view, c, agreement)
+	if err != nil {
+		return Filed{}, err
 	}
 
 	var identity []byte
@@ -149,6 +141,19 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 		return Filed{Complaint: stored, ReceiptCode: code, Agreement: agreement, Emailed: len(nc.Mail) > 0}, nil
 	}
 	return Filed{}, fmt.Errorf("file complaint: no free tracking number after 4 tries")
+}
+
+// clocks are the clocks the complaint starts and those it meets at once, by the
+// deadlines of the unit just picked: a unit may have its own.
+func (s *Service) clocks(view *store.FilingView, c redress.Complaint, agreement *redress.Agreement) ([]redress.Clock, []string, error) {
+	if s.Casework == nil {
+		return nil, nil, nil
+	}
+	var model redress.Model
+	if agreement != nil {
+		model = agreement.Model
+	}
+	return s.Casework.FilingClocks(view, c, model, s.Casework.Time())
 }
 
 // check normalises and validates in, with its agency, then asks req.Admit: a complaint
