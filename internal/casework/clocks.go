@@ -6,6 +6,7 @@ import (
 
 	"github.com/redress-oversight/redress/internal/deadline"
 	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/store"
 )
 
 // Case clocks: which start when, and the deadlines each unit sets for them.
@@ -13,11 +14,16 @@ import (
 // FilingClocks are the clocks a new complaint starts (acknowledge, triage, resolve, and
 // those of its agreement's model), due from at by the deadlines of the unit routing gave
 // it, and the names of those it meets at once: the web and the API give the filer a
-// written receipt on the spot.
-func (s *Service) FilingClocks(ctx context.Context, c redress.Complaint, model redress.Model, at time.Time) (start []redress.Clock, met []string, err error) {
-	if start, err = s.Clocks(ctx, c.Unit, model, deadline.EventReceived, at); err != nil {
-		return nil, nil, err
+// written receipt on the spot. The unit's deadlines and zone come from view, the filing
+// cache (store.FilingView), which the filing read its agency and routing from.
+func (s *Service) FilingClocks(view *store.FilingView, c redress.Complaint, model redress.Model, at time.Time) (start []redress.Clock, met []string, err error) {
+	clocks := s.Deadlines
+	if c.Unit != "" {
+		if clocks, err = s.deadlinesOf(view.UnitClocks(c.Unit), view.UnitTimeZone(c.Unit)); err != nil {
+			return nil, nil, err
+		}
 	}
+	start = startClocks(clocks, model, deadline.EventReceived, at)
 	if c.Channel == redress.ChannelWeb || c.Channel == redress.ChannelAPI {
 		met = s.Deadlines.MetBy(deadline.EventAcknowledged)
 	}
@@ -48,8 +54,10 @@ func clocksFrom(ks []deadline.Clock, clocks deadline.Config, at time.Time) []red
 }
 
 // UnitDeadlines are the deadlines of a unit: the defaults (Deadlines) with the unit's
-// own amounts, counting days in the unit's own zone if it has one. They are read from the database on each use, one small query, so a
-// change an administrator makes holds at once in every serve process.
+// own amounts, counting days in the unit's own zone if it has one. They are read from
+// the database on each use, two small queries, so a change an administrator makes holds
+// at once in every serve process; filing reads them from the filing cache instead
+// (FilingClocks).
 func (s *Service) UnitDeadlines(ctx context.Context, unit string) (deadline.Config, error) {
 	if unit == "" {
 		return s.Deadlines, nil
@@ -58,7 +66,16 @@ func (s *Service) UnitDeadlines(ctx context.Context, unit string) (deadline.Conf
 	if err != nil {
 		return deadline.Config{}, err
 	}
-	zoned, err := s.unitZoned(ctx, unit)
+	zone, err := s.DB.UnitTimeZone(ctx, unit)
+	if err != nil {
+		return deadline.Config{}, err
+	}
+	return s.deadlinesOf(overrides, zone)
+}
+
+// deadlinesOf is Deadlines in zone (none: the office's) with a unit's overrides.
+func (s *Service) deadlinesOf(overrides []deadline.Override, zone string) (deadline.Config, error) {
+	zoned, err := s.Deadlines.InZone(zone)
 	if err != nil {
 		return deadline.Config{}, err
 	}

@@ -75,27 +75,25 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 			return filed, err
 		}
 	}
-	agency, err := s.check(ctx, &in, req)
+	// What filing reads of the registry, routing and units, from the store's cache:
+	// no statement at all while nothing changed (store.FilingView).
+	view, err := s.DB.FilingView(ctx)
+	if err != nil {
+		return Filed{}, err
+	}
+	agency, err := s.check(ctx, view, &in, req)
 	if err != nil {
 		return Filed{}, err
 	}
 	c := newComplaint(in, agency)
 	c.EnteredBy = req.EnteredBy
-	agreement, err := s.place(ctx, &c)
+	agreement, err := s.place(ctx, view, &c)
 	if err != nil {
 		return Filed{}, err
 	}
-	// The clocks run by the deadlines of the unit just picked: a unit may have its own.
-	var clocks []redress.Clock
-	var met []string
-	if s.Casework != nil {
-		var model redress.Model
-		if agreement != nil {
-			model = agreement.Model
-		}
-		if clocks, met, err = s.Casework.FilingClocks(ctx, c, model, s.Casework.Time()); err != nil {
-			return Filed{}, err
-		}
+	clocks, met, err := s.clocks(view, c, agreement)
+	if err != nil {
+		return Filed{}, err
 	}
 
 	var identity []byte
@@ -145,9 +143,22 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 	return Filed{}, fmt.Errorf("file complaint: no free tracking number after 4 tries")
 }
 
+// clocks are the clocks the complaint starts and those it meets at once, by the
+// deadlines of the unit just picked: a unit may have its own.
+func (s *Service) clocks(view *store.FilingView, c redress.Complaint, agreement *redress.Agreement) ([]redress.Clock, []string, error) {
+	if s.Casework == nil {
+		return nil, nil, nil
+	}
+	var model redress.Model
+	if agreement != nil {
+		model = agreement.Model
+	}
+	return s.Casework.FilingClocks(view, c, model, s.Casework.Time())
+}
+
 // check normalises and validates in, with its agency, then asks req.Admit: a complaint
 // refused for its content is not counted against the filer.
-func (s *Service) check(ctx context.Context, in *redress.ComplaintInput, req Request) (redress.Agency, error) {
+func (s *Service) check(ctx context.Context, view *store.FilingView, in *redress.ComplaintInput, req Request) (redress.Agency, error) {
 	in.Normalize()
 	fe := in.Validate(s.Languages, req.Today)
 	if req.EnteredBy != 0 && !slices.Contains(redress.StaffChannels, in.Channel) {
@@ -156,7 +167,7 @@ func (s *Service) check(ctx context.Context, in *redress.ComplaintInput, req Req
 	var agency redress.Agency
 	if in.AgencyID > 0 && !fe.Has("agency_id") {
 		var err error
-		agency, err = s.DB.Agency(ctx, in.AgencyID)
+		agency, err = view.Agency(in.AgencyID)
 		if redress.ErrorCode(err) == redress.ENOTFOUND {
 			fe.Add("agency_id", "unknown_agency")
 		} else if err != nil {
@@ -208,8 +219,8 @@ func newComplaint(in redress.ComplaintInput, agency redress.Agency) redress.Comp
 // place ties the complaint to the agreement in force on the incident date, which it
 // returns (nil: none), then routes it to its unit and priority: a routing rule may ask
 // for the agreement's model.
-func (s *Service) place(ctx context.Context, c *redress.Complaint) (*redress.Agreement, error) {
-	agreement, err := s.attribute(ctx, c)
+func (s *Service) place(ctx context.Context, view *store.FilingView, c *redress.Complaint) (*redress.Agreement, error) {
+	agreement, err := s.attribute(ctx, view, c)
 	if err != nil {
 		return nil, err
 	}
@@ -219,29 +230,21 @@ func (s *Service) place(ctx context.Context, c *redress.Complaint) (*redress.Agr
 	}
 	// Route on arrival: the administrator's routing rules name the unit and raise the
 	// priority; without a unit rule, the unit that covers the agency or state.
-	rules, err := s.DB.RoutingRules(ctx)
-	if err != nil {
-		return nil, err
-	}
-	c.Unit, c.Priority = workflow.Route(rules, *c, model)
+	c.Unit, c.Priority = workflow.Route(view.RoutingRules(), *c, model)
 	if c.Unit == "" {
-		units, err := s.DB.ListUnits(ctx)
-		if err != nil {
-			return nil, err
-		}
-		c.Unit = redress.UnitFor(units, c.AgencyID, c.State)
+		c.Unit = redress.UnitFor(view.Units(), c.AgencyID, c.State)
 	}
 	return agreement, nil
 }
 
 // attribute ties the complaint to the agreement of its agency in force on the incident
 // date for its functions, or says in c.Attribution why none is.
-func (s *Service) attribute(ctx context.Context, c *redress.Complaint) (*redress.Agreement, error) {
+func (s *Service) attribute(ctx context.Context, view *store.FilingView, c *redress.Complaint) (*redress.Agreement, error) {
 	if c.AgencyID == 0 {
 		c.Attribution = redress.AttributionNoAgency
 		return nil, nil
 	}
-	ags, err := s.DB.AgreementsForAgencyOn(ctx, c.AgencyID, c.IncidentDate)
+	ags, err := view.AgreementsForAgencyOn(ctx, c.AgencyID, c.IncidentDate)
 	if err != nil {
 		return nil, err
 	}

@@ -116,6 +116,7 @@ func (db *DB) ApplySheet(ctx context.Context, sheet redress.Sheet, actor, reques
 		return redress.ImportSummary{}, err
 	}
 	var summary redress.ImportSummary
+	defer db.filingChanged()
 	err := db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
 		if db.Dialect == PostgreSQL {
 			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", registryLockID); err != nil {

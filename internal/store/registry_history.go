@@ -77,10 +77,18 @@ func (db *DB) listingsOf(ctx context.Context, ids []int64) (map[int64][]redress.
 	if len(ids) == 0 {
 		return out, nil
 	}
+	return db.listings(ctx, func(q *bun.SelectQuery) { q.Where(`"listing"."agreement_id" IN (?)`, bun.In(ids)) })
+}
+
+// listings loads the listings where picks (all: nil), each agreement's oldest first.
+func (db *DB) listings(ctx context.Context, where func(*bun.SelectQuery)) (map[int64][]redress.Listing, error) {
+	out := map[int64][]redress.Listing{}
 	var rows []listingRow
-	err := db.bun.NewSelect().Model(&rows).Relation("Sheet").
-		Where(`"listing"."agreement_id" IN (?)`, bun.In(ids)).Scan(ctx)
-	if err != nil {
+	q := db.bun.NewSelect().Model(&rows).Relation("Sheet")
+	if where != nil {
+		where(q)
+	}
+	if err := q.Scan(ctx); err != nil {
 		return nil, err
 	}
 	for _, r := range rows {

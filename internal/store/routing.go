@@ -46,6 +46,7 @@ func (db *DB) ReplaceRoutingRules(ctx context.Context, rules []workflow.Rule, au
 	if err != nil {
 		return err
 	}
+	defer db.filingChanged()
 	return db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
 		if _, err := tx.NewDelete().Model((*routingRow)(nil)).Where("1 = 1").Exec(ctx); err != nil {
 			return err

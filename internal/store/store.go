@@ -51,6 +51,8 @@ type DB struct {
 	group *groupWriter
 	// stmts are the hot reads' prepared statements (prepared.go).
 	stmts preparedStmts
+	// filing caches what filing a complaint reads (filingcache.go).
+	filing filingCache
 }
 
 // maxConns bounds each process's connections. PostgreSQL gives each its own backend
@@ -67,7 +69,7 @@ const DefaultBusyTimeout = 10 * time.Second
 // Option changes how Open connects.
 type Option func(*options)
 
-type options struct{ busyTimeout time.Duration }
+type options struct{ busyTimeout, filingCache time.Duration }
 
 // BusyTimeout sets how long a SQLite write waits for a lock held by another connection
 // or process (zero or less: DefaultBusyTimeout). PostgreSQL ignores it.
@@ -82,7 +84,7 @@ func BusyTimeout(d time.Duration) Option {
 // Open connects to the database named by dsn: a postgres:// URL, or a SQLite file path
 // or sqlite: URL. An empty dsn means <dataDir>/redress.db.
 func Open(ctx context.Context, dsn, dataDir string, opts ...Option) (*DB, error) {
-	o := options{busyTimeout: DefaultBusyTimeout}
+	o := options{busyTimeout: DefaultBusyTimeout, filingCache: DefaultFilingCacheInterval}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -135,6 +137,7 @@ func Open(ctx context.Context, dsn, dataDir string, opts ...Option) (*DB, error)
 			writeTurn: make(chan struct{}, 1), busyTimeout: o.busyTimeout}
 	}
 	db.Now = func() time.Time { return time.Now() }
+	db.filing.interval = o.filingCache
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, err

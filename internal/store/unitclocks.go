@@ -13,8 +13,8 @@ import (
 )
 
 // A unit's own deadlines: overrides of the clock defaults (the clock file), one row per
-// unit and clock. They are read on every use, never cached, so a change made through
-// one serve process holds at once in every other.
+// unit and clock. Filing reads them through the filing cache (filingcache.go); every
+// other use reads them afresh.
 
 type unitClockRow struct {
 	bun.BaseModel `bun:"table:unit_clocks"`
@@ -86,6 +86,7 @@ func (db *DB) ReplaceUnitClocks(ctx context.Context, unit string, overrides []de
 	if next == nil {
 		next = []deadline.Override{}
 	}
+	defer db.filingChanged()
 	return db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
 		exists, err := tx.NewSelect().Model((*unitRow)(nil)).Where("name = ?", unit).Exists(ctx)
 		if err != nil {

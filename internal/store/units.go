@@ -44,6 +44,7 @@ func (db *DB) SaveUnit(ctx context.Context, by redress.AuditEvent, u redress.Uni
 		agencies = append(agencies, strconv.FormatInt(id, 10))
 	}
 	row := unitRow{Name: u.Name, Title: u.Title, States: strings.Join(states, " "), AgencyIDs: strings.Join(agencies, " "), TimeZone: u.TimeZone}
+	defer db.filingChanged()
 	err := db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
 		if err := db.lockAuthz(ctx, tx); err != nil {
 			return err
