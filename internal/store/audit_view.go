@@ -91,7 +91,7 @@ func (db *DB) auditWhere(f redress.AuditFilter, q *bun.SelectQuery) *bun.SelectQ
 	}
 	if prefix, ok := strings.CutSuffix(f.Action, "*"); ok {
 		if prefix != "" {
-			q.Where("substr(a.action, 1, ?) = ?", len(prefix), prefix)
+			db.wherePrefix(q, "a.action", prefix)
 		}
 	} else if f.Action != "" {
 		q.Where("a.action = ?", f.Action)
@@ -108,6 +108,31 @@ func (db *DB) auditWhere(f redress.AuditFilter, q *bun.SelectQuery) *bun.SelectQ
 			Where("unit IN (?)", bun.In(f.Units)))
 	}
 	return q
+}
+
+// wherePrefix keeps rows whose col begins with prefix, as a range of the column's
+// values (col >= "complaint." AND col < "complaint/"), which an index on col serves
+// where substr() or LIKE could not. The range is one of byte order: SQLite's BINARY
+// collation, and PostgreSQL databases whose collation is C (db.byteOrder). Under
+// another collation (en_US ignores punctuation at first) the range could miss rows, so
+// there the comparison is made in the C collation, unindexed but right.
+func (db *DB) wherePrefix(q *bun.SelectQuery, col, prefix string) {
+	end := prefixEnd(prefix)
+	if db.Dialect == PostgreSQL && !db.byteOrder {
+		q.Where("? COLLATE \"C\" >= ? AND ? COLLATE \"C\" < ?", bun.Safe(col), prefix, bun.Safe(col), end)
+		return
+	}
+	q.Where("? >= ? AND ? < ?", bun.Safe(col), prefix, bun.Safe(col), end)
+}
+
+// prefixEnd is the least string above every string that begins with prefix, in byte
+// order: prefix with its last byte raised by one ("complaint." → "complaint/"). The
+// prefix is an action's start (redress.AuditFilter.Validate: ASCII letters, digits,
+// "_" and "."), so its last byte is never 0xFF.
+func prefixEnd(prefix string) string {
+	b := []byte(prefix)
+	b[len(b)-1]++
+	return string(b)
 }
 
 // ComplaintAgreements lists the agreements named by complaints of the units in f, by

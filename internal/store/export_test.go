@@ -1,0 +1,5 @@
+package store
+
+// SetByteOrder makes db compare text prefixes as under a collation that is not byte
+// order (false), or as under C (true): the tests take both paths on any database.
+func SetByteOrder(db *DB, byteOrder bool) { db.byteOrder = byteOrder }
