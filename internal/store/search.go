@@ -24,19 +24,85 @@ const MaxSearchWords = 12
 // SearchComplaints returns one page of the complaints that pass every filter, with the
 // number of them counted up to one past redress.CountCap of the page: a number above
 // the cap means only "more than the cap".
+//
+// With f.After or f.Before the page is found by key (keyset paging: a deep page costs
+// what the first does), and f.Offset only says how many rows come before the page, for
+// the count; without them f.Offset rows are skipped.
 func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]redress.QueueRow, int, error) {
 	if !f.AllUnits && len(f.Units) == 0 {
 		return nil, 0, nil
+	}
+	if f.ByDeadline && (f.After != nil || f.Before != nil) {
+		return nil, 0, redress.Errorf(redress.EINVALID, "A deadline-ordered queue pages by number, not by key.")
 	}
 	now := db.Now().UTC()
 	limit := f.Limit
 	if limit <= 0 || limit > redress.MaxSearchLimit {
 		limit = redress.DefaultSearchLimit
 	}
-	total, err := db.countUpTo(ctx, db.searchQuery(f, now), redress.CountCap(max(f.Offset, 0), limit))
+	offset := max(f.Offset, 0)
+	countCap := redress.CountCap(offset, limit)
+	var rows []searchRow
+	var err error
+	total := 0
+	switch {
+	case f.Before != nil:
+		// The page just before the key: read backwards from it, then count from the
+		// page's first row on. Fewer rows than a page before it: this is the first page.
+		if rows, err = db.searchPage(ctx, f, now, limit, 0, f.Before, false, true); err == nil && len(rows) < limit {
+			rows, err = db.searchPage(ctx, f, now, limit, 0, nil, false, false)
+			offset = 0
+		}
+		if err == nil && len(rows) > 0 {
+			from := &redress.ListKey{Time: rows[0].ReceivedAt, ID: rows[0].ID}
+			total, err = db.countUpTo(ctx, db.keyed(db.searchQuery(f, now), f, from, true, false), countCap-offset)
+			total += offset
+		}
+	case f.After != nil:
+		if total, err = db.countUpTo(ctx, db.keyed(db.searchQuery(f, now), f, f.After, false, false), countCap-offset); err == nil {
+			total += offset
+			rows, err = db.searchPage(ctx, f, now, limit, 0, f.After, false, false)
+		}
+	default:
+		if total, err = db.countUpTo(ctx, db.searchQuery(f, now), countCap); err == nil {
+			rows, err = db.searchPage(ctx, f, now, limit, offset, nil, false, false)
+		}
+	}
 	if err != nil {
 		return nil, 0, err
 	}
+	out := make([]redress.QueueRow, len(rows))
+	for i, r := range rows {
+		out[i] = r.queueRow(now)
+	}
+	if err := db.rowCategories(ctx, out); err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
+// keyed adds to q the condition of keyset paging from key in f's order: the rows after
+// it (before it with back), the key's own row too with inclusive. The first conjunct
+// alone is a range of the received_at index, in either dialect.
+func (db *DB) keyed(q *bun.SelectQuery, f redress.SearchFilter, key *redress.ListKey, inclusive, back bool) *bun.SelectQuery {
+	if key == nil {
+		return q
+	}
+	up := f.NewestFirst == back // later rows come next
+	cmp, strict, tie := ">=", ">", ">"
+	if !up {
+		cmp, strict, tie = "<=", "<", "<"
+	}
+	if inclusive {
+		tie += "="
+	}
+	return q.Where("c.received_at "+cmp+" ? AND (c.received_at "+strict+" ? OR c.id "+tie+" ?)", key.Time, key.Time, key.ID)
+}
+
+// searchPage reads limit rows of the complaints passing f, in f's order, after offset
+// rows or from key (keyed); back reads the rows before key instead, returned in f's
+// order too.
+func (db *DB) searchPage(ctx context.Context, f redress.SearchFilter, now time.Time, limit, offset int, key *redress.ListKey, inclusive, back bool) ([]searchRow, error) {
 	received := "c.received_at"
 	if db.Dialect == PostgreSQL && (len(SearchWords(f.Text)) > 0 || len(SearchWords(f.Officer)) > 0) {
 		// A text search finds its complaints through the full-text index and sorts
@@ -45,19 +111,20 @@ func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]r
 		// (docs/performance.md).
 		received = "(c.received_at + interval '0 s')"
 	}
-	order := received + ", c.id"
-	switch {
-	case f.ByDeadline:
+	dir := "" // read forwards in the order asked for, backwards from a key
+	if f.NewestFirst != back {
+		dir = " DESC"
+	}
+	order := received + dir + ", c.id" + dir
+	if f.ByDeadline {
 		// Both dialects sort false before true: complaints with no running clock last.
 		order = "(" + nextDue + ") IS NULL, (" + nextDue + "), c.received_at, c.id"
-	case f.NewestFirst:
-		order = received + " DESC, c.id DESC"
 	}
 	var rows []searchRow
 	// The row's deadline is worded by the same rule as the filter: a running clock due
 	// by its own DueSoonBy makes the complaint due soon.
 	soon, soonArgs := dueSoonCond(f, now)
-	err = db.searchQuery(f, now).
+	err := db.keyed(db.searchQuery(f, now), f, key, inclusive, back).
 		ColumnExpr("c.id, c.tracking_number, c.received_at, c.state, c.agency_id, c.agreement_id, c.status, c.unit, c.language").
 		ColumnExpr("COALESCE(a.name, '') AS agency_name, c.agency_other").
 		ColumnExpr("c.priority, c.assignee_id, COALESCE(u.name, '') AS assignee_name").
@@ -71,19 +138,12 @@ func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]r
 		ColumnExpr("(SELECT MAX(e.created_at) FROM evidence AS e WHERE e.complaint_id = c.id) AS last_evidence").
 		Join("LEFT JOIN agencies AS a ON a.id = c.agency_id").
 		Join("LEFT JOIN users AS u ON u.id = c.assignee_id").
-		OrderExpr(order).Limit(int64(limit)).Offset(int64(max(f.Offset, 0))).
+		OrderExpr(order).Limit(int64(limit)).Offset(int64(offset)).
 		Scan(ctx, &rows)
-	if err != nil {
-		return nil, 0, err
+	if back {
+		slices.Reverse(rows)
 	}
-	out := make([]redress.QueueRow, len(rows))
-	for i, r := range rows {
-		out[i] = r.queueRow(now)
-	}
-	if err := db.rowCategories(ctx, out); err != nil {
-		return nil, 0, err
-	}
-	return out, int(total), nil
+	return rows, err
 }
 
 // searchRow is one complaint as the search reads it.
