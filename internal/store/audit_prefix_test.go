@@ -56,3 +56,59 @@ func TestAuditActionPrefix(t *testing.T) {
 		}
 	})
 }
+
+// Paging the log by event id (After, Before) gives the same pages and counts as paging
+// by offset, newest and oldest first.
+func TestAuditKeyset(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		for range 11 {
+			if err := db.RecordAudit(ctx, redress.AuditEvent{Actor: "user:1", Action: "complaint.viewed"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		defer func(b int) { redress.CountBound = b }(redress.CountBound)
+		redress.CountBound = 4
+		ids := func(es []redress.AuditEntry) []int64 {
+			var out []int64
+			for _, e := range es {
+				out = append(out, e.ID)
+			}
+			return out
+		}
+		for _, newest := range []bool{true, false} {
+			f := redress.AuditFilter{Action: "complaint.*", NewestFirst: newest, Limit: 3}
+			var byOffset [][]redress.AuditEntry
+			var totals []int
+			for page := 0; ; page++ {
+				f.Offset = page * 3
+				es, total, err := db.SearchAudit(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(es) == 0 {
+					break
+				}
+				byOffset, totals = append(byOffset, es), append(totals, total)
+			}
+			if len(byOffset) != 4 {
+				t.Fatalf("newest %v: %d pages", newest, len(byOffset))
+			}
+			for page := 1; page < len(byOffset); page++ {
+				prev := byOffset[page-1]
+				f.After, f.Before, f.Offset = &redress.ListKey{ID: prev[len(prev)-1].ID}, nil, page*3
+				es, total, err := db.SearchAudit(ctx, f)
+				if err != nil || !slices.Equal(ids(es), ids(byOffset[page])) || total != totals[page] {
+					t.Errorf("newest %v, page %d by key: %v (total %d) %v, by offset %v (total %d)", newest, page+1,
+						ids(es), total, err, ids(byOffset[page]), totals[page])
+				}
+				f.After, f.Before, f.Offset = nil, &redress.ListKey{ID: byOffset[page][0].ID}, (page-1)*3
+				es, total, err = db.SearchAudit(ctx, f)
+				if err != nil || !slices.Equal(ids(es), ids(prev)) || total != totals[page-1] {
+					t.Errorf("newest %v, page %d back by key: %v (total %d) %v, by offset %v (total %d)", newest, page,
+						ids(es), total, err, ids(prev), totals[page-1])
+				}
+			}
+		}
+	})
+}

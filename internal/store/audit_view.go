@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -22,12 +23,37 @@ type auditEntryRow struct {
 // SearchAudit returns one page of the events f selects (f.Limit of them, after
 // f.Offset) and how many it selects, counted up to one past redress.CountCap of the
 // page: a number above the cap means only "more than the cap".
+//
+// With f.After or f.Before the page is found by event id (keyset paging), and f.Offset
+// only says how many events come before the page, for the count.
 func (db *DB) SearchAudit(ctx context.Context, f redress.AuditFilter) ([]redress.AuditEntry, int, error) {
 	if f.Scoped && len(f.Units) == 0 {
 		return nil, 0, nil
 	}
-	total, err := db.countUpTo(ctx, db.auditWhere(f, db.bun.NewSelect().TableExpr("audit_events AS a")),
-		redress.CountCap(f.Offset, f.Limit))
+	countCap := redress.CountCap(f.Offset, f.Limit)
+	count := func(from *redress.ListKey, inclusive bool, offset int) (int, error) {
+		q := auditKeyed(db.auditWhere(f, db.bun.NewSelect().TableExpr("audit_events AS a")), f, from, inclusive, false)
+		n, err := db.countUpTo(ctx, q, countCap-offset)
+		return n + offset, err
+	}
+	if f.Before != nil {
+		entries, err := db.listAudit(ctx, f)
+		if err == nil && len(entries) < f.Limit {
+			// Fewer events than a page before the key: this is the first page.
+			f.Before, f.Offset = nil, 0
+			entries, err = db.listAudit(ctx, f)
+		}
+		if err != nil || len(entries) == 0 {
+			return entries, 0, err
+		}
+		total, err := count(&redress.ListKey{ID: entries[0].ID}, true, f.Offset)
+		return entries, total, err
+	}
+	offset := 0
+	if f.After != nil {
+		offset = f.Offset
+	}
+	total, err := count(f.After, false, offset)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -35,25 +61,51 @@ func (db *DB) SearchAudit(ctx context.Context, f redress.AuditFilter) ([]redress
 	return entries, total, err
 }
 
+// auditKeyed adds the condition of keyset paging from key in f's order: the events
+// after it (before it with back), its own too with inclusive.
+func auditKeyed(q *bun.SelectQuery, f redress.AuditFilter, key *redress.ListKey, inclusive, back bool) *bun.SelectQuery {
+	if key == nil {
+		return q
+	}
+	cmp := ">"
+	if f.NewestFirst != back {
+		cmp = "<"
+	}
+	if inclusive {
+		cmp += "="
+	}
+	return q.Where("a.id "+cmp+" ?", key.ID)
+}
+
 func (db *DB) listAudit(ctx context.Context, f redress.AuditFilter) ([]redress.AuditEntry, error) {
 	if f.Scoped && len(f.Units) == 0 {
 		return nil, nil
 	}
 	var rows []auditEntryRow
-	q := db.auditWhere(f, db.bun.NewSelect().TableExpr("audit_events AS a").
+	key, back := f.After, false
+	if f.Before != nil {
+		key, back = f.Before, true
+	}
+	q := auditKeyed(db.auditWhere(f, db.bun.NewSelect().TableExpr("audit_events AS a").
 		ColumnExpr("a.id, a.occurred_at, a.actor, a.actor_role, a.action, a.complaint_id, a.agency_id, a.agreement_id").
 		ColumnExpr("a.request_id, a.details, a.seq, a.hash, c.tracking_number").
-		Join("LEFT JOIN complaints AS c ON c.id = a.complaint_id"))
-	if f.NewestFirst {
+		Join("LEFT JOIN complaints AS c ON c.id = a.complaint_id")), f, key, false, back)
+	if f.NewestFirst != back {
 		q.OrderExpr("a.id DESC")
 	} else {
 		q.OrderExpr("a.id")
 	}
 	if f.Limit > 0 {
-		q.Limit(int64(f.Limit)).Offset(int64(f.Offset))
+		q.Limit(int64(f.Limit))
+		if key == nil {
+			q.Offset(int64(f.Offset))
+		}
 	}
 	if err := q.Scan(ctx, &rows); err != nil {
 		return nil, err
+	}
+	if back {
+		slices.Reverse(rows)
 	}
 	out := make([]redress.AuditEntry, len(rows))
 	for i, r := range rows {
