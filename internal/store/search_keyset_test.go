@@ -69,6 +69,25 @@ func TestSearchKeyset(t *testing.T) {
 			if len(byOffset) < 3 {
 				t.Fatalf("%s: %d pages", c.name, len(byOffset))
 			}
+			// The same pages whichever way a text search goes: counted past its cap it
+			// walks the received_at index (PostgreSQL), within the bound it sorts the
+			// full-text index's matches, and a walk that gives up falls back to that.
+			for _, way := range []struct {
+				name          string
+				bound, budget int
+			}{{"sorted", 1000, 2000}, {"walk gives up", 5, 3}} {
+				redress.CountBound = way.bound
+				restore := store.SetWalkBudget(way.budget)
+				for page := range byOffset {
+					f.Offset = page * per
+					rows, _, err := db.SearchComplaints(ctx, f)
+					if err != nil || !slices.Equal(ids(rows), byOffset[page]) {
+						t.Errorf("%s, %s: page %d: %v %v, walking %v", c.name, way.name, page+1, ids(rows), err, byOffset[page])
+					}
+				}
+				restore()
+			}
+			redress.CountBound = 5
 			// Forwards by key from the first page, then backwards by key from the last.
 			f.Offset = 0
 			rows, _, err := db.SearchComplaints(ctx, f)
