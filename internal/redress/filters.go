@@ -80,6 +80,19 @@ type SearchFilter struct {
 	// soonest (most overdue) first, complaints with none running last.
 	NewestFirst bool
 	ByDeadline  bool
+
+	// After and Before page by key rather than by Offset (keyset paging): the rows
+	// after After, or the Limit rows just before Before, in the order asked for. Not
+	// with ByDeadline, whose key no index holds.
+	After, Before *ListKey
+}
+
+// ListKey is a row's place in a list's order, which a page link carries on (After,
+// Before): a complaint's time received and id in the queue, an event's id in the
+// audit log (Time zero). The id breaks ties of time.
+type ListKey struct {
+	Time time.Time
+	ID   int64
 }
 
 // NoAgreement, as a search's Model, keeps the complaints no agreement is tied to yet:
@@ -159,6 +172,10 @@ type AuditFilter struct {
 	// ascending.
 	NewestFirst   bool
 	Limit, Offset int
+	// After and Before page by event id rather than by Offset (keyset paging): the
+	// events after After.ID, or the Limit events just before Before.ID, in the order
+	// asked for.
+	After, Before *ListKey
 }
 
 // MaxActorLength bounds an actor as typed into the audit log's filter (in characters).

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -22,12 +23,37 @@ type auditEntryRow struct {
 // SearchAudit returns one page of the events f selects (f.Limit of them, after
 // f.Offset) and how many it selects, counted up to one past redress.CountCap of the
 // page: a number above the cap means only "more than the cap".
+//
+// With f.After or f.Before the page is found by event id (keyset paging), and f.Offset
+// only says how many events come before the page, for the count.
 func (db *DB) SearchAudit(ctx context.Context, f redress.AuditFilter) ([]redress.AuditEntry, int, error) {
 	if f.Scoped && len(f.Units) == 0 {
 		return nil, 0, nil
 	}
-	total, err := db.countUpTo(ctx, db.auditWhere(f, db.bun.NewSelect().TableExpr("audit_events AS a")),
-		redress.CountCap(f.Offset, f.Limit))
+	countCap := redress.CountCap(f.Offset, f.Limit)
+	count := func(from *redress.ListKey, inclusive bool, offset int) (int, error) {
+		q := auditKeyed(db.auditWhere(f, db.bun.NewSelect().TableExpr("audit_events AS a")), f, from, inclusive, false)
+		n, err := db.countUpTo(ctx, q, countCap-offset)
+		return n + offset, err
+	}
+	if f.Before != nil {
+		entries, err := db.listAudit(ctx, f)
+		if err == nil && len(entries) < f.Limit {
+			// Fewer events than a page before the key: this is the first page.
+			f.Before, f.Offset = nil, 0
+			entries, err = db.listAudit(ctx, f)
+		}
+		if err != nil || len(entries) == 0 {
+			return entries, 0, err
+		}
+		total, err := count(&redress.ListKey{ID: entries[0].ID}, true, f.Offset)
+		return entries, total, err
+	}
+	offset := 0
+	if f.After != nil {
+		offset = f.Offset
+	}
+	total, err := count(f.After, false, offset)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -35,25 +61,51 @@ func (db *DB) SearchAudit(ctx context.Context, f redress.AuditFilter) ([]redress
 	return entries, total, err
 }
 
+// auditKeyed adds the condition of keyset paging from key in f's order: the events
+// after it (before it with back), its own too with inclusive.
+func auditKeyed(q *bun.SelectQuery, f redress.AuditFilter, key *redress.ListKey, inclusive, back bool) *bun.SelectQuery {
+	if key == nil {
+		return q
+	}
+	cmp := ">"
+	if f.NewestFirst != back {
+		cmp = "<"
+	}
+	if inclusive {
+		cmp += "="
+	}
+	return q.Where("a.id "+cmp+" ?", key.ID)
+}
+
 func (db *DB) listAudit(ctx context.Context, f redress.AuditFilter) ([]redress.AuditEntry, error) {
 	if f.Scoped && len(f.Units) == 0 {
 		return nil, nil
 	}
 	var rows []auditEntryRow
-	q := db.auditWhere(f, db.bun.NewSelect().TableExpr("audit_events AS a").
+	key, back := f.After, false
+	if f.Before != nil {
+		key, back = f.Before, true
+	}
+	q := auditKeyed(db.auditWhere(f, db.bun.NewSelect().TableExpr("audit_events AS a").
 		ColumnExpr("a.id, a.occurred_at, a.actor, a.actor_role, a.action, a.complaint_id, a.agency_id, a.agreement_id").
 		ColumnExpr("a.request_id, a.details, a.seq, a.hash, c.tracking_number").
-		Join("LEFT JOIN complaints AS c ON c.id = a.complaint_id"))
-	if f.NewestFirst {
+		Join("LEFT JOIN complaints AS c ON c.id = a.complaint_id")), f, key, false, back)
+	if f.NewestFirst != back {
 		q.OrderExpr("a.id DESC")
 	} else {
 		q.OrderExpr("a.id")
 	}
 	if f.Limit > 0 {
-		q.Limit(int64(f.Limit)).Offset(int64(f.Offset))
+		q.Limit(int64(f.Limit))
+		if key == nil {
+			q.Offset(int64(f.Offset))
+		}
 	}
 	if err := q.Scan(ctx, &rows); err != nil {
 		return nil, err
+	}
+	if back {
+		slices.Reverse(rows)
 	}
 	out := make([]redress.AuditEntry, len(rows))
 	for i, r := range rows {
@@ -91,7 +143,7 @@ func (db *DB) auditWhere(f redress.AuditFilter, q *bun.SelectQuery) *bun.SelectQ
 	}
 	if prefix, ok := strings.CutSuffix(f.Action, "*"); ok {
 		if prefix != "" {
-			q.Where("substr(a.action, 1, ?) = ?", len(prefix), prefix)
+			db.wherePrefix(q, "a.action", prefix)
 		}
 	} else if f.Action != "" {
 		q.Where("a.action = ?", f.Action)
@@ -108,6 +160,31 @@ func (db *DB) auditWhere(f redress.AuditFilter, q *bun.SelectQuery) *bun.SelectQ
 			Where("unit IN (?)", bun.In(f.Units)))
 	}
 	return q
+}
+
+// wherePrefix keeps rows whose col begins with prefix, as a range of the column's
+// values (col >= "complaint." AND col < "complaint/"), which an index on col serves
+// where substr() or LIKE could not. The range is one of byte order: SQLite's BINARY
+// collation, and PostgreSQL databases whose collation is C (db.byteOrder). Under
+// another collation (en_US ignores punctuation at first) the range could miss rows, so
+// there the comparison is made in the C collation, unindexed but right.
+func (db *DB) wherePrefix(q *bun.SelectQuery, col, prefix string) {
+	end := prefixEnd(prefix)
+	if db.Dialect == PostgreSQL && !db.byteOrder {
+		q.Where("? COLLATE \"C\" >= ? AND ? COLLATE \"C\" < ?", bun.Safe(col), prefix, bun.Safe(col), end)
+		return
+	}
+	q.Where("? >= ? AND ? < ?", bun.Safe(col), prefix, bun.Safe(col), end)
+}
+
+// prefixEnd is the least string above every string that begins with prefix, in byte
+// order: prefix with its last byte raised by one ("complaint." → "complaint/"). The
+// prefix is an action's start (redress.AuditFilter.Validate: ASCII letters, digits,
+// "_" and "."), so its last byte is never 0xFF.
+func prefixEnd(prefix string) string {
+	b := []byte(prefix)
+	b[len(b)-1]++
+	return string(b)
 }
 
 // ComplaintAgreements lists the agreements named by complaints of the units in f, by

@@ -24,40 +24,142 @@ const MaxSearchWords = 12
 // SearchComplaints returns one page of the complaints that pass every filter, with the
 // number of them counted up to one past redress.CountCap of the page: a number above
 // the cap means only "more than the cap".
+//
+// With f.After or f.Before the page is found by key (keyset paging: a deep page costs
+// what the first does), and f.Offset only says how many rows come before the page, for
+// the count; without them f.Offset rows are skipped.
 func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]redress.QueueRow, int, error) {
 	if !f.AllUnits && len(f.Units) == 0 {
 		return nil, 0, nil
+	}
+	if f.ByDeadline && (f.After != nil || f.Before != nil) {
+		return nil, 0, redress.Errorf(redress.EINVALID, "A deadline-ordered queue pages by number, not by key.")
 	}
 	now := db.Now().UTC()
 	limit := f.Limit
 	if limit <= 0 || limit > redress.MaxSearchLimit {
 		limit = redress.DefaultSearchLimit
 	}
-	total, err := db.countUpTo(ctx, db.searchQuery(f, now), redress.CountCap(max(f.Offset, 0), limit))
+	offset := max(f.Offset, 0)
+	countCap := redress.CountCap(offset, limit)
+	// page reads one page; many says the count passed its cap, so the words (if any)
+	// match many complaints and walking the received_at index should fill the page
+	// soon (searchPage's walk), before the full-text index and a sort are tried.
+	page := func(offset int, key *redress.ListKey, back, many bool) ([]searchRow, error) {
+		if many && db.Dialect == PostgreSQL && !f.ByDeadline && (len(SearchWords(f.Text)) > 0 || len(SearchWords(f.Officer)) > 0) {
+			rows, err := db.searchPage(ctx, f, now, limit, offset, key, false, back, true)
+			if err != nil || len(rows) == limit {
+				return rows, err
+			}
+		}
+		return db.searchPage(ctx, f, now, limit, offset, key, false, back, false)
+	}
+	var rows []searchRow
+	var err error
+	total := 0
+	switch {
+	case f.Before != nil:
+		// The page just before the key: read backwards from it, then count from the
+		// page's first row on. Fewer rows than a page before it: this is the first page.
+		if rows, err = page(0, f.Before, true, true); err == nil && len(rows) < limit {
+			rows, err = page(0, nil, false, true)
+			offset = 0
+		}
+		if err == nil && len(rows) > 0 {
+			from := &redress.ListKey{Time: rows[0].ReceivedAt, ID: rows[0].ID}
+			total, err = db.countUpTo(ctx, db.keyed(db.searchQuery(f, now), f, from, true, false), countCap-offset)
+			total += offset
+		}
+	case f.After != nil:
+		if total, err = db.countUpTo(ctx, db.keyed(db.searchQuery(f, now), f, f.After, false, false), countCap-offset); err == nil {
+			total += offset
+			rows, err = page(0, f.After, false, total > countCap)
+		}
+	default:
+		if total, err = db.countUpTo(ctx, db.searchQuery(f, now), countCap); err == nil {
+			rows, err = page(offset, nil, false, total > countCap)
+		}
+	}
 	if err != nil {
 		return nil, 0, err
 	}
-	received := "c.received_at"
-	if db.Dialect == PostgreSQL && (len(SearchWords(f.Text)) > 0 || len(SearchWords(f.Officer)) > 0) {
-		// A text search finds its complaints through the full-text index and sorts
-		// them: ordering by an expression keeps the planner from walking the
-		// received_at index instead, which for a rare word reads nearly every complaint
-		// (docs/performance.md).
-		received = "(c.received_at + interval '0 s')"
+	out := make([]redress.QueueRow, len(rows))
+	for i, r := range rows {
+		out[i] = r.queueRow(now)
 	}
-	order := received + ", c.id"
-	switch {
-	case f.ByDeadline:
+	if err := db.rowCategories(ctx, out); err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
+// walkBudget is how many complaints a text search's walk of the received_at index
+// reads past the page's start before it gives up for the full-text index: a word in
+// one complaint of 40 or more fills a page of 50 within it.
+var walkBudget = 2000
+
+// keyed adds to q the condition of keyset paging from key in f's order: the rows after
+// it (before it with back), the key's own row too with inclusive. The first conjunct
+// alone is a range of the received_at index, in either dialect.
+func (db *DB) keyed(q *bun.SelectQuery, f redress.SearchFilter, key *redress.ListKey, inclusive, back bool) *bun.SelectQuery {
+	if key == nil {
+		return q
+	}
+	up := f.NewestFirst == back // later rows come next
+	cmp, strict, tie := ">=", ">", ">"
+	if !up {
+		cmp, strict, tie = "<=", "<", "<"
+	}
+	if inclusive {
+		tie += "="
+	}
+	return q.Where("c.received_at "+cmp+" ? AND (c.received_at "+strict+" ? OR c.id "+tie+" ?)", key.Time, key.Time, key.ID)
+}
+
+// searchPage reads limit rows of the complaints passing f, in f's order, after offset
+// rows or from key (keyed); back reads the rows before key instead, returned in f's
+// order too.
+func (db *DB) searchPage(ctx context.Context, f redress.SearchFilter, now time.Time, limit, offset int, key *redress.ListKey, inclusive, back, walk bool) ([]searchRow, error) {
+	received := "c.received_at"
+	from := db.keyed(db.searchQuery(f, now), f, key, inclusive, back)
+	if db.Dialect == PostgreSQL && (len(SearchWords(f.Text)) > 0 || len(SearchWords(f.Officer)) > 0) && !f.ByDeadline {
+		if walk {
+			// A word many complaints hold: walk the received_at index, reading at most
+			// walkBudget complaints past the page's start, and keep those the words
+			// match. The caller tries again through the full-text index when that
+			// does not fill the page.
+			plain := f
+			plain.Text, plain.Officer = "", ""
+			dir := ""
+			if f.NewestFirst != back {
+				dir = " DESC"
+			}
+			inner := db.keyed(db.searchQuery(plain, now), f, key, inclusive, back).ColumnExpr("c.*").
+				OrderExpr("c.received_at" + dir + ", c.id" + dir).Limit(int64(offset + walkBudget))
+			from = db.bun.NewSelect().TableExpr("(?) AS c", inner)
+			db.whereTexts(from, f)
+		} else {
+			// A text search finds its complaints through the full-text index and sorts
+			// them: ordering by an expression keeps the planner from walking the
+			// received_at index instead, which for a rare word reads nearly every
+			// complaint (docs/performance.md).
+			received = "(c.received_at + interval '0 s')"
+		}
+	}
+	dir := "" // read forwards in the order asked for, backwards from a key
+	if f.NewestFirst != back {
+		dir = " DESC"
+	}
+	order := received + dir + ", c.id" + dir
+	if f.ByDeadline {
 		// Both dialects sort false before true: complaints with no running clock last.
 		order = "(" + nextDue + ") IS NULL, (" + nextDue + "), c.received_at, c.id"
-	case f.NewestFirst:
-		order = received + " DESC, c.id DESC"
 	}
 	var rows []searchRow
 	// The row's deadline is worded by the same rule as the filter: a running clock due
 	// by its own DueSoonBy makes the complaint due soon.
 	soon, soonArgs := dueSoonCond(f, now)
-	err = db.searchQuery(f, now).
+	err := from.
 		ColumnExpr("c.id, c.tracking_number, c.received_at, c.state, c.agency_id, c.agreement_id, c.status, c.unit, c.language").
 		ColumnExpr("COALESCE(a.name, '') AS agency_name, c.agency_other").
 		ColumnExpr("c.priority, c.assignee_id, COALESCE(u.name, '') AS assignee_name").
@@ -71,19 +173,12 @@ func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]r
 		ColumnExpr("(SELECT MAX(e.created_at) FROM evidence AS e WHERE e.complaint_id = c.id) AS last_evidence").
 		Join("LEFT JOIN agencies AS a ON a.id = c.agency_id").
 		Join("LEFT JOIN users AS u ON u.id = c.assignee_id").
-		OrderExpr(order).Limit(int64(limit)).Offset(int64(max(f.Offset, 0))).
+		OrderExpr(order).Limit(int64(limit)).Offset(int64(offset)).
 		Scan(ctx, &rows)
-	if err != nil {
-		return nil, 0, err
+	if back {
+		slices.Reverse(rows)
 	}
-	out := make([]redress.QueueRow, len(rows))
-	for i, r := range rows {
-		out[i] = r.queueRow(now)
-	}
-	if err := db.rowCategories(ctx, out); err != nil {
-		return nil, 0, err
-	}
-	return out, int(total), nil
+	return rows, err
 }
 
 // searchRow is one complaint as the search reads it.
@@ -192,7 +287,11 @@ func (db *DB) countUpTo(ctx context.Context, q *bun.SelectQuery, upto int) (int,
 // searchQuery is the complaints passing f, without columns, order or page, so the same
 // conditions serve the count and the page.
 func (db *DB) searchQuery(f redress.SearchFilter, now time.Time) *bun.SelectQuery {
-	q := db.bun.NewSelect().TableExpr("complaints AS c")
+	return db.searchWhere(db.bun.NewSelect().TableExpr("complaints AS c"), f, now)
+}
+
+// searchWhere adds f's conditions to q, a query of complaints AS c.
+func (db *DB) searchWhere(q *bun.SelectQuery, f redress.SearchFilter, now time.Time) *bun.SelectQuery {
 	if !f.AllUnits {
 		q.Where("c.unit IN (?)", bun.In(f.Units))
 	}
@@ -200,12 +299,7 @@ func (db *DB) searchQuery(f redress.SearchFilter, now time.Time) *bun.SelectQuer
 		// A number that cannot be one matches nothing rather than everything.
 		q.Where("c.tracking_number = ?", redress.NormalizeTrackingNumber(f.Tracking))
 	}
-	if words := SearchWords(f.Text); len(words) > 0 {
-		db.whereText(q, words, false)
-	}
-	if words := SearchWords(f.Officer); len(words) > 0 {
-		db.whereText(q, words, true)
-	}
+	db.whereTexts(q, f)
 	if f.AgencyID != 0 {
 		q.Where("c.agency_id = ?", f.AgencyID)
 	}
@@ -301,6 +395,16 @@ var custodyColumns = map[string]string{
 	redress.CustodyInCustody:       "in_custody",
 	redress.CustodyDetainer:        "detainer_issued",
 	redress.CustodyHeldPastRelease: "held_past_release",
+}
+
+// whereTexts adds f's text conditions (Text, Officer) to q.
+func (db *DB) whereTexts(q *bun.SelectQuery, f redress.SearchFilter) {
+	if words := SearchWords(f.Text); len(words) > 0 {
+		db.whereText(q, words, false)
+	}
+	if words := SearchWords(f.Officer); len(words) > 0 {
+		db.whereText(q, words, true)
+	}
 }
 
 // whereText adds a full-text condition: every word begins a word of the narrative or

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,6 +54,9 @@ type DB struct {
 	stmts preparedStmts
 	// filing caches what filing a complaint reads (filingcache.go).
 	filing filingCache
+	// byteOrder: text compares byte by byte (SQLite's BINARY; a PostgreSQL database
+	// whose collation is C), so a range of values is a prefix (wherePrefix).
+	byteOrder bool
 }
 
 // maxConns bounds each process's connections. PostgreSQL gives each its own backend
@@ -142,11 +146,34 @@ func Open(ctx context.Context, dsn, dataDir string, opts ...Option) (*DB, error)
 		db.Close()
 		return nil, err
 	}
+	var err error
+	if db.byteOrder, err = db.textInByteOrder(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	db.reads = newAuditBatcher(db)
 	if db.Dialect == SQLite {
 		db.group = newGroupWriter(db)
 	}
 	return db, nil
+}
+
+// textInByteOrder tells whether the database compares text byte by byte: always on
+// SQLite; on PostgreSQL when the database's collation is C (C, POSIX, C.UTF-8) and
+// text does compare so (an ICU default could say otherwise): "a.z" < "a/", which a
+// collation that skips punctuation at first (en_US) gets the other way round.
+func (db *DB) textInByteOrder(ctx context.Context) (bool, error) {
+	if db.Dialect != PostgreSQL {
+		return true, nil
+	}
+	var collate string
+	var bytewise bool
+	err := db.bun.QueryRowContext(ctx, `SELECT datcollate, 'a.z' < 'a/' AND 'A' < 'a' AND 'a_b' < 'ab'
+		FROM pg_database WHERE datname = current_database()`).Scan(&collate, &bytewise)
+	if err != nil {
+		return false, fmt.Errorf("read the database's collation: %w", err)
+	}
+	return bytewise && slices.Contains([]string{"C", "POSIX", "C.UTF-8", "C.utf8"}, collate), nil
 }
 
 // Close writes the read records still queued, then closes the connections.

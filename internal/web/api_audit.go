@@ -121,6 +121,10 @@ type auditEventsJSON struct {
 	// Upto is the newest event id of this search: pass it back with page= to page
 	// through the same events while new ones are written.
 	Upto int64 `json:"upto,omitempty"`
+	// NextAfter and PrevBefore page by event id: pass one back as after= (before=)
+	// with page= one more (less), and upto=.
+	NextAfter  string `json:"next_after,omitempty"`
+	PrevBefore string `json:"prev_before,omitempty"`
 }
 
 func optID(id int64) *int64 {
@@ -145,6 +149,10 @@ func (s *Server) handleAPIAuditEvents(w http.ResponseWriter, r *http.Request) {
 	n := countList(res.Total, aq.Page, aq.PerPage)
 	out := auditEventsJSON{Events: make([]auditEventJSON, len(res.Entries)), Total: n.Total, TotalExact: !n.More, Page: aq.Page,
 		PerPage: aq.PerPage, Upto: res.Upto}
+	if len(res.Entries) > 0 {
+		keys := []redress.ListKey{{ID: res.Entries[0].ID}, {ID: res.Entries[len(res.Entries)-1].ID}}
+		out.NextAfter, out.PrevBefore = apiCursors(cursorAudit, keys, aq.Page, n.Next)
+	}
 	words := s.newStaffWords(r)
 	for i, e := range res.Entries {
 		j := auditEventJSON{ID: e.ID, Seq: optID(e.Seq), OccurredAt: e.OccurredAt, Actor: e.Actor, ActorRole: e.ActorRole,

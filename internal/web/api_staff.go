@@ -51,6 +51,10 @@ type complaintListJSON struct {
 	TotalExact bool `json:"total_exact"`
 	Page       int  `json:"page"`
 	PerPage    int  `json:"per_page"`
+	// NextAfter and PrevBefore page by key: pass one back as after= (before=) with
+	// page= one more (less). Not for sort=deadline, which pages by number alone.
+	NextAfter  string `json:"next_after,omitempty"`
+	PrevBefore string `json:"prev_before,omitempty"`
 }
 
 func (s *Server) handleAPIStaffComplaints(w http.ResponseWriter, r *http.Request) {
@@ -66,6 +70,9 @@ func (s *Server) handleAPIStaffComplaints(w http.ResponseWriter, r *http.Request
 	}
 	n := countList(total, qq.Page, qq.PerPage)
 	out := complaintListJSON{Complaints: make([]complaintRowJSON, len(list)), Total: n.Total, TotalExact: !n.More, Page: qq.Page, PerPage: qq.PerPage}
+	if keys := queueKeys(list); !qq.Filter.ByDeadline && len(keys) > 0 {
+		out.NextAfter, out.PrevBefore = apiCursors(cursorQueue, keys, qq.Page, n.Next)
+	}
 	for i, c := range list {
 		out.Complaints[i] = complaintRowJSON{ID: c.ID, TrackingNumber: c.TrackingNumber, ReceivedAt: c.ReceivedAt, State: c.State,
 			AgencyID: c.AgencyID, Agency: c.AgencyName, AgreementID: c.AgreementID, Status: c.Status, Unit: c.Unit,

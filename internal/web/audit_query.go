@@ -22,7 +22,7 @@ var auditFilterNames = []string{"complaint", "agreement", "agency", "actor", "ac
 
 // auditParams is every query parameter the log takes: its filters, upto and the page,
 // and the page's language switch. Any other is refused (refuseUnknownParams).
-var auditParams = slices.Concat(auditFilterNames, []string{"upto", "page", "per_page", "lang"})
+var auditParams = slices.Concat(auditFilterNames, []string{"upto", "page", "per_page", "after", "before", "lang"})
 
 const (
 	defaultAuditPerPage = 50
@@ -73,6 +73,8 @@ func (s *Server) parseAuditQuery(r *http.Request, pageOnly ...string) (auditQuer
 	f.UptoID = parseIDParam("upto", get("upto"), &fe)
 	parsePaging(get, maxAuditPerPage, &aq.Page, &aq.PerPage, &fe)
 	f.Limit, f.Offset = aq.PerPage, (aq.Page-1)*aq.PerPage
+	// A cursor (after, before) finds the page by event id; page then only numbers it.
+	f.After, f.Before = parseCursors(cursorAudit, get, &fe)
 	fe = append(fe, redress.FieldsOf(f.Validate())...)
 	if f.Actor != "" && !fe.Has("actor") {
 		if f.Actor, err = s.auditActor(ctx, f.Actor, &fe); err != nil {
@@ -82,7 +84,7 @@ func (s *Server) parseAuditQuery(r *http.Request, pageOnly ...string) (auditQuer
 	if tn := redress.NormalizeTrackingNumber(get("complaint")); tn != "" {
 		aq.Given["complaint"] = tn
 	}
-	order := append(slices.Clone(auditFilterNames), "upto", "page", "per_page")
+	order := append(slices.Clone(auditFilterNames), "upto", "page", "per_page", "after", "before")
 	return aq, sortFieldErrors(fe, order).Err()
 }
 

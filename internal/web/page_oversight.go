@@ -215,12 +215,11 @@ func (s *Server) handleAuditLog(w http.ResponseWriter, r *http.Request) {
 			v.Rows = append(v.Rows, rows.row(e))
 		}
 		v.listCount, v.Filtered = countList(res.Total, aq.Page, aq.PerPage), len(aq.Given) > 0
-		if v.Page > 1 {
-			v.PrevURL = v.pageURL(v.Page - 1)
+		keys := make([]redress.ListKey, len(res.Entries))
+		for i, e := range res.Entries {
+			keys[i] = redress.ListKey{ID: e.ID}
 		}
-		if v.Next {
-			v.NextURL = v.pageURL(v.Page + 1)
-		}
+		v.PrevURL, v.NextURL = pageLinks("/oversight/audit", v.Form.values, v.Page, v.Next, true, cursorAudit, keys)
 	}
 	if err := s.auditChoices(r, v.Form, permAuditLog, "read"); err != nil {
 		s.renderPageError(w, r, p, err)
@@ -229,23 +228,6 @@ func (s *Server) handleAuditLog(w http.ResponseWriter, r *http.Request) {
 	inUse := len(v.Form.Errors) > 0 || slices.ContainsFunc(auditFilterNames, func(name string) bool { return v.Form.Val(name) != "" })
 	v.Fold = foldFilters(w, r, "audit_filters", "/oversight/audit", r.URL.Query(), inUse)
 	s.render(w, r, status, p)
-}
-
-// pageURL is this search at another page.
-func (v *auditLogView) pageURL(page int) string {
-	q := url.Values{}
-	for k, vals := range v.Form.values {
-		if k != "page" && k != "lang" && k != foldParam {
-			q[k] = vals
-		}
-	}
-	if page > 1 {
-		q.Set("page", strconv.Itoa(page))
-	}
-	if len(q) == 0 {
-		return "/oversight/audit"
-	}
-	return "/oversight/audit?" + q.Encode()
 }
 
 // auditHistoryView is one complaint's history from the trail, oldest first.

@@ -28,7 +28,7 @@ var queueFilters = []string{"q", "officer", "tracking", "status", "custody", "un
 // page, the page's language switch, and the count a bulk assignment redirects with.
 // Any other is refused, never ignored: a filter misspelt or not offered would
 // otherwise show the whole queue as if it were the answer.
-var queueParams = slices.Concat(queueFilters, []string{"sort", "page", "per_page", "lang", "assigned"})
+var queueParams = slices.Concat(queueFilters, []string{"sort", "page", "per_page", "after", "before", "lang", "assigned"})
 
 const (
 	maxSearchText = 200
@@ -110,9 +110,15 @@ func (s *Server) parseQueueValues(pr auth.Principal, v url.Values, pageOnly ...s
 	}
 	parsePaging(get, redress.MaxSearchLimit, &qq.Page, &qq.PerPage, &fe)
 	f.Limit, f.Offset = qq.PerPage, (qq.Page-1)*qq.PerPage
+	// A cursor (after, before) finds the page by key; the page number then only numbers it.
+	f.After, f.Before = parseCursors(cursorQueue, get, &fe)
+	if f.ByDeadline && (f.After != nil || f.Before != nil) {
+		fe.Add("after", "cursor_sort")
+		f.After, f.Before = nil, nil
+	}
 	fe = append(fe, redress.FieldsOf(f.Validate())...)
 	s.narrowToNarrative(pr, f, &fe)
-	return qq, sortFieldErrors(fe, append(slices.Clone(queueFilters), "sort", "page", "per_page")).Err()
+	return qq, sortFieldErrors(fe, append(slices.Clone(queueFilters), "sort", "page", "per_page", "after", "before")).Err()
 }
 
 // narrowToNarrative keeps a search of the complainant's words (q, officer) to the units
@@ -293,12 +299,8 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, p *page, stat
 		}
 		v.Filtered = len(qq.Given) > 0
 		v.listCount = countList(counted, qq.Page, qq.PerPage)
-		if v.Page > 1 {
-			v.PrevURL = v.pageURL(v.Page - 1)
-		}
-		if v.Next {
-			v.NextURL = v.pageURL(v.Page + 1)
-		}
+		v.PrevURL, v.NextURL = pageLinks("/staff/complaints", v.values, v.Page, v.Next, !qq.Filter.ByDeadline,
+			cursorQueue, queueKeys(rows))
 	}
 	if err := s.queueChoices(r, v); err != nil {
 		s.renderPageError(w, r, p, err)
@@ -306,6 +308,15 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request, p *page, stat
 	}
 	v.Fold = foldFilters(w, r, "queue_filters", "/staff/complaints", v.values, v.InUse())
 	s.render(w, r, status, qp)
+}
+
+// queueKeys are the keys of rows, in order: where keyset paging goes on from.
+func queueKeys(rows []redress.QueueRow) []redress.ListKey {
+	keys := make([]redress.ListKey, len(rows))
+	for i, r := range rows {
+		keys[i] = redress.ListKey{Time: r.ReceivedAt, ID: r.ID}
+	}
+	return keys
 }
 
 // zonedRows gives each row the zone of its unit (the office's for a unit without its

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -46,9 +47,23 @@ type queueJSON struct {
 		Priority       string `json:"priority"`
 		Deadline       string `json:"deadline"`
 	} `json:"complaints"`
-	Total   int `json:"total"`
-	Page    int `json:"page"`
-	PerPage int `json:"per_page"`
+	Total      int    `json:"total"`
+	Page       int    `json:"page"`
+	PerPage    int    `json:"per_page"`
+	NextAfter  string `json:"next_after"`
+	PrevBefore string `json:"prev_before"`
+}
+
+var pageLinkRe = regexp.MustCompile(`href="(/staff/complaints\?[^"]*)" rel="(next|prev)"`)
+
+// pageLink is the queue page's link rel (next, prev), unescaped; "" when it has none.
+func pageLink(body, rel string) string {
+	for _, m := range pageLinkRe.FindAllStringSubmatch(body, -1) {
+		if m[2] == rel {
+			return html.UnescapeString(m[1])
+		}
+	}
+	return ""
 }
 
 // The queue page and the staff API take the same filters and find the same complaints;
@@ -158,13 +173,37 @@ func TestQueueSearch(t *testing.T) {
 			if got := pageTracking(body); !slices.Equal(got, []string{tx}) {
 				t.Errorf("page 1: %v", got)
 			}
-			next := `href="/staff/complaints?page=2&amp;per_page=1&amp;status=received"`
-			if !strings.Contains(body, next) || !strings.Contains(body, "Page 1 of 2") || strings.Contains(body, `rel="prev"`) {
-				t.Errorf("page 1 lacks its paging links:\n%s", body)
+			// Next carries the key of the page's last row (keyset paging), Previous that
+			// of its first; each lands on the page that page numbers give.
+			next := pageLink(body, "next")
+			if !strings.HasPrefix(next, "/staff/complaints?after=") || !strings.Contains(next, "page=2&per_page=1&status=received") ||
+				!strings.Contains(body, "Page 1 of 2") || pageLink(body, "prev") != "" {
+				t.Errorf("page 1 lacks its paging links (next %q):\n%s", next, body)
+			}
+			body = s.queueGet("intake", next, "").Body.String()
+			prev := pageLink(body, "prev")
+			if got := pageTracking(body); !slices.Equal(got, []string{en}) || prev == "" || pageLink(body, "next") != "" ||
+				!strings.Contains(body, "Page 2 of 2") {
+				t.Errorf("page 2 by key: %v, prev %q\n%s", got, prev, body)
+			}
+			// Back to page 1 from page 2 needs no cursor; from a page 3 it would carry before=.
+			if prev != "/staff/complaints?per_page=1&status=received" {
+				t.Errorf("page 2's previous link: %q", prev)
 			}
 			body = s.queueGet("intake", "/staff/complaints?status=received&per_page=1&page=2", "").Body.String()
 			if got := pageTracking(body); !slices.Equal(got, []string{en}) || !strings.Contains(body, `rel="prev"`) || strings.Contains(body, `rel="next"`) {
 				t.Errorf("page 2: %v\n%s", got, body)
+			}
+			// The API hands out the same cursors.
+			first := decode[queueJSON](t, s.queueGet("intake", "/api/v1/staff/complaints?per_page=1", ""))
+			byKey := decode[queueJSON](t, s.queueGet("intake", "/api/v1/staff/complaints?per_page=1&page=2&after="+first.NextAfter, ""))
+			if first.NextAfter == "" || len(byKey.Complaints) != 1 || byKey.Complaints[0].TrackingNumber != en || byKey.Total != 2 ||
+				byKey.NextAfter != "" || byKey.PrevBefore == "" {
+				t.Errorf("API page 2 by key: %+v after %+v", byKey, first)
+			}
+			back := decode[queueJSON](t, s.queueGet("intake", "/api/v1/staff/complaints?per_page=1&page=1&before="+byKey.PrevBefore, ""))
+			if len(back.Complaints) != 1 || back.Complaints[0].TrackingNumber != first.Complaints[0].TrackingNumber || back.Total != 2 {
+				t.Errorf("API page 1 back by key: %+v", back)
 			}
 			res := decode[queueJSON](t, s.queueGet("intake", "/api/v1/staff/complaints?per_page=1&page=2", ""))
 			if len(res.Complaints) != 1 || res.Complaints[0].TrackingNumber != en || res.Total != 2 || res.Page != 2 || res.PerPage != 1 {
@@ -188,6 +227,33 @@ func TestQueueSearch(t *testing.T) {
 			body = s.queueGet("auditor", "/staff/complaints", "").Body.String()
 			if strings.Contains(body, `id="filter-q"`) || !strings.Contains(body, `id="filter-status"`) {
 				t.Errorf("auditor's form: text search shown or status missing")
+			}
+		})
+
+		t.Run("ErrBadCursor", func(t *testing.T) {
+			good := decode[queueJSON](t, s.queueGet("intake", "/api/v1/staff/complaints?per_page=1", "")).NextAfter
+			for _, tc := range []struct {
+				query, lang, field, message string
+			}{
+				{"after=not-a-cursor&page=2", "en", "after", "This page link is broken or out of date."},
+				{"after=not-a-cursor&page=2", "es", "after", "Este enlace de página está dañado o ya no vale."},
+				{"before=YTEuNQ&page=2", "es", "before", "Este enlace de página está dañado"}, // the audit log's kind
+				{"after=" + good + "&before=" + good + "&page=2", "en", "before", "either after or before, not both"},
+				{"sort=deadline&after=" + good + "&page=2", "es", "after", "Una lista ordenada por plazo se pagina por número"},
+			} {
+				t.Run(tc.lang+" "+tc.query, func(t *testing.T) {
+					rec := s.queueGet("intake", "/api/v1/staff/complaints?"+tc.query, tc.lang)
+					e := decode[errResp](t, rec)
+					if rec.Code != http.StatusUnprocessableEntity || len(e.Fields) != 1 || e.Fields[0].Field != tc.field ||
+						!strings.Contains(e.Fields[0].Message, tc.message) {
+						t.Errorf("API: status %d, error %+v; want 422 naming %s with %q", rec.Code, e, tc.field, tc.message)
+					}
+					rec = s.queueGet("intake", "/staff/complaints?"+tc.query, tc.lang)
+					if body := rec.Body.String(); rec.Code != http.StatusUnprocessableEntity || !strings.Contains(body, tc.message) ||
+						len(pageTracking(body)) != 0 {
+						t.Errorf("page: status %d, want 422 with %q\n%s", rec.Code, tc.message, body)
+					}
+				})
 			}
 		})
 

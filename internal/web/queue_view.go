@@ -101,7 +101,7 @@ func (v *queueView) Err(name string) string { return v.Errors[name] }
 func (v *queueView) ErrorList() []errorLink {
 	var out []errorLink
 	for _, name := range v.order {
-		if !slices.Contains(queueParams, name) {
+		if !slices.Contains(queueParams, name) || slices.Contains(cursorParams, name) {
 			// Not one of the form's fields: named as typed, with no field to link to.
 			out = append(out, errorLink{Label: name, Message: v.Errors[name]})
 			continue
@@ -151,19 +151,7 @@ func (v *queueView) setErrors(fe redress.FieldErrors) {
 	}
 }
 
-// pageURL is this search at another page.
+// pageURL is this search at another page, with the cursor this one was reached by.
 func (v *queueView) pageURL(page int) string {
-	q := url.Values{}
-	for k, vals := range v.values {
-		if k != "page" && k != "lang" && k != "assigned" && k != foldParam {
-			q[k] = vals
-		}
-	}
-	if page > 1 {
-		q.Set("page", strconv.Itoa(page))
-	}
-	if len(q) == 0 {
-		return "/staff/complaints"
-	}
-	return "/staff/complaints?" + q.Encode()
+	return pagedURL("/staff/complaints", v.values, page, "", "")
 }
