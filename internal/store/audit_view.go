@@ -188,19 +188,23 @@ func prefixEnd(prefix string) string {
 }
 
 // ComplaintAgreements lists the agreements named by complaints of the units in f, by
-// agency: the choices of the oversight pages' agreement filter.
+// agency: the choices of the oversight pages' agreement filter, as of at most a minute
+// ago (choices.go).
 func (db *DB) ComplaintAgreements(ctx context.Context, f redress.ComplaintFilter) ([]redress.AgreementChoice, error) {
 	if !f.AllUnits && len(f.Units) == 0 {
 		return nil, nil
 	}
-	// One probe of the complaints_agreement index for each agreement of the registry.
-	named := db.bun.NewSelect().TableExpr("complaints AS c").ColumnExpr("1").Where("c.agreement_id = g.id")
-	if !f.AllUnits {
-		named.Where("c.unit IN (?)", bun.In(f.Units))
-	}
-	var out []redress.AgreementChoice
-	err := db.bun.NewSelect().TableExpr("agreements AS g").Join("JOIN agencies AS a ON a.id = g.agency_id").
-		ColumnExpr("g.id, g.model, a.name AS agency_name, a.state").
-		Where("EXISTS (?)", named).OrderExpr("a.name, a.state, g.model, g.id").Scan(ctx, &out)
-	return out, err
+	e, err := db.cachedChoices(ctx, choicesKey("agreements", f), func(ctx context.Context) (choicesEntry, error) {
+		// One probe of the complaints_agreement_unit index for each agreement of the registry.
+		named := db.bun.NewSelect().TableExpr("complaints AS c").ColumnExpr("1").Where("c.agreement_id = g.id")
+		if !f.AllUnits {
+			named.Where("c.unit IN (?)", bun.In(f.Units))
+		}
+		var out []redress.AgreementChoice
+		err := db.bun.NewSelect().TableExpr("agreements AS g").Join("JOIN agencies AS a ON a.id = g.agency_id").
+			ColumnExpr("g.id, g.model, a.name AS agency_name, a.state").
+			Where("EXISTS (?)", named).OrderExpr("a.name, a.state, g.model, g.id").Scan(ctx, &out)
+		return choicesEntry{agreements: out}, err
+	})
+	return e.agreements, err
 }

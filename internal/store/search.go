@@ -445,19 +445,22 @@ func SearchWords(s string) []string {
 }
 
 // ComplaintAgencies lists the agencies named by complaints of the units in f, by name:
-// the choices of the queue's agency filter.
+// the choices of the queue's agency filter, as of at most a minute ago (choices.go).
 func (db *DB) ComplaintAgencies(ctx context.Context, f redress.ComplaintFilter) ([]redress.AgencyChoice, error) {
 	if !f.AllUnits && len(f.Units) == 0 {
 		return nil, nil
 	}
-	// One probe of the complaints_agency index for each agency of the registry, rather
-	// than a scan of every complaint.
-	named := db.bun.NewSelect().TableExpr("complaints AS c").ColumnExpr("1").Where("c.agency_id = a.id")
-	if !f.AllUnits {
-		named.Where("c.unit IN (?)", bun.In(f.Units))
-	}
-	var out []redress.AgencyChoice
-	err := db.bun.NewSelect().TableExpr("agencies AS a").ColumnExpr("a.id, a.name, a.state").
-		Where("EXISTS (?)", named).OrderExpr("a.name, a.state, a.id").Scan(ctx, &out)
-	return out, err
+	e, err := db.cachedChoices(ctx, choicesKey("agencies", f), func(ctx context.Context) (choicesEntry, error) {
+		// One probe of the complaints_agency_unit index for each agency of the registry,
+		// rather than a scan of every complaint.
+		named := db.bun.NewSelect().TableExpr("complaints AS c").ColumnExpr("1").Where("c.agency_id = a.id")
+		if !f.AllUnits {
+			named.Where("c.unit IN (?)", bun.In(f.Units))
+		}
+		var out []redress.AgencyChoice
+		err := db.bun.NewSelect().TableExpr("agencies AS a").ColumnExpr("a.id, a.name, a.state").
+			Where("EXISTS (?)", named).OrderExpr("a.name, a.state, a.id").Scan(ctx, &out)
+		return choicesEntry{agencies: out}, err
+	})
+	return e.agencies, err
 }

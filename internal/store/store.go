@@ -54,6 +54,8 @@ type DB struct {
 	stmts preparedStmts
 	// filing caches what filing a complaint reads (filingcache.go).
 	filing filingCache
+	// choices keeps the filters' agency and agreement choices a minute (choices.go).
+	choices choicesCache
 	// byteOrder: text compares byte by byte (SQLite's BINARY; a PostgreSQL database
 	// whose collation is C), so a range of values is a prefix (wherePrefix).
 	byteOrder bool
