@@ -46,7 +46,7 @@ func (db *DB) SearchComplaints(ctx context.Context, f redress.SearchFilter) ([]r
 	// match many complaints and walking the received_at index should fill the page
 	// soon (searchPage's walk), before the full-text index and a sort are tried.
 	page := func(offset int, key *redress.ListKey, back, many bool) ([]searchRow, error) {
-		if many && db.Dialect == PostgreSQL && !f.ByDeadline && (len(SearchWords(f.Text)) > 0 || len(SearchWords(f.Officer)) > 0) {
+		if many && !f.ByDeadline && (len(SearchWords(f.Text)) > 0 || len(SearchWords(f.Officer)) > 0) {
 			rows, err := db.searchPage(ctx, f, now, limit, offset, key, false, back, true)
 			if err != nil || len(rows) == limit {
 				return rows, err
@@ -122,7 +122,7 @@ func (db *DB) keyed(q *bun.SelectQuery, f redress.SearchFilter, key *redress.Lis
 func (db *DB) searchPage(ctx context.Context, f redress.SearchFilter, now time.Time, limit, offset int, key *redress.ListKey, inclusive, back, walk bool) ([]searchRow, error) {
 	received := "c.received_at"
 	from := db.keyed(db.searchQuery(f, now), f, key, inclusive, back)
-	if db.Dialect == PostgreSQL && (len(SearchWords(f.Text)) > 0 || len(SearchWords(f.Officer)) > 0) && !f.ByDeadline {
+	if (len(SearchWords(f.Text)) > 0 || len(SearchWords(f.Officer)) > 0) && !f.ByDeadline {
 		if walk {
 			// A word many complaints hold: walk the received_at index, reading at most
 			// walkBudget complaints past the page's start, and keep those the words
@@ -137,8 +137,11 @@ func (db *DB) searchPage(ctx context.Context, f redress.SearchFilter, now time.T
 			inner := db.keyed(db.searchQuery(plain, now), f, key, inclusive, back).ColumnExpr("c.*").
 				OrderExpr("c.received_at" + dir + ", c.id" + dir).Limit(int64(offset + walkBudget))
 			from = db.bun.NewSelect().TableExpr("(?) AS c", inner)
+			// On SQLite the words' matches are read once from FTS5 into a list the walk
+			// probes: 0.17 s for a word in 130,000 complaints of a million, where
+			// sorting those matches took 1.4 s (and probing FTS5 row by row 17 s).
 			db.whereTexts(from, f)
-		} else {
+		} else if db.Dialect == PostgreSQL {
 			// A text search finds its complaints through the full-text index and sorts
 			// them: ordering by an expression keeps the planner from walking the
 			// received_at index instead, which for a rare word reads nearly every

@@ -70,7 +70,7 @@ func TestSearchKeyset(t *testing.T) {
 				t.Fatalf("%s: %d pages", c.name, len(byOffset))
 			}
 			// The same pages whichever way a text search goes: counted past its cap it
-			// walks the received_at index (PostgreSQL), within the bound it sorts the
+			// walks the received_at index, within the bound it sorts the
 			// full-text index's matches, and a walk that gives up falls back to that.
 			for _, way := range []struct {
 				name          string
