@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -142,17 +141,7 @@ func (b *BareDB) rebind(stmts []string) []string {
 	}
 	out := make([]string, len(stmts))
 	for i, s := range stmts {
-		var sb strings.Builder
-		n := 0
-		for _, r := range s {
-			if r == '?' {
-				n++
-				sb.WriteString("$" + strconv.Itoa(n))
-				continue
-			}
-			sb.WriteRune(r)
-		}
-		out[i] = sb.String()
+		out[i] = numberPlaceholders(s)
 	}
 	return out
 }

@@ -47,24 +47,25 @@ func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 // queryPrepared runs a prepared read with args and scans its rows into dest as bun would
 // (a model, a slice of models, or one value per column).
 func (db *DB) queryPrepared(ctx context.Context, query string, args []any, dest ...any) error {
-	st, err := db.prepared(ctx, query)
-	if err != nil {
-		return err
-	}
-	rows, err := st.QueryContext(ctx, args...)
+	rows, err := db.runPrepared(ctx, query, args)
 	if err != nil {
 		return err
 	}
 	return db.bun.ScanRows(ctx, rows, dest...)
 }
 
-// queryRowPrepared is queryPrepared for one row: none is sql.ErrNoRows.
-func (db *DB) queryRowPrepared(ctx context.Context, query string, args []any, dest ...any) error {
+// runPrepared runs the prepared statement of query with args.
+func (db *DB) runPrepared(ctx context.Context, query string, args []any) (*sql.Rows, error) {
 	st, err := db.prepared(ctx, query)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	rows, err := st.QueryContext(ctx, args...)
+	return st.QueryContext(ctx, args...)
+}
+
+// queryRowPrepared is queryPrepared for one row: none is sql.ErrNoRows.
+func (db *DB) queryRowPrepared(ctx context.Context, query string, args []any, dest ...any) error {
+	rows, err := db.runPrepared(ctx, query, args)
 	if err != nil {
 		return err
 	}
