@@ -16,13 +16,7 @@ import (
 func TestLogMissedClocksInBatches(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		c, err := db.CreateComplaint(ctx, store.NewComplaint{
-			Complaint: redress.Complaint{TrackingNumber: "RX-MISS-0001", Language: "en", Channel: redress.ChannelWeb,
-				IncidentDate: redress.Date{Year: 2025, Month: 7, Day: 4}, State: "TX", Narrative: "x", Filer: "self", Anonymous: true,
-				Allegations: []redress.Allegation{{Category: "no_interpreter"}}},
-			ReceiptHash: redress.HashReceiptCode("AAAAA-BBBBB-CCCCC-DDDDD"),
-			Audit:       redress.AuditEvent{Actor: redress.ActorPublic, Action: redress.ActionComplaintFiled},
-		})
+		c, err := db.CreateComplaint(ctx, newComplaint("RX-MISS-0001"))
 		if err != nil {
 			t.Fatal(err)
 		}
