@@ -1,4 +1,5 @@
-// Package i18n holds the message catalogs, one JSON file per language in locales/, and
+// Package i18n holds the message catalogs, one JSON file per language in locales/ (and
+// one per area and language, AREA.LANG.json, where an area keeps its own words), and
 // picks the language a person reads. Adding a language is adding one catalog file.
 package i18n
 
@@ -203,19 +204,28 @@ func (c *Catalog) ShortDate(lang string, year int, month time.Month, day int) st
 	})
 }
 
-// Keys returns the message ids of one language's catalog file, for completeness tests.
+// Keys returns the message ids of one language's catalog files, for completeness tests:
+// locales/LANG.json and the files of one area of the product each (locales/AREA.LANG.json,
+// oversight.es.json say), which go-i18n reads as LANG by their last name part.
 func Keys(lang string) ([]string, error) {
-	b, err := locales.ReadFile("locales/" + lang + ".json")
+	names, err := fs.Glob(locales, "locales/*."+lang+".json")
 	if err != nil {
 		return nil, err
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, err
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+	names = append([]string{"locales/" + lang + ".json"}, names...)
+	var keys []string
+	for _, name := range names {
+		b, err := locales.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		for k := range m {
+			keys = append(keys, k)
+		}
 	}
 	return keys, nil
 }

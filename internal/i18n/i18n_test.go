@@ -25,6 +25,14 @@ func TestCatalogsComplete(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// A key in two of a language's files would be read from whichever loads last.
+		seen := map[string]bool{}
+		for _, k := range keys {
+			if seen[k] {
+				t.Errorf("%s: %q is in two catalog files", lang, k)
+			}
+			seen[k] = true
+		}
 		for _, k := range en {
 			if !slices.Contains(keys, k) {
 				t.Errorf("%s catalog lacks %q", lang, k)
@@ -38,6 +46,20 @@ func TestCatalogsComplete(t *testing.T) {
 	}
 	if got := c.Languages(); !slices.Equal(got, []string{"en", "es"}) && !(len(got) > 2 && got[0] == "en") {
 		t.Errorf("Languages() = %v, want en first and es", got)
+	}
+}
+
+// An area's own catalog file (locales/AREA.LANG.json) is read as LANG.
+func TestAreaCatalog(t *testing.T) {
+	c, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.T("es", "oversight.title", nil); got != "Supervisión" {
+		t.Errorf(`T("es", "oversight.title") = %q, want "Supervisión" from oversight.es.json`, got)
+	}
+	if got := c.Languages(); slices.Contains(got, "oversight") {
+		t.Errorf("Languages() = %v: an area file was read as a language", got)
 	}
 }
 
