@@ -73,6 +73,7 @@ type Sealer struct {
 	refusedAt time.Time
 	errLogged time.Time
 	force     bool // Flush: sign the head if it moved at all
+	headDay   string // the UTC day whose published head this process last looked after (head.go)
 }
 
 // NewSealer returns a sealer that signs checkpoints with key.
@@ -133,6 +134,10 @@ func (s *Sealer) Flush(ctx context.Context) (int, error) {
 }
 
 func (s *Sealer) sealPending(ctx context.Context) (int, error) {
+	// Once a day, the day before's last checkpoint becomes its published head.
+	if err := s.maybePublishHead(ctx); err != nil {
+		return 0, err
+	}
 	// Look before taking any lock: on SQLite the sealing transaction is a write
 	// transaction, and an idle system should not take the write lock five times a second.
 	st, err := s.db.AuditState(ctx)

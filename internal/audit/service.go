@@ -60,6 +60,12 @@ func (s *Service) log() *slog.Logger {
 // Status reads the trail at a glance.
 func (s *Service) Status(ctx context.Context) (Status, error) { return ReadStatus(ctx, s.DB) }
 
+// Heads reads up to limit published heads after afterSeq, oldest first: the public's
+// view of the trail, for outside witnesses (head.go).
+func (s *Service) Heads(ctx context.Context, afterSeq int64, limit int) ([]Head, error) {
+	return Heads(ctx, s.DB, afterSeq, limit)
+}
+
 // Checkpoints reads up to limit signed checkpoints after afterSeq, oldest first.
 func (s *Service) Checkpoints(ctx context.Context, afterSeq int64, limit int) ([]Checkpoint, error) {
 	return Checkpoints(ctx, s.DB, afterSeq, limit)

@@ -117,6 +117,8 @@ func (s *Server) routes() {
 	r.HandleFunc("/api/v1/staff/complaints/{id}/results", s.handleAPICaseResults).Methods(http.MethodPost)
 	r.HandleFunc("/api/v1/staff/complaints/assign", s.handleAPIBulkAssign).Methods(http.MethodPost)
 	r.HandleFunc("/api/v1/audit/key", s.handleAPIAuditKey).Methods(http.MethodGet)
+	// Outside witnesses: the published heads, for anyone (api_witness.go).
+	r.HandleFunc("/api/v1/public/audit/heads", s.handlePublicAuditHeads).Methods(http.MethodGet)
 	r.HandleFunc("/api/v1/audit/checkpoints", s.handleAPIAuditCheckpoints).Methods(http.MethodGet)
 	r.HandleFunc("/api/v1/audit/events", s.handleAPIAuditEvents).Methods(http.MethodGet)
 	r.HandleFunc("/api/v1/audit/export", s.handleAPIAuditExport).Methods(http.MethodGet)

@@ -241,6 +241,8 @@ func TestRouteTable(t *testing.T) {
 			// The audit trail: its public key is anyone's; the log, histories and checkpoints
 			// are supervisors' and oversight auditors'; verifying and exporting auditors'.
 			{method: "GET", template: "/api/v1/audit/key", want: everyone(200)},
+			// Outside witnesses: the published heads are anyone's too.
+			{method: "GET", template: "/api/v1/public/audit/heads", want: everyone(200)},
 			{method: "GET", template: "/api/v1/audit/checkpoints", want: only(200, "supervisor", "auditor")},
 			{method: "GET", template: "/api/v1/audit/events", want: only(200, "supervisor", "auditor")},
 			{method: "GET", template: "/api/v1/audit/export", want: only(200, "auditor")},
