@@ -22,6 +22,7 @@ const auditSynopsis = `audit verify [--key PUBKEY]... [--checkpoints FILE] [--wi
        redress audit verify --file EXPORT.jsonl --key PUBKEY [--checkpoints FILE] [--window N]
        redress audit export [--from T] [--to T] [--complaint ID|TRACKING] [--agreement ID] [--out FILE]
        redress audit key
+       redress audit witness --url URL --store FILE [--key PUBKEY] [--full]
 
 The audit trail is a hash chain with signed checkpoints (docs/audit.md). "verify"
 recomputes it from the database, or checks an export with no database at all, and
@@ -36,6 +37,8 @@ func (c *cli) auditCommand(ctx context.Context, args []string) error {
 		"verify": c.auditVerify,
 		"export": c.auditExport,
 		"key":    c.auditKeyCommand,
+		// Outside witnesses (witness.go).
+		"witness": c.auditWitness,
 	})
 }
 

@@ -62,6 +62,8 @@ Usage:
   redress audit export [--from --to --complaint --agreement --out]
                                          write sealed audit events as JSON Lines for offline checking
   redress audit key                      print the public key audit checkpoints are signed with
+  redress audit witness --url URL --store FILE [--key PUBKEY]
+                                         outside witness: keep the published audit heads, exit 1 on a rewritten history
   redress seed --complaints N --years Y [--force]
                                          fill the database with generated complaints (benchmarks, demos);
                                          refuses one holding real complaints unless --force

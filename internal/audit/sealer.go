@@ -72,7 +72,7 @@ type Sealer struct {
 	// wait a checkpoint interval before trying again rather than re-reading it each batch.
 	refusedAt time.Time
 	errLogged time.Time
-	force     bool // Flush: sign the head if it moved at all
+	force     bool   // Flush: sign the head if it moved at all
 	headDay   string // the UTC day whose published head this process last looked after (head.go)
 }
 
