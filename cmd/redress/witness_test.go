@@ -196,6 +196,12 @@ func TestAuditWitness(t *testing.T) {
 			t.Fatalf("a rewritten history: %v, want %q", err, want)
 		}
 		unchanged("rewritten history")
+		// The witness's file is also what the trail inside is checked against.
+		_, _, err = runCLI(t, env, "audit", "verify", "--checkpoints", store1)
+		if want := "audit trail FAILED at seq " + itoa(hs[1].Seq+1) + "-" + itoa(hs[2].Seq) + ": checkpoint does not match"; err == nil ||
+			!strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "the published head of 2030-01-02 gives seq "+itoa(hs[2].Seq)) {
+			t.Fatalf("verify against the witness's heads: %v, want %q", err, want)
+		}
 		// A witness who kept only the first three days sees it too, at the same place.
 		_, _, err = runCLI(t, nil, "audit", "witness", "--url", base, "--store", store2, "--full")
 		if want := "HISTORY REWRITTEN at seq " + itoa(hs[2].Seq) + " (head of 2030-01-02)"; err == nil || !strings.Contains(err.Error(), want) {

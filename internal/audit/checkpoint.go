@@ -32,6 +32,9 @@ type Checkpoint struct {
 	KeyID     string
 	PublicKey ed25519.PublicKey
 	Signature []byte
+	// head is set when this stands for a published head read from a witness's file
+	// (head.go): the same (seq, hash) fixed by another signed message.
+	head *Head
 }
 
 // message is what is signed: the domain string ‖ i64(seq) ‖ hash ‖ str(signed_at).
@@ -51,6 +54,9 @@ func (c Checkpoint) Verify(trusted []ed25519.PublicKey) error {
 	}
 	if len(trusted) > 0 && !slices.ContainsFunc(trusted, func(k ed25519.PublicKey) bool { return c.PublicKey.Equal(k) }) {
 		return fmt.Errorf("signed by key %s, which is not a trusted key", KeyID(c.PublicKey))
+	}
+	if c.head != nil {
+		return c.head.Verify(c.PublicKey)
 	}
 	if !ed25519.Verify(c.PublicKey, c.message(), c.Signature) {
 		return fmt.Errorf("the signature by key %s does not match the checkpoint", KeyID(c.PublicKey))
@@ -143,11 +149,15 @@ func WriteCheckpoints(w io.Writer, cps []Checkpoint) error {
 }
 
 // ReadCheckpoints reads the checkpoint lines of a JSON Lines file (an export, or a file
-// of checkpoints kept from the API) and ignores every other line, sorted by seq.
+// of checkpoints kept from the API) and ignores every other line, sorted by seq. The
+// heads of an outside witness's file (witness.go) are read too, each as the (seq,
+// hash) it signs, with the key the file pinned: a trail is checked against a witness's
+// heads as against kept checkpoints.
 func ReadCheckpoints(r io.Reader) ([]Checkpoint, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), maxLine)
 	var out []Checkpoint
+	var witnessKey ed25519.PublicKey
 	for n := 1; sc.Scan(); n++ {
 		line := bytes.TrimSpace(sc.Bytes())
 		if len(line) == 0 {
@@ -156,6 +166,24 @@ func ReadCheckpoints(r io.Reader) ([]Checkpoint, error) {
 		var j checkpointJSON
 		if err := json.Unmarshal(line, &j); err != nil {
 			return nil, fmt.Errorf("line %d: %w", n, err)
+		}
+		switch j.Type {
+		case "witness":
+			var err error
+			if witnessKey, err = ParsePublicKey(j.PublicKey); err != nil {
+				return nil, fmt.Errorf("line %d: %w", n, err)
+			}
+			continue
+		case "head":
+			var h Head
+			if err := json.Unmarshal(line, &h); err != nil {
+				return nil, fmt.Errorf("line %d: %w", n, err)
+			}
+			if witnessKey == nil {
+				return nil, fmt.Errorf("line %d: a head before the witness line naming its key", n)
+			}
+			out = append(out, Checkpoint{Seq: h.Seq, Hash: h.Hash, KeyID: h.KeyID, PublicKey: witnessKey, Signature: h.Signature, head: &h})
+			continue
 		}
 		if j.Type != "checkpoint" {
 			continue

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
@@ -277,8 +278,12 @@ func checkCheckpoint(cp Checkpoint, seq int64, hash []byte, trusted []ed25519.Pu
 		// in order, each at its own seq.
 		return newProblem(cp.Seq, Malformed, "a checkpoint for a sequence number no event can have")
 	}
+	what := "the checkpoint signed at " + FormatTime(cp.SignedAt)
+	if cp.head != nil {
+		what = "the published head of " + cp.head.Day // kept by a witness (head.go)
+	}
 	if err := cp.Verify(trusted); err != nil {
-		return newProblem(cp.Seq, BadSignature, "checkpoint signed at "+FormatTime(cp.SignedAt)+": "+err.Error())
+		return newProblem(cp.Seq, BadSignature, strings.TrimPrefix(what, "the ")+": "+err.Error())
 	}
 	if !bytes.Equal(cp.Hash, hash) {
 		// The chain is consistent up to here, so which event was rewritten cannot be
@@ -292,8 +297,8 @@ func checkCheckpoint(cp Checkpoint, seq int64, hash []byte, trusted []ed25519.Pu
 			since = fmt.Sprintf("the good checkpoint at seq %d", good)
 		}
 		return &Problem{Seq: cp.Seq, Kind: CheckpointMismatch, From: from, To: cp.Seq, Detail: fmt.Sprintf(
-			"%s rewritten (somewhere after %s, and every hash after that recomputed): the checkpoint signed at %s gives seq %d the hash %x, the chain has %x",
-			seqRange(from, cp.Seq), since, FormatTime(cp.SignedAt), cp.Seq, cp.Hash[:8], hash[:8])}
+			"%s rewritten (somewhere after %s, and every hash after that recomputed): %s gives seq %d the hash %x, the chain has %x",
+			seqRange(from, cp.Seq), since, what, cp.Seq, cp.Hash[:8], hash[:8])}
 	}
 	rep.Checkpoints++
 	if cp.Seq > rep.LastSignedSeq {
