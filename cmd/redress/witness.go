@@ -52,25 +52,10 @@ func (c *cli) auditWitness(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var given ed25519.PublicKey
-	if *keyFlag != "" {
-		if given, err = audit.ParsePublicKey(*keyFlag); err != nil {
-			return fmt.Errorf("--key: %w", err)
-		}
-	}
-
-	w, err := audit.ReadWitnessFile(*storePath)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		w = &audit.WitnessFile{URL: *base, Since: time.Now()}
-	case err != nil:
+	w, given, err := loadWitness(*storePath, *base, *keyFlag)
+	if err != nil {
 		return err
 	}
-	if w.PublicKey != nil && given != nil && !given.Equal(w.PublicKey) {
-		return fmt.Errorf("%s pins key %s, but --key gives key %s: a different key. If the server's operators changed keys, confirm the new one with them and start a new store file",
-			*storePath, audit.KeyID(w.PublicKey), audit.KeyID(given))
-	}
-
 	fetch := &headFetcher{client: &http.Client{Timeout: time.Minute}, endpoint: endpoint}
 	// From the head before the last kept one, so the last kept is served again and
 	// compared: a history rewritten below it changes it, whether or not anything new
@@ -83,24 +68,9 @@ func (c *cli) auditWitness(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if w.PublicKey == nil {
-		if given != nil {
-			w.PublicKey, w.Pinned = given, "given"
-		} else {
-			w.PublicKey, w.Pinned = serverKey, "first use"
-			fmt.Fprintf(c.stderr, "redress audit witness: no --key and no %s yet: trusting key %s (%s) on first use and pinning it in %s. Confirm it with the server's operators; from now on only heads signed by it are accepted\n",
-				*storePath, audit.KeyID(serverKey), audit.EncodePublicKey(serverKey), *storePath)
-		}
+	if err := c.pinKey(w, given, serverKey, *storePath); err != nil {
+		return err
 	}
-	if !serverKey.Equal(w.PublicKey) {
-		at := int64(0)
-		if last, ok := w.Last(); ok {
-			at = last.Seq
-		}
-		return &audit.Rewritten{Seq: at, Problem: fmt.Sprintf("the server now names key %s, not the pinned key %s: a different key. If the operators changed keys, confirm the new one with them and start a new store file",
-			audit.KeyID(serverKey), audit.KeyID(w.PublicKey))}
-	}
-
 	fresh, err := audit.CheckServed(w.Heads, served, after, w.PublicKey)
 	var rw *audit.Rewritten
 	if errors.As(err, &rw) && after > 0 {
@@ -112,26 +82,69 @@ func (c *cli) auditWitness(ctx context.Context, args []string) error {
 			}
 		}
 	}
-	if err != nil {
-		if errors.As(err, &rw) {
-			kept := "none"
-			if last, ok := w.Last(); ok {
-				kept = fmt.Sprintf("%d, up to seq %d (%s)", len(w.Heads), last.Seq, last.Day)
-			}
-			return fmt.Errorf("%w; %s was left unchanged (heads kept: %s). Keep it: it is the evidence", err, *storePath, kept)
+	if errors.As(err, &rw) {
+		kept := "none"
+		if last, ok := w.Last(); ok {
+			kept = fmt.Sprintf("%d, up to seq %d (%s)", len(w.Heads), last.Seq, last.Day)
 		}
+		return fmt.Errorf("%w; %s was left unchanged (heads kept: %s). Keep it: it is the evidence", err, *storePath, kept)
+	}
+	if err != nil {
 		return err
 	}
-
 	w.Heads = append(w.Heads, fresh...)
-	if w.URL == "" {
-		w.URL = *base
-	}
 	if err := w.Write(*storePath); err != nil {
 		return fmt.Errorf("keeping the heads: %w", err)
 	}
 	fmt.Fprintln(c.stdout, witnessSummary(w, fresh))
 	return nil
+}
+
+// loadWitness reads the witness's file, or starts one, and the key --key gives, which
+// must be the one the file pinned.
+func loadWitness(path, base, keyFlag string) (*audit.WitnessFile, ed25519.PublicKey, error) {
+	var given ed25519.PublicKey
+	if keyFlag != "" {
+		var err error
+		if given, err = audit.ParsePublicKey(keyFlag); err != nil {
+			return nil, nil, fmt.Errorf("--key: %w", err)
+		}
+	}
+	w, err := audit.ReadWitnessFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		w = &audit.WitnessFile{URL: base, Since: time.Now()}
+	case err != nil:
+		return nil, nil, err
+	}
+	if w.PublicKey != nil && given != nil && !given.Equal(w.PublicKey) {
+		return nil, nil, fmt.Errorf("%s pins key %s, but --key gives key %s: a different key. If the server's operators changed keys, confirm the new one with them and start a new store file",
+			path, audit.KeyID(w.PublicKey), audit.KeyID(given))
+	}
+	return w, given, nil
+}
+
+// pinKey pins the key on a first run (given, or trusted on first use, said on stderr)
+// and refuses a server that names another key than the pinned one.
+func (c *cli) pinKey(w *audit.WitnessFile, given, serverKey ed25519.PublicKey, path string) error {
+	if w.PublicKey == nil {
+		if given != nil {
+			w.PublicKey, w.Pinned = given, "given"
+		} else {
+			w.PublicKey, w.Pinned = serverKey, "first use"
+			fmt.Fprintf(c.stderr, "redress audit witness: no --key and no %s yet: trusting key %s (%s) on first use and pinning it in %s. Confirm it with the server's operators; from now on only heads signed by it are accepted\n",
+				path, audit.KeyID(serverKey), audit.EncodePublicKey(serverKey), path)
+		}
+	}
+	if serverKey.Equal(w.PublicKey) {
+		return nil
+	}
+	problem := fmt.Sprintf("the server now names key %s, not the pinned key %s: a different key. If the operators changed keys, confirm the new one with them and start a new store file",
+		audit.KeyID(serverKey), audit.KeyID(w.PublicKey))
+	if last, ok := w.Last(); ok {
+		return &audit.Rewritten{Seq: last.Seq, Day: last.Day, Problem: "after this kept head, " + problem}
+	}
+	return errors.New(problem)
 }
 
 func witnessSummary(w *audit.WitnessFile, fresh []audit.Head) string {

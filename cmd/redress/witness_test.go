@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -160,6 +161,17 @@ func TestAuditWitness(t *testing.T) {
 		if out, _, err := runCLI(t, nil, "audit", "witness", "--url", base, "--store", store1); err != nil || !strings.Contains(out, "no new head; 6 kept") {
 			t.Fatalf("the head put back: %q %v", out, err)
 		}
+
+		// The server restarted with another key: refused, naming the last kept head.
+		stop()
+		envOther := maps.Clone(env)
+		envOther["REDRESS_AUDIT_KEY"] = other.Encode()
+		base, _, stop = startServe(t, envOther)
+		_, _, err = runCLI(t, nil, "audit", "witness", "--url", base, "--store", store1)
+		if want := "HISTORY REWRITTEN at seq " + itoa(hs[5].Seq) + " (head of 2030-01-05): after this kept head, the server now names key " + other.ID() + ", not the pinned key " + key.ID(); err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("the server's key changed: %v, want %q", err, want)
+		}
+		unchanged("another key")
 
 		// History rewritten: an event of January 2 changed, everything after it sealed
 		// again and every checkpoint and head from there re-signed with the server's own
