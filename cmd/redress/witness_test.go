@@ -202,6 +202,15 @@ func TestAuditWitness(t *testing.T) {
 		if out, _, err := runCLI(t, env, "audit", "verify"); err != nil {
 			t.Fatalf("the rewritten trail should verify inside (that is why witnesses matter): %q %v", out, err)
 		}
+		// An export of the rewritten trail, checked offline against the witness's heads.
+		exported := filepath.Join(t.TempDir(), "export.jsonl")
+		if _, stderr, err := runCLI(t, env, "audit", "export", "--out", exported); err != nil {
+			t.Fatalf("export: %v %s", err, stderr)
+		}
+		_, _, err = runCLI(t, nil, "audit", "verify", "--file", exported, "--key", audit.EncodePublicKey(key.Public()), "--checkpoints", store1)
+		if want := "audit export FAILED at seq " + itoa(hs[1].Seq+1) + "-" + itoa(hs[2].Seq); err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("the export against the witness's heads: %v, want %q", err, want)
+		}
 		base, _, _ = startServe(t, env)
 		_, _, err = runCLI(t, nil, "audit", "witness", "--url", base, "--store", store1)
 		if want := "HISTORY REWRITTEN at seq " + itoa(hs[2].Seq) + " (head of 2030-01-02): the witness kept hash "; err == nil || !strings.Contains(err.Error(), want) {
