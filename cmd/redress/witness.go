@@ -36,9 +36,9 @@ const headsPath = "/api/v1/public/audit/heads"
 
 func (c *cli) auditWitness(ctx context.Context, args []string) error {
 	fs := c.flagSet("audit witness", witnessSynopsis)
-	base := fs.String("url", "", "the Redress server's address, e.g. https://complaints.example.org")
-	storePath := fs.String("store", "", "the witness's file of kept heads (JSON Lines; created on the first run)")
-	keyFlag := fs.String("key", "", "the audit public key (base64) to pin, from `redress audit key` or /api/v1/audit/key, confirmed with the server's operators")
+	base := fs.String("url", "", "the Redress server's `URL`, e.g. https://complaints.example.org")
+	storePath := fs.String("store", "", "the witness's file of kept heads (`FILE`: JSON Lines, created on the first run)")
+	keyFlag := fs.String("key", "", "the audit public key (base64 `PUBKEY`) to pin: what \"redress audit key\" prints on the server or /api/v1/audit/key serves, confirmed with the server's operators")
 	full := fs.Bool("full", false, "re-check every kept head against the server, not only the last")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -150,7 +150,7 @@ func (c *cli) pinKey(w *audit.WitnessFile, given, serverKey ed25519.PublicKey, p
 func witnessSummary(w *audit.WitnessFile, fresh []audit.Head) string {
 	last, ok := w.Last()
 	if !ok {
-		return fmt.Sprintf("audit witness OK: the server has published no head yet; key %s pinned (%s)", audit.KeyID(w.PublicKey), w.Pinned)
+		return fmt.Sprintf("audit witness OK: the server has published no head yet (a day's head comes once that UTC day is over); key %s pinned (%s)", audit.KeyID(w.PublicKey), w.Pinned)
 	}
 	if len(fresh) == 0 {
 		return fmt.Sprintf("audit witness OK: no new head; %d kept, the last seq %d (%s), unchanged; key %s", len(w.Heads), last.Seq, last.Day, audit.KeyID(w.PublicKey))
@@ -188,7 +188,9 @@ type headsPage struct {
 func (f *headFetcher) all(ctx context.Context, after int64) ([]audit.Head, ed25519.PublicKey, error) {
 	var out []audit.Head
 	var key ed25519.PublicKey
-	for {
+	// A server that never stops paging would fill the witness's memory: 10,000 pages
+	// of 1000 are 27,000 years of daily heads.
+	for range 10_000 {
 		p, err := f.page(ctx, after)
 		if err != nil {
 			return nil, nil, err
@@ -211,6 +213,7 @@ func (f *headFetcher) all(ctx context.Context, after int64) ([]audit.Head, ed255
 		}
 		after = p.NextAfter
 	}
+	return nil, nil, fmt.Errorf("%s: more than 10,000 pages of heads: not a Redress server's answer", f.endpoint)
 }
 
 func (f *headFetcher) page(ctx context.Context, after int64) (*headsPage, error) {
