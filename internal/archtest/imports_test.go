@@ -54,6 +54,8 @@ var layers = map[string]int{
 	"internal/i18n":        5,
 	"internal/config":      5,
 	"internal/logtest":     5,
+	// Issue 15, oversight dashboard: SVG charts drawn on the server.
+	"internal/chart": 5,
 
 	// The vocabulary, and the files the binary carries.
 	"internal/redress": 6,
