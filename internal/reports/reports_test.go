@@ -149,3 +149,34 @@ func TestPeersMedian(t *testing.T) {
 		t.Errorf("median")
 	}
 }
+
+func TestParsePeriod(t *testing.T) {
+	la, _ := time.LoadLocation("America/Los_Angeles")
+	now := time.Date(2026, 12, 3, 17, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		q, from, to, label, start, end, err string
+	}{
+		{"", "", "", "2026-Q3", "2026-07-01T00:00:00-07:00", "2026-10-01T00:00:00-07:00", ""},
+		{"2026-q1", "", "", "2026-Q1", "2026-01-01T00:00:00-08:00", "2026-04-01T00:00:00-07:00", ""},
+		{"", "2026-02", "2026-03", "2026-02 – 2026-03", "2026-02-01T00:00:00-08:00", "2026-04-01T00:00:00-07:00", ""},
+		{"", "2026-11", "", "2026-11 – 2026-12", "2026-11-01T00:00:00-07:00", "2027-01-01T00:00:00-08:00", ""},
+		{"2026-Q5", "", "", "", "", "", "period:quarter"},
+		{"2026-Q1", "2026-01", "", "", "", "", "period:period_both"},
+		{"", "2026-13", "July", "", "", "", "from:month to:month"},
+		{"", "2026-05", "2026-04", "", "", "", "to:period_order"},
+		{"", "2010-01", "2026-01", "", "", "", "to:period_span"},
+	} {
+		s, e, label, err := reports.ParsePeriod(c.q, c.from, c.to, now, la)
+		var got []string
+		for _, fe := range redress.FieldsOf(err) {
+			got = append(got, fe.Field+":"+fe.Rule)
+		}
+		if strings.Join(got, " ") != c.err {
+			t.Errorf("%+v: errors %v", c, got)
+			continue
+		}
+		if c.err == "" && (label != c.label || s.Format(time.RFC3339) != c.start || e.Format(time.RFC3339) != c.end) {
+			t.Errorf("%+v: %s %s %s", c, label, s.Format(time.RFC3339), e.Format(time.RFC3339))
+		}
+	}
+}

@@ -23,7 +23,7 @@ func parsePages() (map[string]*template.Template, error) {
 	for _, v := range views {
 		name := v.template()
 		t, err := template.New(name).ParseFS(templates.FS, "layout.html", "partials.html", "casefile_partials.html", "oversight_partials.html",
-			"complaint_fields.html", name)
+			"complaint_fields.html", "oversight_report_partials.html", name)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
