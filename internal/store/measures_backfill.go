@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
-
 )
 
 // Filling and checking the oversight measures' summary (measures_rows.go).
@@ -110,4 +109,3 @@ func normRow(r MeasureRow) []any {
 		p(r.CloseDays), r.KAcknowledge, q(r.DueAcknowledge), r.KTriage, q(r.DueTriage), r.KNotifyICE, q(r.DueNotifyICE),
 		r.KResolve, q(r.DueResolve), r.KResolveTFM, q(r.DueResolveTFM), r.KReportResults, q(r.DueReportResults)}
 }
-

@@ -383,4 +383,3 @@ func (b *SeedRows) measureIDs() []int64 {
 	}
 	return ids
 }
-
