@@ -33,6 +33,8 @@ var layers = map[string]int{
 	"internal/casefile": 2,
 	"internal/casework": 2,
 	"internal/seed":     2,
+	// Oversight measures (issue 15).
+	"internal/oversight": 2,
 	// Issue 15, oversight dashboard: the measures' tables, exports and reports.
 	"internal/reports": 2,
 
