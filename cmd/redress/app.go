@@ -21,6 +21,7 @@ import (
 	"github.com/redress-oversight/redress/internal/mail"
 	"github.com/redress-oversight/redress/internal/oversight"
 	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/reports"
 	"github.com/redress-oversight/redress/internal/secret"
 	"github.com/redress-oversight/redress/internal/store"
 )
@@ -43,6 +44,8 @@ type app struct {
 	audit     *audit.Service
 	// Oversight measures (issue 15).
 	oversight *oversight.Service
+	// Issue 15, oversight dashboard: the measures' tables and their exports.
+	reports *reports.Service
 }
 
 // buildApp opens the database (migrated, the registry seeded) and builds every service
@@ -95,6 +98,8 @@ func (c *cli) buildServices(ctx context.Context, cfg *config.Config, a *app) err
 	a.limits = limit.New(db, limitKey(a.secretKey), time.Now, c.log)
 	// Oversight measures (issue 15).
 	a.oversight = &oversight.Service{DB: db, Deadlines: a.clocks, UnitDeadlines: a.cases.UnitDeadlines}
+	// Issue 15, oversight dashboard.
+	a.reports = &reports.Service{Source: a.oversight, DB: db}
 	return nil
 }
 
