@@ -63,6 +63,8 @@ Usage:
   redress audit export [--from --to --complaint --agreement --out]
                                          write sealed audit events as JSON Lines for offline checking
   redress audit key                      print the public key audit checkpoints are signed with
+  redress report [--period 2026-Q3] --format csv|json|html [--out FILE]
+                                         the oversight measures of a period, every table, for scripts or to print
   redress seed --complaints N --years Y [--force]
                                          fill the database with generated complaints (benchmarks, demos);
                                          refuses one holding real complaints unless --force
@@ -111,6 +113,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return c.benchCommand(ctx, rest)
 	case "seed":
 		return c.seedCommand(ctx, rest)
+	case "report": // issue 15, oversight dashboard
+		return c.reportCommand(ctx, rest)
 	case "-h", "-help", "--help", "help":
 		c.printUsage()
 		return nil
