@@ -296,23 +296,25 @@ type measureSource struct {
 // measureRowsFor reads the facts of the complaints ids (nil: those with ids in
 // [lo, hi)) and works out their rows.
 func (db *DB) measureRowsFor(ctx context.Context, tx bun.IDB, ids []int64, lo, hi int64) ([]MeasureRow, error) {
-	where, args := "id >= ? AND id < ?", []any{lo, hi}
+	where := func(col string) string { return col + " >= ? AND " + col + " < ?" }
+	args := []any{lo, hi}
 	if ids != nil {
-		where, args = "id IN (?)", []any{bun.In(ids)}
+		where = func(col string) string { return col + " IN (?)" }
+		args = []any{bun.In(ids)}
 	}
 	var src []measureSource
 	if err := tx.NewSelect().TableExpr("complaints AS c").
 		ColumnExpr("c.id, c.received_at, c.state, c.agency_id, c.agreement_id, g.model, c.unit, c.channel, c.language").
 		ColumnExpr("c.priority, c.in_custody, c.detainer_issued, c.held_past_release, c.status, c.closed_at").
 		Join("LEFT JOIN agreements AS g ON g.id = c.agreement_id").
-		Where("c."+where, args...).OrderExpr("c.id").Scan(ctx, &src); err != nil {
+		Where(where("c.id"), args...).OrderExpr("c.id").Scan(ctx, &src); err != nil {
 		return nil, fmt.Errorf("measures: read complaints: %w", err)
 	}
 	if len(src) == 0 {
 		return nil, nil
 	}
 	var clocks []clockRow
-	if err := tx.NewSelect().Model(&clocks).Where("complaint_"+where, args...).Scan(ctx); err != nil {
+	if err := tx.NewSelect().Model(&clocks).Where(where("complaint_id"), args...).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("measures: read clocks: %w", err)
 	}
 	byComplaint := map[int64][]redress.Clock{}
