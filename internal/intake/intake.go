@@ -119,6 +119,9 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 			},
 		}
 		nc.Clocks, nc.MetClocks = clocks, met
+		if agreement != nil {
+			nc.Model = agreement.Model // oversight measures: no read of the registry
+		}
 		if retry != nil {
 			nc.Idempotency = s.retryRecord(retry, retryAnswer{TrackingNumber: c.TrackingNumber, ReceiptCode: code,
 				Agreement: agreement, Emailed: in.Contact.Email != "" && s.ReceiptMail != nil && identity != nil})

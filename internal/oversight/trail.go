@@ -32,6 +32,8 @@ type trailCase struct {
 	findings   map[int64]string // allegation id → finding
 	referrals  map[int64]*trailReferral
 	events     []deadline.Event
+	// endings are the dispositions the case ended with, by when.
+	endings map[time.Time]workflow.Disposition
 }
 
 type trailReferral struct {
@@ -147,6 +149,12 @@ func (c *trailCase) matches(f redress.MeasureFilter) bool {
 func (c *trailCase) clocks(cfg deadline.Config) []redress.Clock {
 	var out []redress.Clock
 	for _, t := range cfg.Replay(c.facts.Model, c.events) {
+		if t.Clock.Start == deadline.EventResolved && len(t.Clock.Dispositions) > 0 &&
+			!slices.Contains(t.Clock.Dispositions, c.endings[t.Started]) {
+			// Replay starts it at any ending; the store only at the endings it follows
+			// (deadline.Config.StartingAtResolution): results exist where a case was decided.
+			continue
+		}
 		k := redress.Clock{ComplaintID: c.facts.ComplaintID, Name: t.Clock.Name, StartedAt: t.Started, DueAt: t.Due,
 			MetAt: t.Met, PausedAt: t.PausedAt}
 		if k.MetAt.IsZero() && !c.facts.ClosedAt.IsZero() && t.Started.Before(c.facts.ClosedAt) {
@@ -215,7 +223,8 @@ func (s *Service) replayTrail(ctx context.Context, asOf time.Time) (map[int64]*t
 // filed starts a complaint's replay from its complaint.filed event.
 func filed(e store.TrailEvent) *trailCase {
 	d := e.Details
-	c := &trailCase{findings: map[int64]string{}, referrals: map[int64]*trailReferral{}}
+	c := &trailCase{findings: map[int64]string{}, referrals: map[int64]*trailReferral{},
+		endings: map[time.Time]workflow.Disposition{}}
 	c.facts = store.MeasureFacts{ComplaintID: e.ComplaintID, ReceivedAt: e.OccurredAt, State: str(d["state"]),
 		AgencyID: e.AgencyID, AgreementID: e.AgreementID, Channel: str(d["channel"]), Language: str(d["language"]),
 		Unit: str(d["unit"]), Priority: str(d["priority"]), Status: redress.StatusReceived}
@@ -272,6 +281,7 @@ func (c *trailCase) transition(e store.TrailEvent) {
 	c.facts.Status = to
 	if to == redress.StatusClosed || to == redress.StatusWithdrawn {
 		c.facts.ClosedAt = e.OccurredAt
+		c.endings[e.OccurredAt] = workflow.Disposition(str(d["disposition"]))
 	}
 	if t := str(d["transition"]); t != "" {
 		c.events = append(c.events, deadline.Event{Name: t, At: e.OccurredAt})

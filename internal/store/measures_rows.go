@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -227,6 +228,8 @@ var touched sync.Map // *sql.Tx → *touchSet
 type touchSet struct {
 	mu  sync.Mutex
 	ids map[int64]bool
+	// written are complaints whose row the transaction wrote whole already (filing).
+	written map[int64]bool
 }
 
 // readActions are audit actions that change nothing the measures read: their events do
@@ -258,7 +261,7 @@ func touchMeasures(tx bun.IDB, complaintID int64) {
 // withMeasures runs fn in tx and then recomputes the measure rows of the complaints
 // fn changed.
 func (db *DB) withMeasures(ctx context.Context, tx bun.Tx, fn func() error) error {
-	s := &touchSet{ids: map[int64]bool{}}
+	s := &touchSet{ids: map[int64]bool{}, written: map[int64]bool{}}
 	touched.Store(tx.Tx, s)
 	defer touched.Delete(tx.Tx)
 	if err := fn(); err != nil {
@@ -269,7 +272,12 @@ func (db *DB) withMeasures(ctx context.Context, tx bun.Tx, fn func() error) erro
 	}
 	ids := make([]int64, 0, len(s.ids))
 	for id := range s.ids {
-		ids = append(ids, id)
+		if !s.written[id] {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
 	}
 	return db.refreshMeasures(ctx, tx, ids)
 }
@@ -296,23 +304,25 @@ type measureSource struct {
 // measureRowsFor reads the facts of the complaints ids (nil: those with ids in
 // [lo, hi)) and works out their rows.
 func (db *DB) measureRowsFor(ctx context.Context, tx bun.IDB, ids []int64, lo, hi int64) ([]MeasureRow, error) {
-	where, args := "id >= ? AND id < ?", []any{lo, hi}
+	where := func(col string) string { return col + " >= ? AND " + col + " < ?" }
+	args := []any{lo, hi}
 	if ids != nil {
-		where, args = "id IN (?)", []any{bun.In(ids)}
+		where = func(col string) string { return col + " IN (?)" }
+		args = []any{bun.In(ids)}
 	}
 	var src []measureSource
 	if err := tx.NewSelect().TableExpr("complaints AS c").
 		ColumnExpr("c.id, c.received_at, c.state, c.agency_id, c.agreement_id, g.model, c.unit, c.channel, c.language").
 		ColumnExpr("c.priority, c.in_custody, c.detainer_issued, c.held_past_release, c.status, c.closed_at").
 		Join("LEFT JOIN agreements AS g ON g.id = c.agreement_id").
-		Where("c."+where, args...).OrderExpr("c.id").Scan(ctx, &src); err != nil {
+		Where(where("c.id"), args...).OrderExpr("c.id").Scan(ctx, &src); err != nil {
 		return nil, fmt.Errorf("measures: read complaints: %w", err)
 	}
 	if len(src) == 0 {
 		return nil, nil
 	}
 	var clocks []clockRow
-	if err := tx.NewSelect().Model(&clocks).Where("complaint_"+where, args...).Scan(ctx); err != nil {
+	if err := tx.NewSelect().Model(&clocks).Where(where("complaint_id"), args...).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("measures: read clocks: %w", err)
 	}
 	byComplaint := map[int64][]redress.Clock{}
@@ -382,4 +392,44 @@ func (b *SeedRows) measureIDs() []int64 {
 		add(s.ComplaintID)
 	}
 	return ids
+}
+
+// newMeasureRow writes a new complaint's row from what its filing knows (the filing
+// path reads nothing it need not: TestFilingReadsNoRegistry), and marks it written, so
+// the commit does not recompute it. Without the model of its agreement it is left to
+// the commit's recomputation.
+func (db *DB) newMeasureRow(ctx context.Context, tx bun.Tx, now time.Time, c redress.Complaint, nc NewComplaint) error {
+	if c.AgreementID != 0 && nc.Model == "" {
+		return nil
+	}
+	f := MeasureFacts{ComplaintID: c.ID, ReceivedAt: now, State: c.State, AgencyID: c.AgencyID, AgreementID: c.AgreementID,
+		Model: nc.Model, Unit: c.Unit, Channel: string(c.Channel), Language: c.Language, Priority: c.Priority,
+		InCustody: c.Custody.Says(redress.CustodyInCustody), Detainer: c.Custody.Says(redress.CustodyDetainer),
+		HPR: c.Custody.Says(redress.CustodyHeldPastRelease), Status: c.Status}
+	if f.Priority == "" {
+		f.Priority = "normal"
+	}
+	seen := map[string]bool{}
+	for _, k := range nc.Clocks {
+		if seen[k.Name] {
+			continue
+		}
+		seen[k.Name] = true
+		k.StartedAt, k.DueAt = k.StartedAt.UTC(), k.DueAt.UTC()
+		if slices.Contains(nc.MetClocks, k.Name) {
+			k.MetAt = now
+		}
+		f.Clocks = append(f.Clocks, k)
+	}
+	row := MeasureRowOf(f, db.measureLoc())
+	if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
+		return fmt.Errorf("measures: write row: %w", err)
+	}
+	if v, ok := touched.Load(tx.Tx); ok {
+		s := v.(*touchSet)
+		s.mu.Lock()
+		s.written[c.ID] = true
+		s.mu.Unlock()
+	}
+	return nil
 }
