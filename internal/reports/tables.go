@@ -172,6 +172,9 @@ func Breakdown(by string, groups []redress.Group) Table {
 		t.Columns = append(t.Columns, "share_"+c)
 	}
 	for _, g := range groups {
+		if None(g.Key) {
+			g.Key = "" // the complaints with none: one key for both dialects' spellings
+		}
 		row := []any{g.Key, g.Label, g.Received, g.Open, g.Closed, g.Close.Calendar.Median, g.Close.Calendar.P90}
 		for _, c := range breakdownClocks {
 			row = append(row, clockShare(g.Measures, c))
@@ -181,6 +184,10 @@ func Breakdown(by string, groups []redress.Group) Table {
 	}
 	return t
 }
+
+// None says whether a group's key stands for the complaints with none (no agency in the
+// registry, no agreement, no unit yet): "" or "0". No filter chooses them alone.
+func None(key string) bool { return key == "" || key == "0" }
 
 // clockShare is the share of one deadline met, NaN when it is not measured or none is
 // decided.

@@ -76,6 +76,15 @@ func (w Words) Cell(col string, v any) string {
 	return Text(v)
 }
 
+// GroupName is a breakdown row's name: its label, or for the complaints with none, the
+// catalog's words for them.
+func (w Words) GroupName(table, key, label string) string {
+	if None(key) && label == "" {
+		return w.or("report.none_group."+table, "—")
+	}
+	return label
+}
+
 // IsShare says whether a column holds shares from 0 to 1.
 func IsShare(col string) bool { return col == "share_met" || strings.HasPrefix(col, "share_") }
 
@@ -90,6 +99,9 @@ func (w Words) RowCell(t Table, r, i int) string {
 				return chart.Percent(x)
 			}
 		}
+	}
+	if col == "name" && r < len(t.Keys) {
+		return w.GroupName(t.Name, t.Keys[r], Text(row[i]))
 	}
 	if t.Name == TableBands && col == "to_days" && row[i] == nil {
 		return w.T("report.open_band")

@@ -194,6 +194,12 @@ func TestDashboardSupervisorUnits(t *testing.T) {
 		if !strings.Contains(body, "Your units only: tx.") {
 			t.Errorf("the supervisor's dashboard does not say whose units")
 		}
+		// The menu offers the dashboard to those who may open it.
+		for caller, want := range map[string]bool{"auditor": true, "supervisor": true, "investigator": false} {
+			if got := strings.Contains(s.get(caller, "/staff").Body.String(), `href="/oversight"`); got != want {
+				t.Errorf("menu of %s links the dashboard: %v", caller, got)
+			}
+		}
 		q := dashPeriod()
 		q.Set("unit", "fl")
 		if rec := s.get("supervisor", "/oversight?"+q.Encode()); rec.Code != http.StatusUnprocessableEntity {

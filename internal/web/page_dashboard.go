@@ -274,18 +274,19 @@ func (s *Server) tableView(p *page, words reports.Words, mq measureQuery, t repo
 	tv.NameCol = slices.Index(t.Columns, "name")
 	for _, key := range t.Keys {
 		var l rowLinks
-		switch by {
-		case redress.ByState:
+		switch {
+		case reports.None(key): // no filter chooses the complaints with none alone
+		case by == redress.ByState:
 			l.Drill = mq.link("/oversight", "state", key)
-		case redress.ByAgency:
+		case by == redress.ByAgency:
 			l.Drill = mq.link("/oversight", "agency", key)
 			l.Cases = queueLink(mq.Filter, key, "")
-		case redress.ByAgreement:
+		case by == redress.ByAgreement:
 			l.Drill = mq.link("/oversight", "agreement", key)
 			l.Card = mq.link("/oversight/agreements/"+key, "agreement", "", "agency", "", "state", "", "model", "")
-		case redress.ByModel:
+		case by == redress.ByModel:
 			l.Drill = mq.link("/oversight", "model", key)
-		case redress.ByUnit:
+		case by == redress.ByUnit:
 			l.Drill = mq.link("/oversight", "unit", key)
 		}
 		tv.Links = append(tv.Links, l)
