@@ -244,6 +244,12 @@ func TestDashboardBadFilters(t *testing.T) {
 		if rec := s.get("auditor", "/api/v1/reports/nonsense"); rec.Code != http.StatusNotFound {
 			t.Errorf("unknown table: %d", rec.Code)
 		}
+		// A report card takes the dashboard's filters but those that choose its agreement.
+		rec = s.get("auditor", "/oversight/agreements/"+strconv.FormatInt(s.agreementID(), 10)+"?period=soon&state=TX")
+		if body := rec.Body.String(); rec.Code != http.StatusUnprocessableEntity || !strings.Contains(body, `href="#filter-period"`) ||
+			!strings.Contains(body, "state") || !strings.Contains(body, "Harris County") {
+			t.Errorf("a card's bad filters: %d", rec.Code)
+		}
 		if rec := s.get("auditor", "/oversight/agreements/999999"); rec.Code != http.StatusNotFound {
 			t.Errorf("unknown agreement: %d", rec.Code)
 		}
