@@ -194,6 +194,11 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	mq, err := s.parseMeasureQuery(r, slices.Concat(dashFilters, []string{"lang", foldParam}))
 	s.dashChoices(v.Form)
+	// The agencies and agreements the caller's complaints name, as the audit log offers.
+	if err := s.auditChoices(r, v.Form, permMeasures, "read"); err != nil {
+		s.renderPageError(w, r, p, err)
+		return
+	}
 	var de *redress.Error
 	switch {
 	case errors.As(err, &de) && de.Code == redress.EINVALID:
