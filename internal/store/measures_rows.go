@@ -365,7 +365,7 @@ func (db *DB) writeMeasureRows(ctx context.Context, tx bun.IDB, rows []MeasureRo
 	}
 	for start := 0; start < len(rows); start += 500 {
 		batch := rows[start:min(start+500, len(rows))]
-		if _, err := tx.NewInsert().Model(&batch).Exec(ctx); err != nil {
+		if _, err := tx.NewInsert().Model(&batch).Returning("NULL").Exec(ctx); err != nil {
 			return fmt.Errorf("measures: write rows: %w", err)
 		}
 	}
@@ -422,7 +422,7 @@ func (db *DB) newMeasureRow(ctx context.Context, tx bun.Tx, now time.Time, c red
 		f.Clocks = append(f.Clocks, k)
 	}
 	row := MeasureRowOf(f, db.measureLoc())
-	if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
+	if _, err := tx.NewInsert().Model(&row).Returning("NULL").Exec(ctx); err != nil {
 		return fmt.Errorf("measures: write row: %w", err)
 	}
 	if v, ok := touched.Load(tx.Tx); ok {
