@@ -27,7 +27,7 @@ func (f *fake) Measures(_ context.Context, mf redress.MeasureFilter) (redress.Me
 func measures(mf redress.MeasureFilter) redress.Measures {
 	return redress.Measures{Filter: mf, AsOf: time.Date(2026, 10, 5, 12, 0, 0, 0, time.UTC), Received: 12, Open: 5, Closed: 7,
 		Close:      redress.Elapsed{Calendar: redress.Durations{Count: 7, Median: 31.5, P90: 80, Mean: 40.25, Max: 95}},
-		CloseBands: []redress.Band{{0, 30, 3}, {30, 90, 3}, {90, 0, 1}},
+		CloseBands: []redress.Band{{FromDays: 0, ToDays: 30, N: 3}, {FromDays: 30, ToDays: 90, N: 3}, {FromDays: 90, N: 1}},
 		Deadlines:  []redress.Compliance{{Clock: "resolve", OnTime: 6, Late: 1}, {Clock: "acknowledge", Running: 2}},
 		Findings:   []redress.FindingCount{{Category: "force", Finding: "sustained", N: 2}, {Category: "force", N: 1}},
 		Referrals:  []redress.ReferralMeasure{{Recipient: "dhs_oig", Sent: 2, Answered: 1, Response: redress.Durations{Count: 1, Median: 12}}}}

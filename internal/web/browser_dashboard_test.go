@@ -60,7 +60,7 @@ func TestBrowserDashboard(t *testing.T) {
 	// All → state → agency → agreement, each by the first row's link.
 	for _, by := range []string{"by_state", "by_agency", "by_agreement"} {
 		// The link's own address, followed: a click waits on the layout of a long page.
-		href := browsertest.Run(p, chromedp.Evaluate[string](`document.querySelector('table[aria-labelledby="t-` + by + `-title"] tbody th a').href`))
+		href := browsertest.Run(p, chromedp.Evaluate[string](`document.querySelector('table[aria-labelledby="t-`+by+`-title"] tbody th a').href`))
 		start := time.Now()
 		if got := p.Open(href); got != http.StatusOK {
 			t.Fatalf("drilling down %s to %s: HTTP %d", by, href, got)
