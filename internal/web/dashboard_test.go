@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"html"
+	"regexp"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -110,9 +112,18 @@ func TestDashboardDrillDownAndExports(t *testing.T) {
 		page("auditor", "/oversight?"+q.Encode(), `id="t-by_agreement"`, "agreement="+agreement, "/oversight/agreements/"+agreement)
 		q.Del("agency")
 		q.Set("agreement", agreement)
-		page("auditor", "/oversight?"+q.Encode(), `aria-current="page"`, "/oversight/agreements/"+agreement,
-			// The cases behind the numbers: the queue, de-identified for the auditor.
+		atAgreement := page("auditor", "/oversight?"+q.Encode(), `aria-current="page"`, "/oversight/agreements/"+agreement,
 			"/staff/complaints?agency="+agency)
+		// The cases behind the numbers: the queue, de-identified for the auditor, lists
+		// the Harris complaint and none of its words.
+		m := regexp.MustCompile(`href="(/staff/complaints\?agency=[^"]+)"`).FindStringSubmatch(atAgreement)
+		if m == nil {
+			t.Fatal("no link to the cases")
+		}
+		cases := page("auditor", html.UnescapeString(m[1]), "RX-")
+		if n := strings.Count(cases, `href="/staff/complaints/`); n != 1 {
+			t.Errorf("the cases behind the agreement's numbers list %d complaints, want 1", n)
+		}
 		q.Del("agreement")
 
 		// The report card: registry facts and history, audit log and export links.

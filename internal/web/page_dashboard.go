@@ -387,6 +387,11 @@ func (s *Server) dashPath(r *http.Request, p *page, mq measureQuery) ([]crumb, e
 // dashChoices fills in the form's fixed choices.
 func (s *Server) dashChoices(f *filterForm) {
 	var opts []option
+	for _, st := range redress.States {
+		opts = append(opts, option{Value: st.Code, Label: st.Name + " (" + st.Code + ")"})
+	}
+	f.choose("state", opts)
+	opts = nil
 	for _, m := range redress.Models {
 		opts = append(opts, option{Value: string(m), Label: f.page.T("model." + string(m))})
 	}
