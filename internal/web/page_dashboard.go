@@ -137,7 +137,12 @@ type tableView struct {
 	Links     []rowLinks
 	// NameCol is the column a row's drill-down link goes on.
 	NameCol int
+	// Long folds a table of more than longTable rows (every agency of the country)
+	// under a summary that says how many, so the page's other tables stay near.
+	Long bool
 }
+
+const longTable = 25
 
 // rowLinks are a breakdown row's links: deeper in the dashboard, its report card, its
 // cases in the queue.
@@ -271,7 +276,7 @@ func (s *Server) describePeriod(p *page, v *dashView, mq measureQuery, set repor
 func (s *Server) tableView(p *page, words reports.Words, mq measureQuery, t reports.Table) tableView {
 	tv := tableView{P: p, HTMLTable: words.Page(t), ID: "t-" + t.Name,
 		CSV:  mq.link("/api/v1/reports/"+t.Name, "format", "csv"),
-		JSON: mq.link("/api/v1/reports/"+t.Name, "format", "json")}
+		JSON: mq.link("/api/v1/reports/"+t.Name, "format", "json"), Long: len(t.Rows) > longTable}
 	by, ok := strings.CutPrefix(t.Name, reports.ByPrefix)
 	if !ok {
 		return tv
