@@ -5,7 +5,7 @@ package chart
 // days). Each bar carries its numbers (data-label, data-series, data-value) and a
 // tooltip; the value axis starts at zero.
 func Columns(s Spec) string {
-	const width, left, right, plotH, fontSize = 480.0, 48.0, 8.0, 200.0, 13.0
+	const width, left, right, plotH, fontSize = 480.0, 48.0, 8.0, 200.0, 14.0
 	n := len(s.Labels)
 	top := 12.0
 	if len(s.Series) > 1 {
@@ -79,7 +79,7 @@ func Columns(s Spec) string {
 // first series is drawn. A label with no value (NaN) shows none, in words given by
 // Spec.Format(NaN).
 func HBars(s Spec) string {
-	const width, left, valueW, rowH, barH, fontSize = 480.0, 4.0, 64.0, 46.0, 18.0, 14.0
+	const width, left, valueW, rowH, barH, fontSize = 480.0, 4.0, 64.0, 50.0, 18.0, 16.0
 	height := 8 + rowH*float64(len(s.Labels))
 	if len(s.Labels) == 0 {
 		height = 24
@@ -99,18 +99,31 @@ func HBars(s Spec) string {
 			v = values[i]
 		}
 		y := 8 + rowH*float64(i)
-		w.f(`<text x="%s" y="%s" font-size="%s" fill="%s">%s</text>`, Number(left), Number(y+14), Number(fontSize), ink, esc(label))
+		w.f(`<text x="%s" y="%s" font-size="%s" fill="%s">%s</text>`, Number(left), Number(y+16), Number(fontSize), ink, esc(cut(label, maxLabel)))
 		// The track shows where the full bar would end.
-		w.f(`<rect x="%s" y="%s" width="%s" height="%s" fill="none" stroke="%s"/>`, Number(left), Number(y+20), Number(plotW), Number(barH), grid)
+		w.f(`<rect x="%s" y="%s" width="%s" height="%s" fill="none" stroke="%s"/>`, Number(left), Number(y+22), Number(plotW), Number(barH), grid)
 		bw := 0.0
 		if v == v && max > 0 { // NaN draws no bar
 			bw = plotW * min(v, max) / max
 		}
 		w.f(`<rect class="bar" data-label="%s" data-series="%s" data-value="%s" x="%s" y="%s" width="%s" height="%s" fill="%s"><title>%s</title></rect>`,
-			esc(label), esc(name), Number(v), Number(left), Number(y+20), round(bw), Number(barH), palette[0], esc(label+": "+s.format(v)))
-		w.f(`<text x="%s" y="%s" font-size="%s" fill="%s">%s</text>`, Number(left+plotW+6), Number(y+34), Number(fontSize), ink, esc(s.format(v)))
+			esc(label), esc(name), Number(v), Number(left), Number(y+22), round(bw), Number(barH), palette[0], esc(label+": "+s.format(v)))
+		w.f(`<text x="%s" y="%s" font-size="%s" fill="%s">%s</text>`, Number(left+plotW+6), Number(y+37), Number(fontSize), ink, esc(s.format(v)))
 	}
 	return w.close()
+}
+
+// maxLabel is as many characters as a bar's name shows across the chart; the bar's
+// tooltip and the table give it whole.
+const maxLabel = 50
+
+// cut shortens s to n characters, an ellipsis the last.
+func cut(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 func max1(n int) int {
