@@ -144,6 +144,12 @@ func TestHBarsMatchTheData(t *testing.T) {
 	if !strings.Contains(out, ">50%<") || !strings.Contains(out, ">100%<") {
 		t.Errorf("values not written as percentages")
 	}
+	// A long name is cut across the chart, whole in the bar's data and tooltip.
+	long := strings.Repeat("Sheriff ", 10)
+	out = chart.HBars(chart.Spec{ID: "l", Labels: []string{long}, Series: []chart.Series{{Values: []float64{1}}}})
+	if bs := bars(t, parse(t, out)); len(bs) != 1 || bs[0].label != long || !strings.Contains(out, "…<") {
+		t.Errorf("a long name: %s", out)
+	}
 }
 
 // A chart of nothing still draws (an empty period), and text that is not XML-safe
