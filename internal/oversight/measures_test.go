@@ -231,6 +231,14 @@ func TestMeasures(t *testing.T) {
 			if !reflect.DeepEqual(one, gs[0].Measures) {
 				t.Errorf("Texas as a group\n%+v\nalone\n%+v", gs[0].Measures, one)
 			}
+			// The dashboard's one read gives the same whole and the same groups.
+			whole, groups, err := f.measures.Dashboard(ctx, all, redress.ByState)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(whole, m) || !reflect.DeepEqual(groups, gs) {
+				t.Errorf("dashboard\n%+v\n%+v\nwant\n%+v\n%+v", whole, groups, m, gs)
+			}
 			if _, err := f.measures.Breakdown(ctx, all, "officer"); !isField(err, "by") {
 				t.Errorf("breakdown by officer: %v; want a field error on by", err)
 			}

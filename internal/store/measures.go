@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -139,48 +140,16 @@ func (db *DB) MeasureTallies(ctx context.Context, f redress.MeasureFilter, by st
 	if !ok {
 		return nil, nil
 	}
-	// One pass over the period's rows: each kind is a GROUP BY of one small column.
-	var parts []string
-	var all []any
-	branch := func(kind, value string, valueArgs []any, cond string, condArgs ...any) {
-		parts = append(parts, fmt.Sprintf("SELECT %s AS g, '%s' AS kind, '' AS label, %s AS v, COUNT(*) AS n FROM complaint_measures AS m WHERE %s%s GROUP BY 1, 4",
-			g, kind, value, where, cond))
-		all = append(all, valueArgs...)
-		all = append(all, args...)
-		all = append(all, condArgs...)
-	}
-	branch(TallyStage, "m.stage", nil, "")
-	for _, d := range []struct{ kind, col string }{
-		{TallyAckHours, "ack_hours"}, {TallyAckDays, "ack_days"}, {TallyTriageHours, "triage_hours"},
-		{TallyTriageDays, "triage_days"}, {TallyCloseHours, "close_hours"}, {TallyCloseDays, "close_days"},
-	} {
-		branch(d.kind, "m."+d.col, nil, " AND m."+d.col+" IS NOT NULL")
-	}
-	branch(TallyOpenHour, "m.received_hour", nil, " AND m.stage <> ?", StageClosed)
-	at := asOf.Unix()
-	for _, k := range MeasureClocks {
-		branch(TallyClock+":"+k,
-			fmt.Sprintf("CASE WHEN m.k_%[1]s = %[2]d AND m.due_%[1]s < ? THEN %[3]d ELSE m.k_%[1]s END", k, OutcomeRunning, OutcomeMissed),
-			[]any{at}, " AND m.k_"+k+" <> 0")
-	}
+	cols := tallyColumns(asOf)
 	var out []MeasureTally
-	rows, err := db.bun.QueryContext(ctx, strings.Join(parts, " UNION ALL "), all...)
-	if err != nil {
-		return nil, fmt.Errorf("measures: %w", err)
+	var err2 error
+	if db.Dialect == PostgreSQL {
+		out, err2 = db.groupingSetTallies(ctx, cols, g, where, args)
+	} else {
+		out, err2 = db.unionTallies(ctx, cols, g, where, args)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var t MeasureTally
-		if err := rows.Scan(&t.Group, &t.Kind, &t.Label, &t.Value, &t.N); err != nil {
-			return nil, err
-		}
-		if name, ok := strings.CutPrefix(t.Kind, TallyClock+":"); ok {
-			t.Kind, t.Label = TallyClock, name
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+	if err2 != nil {
+		return nil, fmt.Errorf("measures: %w", err2)
 	}
 	if out, err = db.findingTallies(ctx, out, g, where, args); err != nil {
 		return nil, err
@@ -332,4 +301,122 @@ func (db *DB) MeasureLabels(ctx context.Context, by string, keys []string) (map[
 		out[fmt.Sprint(r.ID)] = label
 	}
 	return out, nil
+}
+
+// tallyColumn is one kind of tally: the value counted, NULL where the complaint has
+// none (0 for a clock that does not apply).
+type tallyColumn struct {
+	kind, label string
+	expr        string
+	args        []any
+}
+
+func tallyColumns(asOf time.Time) []tallyColumn {
+	cols := []tallyColumn{{kind: TallyStage, expr: "m.stage"}}
+	for _, d := range []struct{ kind, col string }{
+		{TallyAckHours, "ack_hours"}, {TallyAckDays, "ack_days"}, {TallyTriageHours, "triage_hours"},
+		{TallyTriageDays, "triage_days"}, {TallyCloseHours, "close_hours"}, {TallyCloseDays, "close_days"},
+	} {
+		cols = append(cols, tallyColumn{kind: d.kind, expr: "m." + d.col})
+	}
+	cols = append(cols, tallyColumn{kind: TallyOpenHour, expr: fmt.Sprintf("CASE WHEN m.stage <> %d THEN m.received_hour END", StageClosed)})
+	at := asOf.Unix()
+	for _, k := range MeasureClocks {
+		cols = append(cols, tallyColumn{kind: TallyClock, label: k, args: []any{at},
+			expr: fmt.Sprintf("CASE WHEN m.k_%[1]s = %[2]d AND m.due_%[1]s < ? THEN %[3]d ELSE m.k_%[1]s END", k, OutcomeRunning, OutcomeMissed)})
+	}
+	return cols
+}
+
+// keep says whether a counted value is a tally: NULL is no value, and a clock's 0 is a
+// clock that does not apply.
+func (c tallyColumn) keep(v sql.NullInt64) bool {
+	return v.Valid && !(c.kind == TallyClock && v.Int64 == OutcomeNone)
+}
+
+// unionTallies counts each kind with a GROUP BY of its own (SQLite).
+func (db *DB) unionTallies(ctx context.Context, cols []tallyColumn, g, where string, args []any) ([]MeasureTally, error) {
+	parts := make([]string, len(cols))
+	var all []any
+	for i, c := range cols {
+		parts[i] = fmt.Sprintf("SELECT %s AS g, %d AS k, %s AS v, COUNT(*) AS n FROM complaint_measures AS m WHERE %s GROUP BY 1, 3", g, i, c.expr, where)
+		all = append(append(all, c.args...), args...)
+	}
+	rows, err := db.bun.QueryContext(ctx, strings.Join(parts, " UNION ALL "), all...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []MeasureTally
+	for rows.Next() {
+		var group string
+		var k int
+		var v sql.NullInt64
+		var n int64
+		if err := rows.Scan(&group, &k, &v, &n); err != nil {
+			return nil, err
+		}
+		if c := cols[k]; c.keep(v) {
+			out = append(out, MeasureTally{Group: group, Kind: c.kind, Label: c.label, Value: v.Int64, N: n})
+		}
+	}
+	return out, rows.Err()
+}
+
+// groupingSetTallies counts every kind in one pass over the period's rows (PostgreSQL's
+// GROUPING SETS, each set hashed in memory): the same tallies as unionTallies, read
+// once instead of once per kind. work_mem is raised for the statement so the hash
+// tables of a quarter at a million complaints (about a megabyte) need no disk.
+func (db *DB) groupingSetTallies(ctx context.Context, cols []tallyColumn, g, where string, args []any) ([]MeasureTally, error) {
+	names := make([]string, len(cols))
+	exprs := make([]string, len(cols))
+	sets := make([]string, len(cols))
+	var all []any
+	for i, c := range cols {
+		names[i] = fmt.Sprintf("c%d", i)
+		exprs[i] = c.expr + " AS " + names[i]
+		sets[i] = "(g, " + names[i] + ")"
+		all = append(all, c.args...)
+	}
+	all = append(all, args...)
+	q := fmt.Sprintf("SELECT g, GROUPING(%[1]s), %[1]s, COUNT(*) FROM (SELECT %[2]s AS g, %[3]s FROM complaint_measures AS m WHERE %[4]s) AS s GROUP BY GROUPING SETS (%[5]s)",
+		strings.Join(names, ", "), g, strings.Join(exprs, ", "), where, strings.Join(sets, ", "))
+	tx, err := db.bun.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, "SET LOCAL work_mem = '64MB'"); err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, q, all...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []MeasureTally
+	vals := make([]sql.NullInt64, len(cols))
+	dest := make([]any, 0, len(cols)+3)
+	var group string
+	var mask, n int64
+	dest = append(dest, &group, &mask)
+	for i := range vals {
+		dest = append(dest, &vals[i])
+	}
+	dest = append(dest, &n)
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		// GROUPING's bit for column i (the highest for c0) is 0 in its own set only.
+		for i, c := range cols {
+			if mask&(1<<(len(cols)-1-i)) == 0 {
+				if c.keep(vals[i]) {
+					out = append(out, MeasureTally{Group: group, Kind: c.kind, Label: c.label, Value: vals[i].Int64, N: n})
+				}
+				break
+			}
+		}
+	}
+	return out, rows.Err()
 }

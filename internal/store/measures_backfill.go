@@ -32,8 +32,17 @@ func (db *DB) backfillMeasures(ctx context.Context) (int, error) {
 			return n, err
 		}
 		if next > last {
-			_, err := db.bun.NewDelete().Table("complaint_measures_backfill").Where("1 = 1").Exec(ctx)
-			return n, err
+			if _, err := db.bun.NewDelete().Table("complaint_measures_backfill").Where("1 = 1").Exec(ctx); err != nil {
+				return n, err
+			}
+			if n > 0 && db.Dialect == PostgreSQL {
+				// Statistics for the planner, and the visibility map that lets the trend's
+				// covering index answer alone; autovacuum keeps both up from here.
+				if _, err := db.bun.ExecContext(ctx, "VACUUM (ANALYZE) complaint_measures"); err != nil {
+					return n, fmt.Errorf("measures backfill: vacuum: %w", err)
+				}
+			}
+			return n, nil
 		}
 		hi := next + measureBackfillBatch
 		err = db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
