@@ -45,7 +45,18 @@ func (s *Set) put(t Table) {
 
 // Build computes the filter's tables and the breakdowns named (redress.Breakdowns).
 func (s *Service) Build(ctx context.Context, f redress.MeasureFilter, by ...string) (Set, error) {
-	m, err := s.Source.Measures(ctx, f)
+	// A source that reads the measures and a breakdown at once (oversight.Service's
+	// Dashboard) saves the page a read of the database.
+	var m redress.Measures
+	var first []redress.Group
+	var err error
+	if d, ok := s.Source.(interface {
+		Dashboard(context.Context, redress.MeasureFilter, string) (redress.Measures, []redress.Group, error)
+	}); ok && len(by) > 0 {
+		m, first, err = d.Dashboard(ctx, f, by[0])
+	} else {
+		m, err = s.Source.Measures(ctx, f)
+	}
 	if err != nil {
 		return Set{}, err
 	}
@@ -57,10 +68,12 @@ func (s *Service) Build(ctx context.Context, f redress.MeasureFilter, by ...stri
 	for _, t := range []Table{Summary(m), Times(m), Deadlines(m), Trend(trend), Bands(m), Findings(m), Referrals(m)} {
 		set.put(t)
 	}
-	for _, b := range by {
-		groups, err := s.Source.Breakdown(ctx, f, b)
-		if err != nil {
-			return Set{}, err
+	for i, b := range by {
+		groups := first
+		if i > 0 || groups == nil {
+			if groups, err = s.Source.Breakdown(ctx, f, b); err != nil {
+				return Set{}, err
+			}
 		}
 		set.put(Breakdown(b, groups))
 	}
