@@ -3,6 +3,7 @@ package oversight_test
 import (
 	"context"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -78,7 +79,10 @@ func BenchmarkDashboard(b *testing.B) {
 	if err != nil || len(agreements) == 0 {
 		b.Fatalf("agreements: %v %v", len(agreements), err)
 	}
-	b.Logf("last quarter: %d complaints; busiest agency %s (%d), agreement %s (%d)", sum(agencies),
+	// The busiest ones named: complaints without an agency (key "0") are no filter.
+	agencies = slices.DeleteFunc(agencies, func(g redress.Group) bool { return g.Key == "0" })
+	agreements = slices.DeleteFunc(agreements, func(g redress.Group) bool { return g.Key == "0" })
+	b.Logf("last quarter: %d complaints with an agency; busiest agency %s (%d), agreement %s (%d)", sum(agencies),
 		agencies[0].Label, agencies[0].Received, agreements[0].Label, agreements[0].Received)
 	for _, c := range []struct {
 		name string
