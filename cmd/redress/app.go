@@ -19,7 +19,9 @@ import (
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/limit"
 	"github.com/redress-oversight/redress/internal/mail"
+	"github.com/redress-oversight/redress/internal/oversight"
 	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/reports"
 	"github.com/redress-oversight/redress/internal/secret"
 	"github.com/redress-oversight/redress/internal/store"
 )
@@ -40,6 +42,10 @@ type app struct {
 	casefile  *casefile.Service
 	limits    *limit.Limiter
 	audit     *audit.Service
+	// Oversight measures (issue 15).
+	oversight *oversight.Service
+	// Issue 15, oversight dashboard: the measures' tables and their exports.
+	reports *reports.Service
 }
 
 // buildApp opens the database (migrated, the registry seeded) and builds every service
@@ -90,6 +96,10 @@ func (c *cli) buildServices(ctx context.Context, cfg *config.Config, a *app) err
 		}}
 	a.casefile = &casefile.Service{DB: db, Box: box, Catalog: catalog, PublicURL: publicURL, Casework: a.cases}
 	a.limits = limit.New(db, limitKey(a.secretKey), time.Now, c.log)
+	// Oversight measures (issue 15).
+	a.oversight = &oversight.Service{DB: db, Deadlines: a.clocks, UnitDeadlines: a.cases.UnitDeadlines}
+	// Issue 15, oversight dashboard.
+	a.reports = &reports.Service{Source: a.oversight, DB: db}
 	return nil
 }
 

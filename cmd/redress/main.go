@@ -17,6 +17,7 @@ import (
 	"syscall"
 
 	"github.com/redress-oversight/redress/internal/config"
+	"github.com/redress-oversight/redress/internal/deadline"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/registry"
 	"github.com/redress-oversight/redress/internal/secret"
@@ -64,6 +65,8 @@ Usage:
   redress audit key                      print the public key audit checkpoints are signed with
   redress audit witness --url URL --store FILE [--key PUBKEY]
                                          outside witness: keep the published audit heads, exit 1 on a rewritten history
+  redress report [--period 2026-Q3] --format csv|json|html [--out FILE]
+                                         the oversight measures of a period, every table, for scripts or to print
   redress seed --complaints N --years Y [--force]
                                          fill the database with generated complaints (benchmarks, demos);
                                          refuses one holding real complaints unless --force
@@ -112,6 +115,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return c.benchCommand(ctx, rest)
 	case "seed":
 		return c.seedCommand(ctx, rest)
+	case "report": // issue 15, oversight dashboard
+		return c.reportCommand(ctx, rest)
 	case "-h", "-help", "--help", "help":
 		c.printUsage()
 		return nil
@@ -194,6 +199,11 @@ func (c *cli) openDB(ctx context.Context, cfg *config.Config) (*store.DB, error)
 	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, store.BusyTimeout(cfg.DBBusyTimeout))
 	if err != nil {
 		return nil, err
+	}
+	// Oversight measures (issue 15): days and months in the office's zone, the clock
+	// file's; a bad file is reported when the services are built.
+	if clocks, err := deadline.Load(cfg.ClocksFile); err == nil {
+		db.MeasureLoc = clocks.Loc()
 	}
 	applied, err := db.Migrate(ctx)
 	if err != nil {

@@ -148,6 +148,9 @@ func (c *cli) webDeps(cfg *config.Config, a *app, mailer *mail.Worker) web.Deps 
 		SecureCookies: strings.HasPrefix(cfg.PublicBaseURL, "https://"),
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Operator:      cfg.Operator,
+
+		// Issue 15, oversight dashboard.
+		Reports: a.reports,
 	}
 }
 

@@ -33,6 +33,10 @@ var layers = map[string]int{
 	"internal/casefile": 2,
 	"internal/casework": 2,
 	"internal/seed":     2,
+	// Oversight measures (issue 15).
+	"internal/oversight": 2,
+	// Issue 15, oversight dashboard: the measures' tables, exports and reports.
+	"internal/reports": 2,
 
 	// Services the ones above build on.
 	"internal/authz":    3,
@@ -54,6 +58,8 @@ var layers = map[string]int{
 	"internal/i18n":        5,
 	"internal/config":      5,
 	"internal/logtest":     5,
+	// Issue 15, oversight dashboard: SVG charts drawn on the server.
+	"internal/chart": 5,
 
 	// The vocabulary, and the files the binary carries.
 	"internal/redress": 6,

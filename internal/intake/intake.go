@@ -119,6 +119,9 @@ func (s *Service) FileComplaint(ctx context.Context, in redress.ComplaintInput, 
 			},
 		}
 		nc.Clocks, nc.MetClocks = clocks, met
+		if agreement != nil {
+			nc.Model = agreement.Model // oversight measures: no read of the registry
+		}
 		if retry != nil {
 			nc.Idempotency = s.retryRecord(retry, retryAnswer{TrackingNumber: c.TrackingNumber, ReceiptCode: code,
 				Agreement: agreement, Emailed: in.Contact.Email != "" && s.ReceiptMail != nil && identity != nil})
@@ -272,7 +275,23 @@ func filedDetails(c redress.Complaint) map[string]any {
 		"categories":      cats,
 		"functions":       c.Functions,
 		"anonymous":       c.Anonymous,
+		// Oversight measures (issue 15): what they filter on, so they can be recomputed
+		// from the trail alone (oversight.FromTrail). The custody facts answered yes.
+		"unit":     c.Unit,
+		"priority": c.Priority,
+		"custody":  custodyFacts(c.Custody),
 	}
+}
+
+// custodyFacts lists the custody facts c answers yes to, most urgent first.
+func custodyFacts(c redress.Custody) []string {
+	out := []string{}
+	for _, f := range redress.CustodyFacts {
+		if c.Says(f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // Status is what a receipt holder may learn about their complaint.

@@ -85,6 +85,9 @@ const (
 
 	// Operations.
 	ActionDatabaseMigrated = "database.migrated"
+
+	// Issue 15, oversight dashboard: a table of measures exported (CSV, JSON, a report).
+	ActionReportExported = "report.exported"
 )
 
 // Actions lists every action above, in the same order.
@@ -106,4 +109,6 @@ var Actions = []string{
 	ActionMailSent, ActionMailFailed,
 	ActionAuditSearched, ActionAuditHistoryViewed, ActionExported, ActionVerifyStarted, ActionVerified,
 	ActionDatabaseMigrated,
+	// Issue 15, oversight dashboard.
+	ActionReportExported,
 }

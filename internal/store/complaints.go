@@ -90,6 +90,9 @@ type NewComplaint struct {
 	MetClocks []string
 	// Idempotency, when set, is kept with the complaint for retries of its filing.
 	Idempotency *IdempotencyKey
+	// Model is the model of the complaint's agreement, when it has one: the oversight
+	// measures' row is then written from what the filing knows, with no read.
+	Model redress.Model
 }
 
 // CreateComplaint stores a complaint, its functions, allegations, first status and its
@@ -166,6 +169,9 @@ func (db *DB) CreateComplaint(ctx context.Context, nc NewComplaint) (redress.Com
 		}
 		ev := nc.Audit
 		ev.ComplaintID, ev.AgencyID, ev.AgreementID = c.ID, c.AgencyID, c.AgreementID
+		if err := db.newMeasureRow(ctx, tx, now, c, nc); err != nil {
+			return err
+		}
 		// The complaint's scope is known: no re-read of the row just written.
 		scopes := map[int64][2]*int64{c.ID: {nullID(c.AgencyID), nullID(c.AgreementID)}}
 		return insertAuditScoped(ctx, tx, now, scopes, ev)
@@ -309,6 +315,7 @@ func insertNewClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID
 	if len(clocks) == 0 {
 		return nil
 	}
+	touchMeasures(tx, complaintID)
 	rows := make([]clockRow, 0, len(clocks))
 	seen := map[string]bool{}
 	for _, c := range clocks {

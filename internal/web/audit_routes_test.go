@@ -310,6 +310,24 @@ func TestAuditWalk(t *testing.T) {
 				req: func() walkReq {
 					return walkReq{path: "/api/v1/audit/export?agreement=" + strconv.FormatInt(st.complaint.AgreementID, 10)}
 				}},
+			// Issue 15, oversight dashboard: looking shows counts, never a complaint; each
+			// table downloaded is an event naming the table and the filter.
+			{method: "GET", template: "/oversight", caller: "auditor", quiet: "the dashboard shows counts, never a complaint",
+				req: func() walkReq { return walkReq{path: "/oversight?state=TX"} }},
+			{method: "GET", template: "/oversight/agreements/{id}", caller: "supervisor", quiet: "a report card shows counts and the registry, never a complaint",
+				req: func() walkReq {
+					return walkReq{path: "/oversight/agreements/" + strconv.FormatInt(st.complaint.AgreementID, 10)}
+				}},
+			{method: "GET", template: "/api/v1/reports/{table}", caller: "auditor", action: redress.ActionReportExported,
+				req: func() walkReq {
+					return walkReq{path: "/api/v1/reports/by_agency?format=csv&period=2026-Q3&agreement=" + strconv.FormatInt(st.complaint.AgreementID, 10)}
+				},
+				check: func(t *testing.T, evs []redress.AuditEvent) {
+					e := only1(t, evs, redress.ActionReportExported)
+					if e.AgreementID != st.complaint.AgreementID || fmt.Sprint(e.Details["tables"]) != "[by_agency]" || e.Details["format"] != "csv" {
+						t.Errorf("report.exported %+v", e)
+					}
+				}},
 
 			// Last of the case work, since it moves the case out of the callers' unit.
 			{method: "POST", template: "/api/v1/staff/complaints/{id}/triage", caller: "supervisor", action: "complaint.triaged",
@@ -565,7 +583,7 @@ func TestAuditWalk(t *testing.T) {
 // event: anything of one complaint, and any export.
 func sensitiveRead(tpl string) bool {
 	return strings.HasPrefix(tpl, "/staff/complaints/{id}") || strings.HasPrefix(tpl, "/api/v1/staff/complaints/{id}") ||
-		strings.Contains(tpl, "export")
+		strings.Contains(tpl, "export") || strings.HasPrefix(tpl, "/api/v1/reports/") // issue 15: report exports
 }
 
 // learn keeps what later rows need from a row's answer.

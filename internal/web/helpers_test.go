@@ -22,7 +22,9 @@ import (
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/limit"
 	"github.com/redress-oversight/redress/internal/mail"
+	"github.com/redress-oversight/redress/internal/oversight"
 	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/reports"
 	"github.com/redress-oversight/redress/internal/secret"
 	"github.com/redress-oversight/redress/internal/store"
 	"github.com/redress-oversight/redress/internal/web"
@@ -120,6 +122,8 @@ func newServer(t testing.TB, db *store.DB, box *secret.Box, catalog *i18n.Catalo
 		Casefile: &casefile.Service{DB: db, Box: box, Catalog: catalog, PublicURL: cases.PublicURL, Casework: cases},
 		Limits:   newLimiter(db, nil, func() time.Time { return fixedNow }, quietLog),
 		Audit:    trail,
+		// Issue 15, oversight dashboard: the measures as cmd/redress builds them.
+		Reports: &reports.Service{DB: db, Source: &oversight.Service{DB: db, Deadlines: cases.Deadlines, UnitDeadlines: cases.UnitDeadlines}},
 	})
 	if err != nil {
 		t.Fatal(err)

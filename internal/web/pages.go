@@ -23,7 +23,7 @@ func parsePages() (map[string]*template.Template, error) {
 	for _, v := range views {
 		name := v.template()
 		t, err := template.New(name).ParseFS(templates.FS, "layout.html", "partials.html", "casefile_partials.html", "oversight_partials.html",
-			"complaint_fields.html", name)
+			"complaint_fields.html", "oversight_report_partials.html", name)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
@@ -194,6 +194,7 @@ func (s *Server) newPage(r *http.Request, lang string) *page {
 			{"/staff/registry", "staff.link.registry"}, {"/admin/users", "staff.link.users"},
 			{"/admin/units", "staff.link.units"}, {"/admin/routing", "staff.link.routing"},
 			{"/admin/offices", "staff.link.offices"}, {"/admin/settings", "staff.link.settings"},
+			{"/oversight", "staff.link.dashboard"}, // issue 15, oversight dashboard
 			{"/oversight/audit", "staff.link.audit"}, {"/oversight/verify", "staff.link.verify"}, {"/oversight/export", "staff.link.export"},
 			{"/account", "staff.link.account"},
 		} {

@@ -92,6 +92,10 @@ func (s *Server) routes() {
 	r.HandleFunc("/oversight/verify", s.handleVerifyStart).Methods(http.MethodPost)
 	r.HandleFunc("/oversight/verify/{id}", s.handleVerification).Methods(http.MethodGet)
 	r.HandleFunc("/oversight/export", s.handleExportPage).Methods(http.MethodGet)
+	// Issue 15, oversight dashboard: the measures, each agreement's report card, exports.
+	r.HandleFunc("/oversight", s.handleDashboard).Methods(http.MethodGet)
+	r.HandleFunc("/oversight/agreements/{id}", s.handleReportCard).Methods(http.MethodGet)
+	r.HandleFunc("/api/v1/reports/{table}", s.handleAPIReport).Methods(http.MethodGet)
 	r.HandleFunc("/healthz", s.handleHealthz).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/readyz", s.handleReadyz).Methods(http.MethodGet, http.MethodHead)
 

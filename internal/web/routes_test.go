@@ -256,6 +256,10 @@ func TestRouteTable(t *testing.T) {
 			{method: "POST", template: "/oversight/verify", want: only(303, "auditor")},
 			{method: "GET", template: "/oversight/verify/{id}", path: "/oversight/verify/999999", want: only(404, "auditor")},
 			{method: "GET", template: "/oversight/export", want: only(200, "auditor")},
+			// Issue 15, oversight dashboard: the measures, supervisors' for their units.
+			{method: "GET", template: "/oversight", want: only(200, "supervisor", "auditor")},
+			{method: "GET", template: "/oversight/agreements/{id}", path: "/oversight/agreements/" + strconv.FormatInt(s.agreementID(), 10), want: only(200, "supervisor", "auditor")},
+			{method: "GET", template: "/api/v1/reports/{table}", path: "/api/v1/reports/summary", want: only(200, "supervisor", "auditor")},
 
 			// Last: these end or change the session.
 			{method: "POST", template: "/login/totp", body: "code=000000", want: with(staffOnly(401), "anonymous", 303)},

@@ -22,6 +22,7 @@ import (
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/limit"
 	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/reports"
 	"github.com/redress-oversight/redress/internal/store"
 )
 
@@ -60,6 +61,10 @@ type Deps struct {
 	// Audit reads, searches, exports and verifies the audit trail, recording each look;
 	// its PublicKey is shown to oversight users and served at /api/v1/audit/key.
 	Audit *audit.Service
+
+	// Issue 15, oversight dashboard: the measures as tables for /oversight, the report
+	// cards and /api/v1/reports; nil serves none of them (404).
+	Reports *reports.Service
 }
 
 // Server holds the dependencies every handler shares.

@@ -1,0 +1,109 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+
+	"github.com/redress-oversight/redress/internal/deadline"
+	"github.com/redress-oversight/redress/internal/reports"
+	"github.com/redress-oversight/redress/internal/seed"
+	"github.com/redress-oversight/redress/internal/store/storetest"
+	"github.com/redress-oversight/redress/internal/web/browsertest"
+)
+
+// TestBrowserDashboard: an oversight auditor, in a real Chromium, opens the dashboard
+// over a generated year of complaints under ICE's real sheets, drills down from every
+// state to a state, an agency and an agreement, opens its report card and downloads
+// its CSV; axe-core finds no serious or critical violation on any page. The first
+// screens of the dashboard and the card are saved as oversight-dashboard-1280x900.png
+// and report-card-1280x900.png (the README's docs/img/). SQLite only, as TestBrowser.
+func TestBrowserDashboard(t *testing.T) {
+	b := browsertest.Start(t)
+	db := storetest.Open(t, storetest.SQLiteDSN(t))
+	s := withSheets(t, db)
+	ctx := context.Background()
+	if _, err := seed.Run(ctx, seed.Deps{DB: db, Box: s.box, Deadlines: deadline.Defaults(), Accounts: s.auth,
+		AuditKey: testAuditKey, Actor: "test"}, seed.Options{Complaints: 600, Years: 1, Force: true, RandSeed: 15}); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.srv)
+	t.Cleanup(ts.Close)
+
+	p := b.NewPage(t, "en-US,en")
+	signInBrowser(t, p, ts.URL, "auditor")
+	// The last full quarter of the generated year (the server's own clock is the tests'
+	// fixed day, before it).
+	q := reports.LastFullQuarter(time.Now(), time.UTC).String()
+	if got := p.Open(ts.URL + "/oversight?period=" + q); got != http.StatusOK {
+		t.Fatalf("dashboard: HTTP %d", got)
+	}
+	main := p.Text("main")
+	for _, want := range []string{"Oversight dashboard", "Complaints received and closed by month", "By state", "The numbers as a table"} {
+		if !strings.Contains(main, want) {
+			t.Errorf("the dashboard lacks %q", want)
+		}
+	}
+	p.CheckAccessibility("dashboard")
+	p.Screenshot("oversight-dashboard")
+	p.Screen(1280, 900)
+	p.ScreenshotScreen(filepath.Join(b.Dir, "oversight-dashboard-1280x900.png"))
+
+	// All → state → agency → agreement, each by the first row's link.
+	for _, by := range []string{"by_state", "by_agency", "by_agreement"} {
+		// The link's own address, followed: a click waits on the layout of a long page.
+		href := browsertest.Run(p, chromedp.Evaluate[string](`document.querySelector('table[aria-labelledby="t-`+by+`-title"] tbody th a').href`))
+		start := time.Now()
+		if got := p.Open(href); got != http.StatusOK {
+			t.Fatalf("drilling down %s to %s: HTTP %d", by, href, got)
+		}
+		t.Logf("%s: %s in %s", by, href, time.Since(start).Round(time.Millisecond))
+		p.CheckAccessibility("dashboard-" + by)
+	}
+	if !strings.Contains(p.Text("nav.drill"), "#") {
+		t.Errorf("the path does not reach an agreement: %q", p.Text("nav.drill"))
+	}
+	if got := p.ClickAndWait(`main p.actions a.button[href^="/oversight/agreements/"]`); got != http.StatusOK {
+		t.Fatalf("report card: HTTP %d", got)
+	}
+	card := p.Text("main")
+	for _, want := range []string{"Report card:", "History in ICE's sheets", "Against agreements of the same model", "Audit log of this agreement"} {
+		if !strings.Contains(card, want) {
+			t.Errorf("the report card lacks %q", want)
+		}
+	}
+	p.CheckAccessibility("report-card")
+	p.Screenshot("report-card")
+	p.Screen(1280, 900)
+	p.ScreenshotScreen(filepath.Join(b.Dir, "report-card-1280x900.png"))
+
+	// Its CSV, downloaded by the browser through the button.
+	dir := t.TempDir()
+	p.Do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: dir,
+			BrowserContextID: chromedp.FromContext(ctx).BrowserContextID})
+		return err
+	}))
+	p.Click(`a[href^="/api/v1/reports/peers?"][href*="format=csv"]`)
+	var got []byte
+	for range 100 { // the download ends on its own; this only bounds the wait
+		if files, _ := filepath.Glob(filepath.Join(dir, "*.csv")); len(files) == 1 {
+			if got, _ = os.ReadFile(files[0]); len(got) > 0 {
+				break
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.HasPrefix(string(got), "measure,agreement,model_median,agreements\n") || !strings.Contains(string(got), "close_median,") {
+		t.Errorf("the downloaded CSV: %q", got)
+	}
+}
