@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/redress-oversight/redress/internal/bench"
@@ -19,7 +20,7 @@ func (c *cli) benchCommand(ctx context.Context, args []string) error {
 	clients := fs.Int("clients", 8, "requests in flight at once")
 	duration := fs.Duration("duration", 30*time.Second, "how long each round sends requests")
 	rounds := fs.Int("rounds", 1, "rounds, each the bare limit then the service, so machine noise weighs on both")
-	mixFlag := fs.String("mix", "file=3,status=3,queue=2,filter=2,search=1,case=2,audit=1", "kinds of request and their weights; kinds: file, status, queue, filter, search, case, audit")
+	mixFlag := fs.String("mix", "file=3,status=3,queue=2,filter=2,search=1,case=2,audit=1", "kinds of request and their weights; kinds: "+strings.Join(bench.Kinds, ", "))
 	email := fs.String("email", "", "a staff account for the staff pages (password in REDRESS_BENCH_PASSWORD); audit needs an oversight auditor")
 	totpSecret := fs.String("totp-secret", "", "the account's TOTP secret when it has a second factor")
 	pid := fs.Int("pid", 0, "the server's process id, to report its peak resident memory")

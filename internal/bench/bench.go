@@ -35,13 +35,18 @@ const (
 	KindSearch = "search" // the queue searched by a word of the complainant's
 	KindCase   = "case"   // GET /staff/complaints/{id}
 	KindAudit  = "audit"  // GET /oversight/audit
+	// KindDashboard is the oversight dashboard as it opens (the last full quarter), and
+	// KindCard an agreement's report card, of the agreements of the state agencies filed
+	// against (TX).
+	KindDashboard = "dashboard" // GET /oversight
+	KindCard      = "card"      // GET /oversight/agreements/{id}
 )
 
 // Kinds lists every kind in the order help shows them.
-var Kinds = []string{KindFile, KindStatus, KindQueue, KindFilter, KindSearch, KindCase, KindAudit}
+var Kinds = []string{KindFile, KindStatus, KindQueue, KindFilter, KindSearch, KindCase, KindAudit, KindDashboard, KindCard}
 
 // staffKinds need a signed-in staff member.
-var staffKinds = []string{KindQueue, KindFilter, KindSearch, KindCase, KindAudit}
+var staffKinds = []string{KindQueue, KindFilter, KindSearch, KindCase, KindAudit, KindDashboard, KindCard}
 
 // Options are a run's settings.
 type Options struct {
@@ -95,6 +100,8 @@ type runner struct {
 	client   *http.Client
 	agencies []int64
 	cases    []int64
+	// agreements are the report cards the card kind opens.
+	agreements []int64
 	// receipts filed during the run, for status checks.
 	mu       sync.Mutex
 	receipts [][2]string
@@ -173,6 +180,20 @@ func (r *runner) prepare(ctx context.Context) error {
 	}
 	for _, a := range list.Agencies {
 		r.agencies = append(r.agencies, a.ID)
+	}
+	if r.o.Mix[KindCard] > 0 {
+		var agreements struct {
+			Agreements []struct{ ID int64 }
+		}
+		if err := r.getJSON(ctx, "/api/v1/agreements?state=TX", &agreements); err != nil {
+			return fmt.Errorf("the agreements of TX: %w", err)
+		}
+		for _, a := range agreements.Agreements {
+			r.agreements = append(r.agreements, a.ID)
+		}
+		if len(r.agreements) == 0 {
+			return errors.New("the registry lists no agreement in TX for the report card")
+		}
 	}
 	if r.o.Mix[KindStatus]+r.o.Mix[KindCase] > 0 {
 		// Receipts to check and cases to open from the first request on: a few
@@ -337,6 +358,12 @@ func (r *runner) send(ctx context.Context, kind string, rng *rand.Rand, n int) (
 		return code, err
 	case KindAudit:
 		_, code, err := r.get(ctx, "/oversight/audit")
+		return code, err
+	case KindDashboard:
+		_, code, err := r.get(ctx, "/oversight")
+		return code, err
+	case KindCard:
+		_, code, err := r.get(ctx, "/oversight/agreements/"+strconv.FormatInt(r.agreements[rng.IntN(len(r.agreements))], 10))
 		return code, err
 	}
 	return 0, fmt.Errorf("no kind %q", kind)
