@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/redress-oversight/redress/internal/redress"
@@ -33,10 +34,12 @@ type Labeled struct {
 }
 
 // Label names a row: Name when it is a name (a state's, a registry agency's), else Key,
-// a catalog key ("category.force", "transparency.none.agency").
+// a catalog key ("category.force", "transparency.none.agency"). Code is what the API
+// gives: a state's code, an agency's id, a model, category or finding code; "" for the
+// rows gathering what has none.
 type Label struct {
-	Key, Name string
-	Children  []Label
+	Code, Key, Name string
+	Children        []Label
 }
 
 // Figure is a median (in days) or a share (from 0 to 1) worked out from N cases; Shown
@@ -47,10 +50,10 @@ type Figure struct {
 	Shown bool
 }
 
-// TimesRow is one measure by quarter: Key names it ("transparency.times.close",
-// "transparency.deadline.acknowledge"); Share says its figures are shares.
+// TimesRow is one measure by quarter: the median days to close (Clock "") or the share
+// of one deadline's cases that met it on time (Share).
 type TimesRow struct {
-	Key   string
+	Clock string
 	Share bool
 	Cells []Figure
 }
@@ -112,7 +115,7 @@ func complaintTables(cols int, ts []redress.ComplaintTally) (states, models Labe
 	states.Cols = cols
 	for i, k := range keys {
 		if i == 0 || keys[i-1].state != k.state {
-			l := Label{Name: stateName(k.state)}
+			l := Label{Code: k.state, Name: stateName(k.state)}
 			if k.state == "" {
 				l = Label{Key: keyNoState}
 			}
@@ -121,7 +124,7 @@ func complaintTables(cols int, ts []redress.ComplaintTally) (states, models Labe
 		}
 		r, l := &states.Rows[len(states.Rows)-1], &states.Labels[len(states.Labels)-1]
 		r.Children = append(r.Children, suppress.Row{Cells: cellsOf(agencies[k])})
-		child := Label{Name: names[k.id]}
+		child := Label{Code: strconv.FormatInt(k.id, 10), Name: names[k.id]}
 		if k.id == 0 {
 			child = Label{Key: keyNoAgency}
 		}
@@ -138,7 +141,7 @@ func complaintTables(cols int, ts []redress.ComplaintTally) (states, models Labe
 			row = make([]int, cols)
 		}
 		models.Rows = append(models.Rows, suppress.Row{Cells: cellsOf(row)})
-		models.Labels = append(models.Labels, Label{Key: key})
+		models.Labels = append(models.Labels, Label{Code: string(m), Key: key})
 	}
 	return states, models
 }
@@ -171,29 +174,29 @@ func allegationTables(cols int, ts []redress.AllegationTally) (cats, finds Label
 	}
 	for _, c := range redress.Categories {
 		cats.Rows = append(cats.Rows, row(byCat[c]))
-		cats.Labels = append(cats.Labels, Label{Key: "category." + string(c)})
+		cats.Labels = append(cats.Labels, Label{Code: string(c), Key: "category." + string(c)})
 		delete(byCat, c)
 	}
 	// A code no longer in the vocabulary still counts, under its own code.
 	for c, m := range byCat {
 		cats.Rows = append(cats.Rows, row(m))
-		cats.Labels = append(cats.Labels, Label{Key: "category." + string(c)})
+		cats.Labels = append(cats.Labels, Label{Code: string(c), Key: "category." + string(c)})
 	}
 	for _, f := range append(slices.Clone(findingCodes), "", "open") {
-		key := "finding." + f
+		key, code := "finding."+f, f
 		switch f {
 		case "":
-			key = keyNoFinding
+			key, code = keyNoFinding, "none"
 		case "open":
 			key = keyOpenFinding
 		}
 		finds.Rows = append(finds.Rows, row(byFinding[f]))
-		finds.Labels = append(finds.Labels, Label{Key: key})
+		finds.Labels = append(finds.Labels, Label{Code: code, Key: key})
 		delete(byFinding, f)
 	}
 	for f, m := range byFinding {
 		finds.Rows = append(finds.Rows, row(m))
-		finds.Labels = append(finds.Labels, Label{Key: "finding." + f})
+		finds.Labels = append(finds.Labels, Label{Code: f, Key: "finding." + f})
 	}
 	return cats, finds
 }
@@ -217,7 +220,7 @@ var deadlineOrder = []string{"acknowledge", "triage", "notify_ice", "resolve", "
 // share of each deadline met on time, each shown from Threshold cases up.
 func (t *Transparency) times(ctx context.Context, bounds []time.Time) ([]TimesRow, error) {
 	n := len(bounds) - 1
-	closeRow := TimesRow{Key: "transparency.times.close", Cells: make([]Figure, n)}
+	closeRow := TimesRow{Cells: make([]Figure, n)}
 	shares := map[string][]Figure{}
 	for q := range n {
 		m, err := t.Measures.Measures(ctx, redress.MeasureFilter{From: bounds[q], To: bounds[q+1], AllUnits: true})
@@ -247,7 +250,7 @@ func (t *Transparency) times(ctx context.Context, bounds []time.Time) ([]TimesRo
 	slices.SortFunc(clocks, func(a, b string) int { return cmp.Or(cmp.Compare(rank(a), rank(b)), cmp.Compare(a, b)) })
 	rows := []TimesRow{closeRow}
 	for _, c := range clocks {
-		rows = append(rows, TimesRow{Key: "transparency.deadline." + c, Share: true, Cells: shares[c]})
+		rows = append(rows, TimesRow{Clock: c, Share: true, Cells: shares[c]})
 	}
 	return rows, nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/limit"
+	"github.com/redress-oversight/redress/internal/oversight"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 )
@@ -60,6 +61,9 @@ type Deps struct {
 	// Audit reads, searches, exports and verifies the audit trail, recording each look;
 	// its PublicKey is shown to oversight users and served at /api/v1/audit/key.
 	Audit *audit.Service
+	// Transparency builds and keeps the public transparency report (issue 15, point 5);
+	// nil: /transparency is a 404.
+	Transparency *oversight.Transparency
 }
 
 // Server holds the dependencies every handler shares.
@@ -73,6 +77,8 @@ type Server struct {
 	metrics Metrics
 	// refusals summarises requests refused because no one was signed in.
 	refusals sampledLog
+	// transparency keeps the report's drawn forms (page_transparency.go).
+	transparency preparedReport
 }
 
 // NewServer builds the handler for the whole service. It fails when a page template is
