@@ -191,10 +191,12 @@ func (p *transparencyPage) Period() string {
 	return qs[0].String() + "_" + qs[len(qs)-1].String()
 }
 
-// AsOf is the day the figures were computed (in the office's zone) and how old they may
-// be, in whole minutes.
+// AsOf is the month the figures were computed in (in the office's zone; the page names
+// no day at all) and how old they may be, in whole minutes.
 func (p *transparencyPage) AsOf() string {
-	return p.T("transparency.as_of", "Date", p.DT(p.Report.Built), "Minutes", int(p.Report.TTL/time.Minute))
+	b := p.Report.Built.In(p.zone())
+	month := p.T(fmt.Sprintf("month.%d", b.Month()))
+	return p.T("transparency.as_of", "Month", month, "Year", b.Year(), "Minutes", int(p.Report.TTL/time.Minute))
 }
 
 // transparencyCSV writes every table in long form: table, group (a state, for its
