@@ -19,6 +19,7 @@ import (
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/limit"
 	"github.com/redress-oversight/redress/internal/mail"
+	"github.com/redress-oversight/redress/internal/oversight"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/secret"
 	"github.com/redress-oversight/redress/internal/store"
@@ -40,6 +41,8 @@ type app struct {
 	casefile  *casefile.Service
 	limits    *limit.Limiter
 	audit     *audit.Service
+	// Oversight measures (issue 15).
+	oversight *oversight.Service
 }
 
 // buildApp opens the database (migrated, the registry seeded) and builds every service
@@ -90,6 +93,8 @@ func (c *cli) buildServices(ctx context.Context, cfg *config.Config, a *app) err
 		}}
 	a.casefile = &casefile.Service{DB: db, Box: box, Catalog: catalog, PublicURL: publicURL, Casework: a.cases}
 	a.limits = limit.New(db, limitKey(a.secretKey), time.Now, c.log)
+	// Oversight measures (issue 15).
+	a.oversight = &oversight.Service{DB: db, Deadlines: a.clocks, UnitDeadlines: a.cases.UnitDeadlines}
 	return nil
 }
 

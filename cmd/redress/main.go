@@ -17,6 +17,7 @@ import (
 	"syscall"
 
 	"github.com/redress-oversight/redress/internal/config"
+	"github.com/redress-oversight/redress/internal/deadline"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/registry"
 	"github.com/redress-oversight/redress/internal/secret"
@@ -192,6 +193,11 @@ func (c *cli) openDB(ctx context.Context, cfg *config.Config) (*store.DB, error)
 	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, store.BusyTimeout(cfg.DBBusyTimeout))
 	if err != nil {
 		return nil, err
+	}
+	// Oversight measures (issue 15): days and months in the office's zone, the clock
+	// file's; a bad file is reported when the services are built.
+	if clocks, err := deadline.Load(cfg.ClocksFile); err == nil {
+		db.MeasureLoc = clocks.Loc()
 	}
 	applied, err := db.Migrate(ctx)
 	if err != nil {

@@ -33,7 +33,7 @@ var layers = map[string]int{
 	"internal/casefile": 2,
 	"internal/casework": 2,
 	"internal/seed":     2,
-	// Oversight's numbers (issue 15); the transparency report is hx-transparency's.
+	// Oversight measures (issue 15).
 	"internal/oversight": 2,
 
 	// Services the ones above build on.

@@ -272,7 +272,23 @@ func filedDetails(c redress.Complaint) map[string]any {
 		"categories":      cats,
 		"functions":       c.Functions,
 		"anonymous":       c.Anonymous,
+		// Oversight measures (issue 15): what they filter on, so they can be recomputed
+		// from the trail alone (oversight.FromTrail). The custody facts answered yes.
+		"unit":     c.Unit,
+		"priority": c.Priority,
+		"custody":  custodyFacts(c.Custody),
 	}
+}
+
+// custodyFacts lists the custody facts c answers yes to, most urgent first.
+func custodyFacts(c redress.Custody) []string {
+	out := []string{}
+	for _, f := range redress.CustodyFacts {
+		if c.Says(f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // Status is what a receipt holder may learn about their complaint.

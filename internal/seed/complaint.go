@@ -103,7 +103,20 @@ func (k *kase) file() {
 	}
 	k.audit(c.ReceivedAt, actor, role, redress.ActionComplaintFiled, map[string]any{
 		"tracking_number": c.TrackingNumber, "channel": c.Channel, "language": c.Language, "state": c.State,
-		"incident_date": c.IncidentDate.String(), "categories": cats, "functions": k.fns, "anonymous": c.Anonymous})
+		"incident_date": c.IncidentDate.String(), "categories": cats, "functions": k.fns, "anonymous": c.Anonymous,
+		// Oversight measures (issue 15): as intake records them (filedDetails).
+		"unit": c.Unit, "priority": c.Priority, "custody": custodyYes(c)})
+}
+
+// custodyYes lists the custody facts c answers yes to, most urgent first.
+func custodyYes(c *store.SeedComplaint) []string {
+	out := []string{}
+	for i, b := range []*bool{c.InCustody, c.DetainerIssued, c.HeldPastRelease} {
+		if b != nil && *b {
+			out = append(out, redress.CustodyFacts[i])
+		}
+	}
+	return out
 }
 
 func subject(userID int64) string { return "user:" + itoa(userID) }

@@ -80,6 +80,9 @@ func insertAuditScoped(ctx context.Context, tx bun.IDB, now time.Time, scopes ma
 		if err := complaintScope(ctx, tx, &rows[i], scopes); err != nil {
 			return err
 		}
+		if !readActions[ev.Action] {
+			touchMeasures(tx, ev.ComplaintID) // oversight measures: recomputed before commit
+		}
 	}
 	// Large imports write hundreds of events; batches keep each statement small.
 	for start := 0; start < len(rows); start += 500 {

@@ -26,6 +26,7 @@ func changeClocks(ctx context.Context, tx bun.Tx, now time.Time, ch StatusChange
 		return nil, err
 	}
 	if len(ch.PauseClocks) > 0 {
+		touchMeasures(tx, ch.ComplaintID)
 		if _, err := tx.NewUpdate().Table("complaint_clocks").Set("paused_at = ?", now).
 			Where("complaint_id = ? AND met_at IS NULL AND paused_at IS NULL AND stopped_at IS NULL AND clock IN (?)", ch.ComplaintID, bun.In(ch.PauseClocks)).Exec(ctx); err != nil {
 			return nil, err
@@ -78,6 +79,7 @@ func (db *DB) StartClocks(ctx context.Context, complaintID int64, clocks []redre
 }
 
 func startClocks(ctx context.Context, tx bun.IDB, complaintID int64, clocks []redress.Clock) error {
+	touchMeasures(tx, complaintID)
 	for _, c := range clocks {
 		row := clockRow{ComplaintID: complaintID, Clock: c.Name, StartedAt: c.StartedAt.UTC(), DueAt: c.DueAt.UTC()}
 		if _, err := tx.NewInsert().Model(&row).On("CONFLICT (complaint_id, clock) DO NOTHING").Exec(ctx); err != nil {
@@ -93,6 +95,7 @@ func stopClocks(ctx context.Context, tx bun.IDB, complaintID int64, names []stri
 	if len(names) == 0 {
 		return nil
 	}
+	touchMeasures(tx, complaintID)
 	_, err := tx.NewDelete().Table("complaint_clocks").
 		Where("complaint_id = ? AND met_at IS NULL AND clock IN (?)", complaintID, bun.In(names)).Exec(ctx)
 	return err
@@ -114,6 +117,7 @@ func restartClocks(ctx context.Context, tx bun.IDB, complaintID int64) ([]string
 // setStopped sets stopped_at on the unmet clocks of a complaint that match cond, in one
 // UPDATE that returns their names (sorted, as the audit event lists them).
 func setStopped(ctx context.Context, tx bun.IDB, complaintID int64, set, cond string, args ...any) ([]string, error) {
+	touchMeasures(tx, complaintID)
 	var names []string
 	if err := tx.NewUpdate().Table("complaint_clocks").Set(set, args...).
 		Where("complaint_id = ? AND met_at IS NULL AND "+cond, complaintID).Returning("clock").Scan(ctx, &names); err != nil {
@@ -130,6 +134,7 @@ func meetClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID int6
 	if len(names) == 0 {
 		return nil
 	}
+	touchMeasures(tx, complaintID)
 	_, err := tx.NewUpdate().Table("complaint_clocks").Set("met_at = ?", now).Set("paused_at = NULL").
 		Where("complaint_id = ? AND met_at IS NULL AND clock IN (?)", complaintID, bun.In(names)).Exec(ctx)
 	return err
@@ -138,6 +143,7 @@ func meetClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID int6
 // resumeClocks restarts paused clocks, each due time moved on by the pause as clocks
 // counts it.
 func resumeClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID int64, clocks deadline.Config) error {
+	touchMeasures(tx, complaintID)
 	var rows []clockRow
 	if err := tx.NewSelect().Model(&rows).Where("complaint_id = ? AND paused_at IS NOT NULL AND met_at IS NULL", complaintID).Scan(ctx); err != nil {
 		return err

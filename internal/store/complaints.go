@@ -309,6 +309,7 @@ func insertNewClocks(ctx context.Context, tx bun.IDB, now time.Time, complaintID
 	if len(clocks) == 0 {
 		return nil
 	}
+	touchMeasures(tx, complaintID)
 	rows := make([]clockRow, 0, len(clocks))
 	seen := map[string]bool{}
 	for _, c := range clocks {

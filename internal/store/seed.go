@@ -232,7 +232,8 @@ func (db *DB) WriteSeed(ctx context.Context, b *SeedRows) error {
 				return err
 			}
 		}
-		return nil
+		// The oversight measures of the batch's complaints, in the same transaction.
+		return db.refreshMeasures(ctx, tx, b.measureIDs())
 	})
 }
 

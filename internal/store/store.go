@@ -56,6 +56,10 @@ type DB struct {
 	filing filingCache
 	// choices keeps the filters' agency and agreement choices a minute (choices.go).
 	choices choicesCache
+	// MeasureLoc is the office's zone, where the oversight measures count business days
+	// and months (nil: deadline.DefaultLocation); set it before Migrate, whose backfill
+	// uses it (measures_rows.go).
+	MeasureLoc *time.Location
 	// byteOrder: text compares byte by byte (SQLite's BINARY; a PostgreSQL database
 	// whose collation is C), so a range of values is a prefix (wherePrefix).
 	byteOrder bool
@@ -236,6 +240,10 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	for _, mg := range group.Migrations {
 		applied = append(applied, mg.Name+"_"+mg.Comment)
 	}
+	// Oversight measures (migration 150): rows for complaints stored before it.
+	if _, err := db.backfillMeasures(ctx); err != nil {
+		return applied, err
+	}
 	return applied, nil
 }
 
@@ -248,7 +256,8 @@ func (db *DB) inTx(ctx context.Context, fn func(tx bun.Tx, now time.Time) error)
 	defer done()
 	now := db.Now().UTC().Truncate(time.Microsecond)
 	return db.bun.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		return fn(tx, now)
+		// The oversight measures of the complaints fn changed, recomputed before commit.
+		return db.withMeasures(ctx, tx, func() error { return fn(tx, now) })
 	})
 }
 
