@@ -159,7 +159,8 @@ func (c *cli) webDeps(cfg *config.Config, a *app, mailer *mail.Worker) web.Deps 
 // zone, and starts its first build in the background so the first visitor is served
 // from memory.
 func (c *cli) transparency(a *app) *oversight.Transparency {
-	t := &oversight.Transparency{Tallies: a.db, Loc: a.cases.Deadlines.Loc(),
+	// The times and deadlines come from the dashboard's measures, so both agree.
+	t := &oversight.Transparency{Tallies: a.db, Measures: a.oversight, Loc: a.cases.Deadlines.Loc(),
 		OnError: func(err error) { c.log.Error("transparency report", "err", err) }}
 	go func() {
 		if err := t.Warm(context.Background()); err != nil {

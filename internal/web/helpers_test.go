@@ -122,7 +122,8 @@ func newServer(t testing.TB, db *store.DB, box *secret.Box, catalog *i18n.Catalo
 		Limits:   newLimiter(db, nil, func() time.Time { return fixedNow }, quietLog),
 		Audit:    trail,
 		// Transparency report (issue 15, point 5).
-		Transparency: &oversight.Transparency{Tallies: db, Loc: cases.Deadlines.Loc(), Now: func() time.Time { return fixedNow }},
+		Transparency: &oversight.Transparency{Tallies: db, Loc: cases.Deadlines.Loc(), Now: func() time.Time { return fixedNow },
+			Measures: &oversight.Service{DB: db, Deadlines: cases.Deadlines, Now: func() time.Time { return fixedNow }}},
 	})
 	if err != nil {
 		t.Fatal(err)

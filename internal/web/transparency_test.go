@@ -30,6 +30,12 @@ func seedTransparency(t *testing.T, db *store.DB, first int64, n int, at time.Ti
 		if agency == nil {
 			c.AgencyOther = "PLANTED-AGENCY-OTHER"
 		}
+		if status == redress.StatusClosed {
+			// Closed ten days after it came in, the (i+1)th one a day later each time.
+			closed := at.Add(time.Duration(10*24+i*24) * time.Hour)
+			c.ClosedAt, c.StatusChangedAt = &closed, closed
+			b.StatusChanges = append(b.StatusChanges, store.SeedStatusChange{ID: id, ComplaintID: id, Status: status, ChangedAt: closed, Actor: "system"})
+		}
 		b.Complaints = append(b.Complaints, c)
 		b.Allegations = append(b.Allegations, store.SeedAllegation{ID: id, ComplaintID: id, Category: "force", Finding: finding})
 	}
@@ -98,6 +104,10 @@ func TestTransparencyReport(t *testing.T) {
 			"model,,Jail Enforcement Model,2025-Q2,fewer than 5",
 			// Texas's row would give its 3 from its total: the total is withheld.
 			"state,,Texas,total,withheld",
+			// Closed after 10 to 21 days: the median is 15.5; the two closed in 2025-Q2
+			// are too few for a median.
+			"times,,Median days to close,2025-Q1,15.5",
+			"times,,Median days to close,2025-Q2,too few cases",
 		} {
 			if !strings.Contains(csv, line+"\n") {
 				t.Errorf("the CSV lacks %q", line)
