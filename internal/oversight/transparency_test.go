@@ -38,7 +38,7 @@ func (f *fakeTallies) count() int {
 	return f.calls
 }
 
-func fixture() *fakeTallies {
+func transparencyFixture() *fakeTallies {
 	return &fakeTallies{
 		cs: []redress.ComplaintTally{
 			{Quarter: 6, State: "TX", AgencyID: 1, AgencyName: "Harris", Model: "JEM", N: 12},
@@ -55,7 +55,7 @@ func fixture() *fakeTallies {
 }
 
 func TestTransparencyBuild(t *testing.T) {
-	f := fixture()
+	f := transparencyFixture()
 	loc, _ := time.LoadLocation("America/Chicago")
 	now := time.Date(2025, 8, 1, 15, 0, 0, 0, time.UTC)
 	tr := &oversight.Transparency{Tallies: f, Loc: loc, Now: func() time.Time { return now }}
@@ -91,7 +91,7 @@ func TestTransparencyBuild(t *testing.T) {
 // The report is built once and then served from memory; once older than its TTL the
 // kept one is served at once while a fresh one is built behind it.
 func TestTransparencyCache(t *testing.T) {
-	f := fixture()
+	f := transparencyFixture()
 	var mu sync.Mutex
 	now := time.Date(2025, 8, 1, 15, 0, 0, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
