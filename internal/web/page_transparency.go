@@ -25,6 +25,9 @@ import (
 type transparencyPage struct {
 	*page
 	Report *oversight.Report
+	// plain writes numbers for programs (the CSV): no thousands separator, a decimal
+	// point, whatever the language.
+	plain bool
 }
 
 func (*transparencyPage) template() string { return "transparency.html" }
@@ -117,7 +120,7 @@ func (s *Server) handleTransparencyCSV(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p := &transparencyPage{page: s.newPage(r, lang), Report: rep}
+	p := &transparencyPage{page: s.newPage(r, lang), Report: rep, plain: true}
 	b, err := s.prepared(rep, "csv:"+lang, func() ([]byte, error) { return transparencyCSV(p) })
 	if err != nil {
 		s.renderError(w, r, err)
@@ -145,6 +148,9 @@ func (p *transparencyPage) Cell(c suppress.Cell) string {
 // Number writes a count with the language's thousands separator.
 func (p *transparencyPage) Number(n int) string {
 	s := strconv.Itoa(n)
+	if p.plain {
+		return s
+	}
 	sep := p.T("transparency.thousands")
 	var b strings.Builder
 	for i, r := range s {
@@ -162,10 +168,16 @@ func (p *transparencyPage) Figure(f oversight.Figure, share bool) string {
 	if !f.Shown {
 		return p.T("transparency.too_few")
 	}
-	if share {
-		return p.T("transparency.percent", "N", strconv.Itoa(int(f.Value*100+0.5)))
-	}
+	pct := strconv.Itoa(int(f.Value*100 + 0.5))
 	v := strconv.FormatFloat(f.Value, 'f', 1, 64)
+	switch {
+	case share && p.plain:
+		return pct + "%"
+	case share:
+		return p.T("transparency.percent", "N", pct)
+	case p.plain:
+		return v
+	}
 	return strings.Replace(v, ".", p.T("transparency.decimal"), 1)
 }
 

@@ -113,6 +113,9 @@ func TestTransparencyReport(t *testing.T) {
 				t.Errorf("the CSV lacks %q", line)
 			}
 		}
+		if regexp.MustCompile(`,"[0-9.,]+"\n`).MatchString(csv) {
+			t.Error("the CSV groups a number's digits: its numbers are plain")
+		}
 		if strings.Contains(csv, ",40\n") || strings.Contains(csv, "2025-Q3") {
 			t.Error("the running quarter is published")
 		}
