@@ -3,6 +3,7 @@
 package oversight
 
 import (
+	"cmp"
 	"context"
 	"sync"
 	"time"
@@ -173,12 +174,17 @@ func (t *Transparency) Build(ctx context.Context) (*Report, error) {
 	now := t.now()
 	qs, bounds := t.window(now)
 	r := &Report{Built: now, TTL: t.ttl(), Quarters: qs}
+	// The two scans run side by side on two connections: each reads the window once.
+	var as []redress.AllegationTally
+	var aerr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		as, aerr = t.Tallies.AllegationTallies(ctx, bounds)
+	}()
 	cs, err := t.Tallies.ComplaintTallies(ctx, bounds)
-	if err != nil {
-		return nil, err
-	}
-	as, err := t.Tallies.AllegationTallies(ctx, bounds)
-	if err != nil {
+	<-done
+	if err = cmp.Or(err, aerr); err != nil {
 		return nil, err
 	}
 	r.States, r.Models = complaintTables(len(qs), cs)
