@@ -25,6 +25,12 @@ import (
 //   - no free text, no place, no day: quarters are the finest time, labels are the
 //     registry's agencies and the fixed vocabulary's codes.
 //
+// What a refresh can still give away: each build is protected on its own. Counts of
+// ended quarters barely change (an agency corrected at triage), but findings do, as
+// cases close; two copies taken before and after a change whose hidden cells differ
+// could be set against each other. Keeping a cell hidden once it has been (across
+// builds and restarts, so stored) would close that; not done yet.
+//
 // Building it reads the whole window once per table; serving it reads nothing. It is
 // built on the first request, then kept TTL; a request after that gets the kept one at
 // once while a fresh one is built behind it, so a reader sees figures at most TTL plus
