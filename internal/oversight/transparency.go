@@ -69,6 +69,9 @@ type Transparency struct {
 	mu       sync.Mutex
 	cur      *Report
 	building bool
+	// retryAt holds the next refresh back a minute after one failed, so a database in
+	// trouble is not asked again on every request.
+	retryAt time.Time
 	// first serialises the first build, so a crowd arriving at a cold start builds once.
 	first sync.Mutex
 }
@@ -78,7 +81,7 @@ type Transparency struct {
 func (t *Transparency) Report(ctx context.Context) (*Report, error) {
 	t.mu.Lock()
 	cur := t.cur
-	if cur != nil && t.now().Sub(cur.Built) >= t.ttl() && !t.building {
+	if now := t.now(); cur != nil && now.Sub(cur.Built) >= t.ttl() && !t.building && !now.Before(t.retryAt) {
 		t.building = true
 		go t.refresh()
 	}
@@ -114,6 +117,9 @@ func (t *Transparency) refresh() {
 	r, err := t.Build(ctx)
 	t.mu.Lock()
 	t.building = false
+	if err != nil {
+		t.retryAt = t.now().Add(time.Minute)
+	}
 	t.mu.Unlock()
 	if err != nil {
 		if t.OnError != nil {

@@ -2,6 +2,7 @@ package oversight_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ type fakeTallies struct {
 	mu     sync.Mutex
 	calls  int
 	bounds []time.Time
+	err    error
 	cs     []redress.ComplaintTally
 	as     []redress.AllegationTally
 }
@@ -25,7 +27,7 @@ func (f *fakeTallies) ComplaintTallies(_ context.Context, b []time.Time) ([]redr
 	defer f.mu.Unlock()
 	f.calls++
 	f.bounds = b
-	return f.cs, nil
+	return f.cs, f.err
 }
 
 func (f *fakeTallies) AllegationTallies(context.Context, []time.Time) ([]redress.AllegationTally, error) {
@@ -129,5 +131,41 @@ func TestTransparencyCache(t *testing.T) {
 			t.Fatal("no fresh report after the TTL")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// A refresh that fails leaves the kept report served, says why, and is not tried again
+// for a minute.
+func TestTransparencyRefreshFails(t *testing.T) {
+	f := transparencyFixture()
+	var mu sync.Mutex
+	now := time.Date(2025, 8, 1, 15, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	failed := make(chan error, 4)
+	tr := &oversight.Transparency{Tallies: f, Now: clock, TTL: time.Hour, OnError: func(err error) { failed <- err }}
+	ctx := context.Background()
+	first, err := tr.Report(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	f.err = errors.New("database down")
+	f.mu.Unlock()
+	mu.Lock()
+	now = now.Add(2 * time.Hour)
+	mu.Unlock()
+	if r, _ := tr.Report(ctx); r != first {
+		t.Fatal("the kept report was not served")
+	}
+	if err := <-failed; err == nil || err.Error() != "database down" {
+		t.Fatalf("told %v", err)
+	}
+	for range 20 {
+		if r, _ := tr.Report(ctx); r != first {
+			t.Fatal("the kept report was not served")
+		}
+	}
+	if f.count() != 2 {
+		t.Fatalf("asked %d times within the minute after a failure", f.count())
 	}
 }
