@@ -25,11 +25,11 @@ import (
 //   - no free text, no place, no day: quarters are the finest time, labels are the
 //     registry's agencies and the fixed vocabulary's codes.
 //
-// What a refresh can still give away: each build is protected on its own. Counts of
-// ended quarters barely change (an agency corrected at triage), but findings do, as
-// cases close; two copies taken before and after a change whose hidden cells differ
-// could be set against each other. Keeping a cell hidden once it has been (across
-// builds and restarts, so stored) would close that; not done yet.
+// Editions: counts of ended quarters barely change (an agency corrected at triage), but
+// findings do, as cases close, and two copies whose hidden numbers differ could be set
+// against each other. So a number hidden in one build stays hidden in the next ones
+// (suppress's Hold) while it is not zero. That memory is the process's own: a restart,
+// or another serve process, starts afresh (storing it would close that; not done).
 //
 // Building it reads the whole window once per table; serving it reads nothing. It is
 // built on the first request, then kept TTL; a request after that gets the kept one at
@@ -69,6 +69,8 @@ type Transparency struct {
 	mu       sync.Mutex
 	cur      *Report
 	building bool
+	// held are the numbers the last build hid (heldKey), kept hidden by the next.
+	held map[string]bool
 	// retryAt holds the next refresh back a minute after one failed, so a database in
 	// trouble is not asked again on every request.
 	retryAt time.Time
@@ -200,13 +202,26 @@ func (t *Transparency) Build(ctx context.Context) (*Report, error) {
 		return nil, err
 	}
 	r.States, r.Models = complaintTables(len(qs), cs)
+	r.Categories, r.Findings = allegationTables(len(qs), as)
+	t.mu.Lock()
+	held := t.held
+	t.mu.Unlock()
+	r.eachCell(func(key string, c *suppress.Cell) { c.Hold = held[key] })
 	if err := suppress.Protect(&r.States.Table, &r.Models.Table); err != nil {
 		return nil, err
 	}
-	r.Categories, r.Findings = allegationTables(len(qs), as)
 	if err := suppress.Protect(&r.Categories.Table, &r.Findings.Table); err != nil {
 		return nil, err
 	}
+	hidden := map[string]bool{}
+	r.eachCell(func(key string, c *suppress.Cell) {
+		if c.Hidden() {
+			hidden[key] = true
+		}
+	})
+	t.mu.Lock()
+	t.held = hidden
+	t.mu.Unlock()
 	if t.Measures != nil {
 		if r.Times, err = t.times(ctx, bounds); err != nil {
 			return nil, err

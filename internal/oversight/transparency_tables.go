@@ -119,7 +119,8 @@ func complaintTables(cols int, ts []redress.ComplaintTally) (states, models Labe
 			if k.state == "" {
 				l = Label{Key: keyNoState}
 			}
-			states.Rows = append(states.Rows, suppress.Row{})
+			// Cells of its own, for holds to be set on before Protect sums them.
+			states.Rows = append(states.Rows, suppress.Row{Cells: make([]suppress.Cell, cols)})
 			states.Labels = append(states.Labels, l)
 		}
 		r, l := &states.Rows[len(states.Rows)-1], &states.Labels[len(states.Labels)-1]
@@ -253,6 +254,40 @@ func (t *Transparency) times(ctx context.Context, bounds []time.Time) ([]TimesRo
 		rows = append(rows, TimesRow{Clock: c, Share: true, Cells: shares[c]})
 	}
 	return rows, nil
+}
+
+// eachCell calls fn with every count of the report and a key naming it across builds:
+// the table, the row's code (a sub-row's after its parent's), the quarter or "total".
+func (r *Report) eachCell(fn func(key string, c *suppress.Cell)) {
+	col := func(j int) string {
+		if j < 0 {
+			return "total"
+		}
+		return r.Quarters[j].String()
+	}
+	row := func(prefix string, cells []suppress.Cell, total *suppress.Cell) {
+		for j := range cells {
+			fn(prefix+"|"+col(j), &cells[j])
+		}
+		fn(prefix+"|"+col(-1), total)
+	}
+	id := func(l Label) string { return cmp.Or(l.Code, l.Key) }
+	for _, t := range []struct {
+		name string
+		tab  *Labeled
+	}{{"state", &r.States}, {"model", &r.Models}, {"category", &r.Categories}, {"finding", &r.Findings}} {
+		for i := range t.tab.Rows {
+			rw, l := &t.tab.Rows[i], t.tab.Labels[i]
+			row(t.name+"|"+id(l), rw.Cells, &rw.Total)
+			for k := range rw.Children {
+				row(t.name+"|"+id(l)+">"+id(l.Children[k]), rw.Children[k].Cells, &rw.Children[k].Total)
+			}
+		}
+		if t.tab.Totals == nil {
+			t.tab.Totals = make([]suppress.Cell, t.tab.Cols)
+		}
+		row(t.name+"|total", t.tab.Totals, &t.tab.Grand)
+	}
 }
 
 // prevQuarter is the quarter before q.

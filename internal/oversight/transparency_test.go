@@ -3,6 +3,7 @@ package oversight_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -167,5 +168,47 @@ func TestTransparencyRefreshFails(t *testing.T) {
 	}
 	if f.count() != 2 {
 		t.Fatalf("asked %d times within the minute after a failure", f.count())
+	}
+}
+
+// A number hidden in one build stays hidden in the next, even when that build alone
+// would show it: two editions cannot be set against each other.
+func TestTransparencyHoldsAcrossBuilds(t *testing.T) {
+	f := transparencyFixture()
+	now := time.Date(2025, 8, 1, 15, 0, 0, 0, time.UTC)
+	tr := &oversight.Transparency{Tallies: f, Now: func() time.Time { return now }}
+	ctx := context.Background()
+	first, err := tr.Build(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Texas's 2025-Q2 grows from 3 to 6, California's from 2 to 7: on its own, a build
+	// would hide nothing in those rows.
+	f.mu.Lock()
+	f.cs[1].N, f.cs[4].N = 6, 7
+	f.mu.Unlock()
+	alone, err := (&oversight.Transparency{Tallies: f, Now: func() time.Time { return now }}).Build(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := tr.Build(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shownAlone := 0
+	for i, r := range first.States.Rows {
+		for j, c := range append(slices.Clone(r.Cells), r.Total) {
+			now := append(slices.Clone(second.States.Rows[i].Cells), second.States.Rows[i].Total)[j]
+			was := append(slices.Clone(alone.States.Rows[i].Cells), alone.States.Rows[i].Total)[j]
+			if c.Hidden() && now.N != 0 && !now.Hidden() {
+				t.Errorf("state row %d, column %d: hidden in the first build, shown in the second", i, j)
+			}
+			if c.Hidden() && !was.Hidden() {
+				shownAlone++
+			}
+		}
+	}
+	if shownAlone == 0 {
+		t.Fatal("the second build alone hides the same: the test shows nothing")
 	}
 }

@@ -66,3 +66,46 @@ func bigTable(r *rand.Rand, count func() int) *Table {
 	}
 	return tb
 }
+
+// Numbers held from an earlier edition stay hidden (unless zero), and the tables stay
+// safe around them. (Small tables: with many large hidden numbers the attacker's brute
+// force grows fast.)
+func TestHeldNumbers(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 17))
+	for i := range 150 {
+		tables := randomTables(r)
+		tb := tables[0]
+		var held []*Cell
+		hold := func(c *Cell) {
+			if r.IntN(5) == 0 {
+				c.Hold = true
+				held = append(held, c)
+			}
+		}
+		for gi := range tb.Rows {
+			g := &tb.Rows[gi]
+			hold(&g.Total)
+			for k := range g.Children {
+				for j := range g.Children[k].Cells {
+					hold(&g.Children[k].Cells[j])
+				}
+			}
+			if len(g.Children) == 0 {
+				for j := range g.Cells {
+					hold(&g.Cells[j])
+				}
+			}
+		}
+		t.Run("", func(t *testing.T) {
+			attack(t, tables...)
+			for _, c := range held {
+				if c.N != 0 && !c.Hidden() {
+					t.Errorf("a held %d is shown", c.N)
+				}
+			}
+			if t.Failed() {
+				t.Logf("table %d: %+v", i, tb.Rows)
+			}
+		})
+	}
+}

@@ -1,6 +1,9 @@
 package suppress
 
-import "container/heap"
+import (
+	"container/heap"
+	"slices"
+)
 
 // edge is one published number as a flow from one node to another; cells are where it
 // is written back (a column total or grand total two linked tables share is one edge).
@@ -97,11 +100,16 @@ func build(tables []*Table) *graph {
 	return g
 }
 
-// primary hides every small count.
+// primary hides every small count, and withholds every count held from an earlier
+// edition that can stay hidden (Threshold or more).
 func (g *graph) primary() {
 	for i := range g.edges {
-		if IsSmall(g.edges[i].n) {
-			g.edges[i].status = Small
+		e := &g.edges[i]
+		switch {
+		case IsSmall(e.n):
+			e.status = Small
+		case e.n >= Threshold && slices.ContainsFunc(e.cells, func(c *Cell) bool { return c.Hold }):
+			e.status = Withheld
 		}
 	}
 }
@@ -168,10 +176,11 @@ func (g *graph) reach(a, b, skip int) bool {
 
 // complement withholds numbers until every hidden one is safe. Hiding more never makes
 // a safe number unsafe, and the numbers a path withholds are safe by the very cycle
-// they close, so one pass over the small numbers is enough.
+// they close, so one pass over the numbers hidden at the start (small or held) is
+// enough.
 func (g *graph) complement() {
 	for i := range g.edges {
-		if g.edges[i].status != Small || g.safe(i) {
+		if g.edges[i].status == Shown || g.safe(i) {
 			continue
 		}
 		e := &g.edges[i]

@@ -45,10 +45,13 @@ const (
 	Withheld               // complementary: hidden so a small one cannot be worked out
 )
 
-// Cell is one published number.
+// Cell is one published number. Hold, set by the caller, keeps a number hidden that an
+// earlier edition hid (when it is not zero: a hidden zero could not move), so two
+// editions cannot be set against each other to read it.
 type Cell struct {
 	N      int
 	Status Status
+	Hold   bool
 }
 
 // Hidden says whether the number is not shown.
@@ -108,12 +111,12 @@ func Protect(tables ...*Table) error {
 // sum fills each parent row from its children, the row totals, the column totals and
 // the grand total, and clears every status.
 func (t *Table) sum() error {
-	t.Totals = make([]Cell, t.Cols)
-	t.Grand = Cell{}
+	t.Totals = zeroed(t.Totals, t.Cols)
+	t.Grand.N = 0
 	for i := range t.Rows {
 		r := &t.Rows[i]
 		if len(r.Children) > 0 {
-			r.Cells = make([]Cell, t.Cols)
+			r.Cells = zeroed(r.Cells, t.Cols)
 			for k := range r.Children {
 				if err := sumRow(&r.Children[k], t.Cols); err != nil {
 					return err
@@ -138,7 +141,7 @@ func sumRow(r *Row, cols int) error {
 	if len(r.Cells) != cols {
 		return fmt.Errorf("suppress: a row of %d cells in a table of %d columns", len(r.Cells), cols)
 	}
-	r.Total = Cell{}
+	r.Total.N = 0
 	for j := range r.Cells {
 		if r.Cells[j].N < 0 {
 			return errors.New("suppress: a negative count")
@@ -147,6 +150,17 @@ func sumRow(r *Row, cols int) error {
 		r.Total.N += r.Cells[j].N
 	}
 	return nil
+}
+
+// zeroed is cs with every count zero and its holds kept, or cols new cells.
+func zeroed(cs []Cell, cols int) []Cell {
+	if len(cs) != cols {
+		return make([]Cell, cols)
+	}
+	for i := range cs {
+		cs[i].N, cs[i].Status = 0, Shown
+	}
+	return cs
 }
 
 // IsSmall says whether a count is suppressed on its own.
