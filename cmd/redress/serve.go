@@ -13,6 +13,7 @@ import (
 	"github.com/redress-oversight/redress/internal/audit"
 	"github.com/redress-oversight/redress/internal/config"
 	"github.com/redress-oversight/redress/internal/mail"
+	"github.com/redress-oversight/redress/internal/oversight"
 	"github.com/redress-oversight/redress/internal/web"
 )
 
@@ -151,7 +152,24 @@ func (c *cli) webDeps(cfg *config.Config, a *app, mailer *mail.Worker) web.Deps 
 
 		// Issue 15, oversight dashboard.
 		Reports: a.reports,
+		// Transparency report (issue 15, point 5): built on first request, kept an hour.
+		Transparency: c.transparency(a),
 	}
+}
+
+// transparency builds the public report's keeper over the database, in the office's
+// zone, and starts its first build in the background so the first visitor is served
+// from memory.
+func (c *cli) transparency(a *app) *oversight.Transparency {
+	// The times and deadlines come from the dashboard's measures, so both agree.
+	t := &oversight.Transparency{Tallies: a.db, Measures: a.oversight, Loc: a.cases.Deadlines.Loc(),
+		OnError: func(err error) { c.log.Error("transparency report", "err", err) }}
+	go func() {
+		if err := t.Warm(context.Background()); err != nil {
+			c.log.Error("transparency report", "err", err)
+		}
+	}()
+	return t
 }
 
 // workers are what serve runs beside the web: the audit sealer, the mail sender, and

@@ -60,6 +60,8 @@ var layers = map[string]int{
 	"internal/logtest":     5,
 	// Issue 15, oversight dashboard: SVG charts drawn on the server.
 	"internal/chart": 5,
+	// Transparency report (issue 15): small counts hidden, complements chosen.
+	"internal/suppress": 5,
 
 	// The vocabulary, and the files the binary carries.
 	"internal/redress": 6,

@@ -124,6 +124,9 @@ func newServer(t testing.TB, db *store.DB, box *secret.Box, catalog *i18n.Catalo
 		Audit:    trail,
 		// Issue 15, oversight dashboard: the measures as cmd/redress builds them.
 		Reports: &reports.Service{DB: db, Source: &oversight.Service{DB: db, Deadlines: cases.Deadlines, UnitDeadlines: cases.UnitDeadlines}},
+		// Transparency report (issue 15, point 5).
+		Transparency: &oversight.Transparency{Tallies: db, Loc: cases.Deadlines.Loc(), Now: func() time.Time { return fixedNow },
+			Measures: &oversight.Service{DB: db, Deadlines: cases.Deadlines, Now: func() time.Time { return fixedNow }}},
 	})
 	if err != nil {
 		t.Fatal(err)

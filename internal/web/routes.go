@@ -15,6 +15,10 @@ func (s *Server) routes() {
 	r.HandleFunc("/complaint", s.handleComplaintSubmit).Methods(http.MethodPost)
 	r.HandleFunc("/status", s.handleStatusForm).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/status", s.handleStatusSubmit).Methods(http.MethodPost)
+	// The public transparency report (issue 15, point 5): page, CSV, JSON.
+	r.HandleFunc("/transparency", s.handleTransparency).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/transparency.csv", s.handleTransparencyCSV).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/api/v1/transparency", s.handleAPITransparency).Methods(http.MethodGet)
 	r.PathPrefix("/static/").Handler(s.handleStatic()).Methods(http.MethodGet, http.MethodHead)
 
 	// Signing in and accounts.

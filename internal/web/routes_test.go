@@ -158,6 +158,10 @@ func TestRouteTable(t *testing.T) {
 			{method: "POST", template: "/api/v1/complaints/status", body: "{}", want: everyone(422)},
 			{method: "GET", template: "/api/v1/agencies", want: everyone(200)},
 			{method: "GET", template: "/api/v1/agreements", want: everyone(200)},
+			// Transparency report (issue 15, point 5).
+			{method: "GET", template: "/transparency", want: everyone(200)},
+			{method: "GET", template: "/transparency.csv", want: everyone(200)},
+			{method: "GET", template: "/api/v1/transparency", want: everyone(200)},
 			{method: "GET", template: "/login", want: everyone(200)},
 			{method: "POST", template: "/login", body: "email=nobody@example.org&password=wrong", want: everyone(401)},
 			{method: "GET", template: "/login/totp", want: everyone(200)},

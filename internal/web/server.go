@@ -21,6 +21,7 @@ import (
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/limit"
+	"github.com/redress-oversight/redress/internal/oversight"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/reports"
 	"github.com/redress-oversight/redress/internal/store"
@@ -65,6 +66,9 @@ type Deps struct {
 	// Issue 15, oversight dashboard: the measures as tables for /oversight, the report
 	// cards and /api/v1/reports; nil serves none of them (404).
 	Reports *reports.Service
+	// Transparency builds and keeps the public transparency report (issue 15, point 5);
+	// nil: /transparency is a 404.
+	Transparency *oversight.Transparency
 }
 
 // Server holds the dependencies every handler shares.
@@ -78,6 +82,8 @@ type Server struct {
 	metrics Metrics
 	// refusals summarises requests refused because no one was signed in.
 	refusals sampledLog
+	// transparency keeps the report's drawn forms (page_transparency.go).
+	transparency preparedReport
 }
 
 // NewServer builds the handler for the whole service. It fails when a page template is

@@ -26,7 +26,8 @@ var views = []view{&homePage{}, &complaintPage{}, &receiptPage{}, &statusCheckPa
 	&adminUsersPage{}, &adminUserPage{}, &adminUnitsPage{}, &adminSettingsPage{}, &adminRoutingPage{},
 	&adminOfficesPage{},
 	&auditLogPage{}, &auditHistoryPage{}, &verifyPage{}, &verificationPage{}, &exportPage{},
-	&registryPage{}, &enterPage{}, &enterReceiptPage{}}
+	&registryPage{}, &enterPage{}, &enterReceiptPage{},
+	&transparencyPage{}} // transparency: issue 15, point 5
 
 // The public pages: the home page, the complaint form and its receipt, the status page,
 // and an error.
