@@ -40,10 +40,12 @@ const (
 	// against (TX).
 	KindDashboard = "dashboard" // GET /oversight
 	KindCard      = "card"      // GET /oversight/agreements/{id}
+	// KindTransparency is the public transparency report, in English or Spanish.
+	KindTransparency = "transparency" // GET /transparency
 )
 
 // Kinds lists every kind in the order help shows them.
-var Kinds = []string{KindFile, KindStatus, KindQueue, KindFilter, KindSearch, KindCase, KindAudit, KindDashboard, KindCard}
+var Kinds = []string{KindFile, KindStatus, KindQueue, KindFilter, KindSearch, KindCase, KindAudit, KindDashboard, KindCard, KindTransparency}
 
 // staffKinds need a signed-in staff member.
 var staffKinds = []string{KindQueue, KindFilter, KindSearch, KindCase, KindAudit, KindDashboard, KindCard}
@@ -361,6 +363,13 @@ func (r *runner) send(ctx context.Context, kind string, rng *rand.Rand, n int) (
 		return code, err
 	case KindDashboard:
 		_, code, err := r.get(ctx, "/oversight")
+		return code, err
+	case KindTransparency:
+		lang := "en"
+		if rng.IntN(5) < 2 {
+			lang = "es"
+		}
+		_, code, err := r.get(ctx, "/transparency?lang="+lang)
 		return code, err
 	case KindCard:
 		_, code, err := r.get(ctx, "/oversight/agreements/"+strconv.FormatInt(r.agreements[rng.IntN(len(r.agreements))], 10))
