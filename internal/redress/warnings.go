@@ -86,3 +86,31 @@ func ParseWarningSettings(get func(name string) string) (WarningSettings, error)
 	}
 	return out, nil
 }
+
+// WarningCase is a complaint behind a flag: enough to name and open it.
+type WarningCase struct {
+	ID             int64     `json:"id"`
+	TrackingNumber string    `json:"tracking_number"`
+	ReceivedAt     time.Time `json:"received_at"`
+	AgencyID       int64     `json:"agency_id,omitempty"`
+	Unit           string    `json:"unit"`
+}
+
+// OfficerGroup is one officer key of one agency and the complaints naming it in the
+// window, newest first.
+type OfficerGroup struct {
+	AgencyID int64
+	Key      string
+	Count    int
+	Cases    []WarningCase
+}
+
+// AgencyWindows are one agency's counts in the recent window and in the past before it:
+// complaints received, and allegations decided (with any finding) and sustained among
+// the complaints closed in each.
+type AgencyWindows struct {
+	AgencyID                       int64
+	Recent, Past                   int
+	RecentDecided, RecentSustained int
+	PastDecided, PastSustained     int
+}

@@ -124,6 +124,10 @@ func (db *DB) CreateComplaint(ctx context.Context, nc NewComplaint) (redress.Com
 			return err
 		}
 		c.ID = row.ID
+		// Early warning: the officers named, as keys (store/warnings.go).
+		if err := insertOfficerKeys(ctx, tx, officerKeyRows(c.ID, nullID(c.AgencyID), c.Unit, now, c.Officers)); err != nil {
+			return err
+		}
 		if err := db.keepIdempotencyKey(ctx, tx, now, c.ID, nc.Idempotency); err != nil {
 			return err
 		}

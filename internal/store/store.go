@@ -236,6 +236,10 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	for _, mg := range group.Migrations {
 		applied = append(applied, mg.Name+"_"+mg.Comment)
 	}
+	// Early warning: officer keys for complaints filed before they were kept.
+	if err := db.fillOfficerKeys(ctx); err != nil {
+		return applied, fmt.Errorf("fill officer keys: %w", err)
+	}
 	return applied, nil
 }
 

@@ -1,0 +1,282 @@
+package store
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/redress-oversight/redress/internal/redress"
+)
+
+// The early warning's reads and its settings (issue 15, point 6). Every read is bounded
+// by a time window over an index, or by a partial index holding only the few cases it
+// is about; figures in docs/performance.md, "Early warning". The units a caller may
+// read narrow each one (allUnits false and no units: nothing).
+
+type warningSettingRow struct {
+	bun.BaseModel `bun:"table:warning_settings"`
+	Name          string `bun:"name,pk"`
+	Value         int    `bun:"value"`
+}
+
+// WarningSettings gives the thresholds in force: each stored value, else its default.
+func (db *DB) WarningSettings(ctx context.Context) (redress.WarningSettings, error) {
+	return warningSettings(ctx, db.bun)
+}
+
+func warningSettings(ctx context.Context, q bun.IDB) (redress.WarningSettings, error) {
+	var rows []warningSettingRow
+	if err := q.NewSelect().Model(&rows).Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := redress.DefaultWarningSettings()
+	for _, r := range rows {
+		if _, ok := out[r.Name]; ok {
+			out[r.Name] = r.Value
+		}
+	}
+	return out, nil
+}
+
+// SaveWarningSettings stores the thresholds that changed, with one audit event holding
+// each changed one's old and new value. Saving what is in force writes nothing.
+func (db *DB) SaveWarningSettings(ctx context.Context, next redress.WarningSettings, audit redress.AuditEvent) error {
+	return db.inTx(ctx, func(tx bun.Tx, now time.Time) error {
+		old, err := warningSettings(ctx, tx)
+		if err != nil {
+			return err
+		}
+		was, is := map[string]int{}, map[string]int{}
+		for _, name := range slices.Sorted(maps.Keys(next)) {
+			if v, ok := old[name]; !ok || v == next[name] {
+				continue // unknown names are the caller's mistake; ParseWarningSettings has none
+			}
+			row := warningSettingRow{Name: name, Value: next[name]}
+			if _, err := tx.NewInsert().Model(&row).On("CONFLICT (name) DO UPDATE").Set("value = EXCLUDED.value").Exec(ctx); err != nil {
+				return err
+			}
+			was[name], is[name] = old[name], next[name]
+		}
+		if len(is) == 0 {
+			return nil
+		}
+		audit.Details = map[string]any{"old": was, "new": is}
+		return insertAudit(ctx, tx, now, audit)
+	})
+}
+
+// officerKeyRow is one officer key of one complaint (redress.OfficerKeys).
+type officerKeyRow struct {
+	bun.BaseModel `bun:"table:officer_keys"`
+	ComplaintID   int64     `bun:"complaint_id,pk"`
+	Key           string    `bun:"officer_key,pk"`
+	AgencyID      *int64    `bun:"agency_id"`
+	Unit          string    `bun:"unit"`
+	ReceivedAt    time.Time `bun:"received_at"`
+}
+
+// officerKeyRows gives the key rows of one complaint.
+func officerKeyRows(id int64, agencyID *int64, unit string, receivedAt time.Time, officers string) []officerKeyRow {
+	var rows []officerKeyRow
+	for _, k := range redress.OfficerKeys(officers) {
+		rows = append(rows, officerKeyRow{ComplaintID: id, Key: k, AgencyID: agencyID, Unit: unit, ReceivedAt: receivedAt})
+	}
+	return rows
+}
+
+// insertOfficerKeys writes key rows; a key already there (a fill racing a filing) is
+// left as it is.
+func insertOfficerKeys(ctx context.Context, tx bun.IDB, rows []officerKeyRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	_, err := tx.NewInsert().Model(&rows).On("CONFLICT DO NOTHING").Exec(ctx)
+	return err
+}
+
+// moveOfficerKeys keeps a complaint's keys in step with its agency and unit (triage).
+func moveOfficerKeys(ctx context.Context, tx bun.IDB, id int64, agencyID *int64, unit string) error {
+	_, err := tx.NewUpdate().Table("officer_keys").Set("agency_id = ?", agencyID).Set("unit = ?", unit).
+		Where("complaint_id = ?", id).Exec(ctx)
+	return err
+}
+
+// fillOfficerKeysBatch is how many complaints one step of the fill reads.
+const fillOfficerKeysBatch = 5000
+
+// fillOfficerKeys gives keys to the complaints filed before the keys were written with
+// each filing (the migration that added them found a full table), a batch a
+// transaction, remembering how far it got; run after every migration, it then reads
+// only the complaints filed since it last ran.
+func (db *DB) fillOfficerKeys(ctx context.Context) error {
+	for {
+		var upto int64
+		if err := db.bun.NewSelect().Table("officer_keys_filled").Column("upto").Where("id = 1").Scan(ctx, &upto); err != nil {
+			return err
+		}
+		var rows []struct {
+			ID         int64     `bun:"id"`
+			AgencyID   *int64    `bun:"agency_id"`
+			Unit       string    `bun:"unit"`
+			ReceivedAt time.Time `bun:"received_at"`
+			Officers   string    `bun:"officers"`
+		}
+		if err := db.bun.NewSelect().Table("complaints").Column("id", "agency_id", "unit", "received_at", "officers").
+			Where("id > ?", upto).Order("id").Limit(fillOfficerKeysBatch).Scan(ctx, &rows); err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		var keys []officerKeyRow
+		for _, r := range rows {
+			keys = append(keys, officerKeyRows(r.ID, r.AgencyID, r.Unit, r.ReceivedAt, r.Officers)...)
+		}
+		err := db.inTx(ctx, func(tx bun.Tx, _ time.Time) error {
+			for i := 0; i < len(keys); i += 500 {
+				if err := insertOfficerKeys(ctx, tx, keys[i:min(i+500, len(keys))]); err != nil {
+					return err
+				}
+			}
+			_, err := tx.NewUpdate().Table("officer_keys_filled").Set("upto = ?", rows[len(rows)-1].ID).Where("id = 1").Exec(ctx)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// whereUnits narrows q to the units given (table alias prefix p, "c." or "k.").
+func whereUnits(q *bun.SelectQuery, p string, allUnits bool, units []string) *bun.SelectQuery {
+	if !allUnits {
+		q.Where(p+"unit IN (?)", bun.In(units))
+	}
+	return q
+}
+
+// OfficerGroups finds the officer keys named in at least min complaints of one agency
+// received since since, most complaints first, at most limit groups, each with its
+// complaints (newest first). Complaints with no registry agency are not grouped.
+func (db *DB) OfficerGroups(ctx context.Context, allUnits bool, units []string, since time.Time, min, limit int) ([]redress.OfficerGroup, error) {
+	if !allUnits && len(units) == 0 {
+		return nil, nil
+	}
+	var groups []redress.OfficerGroup
+	q := db.bun.NewSelect().TableExpr("officer_keys AS k").
+		ColumnExpr("k.agency_id, k.officer_key AS key, COUNT(*) AS count").
+		Where("k.received_at >= ?", since).Where("k.agency_id IS NOT NULL")
+	whereUnits(q, "k.", allUnits, units).GroupExpr("k.agency_id, k.officer_key").
+		Having("COUNT(*) >= ?", min).OrderExpr("count DESC, k.agency_id, k.officer_key").Limit(int64(limit))
+	if err := q.Scan(ctx, &groups); err != nil {
+		return nil, err
+	}
+	for i, g := range groups {
+		cq := db.bun.NewSelect().TableExpr("officer_keys AS k").Join("JOIN complaints AS c ON c.id = k.complaint_id").
+			ColumnExpr("c.id, c.tracking_number, c.received_at, k.agency_id, k.unit").
+			Where("k.agency_id = ? AND k.officer_key = ? AND k.received_at >= ?", g.AgencyID, g.Key, since)
+		whereUnits(cq, "k.", allUnits, units).OrderExpr("k.received_at DESC, c.id DESC")
+		if err := cq.Scan(ctx, &groups[i].Cases); err != nil {
+			return nil, err
+		}
+	}
+	return groups, nil
+}
+
+// AgencyWindows counts, per agency, the complaints received in [pastFrom, recentFrom)
+// and [recentFrom, until), and the allegations decided and sustained among the
+// complaints closed in each; only agencies with at least minRecent complaints or
+// minDecided decided allegations in the recent window come back.
+func (db *DB) AgencyWindows(ctx context.Context, allUnits bool, units []string, pastFrom, recentFrom, until time.Time, minRecent, minDecided int) ([]redress.AgencyWindows, error) {
+	if !allUnits && len(units) == 0 {
+		return nil, nil
+	}
+	var received []redress.AgencyWindows
+	q := db.bun.NewSelect().TableExpr("complaints AS c").
+		ColumnExpr("c.agency_id, SUM(CASE WHEN c.received_at >= ? THEN 1 ELSE 0 END) AS recent, "+
+			"SUM(CASE WHEN c.received_at < ? THEN 1 ELSE 0 END) AS past", recentFrom, recentFrom).
+		Where("c.received_at >= ? AND c.received_at < ?", pastFrom, until).Where("c.agency_id IS NOT NULL")
+	whereUnits(q, "c.", allUnits, units).GroupExpr("c.agency_id").
+		Having("SUM(CASE WHEN c.received_at >= ? THEN 1 ELSE 0 END) >= ?", recentFrom, minRecent)
+	if err := q.Scan(ctx, &received); err != nil {
+		return nil, err
+	}
+	var decided []redress.AgencyWindows
+	dq := db.bun.NewSelect().TableExpr("complaints AS c").Join("JOIN allegations AS a ON a.complaint_id = c.id").
+		ColumnExpr("c.agency_id, "+
+			"SUM(CASE WHEN c.closed_at >= ? THEN 1 ELSE 0 END) AS recent_decided, "+
+			"SUM(CASE WHEN c.closed_at >= ? AND a.finding = ? THEN 1 ELSE 0 END) AS recent_sustained, "+
+			"SUM(CASE WHEN c.closed_at < ? THEN 1 ELSE 0 END) AS past_decided, "+
+			"SUM(CASE WHEN c.closed_at < ? AND a.finding = ? THEN 1 ELSE 0 END) AS past_sustained",
+			recentFrom, recentFrom, findingSustained, recentFrom, recentFrom, findingSustained).
+		Where("c.closed_at >= ? AND c.closed_at < ?", pastFrom, until).Where("c.agency_id IS NOT NULL").Where("a.finding <> ''")
+	whereUnits(dq, "c.", allUnits, units).GroupExpr("c.agency_id").
+		Having("SUM(CASE WHEN c.closed_at >= ? THEN 1 ELSE 0 END) >= ?", recentFrom, minDecided)
+	if err := dq.Scan(ctx, &decided); err != nil {
+		return nil, err
+	}
+	at := map[int64]int{}
+	for i, r := range received {
+		at[r.AgencyID] = i
+	}
+	for _, d := range decided {
+		i, ok := at[d.AgencyID]
+		if !ok {
+			i = len(received)
+			received = append(received, redress.AgencyWindows{AgencyID: d.AgencyID})
+		}
+		w := &received[i]
+		w.RecentDecided, w.RecentSustained, w.PastDecided, w.PastSustained = d.RecentDecided, d.RecentSustained, d.PastDecided, d.PastSustained
+	}
+	slices.SortFunc(received, func(a, b redress.AgencyWindows) int { return int(a.AgencyID - b.AgencyID) })
+	return received, nil
+}
+
+// findingSustained is workflow.Sustained, the finding the sustained rate counts (the
+// store sits below workflow's callers and names the stored word itself).
+const findingSustained = "sustained"
+
+// HeldPastReleaseOpen lists the open complaints that say the person was held past
+// release and were received before before, oldest first, at most limit, and counts them.
+func (db *DB) HeldPastReleaseOpen(ctx context.Context, allUnits bool, units []string, before time.Time, limit int) ([]redress.WarningCase, int, error) {
+	return db.warningCases(ctx, allUnits, units, limit, func(q *bun.SelectQuery) {
+		// Written as the partial index complaints_held_past_release is.
+		q.Where("c.held_past_release").Where("c.received_at < ?", before).
+			Where("c.status NOT IN (?)", bun.In([]string{redress.StatusClosed, redress.StatusWithdrawn}))
+	})
+}
+
+// UrgentUnassigned lists the open urgent complaints nobody is assigned to, received
+// before before, oldest first, at most limit, and counts them.
+func (db *DB) UrgentUnassigned(ctx context.Context, allUnits bool, units []string, before time.Time, limit int) ([]redress.WarningCase, int, error) {
+	return db.warningCases(ctx, allUnits, units, limit, func(q *bun.SelectQuery) {
+		// Written as the partial index complaints_urgent_unassigned is.
+		q.Where("c.priority = 'urgent' AND c.assignee_id IS NULL").Where("c.received_at < ?", before).
+			Where("c.status NOT IN (?)", bun.In([]string{redress.StatusClosed, redress.StatusWithdrawn}))
+	})
+}
+
+func (db *DB) warningCases(ctx context.Context, allUnits bool, units []string, limit int, where func(*bun.SelectQuery)) ([]redress.WarningCase, int, error) {
+	if !allUnits && len(units) == 0 {
+		return nil, 0, nil
+	}
+	q := db.bun.NewSelect().TableExpr("complaints AS c")
+	where(q)
+	whereUnits(q, "c.", allUnits, units)
+	n, err := q.Count(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []redress.WarningCase
+	q = db.bun.NewSelect().TableExpr("complaints AS c").
+		ColumnExpr("c.id, c.tracking_number, c.received_at, COALESCE(c.agency_id, 0) AS agency_id, c.unit")
+	where(q)
+	whereUnits(q, "c.", allUnits, units).OrderExpr("c.received_at, c.id").Limit(int64(limit))
+	if err := q.Scan(ctx, &out); err != nil {
+		return nil, 0, err
+	}
+	return out, int(n), nil
+}
