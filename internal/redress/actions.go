@@ -85,6 +85,10 @@ const (
 
 	// Operations.
 	ActionDatabaseMigrated = "database.migrated"
+
+	// Early warning (issue 15, point 6): an administrator changed its thresholds;
+	// details: the old and new value of each one changed.
+	ActionWarningSettingsSaved = "warning.settings_saved"
 )
 
 // Actions lists every action above, in the same order.
@@ -106,4 +110,5 @@ var Actions = []string{
 	ActionMailSent, ActionMailFailed,
 	ActionAuditSearched, ActionAuditHistoryViewed, ActionExported, ActionVerifyStarted, ActionVerified,
 	ActionDatabaseMigrated,
+	ActionWarningSettingsSaved, // early warning
 }
