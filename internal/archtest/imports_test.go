@@ -29,11 +29,13 @@ var layers = map[string]int{
 	"internal/bench":           1, // drives the service over HTTP, as a client
 
 	// What staff and complainants do.
-	"internal/auth":      2,
-	"internal/casefile":  2,
-	"internal/casework":  2,
-	"internal/oversight": 2, // early warning (issue 15); measures and reports too
-	"internal/seed":      2,
+	"internal/auth":     2,
+	"internal/casefile": 2,
+	"internal/casework": 2,
+	"internal/seed":     2,
+
+	// Oversight (issue 15): the early warning; measures and reports too.
+	"internal/oversight": 2,
 
 	// Services the ones above build on.
 	"internal/authz":    3,
