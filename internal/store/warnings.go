@@ -240,21 +240,21 @@ func (db *DB) AgencyWindows(ctx context.Context, allUnits bool, units []string, 
 const findingSustained = "sustained"
 
 // HeldPastReleaseOpen lists the open complaints that say the person was held past
-// release and were received before before, oldest first, at most limit, and counts them.
+// release and were received at or before before, oldest first, at most limit, and counts them.
 func (db *DB) HeldPastReleaseOpen(ctx context.Context, allUnits bool, units []string, before time.Time, limit int) ([]redress.WarningCase, int, error) {
 	return db.warningCases(ctx, allUnits, units, limit, func(q *bun.SelectQuery) {
 		// Written as the partial index complaints_held_past_release is.
-		q.Where("c.held_past_release").Where("c.received_at < ?", before).
+		q.Where("c.held_past_release").Where("c.received_at <= ?", before).
 			Where("c.status NOT IN (?)", bun.In([]string{redress.StatusClosed, redress.StatusWithdrawn}))
 	})
 }
 
 // UrgentUnassigned lists the open urgent complaints nobody is assigned to, received
-// before before, oldest first, at most limit, and counts them.
+// at or before before, oldest first, at most limit, and counts them.
 func (db *DB) UrgentUnassigned(ctx context.Context, allUnits bool, units []string, before time.Time, limit int) ([]redress.WarningCase, int, error) {
 	return db.warningCases(ctx, allUnits, units, limit, func(q *bun.SelectQuery) {
 		// Written as the partial index complaints_urgent_unassigned is.
-		q.Where("c.priority = 'urgent' AND c.assignee_id IS NULL").Where("c.received_at < ?", before).
+		q.Where("c.priority = 'urgent' AND c.assignee_id IS NULL").Where("c.received_at <= ?", before).
 			Where("c.status NOT IN (?)", bun.In([]string{redress.StatusClosed, redress.StatusWithdrawn}))
 	})
 }
