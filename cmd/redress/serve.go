@@ -13,6 +13,7 @@ import (
 	"github.com/redress-oversight/redress/internal/audit"
 	"github.com/redress-oversight/redress/internal/config"
 	"github.com/redress-oversight/redress/internal/mail"
+	"github.com/redress-oversight/redress/internal/oversight"
 	"github.com/redress-oversight/redress/internal/web"
 )
 
@@ -134,6 +135,7 @@ func (c *cli) webDeps(cfg *config.Config, a *app, mailer *mail.Worker) web.Deps 
 		Casefile: a.casefile,
 		Limits:   a.limits,
 		Audit:    a.audit,
+		Warnings: &oversight.Warnings{DB: a.db}, // early warning
 		Auth:     a.accounts,
 		Authz:    a.enforcer,
 		Catalog:  a.catalog,

@@ -124,11 +124,8 @@ func (db *DB) CreateComplaint(ctx context.Context, nc NewComplaint) (redress.Com
 			return err
 		}
 		c.ID = row.ID
-		// Early warning: the officers named, as keys (store/warnings.go).
-		if err := insertOfficerKeys(ctx, tx, officerKeyRows(c.ID, nullID(c.AgencyID), c.Unit, now, c.Officers)); err != nil {
-			return err
-		}
-		if err := db.keepIdempotencyKey(ctx, tx, now, c.ID, nc.Idempotency); err != nil {
+		// The idempotency key, and the early warning's officer keys (store/warnings.go).
+		if err := db.keepIdempotencyKey(ctx, tx, now, c.ID, nc.Idempotency); err != nil || c.Officers != "" && db.keepOfficerKeys(ctx, tx, now, c, &err) {
 			return err
 		}
 		if len(c.Functions) > 0 {

@@ -89,20 +89,6 @@ func triage(ctx context.Context, tx bun.Tx, now time.Time, ch TriageChange) erro
 				return err
 			}
 		}
-		// Early warning: the officer keys follow the complaint's agency and unit.
-		_, agencyMoved := changed["agency_id"]
-		if _, unitMoved := changed["unit"]; agencyMoved || unitMoved {
-			agency, unit := row.AgencyID, row.Unit
-			if agencyMoved {
-				agency = nullID(ch.AgencyID)
-			}
-			if unitMoved {
-				unit = ch.Unit
-			}
-			if err := moveOfficerKeys(ctx, tx, ch.ComplaintID, agency, unit); err != nil {
-				return err
-			}
-		}
 		added, err := addAllegations(ctx, tx, ch.ComplaintID, ch.Categories)
 		if err != nil {
 			return err

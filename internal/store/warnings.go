@@ -97,13 +97,6 @@ func insertOfficerKeys(ctx context.Context, tx bun.IDB, rows []officerKeyRow) er
 	return err
 }
 
-// moveOfficerKeys keeps a complaint's keys in step with its agency and unit (triage).
-func moveOfficerKeys(ctx context.Context, tx bun.IDB, id int64, agencyID *int64, unit string) error {
-	_, err := tx.NewUpdate().Table("officer_keys").Set("agency_id = ?", agencyID).Set("unit = ?", unit).
-		Where("complaint_id = ?", id).Exec(ctx)
-	return err
-}
-
 // fillOfficerKeysBatch is how many complaints one step of the fill reads.
 const fillOfficerKeysBatch = 5000
 
@@ -279,4 +272,11 @@ func (db *DB) warningCases(ctx context.Context, allUnits bool, units []string, l
 		return nil, 0, err
 	}
 	return out, int(n), nil
+}
+
+// keepOfficerKeys writes a new complaint's officer keys; it reports a failure by
+// setting *err and answering true (written so CreateComplaint stays one screen).
+func (db *DB) keepOfficerKeys(ctx context.Context, tx bun.IDB, now time.Time, c redress.Complaint, err *error) bool {
+	*err = insertOfficerKeys(ctx, tx, officerKeyRows(c.ID, nullID(c.AgencyID), c.Unit, now, c.Officers))
+	return *err != nil
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/limit"
 	"github.com/redress-oversight/redress/internal/mail"
+	"github.com/redress-oversight/redress/internal/oversight"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/secret"
 	"github.com/redress-oversight/redress/internal/store"
@@ -120,6 +121,7 @@ func newServer(t testing.TB, db *store.DB, box *secret.Box, catalog *i18n.Catalo
 		Casefile: &casefile.Service{DB: db, Box: box, Catalog: catalog, PublicURL: cases.PublicURL, Casework: cases},
 		Limits:   newLimiter(db, nil, func() time.Time { return fixedNow }, quietLog),
 		Audit:    trail,
+		Warnings: &oversight.Warnings{DB: db, Now: func() time.Time { return fixedNow }}, // early warning
 	})
 	if err != nil {
 		t.Fatal(err)

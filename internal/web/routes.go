@@ -92,6 +92,10 @@ func (s *Server) routes() {
 	r.HandleFunc("/oversight/verify", s.handleVerifyStart).Methods(http.MethodPost)
 	r.HandleFunc("/oversight/verify/{id}", s.handleVerification).Methods(http.MethodGet)
 	r.HandleFunc("/oversight/export", s.handleExportPage).Methods(http.MethodGet)
+	// Early warning for supervisors, and its thresholds (page_warnings.go).
+	r.HandleFunc("/oversight/warnings", s.handleWarnings).Methods(http.MethodGet)
+	r.HandleFunc("/admin/warnings", s.handleAdminWarnings).Methods(http.MethodGet)
+	r.HandleFunc("/admin/warnings", s.handleAdminWarningsSave).Methods(http.MethodPost)
 	r.HandleFunc("/healthz", s.handleHealthz).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/readyz", s.handleReadyz).Methods(http.MethodGet, http.MethodHead)
 

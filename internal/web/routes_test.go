@@ -254,6 +254,11 @@ func TestRouteTable(t *testing.T) {
 			{method: "POST", template: "/oversight/verify", want: only(303, "auditor")},
 			{method: "GET", template: "/oversight/verify/{id}", path: "/oversight/verify/999999", want: only(404, "auditor")},
 			{method: "GET", template: "/oversight/export", want: only(200, "auditor")},
+			// Early warning: supervisors' and auditors' (without officer names); its
+			// thresholds administrators'.
+			{method: "GET", template: "/oversight/warnings", want: only(200, "supervisor", "auditor")},
+			{method: "GET", template: "/admin/warnings", want: only(200, "admin")},
+			{method: "POST", template: "/admin/warnings", body: "urgent_hours=x", want: only(422, "admin")},
 
 			// Last: these end or change the session.
 			{method: "POST", template: "/login/totp", body: "code=000000", want: with(staffOnly(401), "anonymous", 303)},

@@ -21,6 +21,7 @@ import (
 	"github.com/redress-oversight/redress/internal/i18n"
 	"github.com/redress-oversight/redress/internal/intake"
 	"github.com/redress-oversight/redress/internal/limit"
+	"github.com/redress-oversight/redress/internal/oversight"
 	"github.com/redress-oversight/redress/internal/redress"
 	"github.com/redress-oversight/redress/internal/store"
 )
@@ -60,6 +61,8 @@ type Deps struct {
 	// Audit reads, searches, exports and verifies the audit trail, recording each look;
 	// its PublicKey is shown to oversight users and served at /api/v1/audit/key.
 	Audit *audit.Service
+	// Warnings computes the early warning for supervisors and keeps its thresholds.
+	Warnings *oversight.Warnings
 }
 
 // Server holds the dependencies every handler shares.

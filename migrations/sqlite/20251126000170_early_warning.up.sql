@@ -9,8 +9,8 @@ CREATE TABLE warning_settings (
 -- Each complaint's officer keys (redress.OfficerKeys: a badge "b:4471" or a surname
 -- "n:ruiz" read from the free-text officers field), written with the complaint. The
 -- complaint's agency, unit and received time are kept beside each key so the warning
--- counts a time window from this table's index alone; triage keeps agency and unit
--- current (store.triage). Timings in docs/performance.md, "Early warning".
+-- counts a time window from this table's index alone; a trigger keeps agency and unit
+-- current (officer_keys_follow, below). Timings in docs/performance.md, "Early warning".
 CREATE TABLE officer_keys (
     complaint_id BIGINT NOT NULL REFERENCES complaints (id),
     officer_key  TEXT NOT NULL,
@@ -39,3 +39,11 @@ INSERT INTO officer_keys_filled (id, upto) VALUES (1, 0);
 -- query writes the condition (store/warnings.go) so either dialect uses it.
 CREATE INDEX complaints_urgent_unassigned ON complaints (received_at)
     WHERE priority = 'urgent' AND assignee_id IS NULL AND status NOT IN ('closed', 'withdrawn');
+--bun:split
+-- A complaint's officer keys follow its agency and unit wherever they change (triage
+-- today), so the warning's units and agencies are the complaint's own.
+CREATE TRIGGER officer_keys_follow AFTER UPDATE OF agency_id, unit ON complaints
+    WHEN OLD.agency_id IS NOT NEW.agency_id OR OLD.unit IS NOT NEW.unit
+BEGIN
+    UPDATE officer_keys SET agency_id = NEW.agency_id, unit = NEW.unit WHERE complaint_id = NEW.id;
+END;
