@@ -4,7 +4,6 @@ package oversight
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/redress-oversight/redress/internal/casework"
@@ -15,7 +14,7 @@ import (
 // The early warning for supervisors (issue 15, point 6): four flags over the complaints
 // of the caller's units, each with the cases behind it.
 //
-//   - Officers: an officer key (redress.OfficerKeys: a badge, else a surname) named in
+//   - Officers: an officer key (redress.OfficerKeys: by badge, else by surname) named in
 //     at least officer_min_complaints complaints of one agency received in the last
 //     officer_window_days. Shown only where the caller may read the officers field.
 //   - Agencies: complaints received in the last agency_recent_days against the average
@@ -144,34 +143,16 @@ func (w *Warnings) Report(ctx context.Context, scope WarningScope) (*WarningRepo
 	return r, nil
 }
 
-// officers finds the officer flags. A mention with a badge gives both a badge and a
-// name key; a name flag whose every case is already under a badge flag of the same
-// agency says nothing more and is left out.
+// officers finds the officer flags.
 func (w *Warnings) officers(ctx context.Context, scope WarningScope, set redress.WarningSettings, now time.Time) ([]OfficerFlag, error) {
 	groups, err := w.DB.OfficerGroups(ctx, scope.OfficersAll, scope.OfficersUnits,
 		now.Add(-set.Days(redress.WarnOfficerDays)), set[redress.WarnOfficerMin], MaxWarningGroups)
 	if err != nil {
 		return nil, err
 	}
-	underBadge := map[int64]map[int64]bool{} // agency → complaint ids under a badge flag
-	for _, g := range groups {
-		if redress.OfficerKeyBadge(g.Key) == "" {
-			continue
-		}
-		if underBadge[g.AgencyID] == nil {
-			underBadge[g.AgencyID] = map[int64]bool{}
-		}
-		for _, c := range g.Cases {
-			underBadge[g.AgencyID][c.ID] = true
-		}
-	}
-	var out []OfficerFlag
-	for _, g := range groups {
-		name := redress.OfficerKeyName(g.Key)
-		if name != "" && !slices.ContainsFunc(g.Cases, func(c redress.WarningCase) bool { return !underBadge[g.AgencyID][c.ID] }) {
-			continue
-		}
-		out = append(out, OfficerFlag{AgencyID: g.AgencyID, Key: g.Key, Badge: redress.OfficerKeyBadge(g.Key), Name: name, Cases: g.Cases})
+	out := make([]OfficerFlag, len(groups))
+	for i, g := range groups {
+		out[i] = OfficerFlag{AgencyID: g.AgencyID, Key: g.Key, Badge: redress.OfficerKeyBadge(g.Key), Name: redress.OfficerKeyName(g.Key), Cases: g.Cases}
 	}
 	return out, nil
 }

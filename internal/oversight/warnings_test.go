@@ -150,10 +150,15 @@ func TestWarningOfficers(t *testing.T) {
 
 		r := f.report(everyUnit)
 		if len(r.Officers) != 1 || r.Officers[0].Key != "b:4471" || r.Officers[0].AgencyID != f.harris || len(r.Officers[0].Cases) != 3 {
-			t.Fatalf("officer flags %+v, want only badge 4471 of Harris with 3 cases (its name key folded into it)", r.Officers)
+			t.Fatalf("officer flags %+v, want only badge 4471 of Harris with 3 cases", r.Officers)
 		}
-		// The third Smith in the window reaches the threshold.
+		// A Smith named with a badge is that badge, not the surname; the third Smith
+		// without one in the window reaches the threshold.
 		f.file(complaint{agency: f.harris, unit: "tx", age: 40 * day, officers: "Officer Smith, badge 12"})
+		if r = f.report(everyUnit); len(r.Officers) != 1 {
+			t.Fatalf("a badge counted as a name: %+v", r.Officers)
+		}
+		f.file(complaint{agency: f.harris, unit: "tx", age: 50 * day, officers: "Officer SMITH"})
 		r = f.report(everyUnit)
 		keys := []string{}
 		for _, o := range r.Officers {

@@ -11,22 +11,25 @@ import (
 // Ruiz, placa 4471", "Deputy J. Smith #221", "Sgt. Martínez #628; Officer Lee"), so
 // each mention is read into keys that are compared within one agency only:
 //
-//   - a badge key "b:<digits>" for a number that follows a badge word (badge, placa,
-//     número, no., #, shield, id), leading zeros dropped: "#0221" and "badge 221" match;
-//   - a name key "n:<surname>": the mention's last word of two letters or more after
-//     case, accents (á→a, ñ→n, ü→u…), punctuation and titles or ranks in English and
-//     Spanish (officer, deputy, sgt., oficial, agente, sargento…) are taken away:
-//     "Deputy J. Smith" and "SMITH" both give "n:smith".
+//   - by badge: a mention with a number after a badge word (badge, placa, número, no.,
+//     #, shield, id) gives the badge key "b:<digits>", leading zeros dropped: "#0221"
+//     and "badge 221" match, whatever name is written beside it;
+//   - else by name: a mention with no badge gives the name key "n:<surname>", its last
+//     word of two letters or more after case, accents (á→a, ñ→n, ü→u…), punctuation and
+//     titles or ranks in English and Spanish (officer, deputy, sgt., oficial, agente,
+//     sargento…) are taken away: "Deputy J. Smith" and "SMITH" both give "n:smith".
 //
-// A mention with a badge gives both keys, so it matches a complaint that gives only the
-// badge and one that gives only the name. Mentions are separated by ";", "/", "&", a
-// new line, " and ", " y ", or a comma before another name ("Oficial Ruiz, placa 4471"
-// is one mention: the part after the comma holds only the badge).
+// Mentions are separated by ";", "/", "&", a new line, " and ", " y ", or a comma
+// before another name ("Oficial Ruiz, placa 4471" is one mention: the part after the
+// comma holds only the badge).
 //
-// Limits, on purpose: different officers of one agency who share a surname share a name
-// key (the flag over-reports and the supervisor reads the cases); a surname written with
-// and without the second Spanish surname ("Ruiz García" / "Ruiz") gives different keys;
-// a number without a badge word before it ("Smith 221", a car number) is not a badge;
+// Limits, on purpose: a badge is trusted over a name, so a mention with a badge does not
+// match one that names the same officer without it (a badge is what tells two officers
+// of one surname apart, and surnames repeat: Martínez, Smith); different officers of one
+// agency who share a surname and are named without a badge share a key (the flag
+// over-reports and the supervisor reads the cases); a surname written with and without
+// the second Spanish surname ("Ruiz García" / "Ruiz") gives different keys; a number
+// without a badge word before it ("Smith 221", a car number) is not a badge;
 // misspellings are not matched. The keys are a lead for a supervisor, never a finding.
 
 // MaxOfficerKeys bounds the keys one complaint gives, so a pasted list cannot swell the
@@ -81,10 +84,10 @@ func OfficerKeys(officers string) []string {
 	}
 	for _, mention := range splitMentions(text) {
 		surname, badge := readMention(mention)
-		if badge != "" {
+		switch {
+		case badge != "":
 			add("b:" + badge)
-		}
-		if surname != "" {
+		case surname != "":
 			add("n:" + surname)
 		}
 	}

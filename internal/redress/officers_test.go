@@ -13,16 +13,16 @@ func TestOfficerKeys(t *testing.T) {
 	}{
 		{"", nil},
 		{"   ", nil},
-		{"Oficial Ruiz, placa 4471", []string{"b:4471", "n:ruiz"}},
-		{"Deputy J. Smith #221", []string{"b:221", "n:smith"}},
+		{"Oficial Ruiz, placa 4471", []string{"b:4471"}},
+		{"Deputy J. Smith #221", []string{"b:221"}},
 		{"DEPUTY SMITH", []string{"n:smith"}},
-		{"Sgt. Martínez #628", []string{"b:628", "n:martinez"}},
-		{"sargento MARTINEZ, placa #0628", []string{"b:628", "n:martinez"}},
-		{"Agente Muñoz no. 17", []string{"b:17", "n:munoz"}},
-		{"Officer Lee badge number 55", []string{"b:55", "n:lee"}},
-		{"Teniente Ibáñez (placa: 903)", []string{"b:903", "n:ibanez"}},
+		{"Sgt. Martínez #628", []string{"b:628"}},
+		{"sargento MARTINEZ, placa #0628", []string{"b:628"}},
+		{"Agente Muñoz no. 17", []string{"b:17"}}, {"Agente Muñoz", []string{"n:munoz"}},
+		{"Officer Lee badge number 55", []string{"b:55"}},
+		{"Teniente Ibáñez (placa: 903)", []string{"b:903"}}, {"Teniente IBÁÑEZ", []string{"n:ibanez"}},
 		{"Deputy Smith, Deputy Jones", []string{"n:smith", "n:jones"}},
-		{"Ofc. Brown and Ofc. Green; badge 12", []string{"n:brown", "n:green", "b:12"}},
+		{"Ofc. Brown and Ofc. Green; badge 12", []string{"n:brown", "n:green", "b:12"}}, {"Officer Ruiz #12, Officer Lee", []string{"b:12", "n:lee"}},
 		{"Oficial Pérez y Agente López", []string{"n:perez", "n:lopez"}},
 		{"unknown officer", nil},
 		{"el oficial desconocido", nil},
@@ -30,7 +30,7 @@ func TestOfficerKeys(t *testing.T) {
 		{"#221", []string{"b:221"}},                // a badge alone
 		{"Officer O'Brien", []string{"n:o'brien"}}, // apostrophes kept inside a name
 		{"Deputy Ruiz-Soto", []string{"n:ruiz-soto"}},
-		{"Det. Nº 45 Vargas", []string{"b:45", "n:vargas"}},
+		{"Det. Nº 45 Vargas", []string{"b:45"}},
 		{"Sheriff\u202e Doe", []string{"n:doe"}}, // hidden controls taken out
 	} {
 		if got := OfficerKeys(tc.in); !slices.Equal(got, tc.want) {
@@ -42,7 +42,7 @@ func TestOfficerKeys(t *testing.T) {
 func TestOfficerKeysBounded(t *testing.T) {
 	in := ""
 	for i := range 40 {
-		in += "Officer N" + string(rune('a'+i%26)) + string(rune('a'+i/26)) + " #" + string(rune('1'+i%9)) + "; "
+		in += "Officer N" + string(rune('a'+i%26)) + string(rune('a'+i/26)) + " #" + strconv.Itoa(100+i) + "; "
 	}
 	if got := OfficerKeys(in); len(got) != MaxOfficerKeys {
 		t.Fatalf("keys of a long list: %d, want %d", len(got), MaxOfficerKeys)
