@@ -20,7 +20,10 @@ CREATE TABLE officer_keys (
     PRIMARY KEY (complaint_id, officer_key)
 );
 --bun:split
--- Counting keys per agency in a window: read from the index alone.
+-- Counting keys per agency in a window, read from the index alone: a supervisor's
+-- units first (each unit's window is one range), and every unit's window.
+CREATE INDEX officer_keys_unit_window ON officer_keys (unit, received_at, agency_id, officer_key);
+--bun:split
 CREATE INDEX officer_keys_window ON officer_keys (received_at, agency_id, officer_key, unit);
 --bun:split
 -- The complaints of one flagged key of one agency.
