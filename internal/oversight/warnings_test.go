@@ -39,6 +39,11 @@ func newWarnFixture(t *testing.T, db *store.DB) *warnFixture {
 	}, redress.ActorSystem, ""); err != nil {
 		t.Fatal(err)
 	}
+	for _, u := range []redress.Unit{{Name: "tx", Title: "Texas", States: []string{"TX"}}, {Name: "fl", Title: "Florida", States: []string{"FL"}}} {
+		if _, err := db.SaveUnit(ctx, redress.AuditEvent{Actor: "test", Action: redress.ActionUnitSaved}, u); err != nil {
+			t.Fatal(err)
+		}
+	}
 	f := &warnFixture{t: t, db: db, now: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)}
 	for _, st := range []struct {
 		state string

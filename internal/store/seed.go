@@ -62,6 +62,10 @@ type SeedComplaint struct {
 	ResultsReportedOn     string       `bun:"results_reported_on"`
 	ResultsReportedMethod string       `bun:"results_reported_method"`
 	EnteredBy             *int64       `bun:"entered_by"`
+	// Early warning: its allegations with a finding, and those sustained (WriteSeed
+	// counts them from the batch's allegations).
+	DecidedAllegations   int `bun:"decided_allegations"`
+	SustainedAllegations int `bun:"sustained_allegations"`
 }
 
 // SeedFunction is one complaint_functions row.
@@ -227,6 +231,7 @@ func (db *DB) WriteSeed(ctx context.Context, b *SeedRows) error {
 				return fmt.Errorf("write sealed events: %w", err)
 			}
 		}
+		countFindings(b) // early warning (store/warnings.go)
 		for _, rows := range b.tables() {
 			if err := db.bulkInsert(ctx, tx, rows); err != nil {
 				return err

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"maps"
 	"slices"
@@ -155,14 +156,15 @@ func whereUnits(q *bun.SelectQuery, p string, allUnits bool, units []string) *bu
 // received since since, most complaints first, at most limit groups, each with its
 // complaints (newest first). Complaints with no registry agency are not grouped.
 func (db *DB) OfficerGroups(ctx context.Context, allUnits bool, units []string, since time.Time, min, limit int) ([]redress.OfficerGroup, error) {
-	if !allUnits && len(units) == 0 {
-		return nil, nil
+	units, err := db.scopeUnits(ctx, allUnits, units)
+	if err != nil || len(units) == 0 {
+		return nil, err
 	}
 	var groups []redress.OfficerGroup
 	q := db.bun.NewSelect().TableExpr("officer_keys AS k").
 		ColumnExpr("k.agency_id, k.officer_key AS key, COUNT(*) AS count").
-		Where("k.received_at >= ?", since).Where("k.agency_id IS NOT NULL")
-	whereUnits(q, "k.", allUnits, units).GroupExpr("k.agency_id, k.officer_key").
+		Where("k.unit IN (?)", bun.In(units)).Where("k.received_at >= ?", since).Where("k.agency_id IS NOT NULL")
+	q.GroupExpr("k.agency_id, k.officer_key").
 		Having("COUNT(*) >= ?", min).OrderExpr("count DESC, k.agency_id, k.officer_key").Limit(int64(limit))
 	if err := q.Scan(ctx, &groups); err != nil {
 		return nil, err
@@ -171,7 +173,7 @@ func (db *DB) OfficerGroups(ctx context.Context, allUnits bool, units []string, 
 		cq := db.bun.NewSelect().TableExpr("officer_keys AS k").Join("JOIN complaints AS c ON c.id = k.complaint_id").
 			ColumnExpr("c.id, c.tracking_number, c.received_at, k.agency_id, k.unit").
 			Where("k.agency_id = ? AND k.officer_key = ? AND k.received_at >= ?", g.AgencyID, g.Key, since)
-		whereUnits(cq, "k.", allUnits, units).OrderExpr("k.received_at DESC, c.id DESC")
+		cq.Where("k.unit IN (?)", bun.In(units)).OrderExpr("k.received_at DESC, c.id DESC")
 		if err := cq.Scan(ctx, &groups[i].Cases); err != nil {
 			return nil, err
 		}
@@ -180,35 +182,38 @@ func (db *DB) OfficerGroups(ctx context.Context, allUnits bool, units []string, 
 }
 
 // AgencyWindows counts, per agency, the complaints received in [pastFrom, recentFrom)
-// and [recentFrom, until), and the allegations decided and sustained among the
-// complaints closed in each; only agencies with at least minRecent complaints or
-// minDecided decided allegations in the recent window come back.
+// and [recentFrom, until), and the allegations decided and sustained on the complaints
+// closed in each (complaints.decided_allegations and sustained_allegations); only
+// agencies with at least minRecent complaints or minDecided decided allegations in the
+// recent window come back. Both reads are index-only range scans, a range per unit.
 func (db *DB) AgencyWindows(ctx context.Context, allUnits bool, units []string, pastFrom, recentFrom, until time.Time, minRecent, minDecided int) ([]redress.AgencyWindows, error) {
-	if !allUnits && len(units) == 0 {
-		return nil, nil
+	units, err := db.scopeUnits(ctx, allUnits, units)
+	if err != nil || len(units) == 0 {
+		return nil, err
 	}
 	var received []redress.AgencyWindows
-	q := db.bun.NewSelect().TableExpr("complaints AS c").
-		ColumnExpr("c.agency_id, SUM(CASE WHEN c.received_at >= ? THEN 1 ELSE 0 END) AS recent, "+
-			"SUM(CASE WHEN c.received_at < ? THEN 1 ELSE 0 END) AS past", recentFrom, recentFrom).
-		Where("c.received_at >= ? AND c.received_at < ?", pastFrom, until).Where("c.agency_id IS NOT NULL")
-	whereUnits(q, "c.", allUnits, units).GroupExpr("c.agency_id").
-		Having("SUM(CASE WHEN c.received_at >= ? THEN 1 ELSE 0 END) >= ?", recentFrom, minRecent)
-	if err := q.Scan(ctx, &received); err != nil {
+	recent := "SUM(CASE WHEN c.received_at >= ? THEN 1 ELSE 0 END)"
+	err = db.bun.NewSelect().TableExpr("complaints AS c").
+		ColumnExpr("c.agency_id, "+recent+" AS recent, SUM(CASE WHEN c.received_at < ? THEN 1 ELSE 0 END) AS past", recentFrom, recentFrom).
+		Where("c.unit IN (?)", bun.In(units)).Where("c.received_at >= ? AND c.received_at < ?", pastFrom, until).
+		Where("c.agency_id IS NOT NULL").GroupExpr("c.agency_id").Having(recent+" >= ?", recentFrom, minRecent).Scan(ctx, &received)
+	if err != nil {
 		return nil, err
 	}
 	var decided []redress.AgencyWindows
-	dq := db.bun.NewSelect().TableExpr("complaints AS c").Join("JOIN allegations AS a ON a.complaint_id = c.id").
-		ColumnExpr("c.agency_id, "+
-			"SUM(CASE WHEN c.closed_at >= ? THEN 1 ELSE 0 END) AS recent_decided, "+
-			"SUM(CASE WHEN c.closed_at >= ? AND a.finding = ? THEN 1 ELSE 0 END) AS recent_sustained, "+
-			"SUM(CASE WHEN c.closed_at < ? THEN 1 ELSE 0 END) AS past_decided, "+
-			"SUM(CASE WHEN c.closed_at < ? AND a.finding = ? THEN 1 ELSE 0 END) AS past_sustained",
-			recentFrom, recentFrom, findingSustained, recentFrom, recentFrom, findingSustained).
-		Where("c.closed_at >= ? AND c.closed_at < ?", pastFrom, until).Where("c.agency_id IS NOT NULL").Where("a.finding <> ''")
-	whereUnits(dq, "c.", allUnits, units).GroupExpr("c.agency_id").
-		Having("SUM(CASE WHEN c.closed_at >= ? THEN 1 ELSE 0 END) >= ?", recentFrom, minDecided)
-	if err := dq.Scan(ctx, &decided); err != nil {
+	recentDecided := "SUM(CASE WHEN c.closed_at >= ? THEN c.decided_allegations ELSE 0 END)"
+	err = db.bun.NewSelect().TableExpr("complaints AS c").
+		ColumnExpr("c.agency_id, "+recentDecided+" AS recent_decided, "+
+			"SUM(CASE WHEN c.closed_at >= ? THEN c.sustained_allegations ELSE 0 END) AS recent_sustained, "+
+			"SUM(CASE WHEN c.closed_at < ? THEN c.decided_allegations ELSE 0 END) AS past_decided, "+
+			"SUM(CASE WHEN c.closed_at < ? THEN c.sustained_allegations ELSE 0 END) AS past_sustained",
+			recentFrom, recentFrom, recentFrom, recentFrom).
+		Where("c.unit IN (?)", bun.In(units)).
+		// Written as the partial index complaints_unit_closed_findings is.
+		Where("c.closed_at IS NOT NULL AND c.decided_allegations > 0").
+		Where("c.closed_at >= ? AND c.closed_at < ?", pastFrom, until).Where("c.agency_id IS NOT NULL").
+		GroupExpr("c.agency_id").Having(recentDecided+" >= ?", recentFrom, minDecided).Scan(ctx, &decided)
+	if err != nil {
 		return nil, err
 	}
 	at := map[int64]int{}
@@ -224,8 +229,23 @@ func (db *DB) AgencyWindows(ctx context.Context, allUnits bool, units []string, 
 		w := &received[i]
 		w.RecentDecided, w.RecentSustained, w.PastDecided, w.PastSustained = d.RecentDecided, d.RecentSustained, d.PastDecided, d.PastSustained
 	}
-	slices.SortFunc(received, func(a, b redress.AgencyWindows) int { return int(a.AgencyID - b.AgencyID) })
+	slices.SortFunc(received, func(a, b redress.AgencyWindows) int { return cmp.Compare(a.AgencyID, b.AgencyID) })
 	return received, nil
+}
+
+// scopeUnits names the units a read covers: those given, or for every unit, each unit
+// and "" (no unit yet), so an index led by the unit reads one range per unit either way.
+// A complaint's unit is always one of these: units are never deleted, and routing and
+// triage place complaints only in units that exist.
+func (db *DB) scopeUnits(ctx context.Context, allUnits bool, units []string) ([]string, error) {
+	if !allUnits {
+		return units, nil
+	}
+	var all []string
+	if err := db.bun.NewSelect().Table("units").Column("name").Order("name").Scan(ctx, &all); err != nil {
+		return nil, err
+	}
+	return append(all, ""), nil
 }
 
 // findingSustained is workflow.Sustained, the finding the sustained rate counts (the
@@ -279,4 +299,25 @@ func (db *DB) warningCases(ctx context.Context, allUnits bool, units []string, l
 func (db *DB) keepOfficerKeys(ctx context.Context, tx bun.IDB, now time.Time, c redress.Complaint, err *error) bool {
 	*err = insertOfficerKeys(ctx, tx, officerKeyRows(c.ID, nullID(c.AgencyID), c.Unit, now, c.Officers))
 	return *err != nil
+}
+
+// countFindings sets each generated complaint's counts of decided and sustained
+// allegations from the batch's allegations: the seed writes findings as it inserts
+// them, where the application only updates them (the allegations_findings trigger
+// counts those).
+func countFindings(b *SeedRows) {
+	at := make(map[int64]int, len(b.Complaints))
+	for i, c := range b.Complaints {
+		at[c.ID] = i
+	}
+	for _, a := range b.Allegations {
+		i, ok := at[a.ComplaintID]
+		if !ok || a.Finding == "" {
+			continue
+		}
+		b.Complaints[i].DecidedAllegations++
+		if a.Finding == findingSustained {
+			b.Complaints[i].SustainedAllegations++
+		}
+	}
 }

@@ -20,11 +20,9 @@ CREATE TABLE officer_keys (
     PRIMARY KEY (complaint_id, officer_key)
 );
 --bun:split
--- Counting keys per agency in a window, read from the index alone: a supervisor's
--- units first (each unit's window is one range), and every unit's window.
+-- Counting keys per agency in a window, read from the index alone, one range per unit
+-- (every unit's read names each unit: store.scopeUnits).
 CREATE INDEX officer_keys_unit_window ON officer_keys (unit, received_at, agency_id, officer_key);
---bun:split
-CREATE INDEX officer_keys_window ON officer_keys (received_at, agency_id, officer_key, unit);
 --bun:split
 -- The complaints of one flagged key of one agency.
 CREATE INDEX officer_keys_group ON officer_keys (agency_id, officer_key, received_at);
@@ -55,3 +53,38 @@ $$;
 CREATE TRIGGER officer_keys_follow AFTER UPDATE OF agency_id, unit ON complaints
     FOR EACH ROW WHEN (OLD.agency_id IS DISTINCT FROM NEW.agency_id OR OLD.unit IS DISTINCT FROM NEW.unit)
     EXECUTE FUNCTION officer_keys_follow();
+--bun:split
+-- Each complaint's allegations with a finding, and those sustained: the agencies'
+-- sustained share reads them from an index instead of joining every allegation of a
+-- window's closed complaints. Kept by the allegations_findings trigger below (the
+-- application writes a finding only by updating an allegation; the seed counts its own).
+ALTER TABLE complaints ADD COLUMN decided_allegations INTEGER NOT NULL DEFAULT 0;
+--bun:split
+ALTER TABLE complaints ADD COLUMN sustained_allegations INTEGER NOT NULL DEFAULT 0;
+--bun:split
+UPDATE complaints SET
+    decided_allegations = (SELECT COUNT(*) FROM allegations AS a WHERE a.complaint_id = complaints.id AND a.finding <> ''),
+    sustained_allegations = (SELECT COUNT(*) FROM allegations AS a WHERE a.complaint_id = complaints.id AND a.finding = 'sustained')
+WHERE id IN (SELECT complaint_id FROM allegations WHERE finding <> '');
+--bun:split
+-- Complaints received per unit and agency in a window, from the index alone.
+CREATE INDEX complaints_unit_received_agency ON complaints (unit, received_at, agency_id);
+--bun:split
+-- Allegations decided and sustained on complaints closed per unit and agency in a
+-- window, from the index alone; only complaints with a finding.
+CREATE INDEX complaints_unit_closed_findings ON complaints (unit, closed_at, agency_id, decided_allegations, sustained_allegations)
+    WHERE closed_at IS NOT NULL AND decided_allegations > 0;
+--bun:split
+CREATE FUNCTION allegations_findings() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE complaints SET
+        decided_allegations = decided_allegations + (CASE WHEN NEW.finding <> '' THEN 1 ELSE 0 END) - (CASE WHEN OLD.finding <> '' THEN 1 ELSE 0 END),
+        sustained_allegations = sustained_allegations + (CASE WHEN NEW.finding = 'sustained' THEN 1 ELSE 0 END) - (CASE WHEN OLD.finding = 'sustained' THEN 1 ELSE 0 END)
+    WHERE id = NEW.complaint_id;
+    RETURN NULL;
+END
+$$;
+--bun:split
+CREATE TRIGGER allegations_findings AFTER UPDATE OF finding ON allegations
+    FOR EACH ROW WHEN (OLD.finding IS DISTINCT FROM NEW.finding)
+    EXECUTE FUNCTION allegations_findings();
