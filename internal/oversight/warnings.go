@@ -4,6 +4,8 @@ package oversight
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"time"
 
 	"github.com/redress-oversight/redress/internal/casework"
@@ -33,6 +35,22 @@ import (
 type Warnings struct {
 	DB  *store.DB
 	Now func() time.Time
+
+	// The agencies' section compares months of complaints: counted at most once per
+	// AgencyCountsFor for each scope and thresholds (a changed threshold counts again).
+	mu      sync.Mutex
+	counted map[string]agencyCount
+}
+
+// AgencyCountsFor is how long an agencies' section is reused: its windows span months,
+// so minutes change nothing a supervisor acts on, and counting every unit's complaints
+// of fifteen months takes a noticeable fraction of a second at a million complaints
+// (docs/performance.md, "Early warning").
+const AgencyCountsFor = 10 * time.Minute
+
+type agencyCount struct {
+	at    time.Time
+	flags []AgencyFlag
 }
 
 func (w *Warnings) now() time.Time {
@@ -63,6 +81,8 @@ type WarningScope struct {
 type WarningReport struct {
 	At       time.Time
 	Settings redress.WarningSettings
+	// AgenciesAt is when the agencies' section was counted (AgencyCountsFor).
+	AgenciesAt time.Time
 	// OfficersShown is false where the caller may read no officer name.
 	OfficersShown bool
 	Officers      []OfficerFlag
@@ -127,7 +147,7 @@ func (w *Warnings) Report(ctx context.Context, scope WarningScope) (*WarningRepo
 			return nil, err
 		}
 	}
-	if r.Agencies, err = w.agencies(ctx, scope, set, now); err != nil {
+	if r.Agencies, r.AgenciesAt, err = w.cachedAgencies(ctx, scope, set, now); err != nil {
 		return nil, err
 	}
 	r.Custody.Cases, r.Custody.Total, err = w.DB.HeldPastReleaseOpen(ctx, scope.AllUnits, scope.Units,
@@ -155,6 +175,29 @@ func (w *Warnings) officers(ctx context.Context, scope WarningScope, set redress
 		out[i] = OfficerFlag{AgencyID: g.AgencyID, Key: g.Key, Badge: redress.OfficerKeyBadge(g.Key), Name: redress.OfficerKeyName(g.Key), Cases: g.Cases}
 	}
 	return out, nil
+}
+
+// cachedAgencies gives the agencies' section counted less than AgencyCountsFor ago for
+// the same units and thresholds, else counts it.
+func (w *Warnings) cachedAgencies(ctx context.Context, scope WarningScope, set redress.WarningSettings, now time.Time) ([]AgencyFlag, time.Time, error) {
+	key := fmt.Sprint(scope.AllUnits, scope.Units, set)
+	w.mu.Lock()
+	c, ok := w.counted[key]
+	w.mu.Unlock()
+	if ok && now.Sub(c.at) < AgencyCountsFor && !now.Before(c.at) {
+		return c.flags, c.at, nil
+	}
+	flags, err := w.agencies(ctx, scope, set, now)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.counted == nil || len(w.counted) > 1000 {
+		w.counted = map[string]agencyCount{} // bounded: scopes are few, thresholds rarely change
+	}
+	w.counted[key] = agencyCount{at: now, flags: flags}
+	return flags, now, nil
 }
 
 // agencies finds the agencies whose complaint count or sustained share jumped. The

@@ -240,7 +240,7 @@ func (db *DB) WriteSeed(ctx context.Context, b *SeedRows) error {
 		// Early warning: the officer keys of the complaints written (store/warnings.go).
 		var keys []officerKeyRow
 		for _, c := range b.Complaints {
-			keys = append(keys, officerKeyRows(c.ID, c.AgencyID, c.Unit, c.ReceivedAt, c.Officers)...)
+			keys = append(keys, officerKeyRows(c.ID, c.TrackingNumber, c.AgencyID, c.Unit, c.ReceivedAt, c.Officers)...)
 		}
 		return db.bulkInsert(ctx, tx, &keys)
 	})

@@ -5,6 +5,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -74,16 +75,17 @@ type officerKeyRow struct {
 	bun.BaseModel `bun:"table:officer_keys"`
 	ComplaintID   int64     `bun:"complaint_id,pk"`
 	Key           string    `bun:"officer_key,pk"`
+	Tracking      string    `bun:"tracking_number"`
 	AgencyID      *int64    `bun:"agency_id"`
 	Unit          string    `bun:"unit"`
 	ReceivedAt    time.Time `bun:"received_at"`
 }
 
 // officerKeyRows gives the key rows of one complaint.
-func officerKeyRows(id int64, agencyID *int64, unit string, receivedAt time.Time, officers string) []officerKeyRow {
+func officerKeyRows(id int64, tracking string, agencyID *int64, unit string, receivedAt time.Time, officers string) []officerKeyRow {
 	var rows []officerKeyRow
 	for _, k := range redress.OfficerKeys(officers) {
-		rows = append(rows, officerKeyRow{ComplaintID: id, Key: k, AgencyID: agencyID, Unit: unit, ReceivedAt: receivedAt})
+		rows = append(rows, officerKeyRow{ComplaintID: id, Key: k, Tracking: tracking, AgencyID: agencyID, Unit: unit, ReceivedAt: receivedAt})
 	}
 	return rows
 }
@@ -113,12 +115,13 @@ func (db *DB) fillOfficerKeys(ctx context.Context) error {
 		}
 		var rows []struct {
 			ID         int64     `bun:"id"`
+			Tracking   string    `bun:"tracking_number"`
 			AgencyID   *int64    `bun:"agency_id"`
 			Unit       string    `bun:"unit"`
 			ReceivedAt time.Time `bun:"received_at"`
 			Officers   string    `bun:"officers"`
 		}
-		if err := db.bun.NewSelect().Table("complaints").Column("id", "agency_id", "unit", "received_at", "officers").
+		if err := db.bun.NewSelect().Table("complaints").Column("id", "tracking_number", "agency_id", "unit", "received_at", "officers").
 			Where("id > ?", upto).Order("id").Limit(fillOfficerKeysBatch).Scan(ctx, &rows); err != nil {
 			return err
 		}
@@ -127,7 +130,7 @@ func (db *DB) fillOfficerKeys(ctx context.Context) error {
 		}
 		var keys []officerKeyRow
 		for _, r := range rows {
-			keys = append(keys, officerKeyRows(r.ID, r.AgencyID, r.Unit, r.ReceivedAt, r.Officers)...)
+			keys = append(keys, officerKeyRows(r.ID, r.Tracking, r.AgencyID, r.Unit, r.ReceivedAt, r.Officers)...)
 		}
 		err := db.inTx(ctx, func(tx bun.Tx, _ time.Time) error {
 			for i := 0; i < len(keys); i += 500 {
@@ -142,14 +145,6 @@ func (db *DB) fillOfficerKeys(ctx context.Context) error {
 			return err
 		}
 	}
-}
-
-// whereUnits narrows q to the units given (table alias prefix p, "c." or "k.").
-func whereUnits(q *bun.SelectQuery, p string, allUnits bool, units []string) *bun.SelectQuery {
-	if !allUnits {
-		q.Where(p+"unit IN (?)", bun.In(units))
-	}
-	return q
 }
 
 // OfficerGroups finds the officer keys named in at least min complaints of one agency
@@ -169,13 +164,33 @@ func (db *DB) OfficerGroups(ctx context.Context, allUnits bool, units []string, 
 	if err := q.Scan(ctx, &groups); err != nil {
 		return nil, err
 	}
+	if len(groups) == 0 {
+		return nil, nil
+	}
+	// The flagged groups' complaints in one read: every key row of their agencies and
+	// keys in the window (a few more than needed, sorted out here), newest first.
+	agencies, keys := map[int64]bool{}, map[string]bool{}
+	at := map[string]int{}
 	for i, g := range groups {
-		cq := db.bun.NewSelect().TableExpr("officer_keys AS k").Join("JOIN complaints AS c ON c.id = k.complaint_id").
-			ColumnExpr("c.id, c.tracking_number, c.received_at, k.agency_id, k.unit").
-			Where("k.agency_id = ? AND k.officer_key = ? AND k.received_at >= ?", g.AgencyID, g.Key, since)
-		cq.Where("k.unit IN (?)", bun.In(units)).OrderExpr("k.received_at DESC, c.id DESC")
-		if err := cq.Scan(ctx, &groups[i].Cases); err != nil {
-			return nil, err
+		agencies[g.AgencyID], keys[g.Key] = true, true
+		at[strconv.FormatInt(g.AgencyID, 10)+" "+g.Key] = i
+	}
+	var rows []struct {
+		redress.WarningCase
+		Key string `bun:"officer_key"`
+	}
+	err = db.bun.NewSelect().TableExpr("officer_keys AS k").
+		ColumnExpr("k.complaint_id AS id, k.tracking_number, k.received_at, k.agency_id, k.unit, k.officer_key").
+		Where("k.unit IN (?)", bun.In(units)).Where("k.received_at >= ?", since).
+		Where("k.agency_id IN (?)", bun.In(slices.Sorted(maps.Keys(agencies)))).
+		Where("k.officer_key IN (?)", bun.In(slices.Sorted(maps.Keys(keys)))).
+		OrderExpr("k.received_at DESC, k.complaint_id DESC").Scan(ctx, &rows)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		if i, ok := at[strconv.FormatInt(r.AgencyID, 10)+" "+r.Key]; ok {
+			groups[i].Cases = append(groups[i].Cases, r.WarningCase)
 		}
 	}
 	return groups, nil
@@ -256,7 +271,7 @@ const findingSustained = "sustained"
 // release and were received at or before before, oldest first, at most limit, and counts them.
 func (db *DB) HeldPastReleaseOpen(ctx context.Context, allUnits bool, units []string, before time.Time, limit int) ([]redress.WarningCase, int, error) {
 	return db.warningCases(ctx, allUnits, units, limit, func(q *bun.SelectQuery) {
-		// Written as the partial index complaints_held_past_release is.
+		// Written as the partial index complaints_held_open is.
 		q.Where("c.held_past_release").Where("c.received_at <= ?", before).
 			Where("c.status NOT IN (?)", bun.In([]string{redress.StatusClosed, redress.StatusWithdrawn}))
 	})
@@ -273,22 +288,22 @@ func (db *DB) UrgentUnassigned(ctx context.Context, allUnits bool, units []strin
 }
 
 func (db *DB) warningCases(ctx context.Context, allUnits bool, units []string, limit int, where func(*bun.SelectQuery)) ([]redress.WarningCase, int, error) {
-	if !allUnits && len(units) == 0 {
-		return nil, 0, nil
+	units, err := db.scopeUnits(ctx, allUnits, units)
+	if err != nil || len(units) == 0 {
+		return nil, 0, err
 	}
-	q := db.bun.NewSelect().TableExpr("complaints AS c")
+	q := db.bun.NewSelect().TableExpr("complaints AS c").Where("c.unit IN (?)", bun.In(units))
 	where(q)
-	whereUnits(q, "c.", allUnits, units)
 	n, err := q.Count(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
 	var out []redress.WarningCase
 	q = db.bun.NewSelect().TableExpr("complaints AS c").
-		ColumnExpr("c.id, c.tracking_number, c.received_at, COALESCE(c.agency_id, 0) AS agency_id, c.unit")
+		ColumnExpr("c.id, c.tracking_number, c.received_at, COALESCE(c.agency_id, 0) AS agency_id, c.unit").
+		Where("c.unit IN (?)", bun.In(units))
 	where(q)
-	whereUnits(q, "c.", allUnits, units).OrderExpr("c.received_at, c.id").Limit(int64(limit))
-	if err := q.Scan(ctx, &out); err != nil {
+	if err := q.OrderExpr("c.received_at, c.id").Limit(int64(limit)).Scan(ctx, &out); err != nil {
 		return nil, 0, err
 	}
 	return out, int(n), nil
@@ -297,7 +312,7 @@ func (db *DB) warningCases(ctx context.Context, allUnits bool, units []string, l
 // keepOfficerKeys writes a new complaint's officer keys; it reports a failure by
 // setting *err and answering true (written so CreateComplaint stays one screen).
 func (db *DB) keepOfficerKeys(ctx context.Context, tx bun.IDB, now time.Time, c redress.Complaint, err *error) bool {
-	*err = insertOfficerKeys(ctx, tx, officerKeyRows(c.ID, nullID(c.AgencyID), c.Unit, now, c.Officers))
+	*err = insertOfficerKeys(ctx, tx, officerKeyRows(c.ID, c.TrackingNumber, nullID(c.AgencyID), c.Unit, now, c.Officers))
 	return *err != nil
 }
 

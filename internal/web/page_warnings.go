@@ -64,6 +64,7 @@ type caseFlagView struct {
 // warningsView is the early warning page.
 type warningsView struct {
 	At            string
+	AgenciesAt    string
 	Settings      redress.WarningSettings
 	OfficersShown bool
 	Officers      []officerFlagView
@@ -86,7 +87,7 @@ func (s *Server) handleWarnings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rows := s.newAuditRows(r, p.page) // names agencies once per page
-	v := &warningsView{At: p.Time(rep.At), Settings: rep.Settings, OfficersShown: rep.OfficersShown}
+	v := &warningsView{At: p.Time(rep.At), AgenciesAt: p.Time(rep.AgenciesAt), Settings: rep.Settings, OfficersShown: rep.OfficersShown}
 	day := func(t time.Time) string { return redress.DateOf(t.In(s.officeZone())).String() }
 	for _, o := range rep.Officers {
 		f := officerFlagView{Agency: rows.agency(o.AgencyID), Badge: o.Badge, Name: o.Name, Count: len(o.Cases),

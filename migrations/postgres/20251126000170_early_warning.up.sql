@@ -8,15 +8,17 @@ CREATE TABLE warning_settings (
 --bun:split
 -- Each complaint's officer keys (redress.OfficerKeys: a badge "b:4471" or a surname
 -- "n:ruiz" read from the free-text officers field), written with the complaint. The
--- complaint's agency, unit and received time are kept beside each key so the warning
--- counts a time window from this table's index alone; a trigger keeps agency and unit
+-- complaint's agency, unit, received time and tracking number are kept beside each key
+-- so the warning counts a window from this table's index alone and lists a flag's
+-- complaints without reading them; a trigger keeps agency and unit
 -- current (officer_keys_follow, below). Timings in docs/performance.md, "Early warning".
 CREATE TABLE officer_keys (
-    complaint_id BIGINT NOT NULL REFERENCES complaints (id),
-    officer_key  TEXT NOT NULL,
-    agency_id    BIGINT,
-    unit         TEXT NOT NULL DEFAULT '',
-    received_at  TIMESTAMPTZ NOT NULL,
+    complaint_id    BIGINT NOT NULL REFERENCES complaints (id),
+    officer_key     TEXT NOT NULL,
+    tracking_number TEXT NOT NULL,
+    agency_id       BIGINT,
+    unit            TEXT NOT NULL DEFAULT '',
+    received_at     TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (complaint_id, officer_key)
 );
 --bun:split
@@ -36,10 +38,14 @@ CREATE TABLE officer_keys_filled (
 --bun:split
 INSERT INTO officer_keys_filled (id, upto) VALUES (1, 0);
 --bun:split
--- Open urgent complaints nobody is assigned to: a handful at any time. Written as the
--- query writes the condition (store/warnings.go) so either dialect uses it.
-CREATE INDEX complaints_urgent_unassigned ON complaints (received_at)
+-- Open urgent complaints nobody is assigned to, and open complaints of people held past
+-- release: a handful at any time, one range per unit. Written as the queries write the
+-- conditions (store/warnings.go) so either dialect uses them.
+CREATE INDEX complaints_urgent_unassigned ON complaints (unit, received_at)
     WHERE priority = 'urgent' AND assignee_id IS NULL AND status NOT IN ('closed', 'withdrawn');
+--bun:split
+CREATE INDEX complaints_held_open ON complaints (unit, received_at)
+    WHERE held_past_release AND status NOT IN ('closed', 'withdrawn');
 --bun:split
 -- A complaint's officer keys follow its agency and unit wherever they change (triage
 -- today), so the warning's units and agencies are the complaint's own.
