@@ -163,6 +163,18 @@ func (w *Warnings) Report(ctx context.Context, scope WarningScope) (*WarningRepo
 	return r, nil
 }
 
+// RecordView writes the audit event of a look at a report: the units it covered,
+// whether officers were shown, and how many flags each section held; never a name.
+func (w *Warnings) RecordView(ctx context.Context, by casework.Actor, scope WarningScope, r *WarningReport) error {
+	var units any = scope.Units
+	if scope.AllUnits {
+		units = "*"
+	}
+	return w.DB.RecordRead(ctx, redress.AuditEvent{Actor: by.Subject, Action: redress.ActionWarningsViewed, RequestID: by.RequestID,
+		Details: map[string]any{"units": units, "officers_shown": r.OfficersShown, "officers": len(r.Officers),
+			"agencies": len(r.Agencies), "custody": r.Custody.Total, "urgent": r.Urgent.Total}})
+}
+
 // officers finds the officer flags.
 func (w *Warnings) officers(ctx context.Context, scope WarningScope, set redress.WarningSettings, now time.Time) ([]OfficerFlag, error) {
 	groups, err := w.DB.OfficerGroups(ctx, scope.OfficersAll, scope.OfficersUnits,

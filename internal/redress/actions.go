@@ -89,6 +89,10 @@ const (
 	// Early warning (issue 15, point 6): an administrator changed its thresholds;
 	// details: the old and new value of each one changed.
 	ActionWarningSettingsSaved = "warning.settings_saved"
+	// Someone read the early warning (its officers' section names officers read from
+	// complaints); details: the units read, whether officers were shown, the flags'
+	// counts; never a name.
+	ActionWarningsViewed = "warning.viewed"
 )
 
 // Actions lists every action above, in the same order.
@@ -110,5 +114,5 @@ var Actions = []string{
 	ActionMailSent, ActionMailFailed,
 	ActionAuditSearched, ActionAuditHistoryViewed, ActionExported, ActionVerifyStarted, ActionVerified,
 	ActionDatabaseMigrated,
-	ActionWarningSettingsSaved, // early warning
+	ActionWarningSettingsSaved, ActionWarningsViewed, // early warning
 }

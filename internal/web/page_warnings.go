@@ -80,8 +80,12 @@ func (s *Server) handleWarnings(w http.ResponseWriter, r *http.Request) {
 	all, units := s.Authz.Units(sub, permWarnings, "read")
 	nAll, nUnits := s.Authz.Units(sub, permNarrative, "read")
 	oAll, oUnits := intersectUnits(all, units, nAll, nUnits)
-	rep, err := s.Warnings.Report(r.Context(), oversight.WarningScope{AllUnits: all, Units: units,
-		OfficersAll: oAll, OfficersUnits: oUnits, OfficersAllowed: oAll || len(oUnits) > 0})
+	scope := oversight.WarningScope{AllUnits: all, Units: units, OfficersAll: oAll, OfficersUnits: oUnits, OfficersAllowed: oAll || len(oUnits) > 0}
+	rep, err := s.Warnings.Report(r.Context(), scope)
+	if err == nil {
+		// A look that cannot be recorded is not answered.
+		err = s.Warnings.RecordView(r.Context(), casework.Actor{UserID: pr.User.ID, Subject: sub, RequestID: requestID(r)}, scope, rep)
+	}
 	if err != nil {
 		s.renderPageError(w, r, p, err)
 		return
