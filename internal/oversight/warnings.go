@@ -1,5 +1,3 @@
-// Package oversight is what oversight bodies and supervisors read about the work as a
-// whole: measures, reports and the early warning.
 package oversight
 
 import (

@@ -59,8 +59,8 @@ func newWarnFixture(t *testing.T, db *store.DB) *warnFixture {
 	return f
 }
 
-// complaint is one complaint to plant.
-type complaint struct {
+// warnComplaint is one complaint to plant.
+type warnComplaint struct {
 	agency   int64
 	unit     string
 	age      time.Duration // before now
@@ -69,7 +69,7 @@ type complaint struct {
 	urgent   bool
 }
 
-func (f *warnFixture) file(c complaint) redress.Complaint {
+func (f *warnFixture) file(c warnComplaint) redress.Complaint {
 	f.t.Helper()
 	f.n++
 	yes := true
@@ -137,21 +137,21 @@ func (f *warnFixture) save(changes map[string]int) {
 	}
 }
 
-const day = 24 * time.Hour
+const warnDay = 24 * time.Hour
 
 func TestWarningOfficers(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newWarnFixture(t, db)
 		// One officer written three ways, by badge: flagged at the threshold (3).
 		for _, o := range []string{"Oficial Ruiz, placa 4471", "Deputy RUIZ #4471", "agente Ruíz (placa 04471)"} {
-			f.file(complaint{agency: f.harris, unit: "tx", age: 10 * day, officers: o})
+			f.file(warnComplaint{agency: f.harris, unit: "tx", age: 10 * warnDay, officers: o})
 		}
 		// Two in the window and one outside it: below the threshold.
-		f.file(complaint{agency: f.harris, unit: "tx", age: 20 * day, officers: "Deputy J. Smith"})
-		f.file(complaint{agency: f.harris, unit: "tx", age: 30 * day, officers: "Sgt. SMITH"})
-		f.file(complaint{agency: f.harris, unit: "tx", age: 400 * day, officers: "Officer Smith"})
+		f.file(warnComplaint{agency: f.harris, unit: "tx", age: 20 * warnDay, officers: "Deputy J. Smith"})
+		f.file(warnComplaint{agency: f.harris, unit: "tx", age: 30 * warnDay, officers: "Sgt. SMITH"})
+		f.file(warnComplaint{agency: f.harris, unit: "tx", age: 400 * warnDay, officers: "Officer Smith"})
 		// A Smith of another agency does not count for Harris.
-		f.file(complaint{agency: f.collier, unit: "fl", age: 5 * day, officers: "Deputy Smith"})
+		f.file(warnComplaint{agency: f.collier, unit: "fl", age: 5 * warnDay, officers: "Deputy Smith"})
 
 		r := f.report(everyUnit)
 		if len(r.Officers) != 1 || r.Officers[0].Key != "b:4471" || r.Officers[0].AgencyID != f.harris || len(r.Officers[0].Cases) != 3 {
@@ -159,11 +159,11 @@ func TestWarningOfficers(t *testing.T) {
 		}
 		// A Smith named with a badge is that badge, not the surname; the third Smith
 		// without one in the window reaches the threshold.
-		f.file(complaint{agency: f.harris, unit: "tx", age: 40 * day, officers: "Officer Smith, badge 12"})
+		f.file(warnComplaint{agency: f.harris, unit: "tx", age: 40 * warnDay, officers: "Officer Smith, badge 12"})
 		if r = f.report(everyUnit); len(r.Officers) != 1 {
 			t.Fatalf("a badge counted as a name: %+v", r.Officers)
 		}
-		f.file(complaint{agency: f.harris, unit: "tx", age: 50 * day, officers: "Officer SMITH"})
+		f.file(warnComplaint{agency: f.harris, unit: "tx", age: 50 * warnDay, officers: "Officer SMITH"})
 		r = f.report(everyUnit)
 		keys := []string{}
 		for _, o := range r.Officers {
@@ -186,9 +186,9 @@ func TestWarningOfficers(t *testing.T) {
 			t.Fatalf("without names: %+v", r.Officers)
 		}
 		// Triage moving a complaint to Florida takes its key along.
-		c := f.file(complaint{agency: f.harris, unit: "tx", age: day, officers: "Deputy Lee"})
-		f.file(complaint{agency: f.collier, unit: "fl", age: day, officers: "Deputy Lee"})
-		f.file(complaint{agency: f.collier, unit: "fl", age: day, officers: "Deputy Lee"})
+		c := f.file(warnComplaint{agency: f.harris, unit: "tx", age: warnDay, officers: "Deputy Lee"})
+		f.file(warnComplaint{agency: f.collier, unit: "fl", age: warnDay, officers: "Deputy Lee"})
+		f.file(warnComplaint{agency: f.collier, unit: "fl", age: warnDay, officers: "Deputy Lee"})
 		if err := db.Triage(context.Background(), store.TriageChange{ComplaintID: c.ID, AgencyID: f.collier, Unit: "fl",
 			Audit: redress.AuditEvent{Actor: "user:1", Action: redress.ActionTriaged}}); err != nil {
 			t.Fatal(err)
@@ -208,14 +208,14 @@ func TestWarningAgencies(t *testing.T) {
 		// exactly at the threshold; Collier 21 past (average 5.25) does not.
 		f.save(map[string]int{redress.WarnAgencyPastDays: 360, redress.WarnAgencyJumpPercent: 100})
 		for i := range 10 {
-			f.file(complaint{agency: f.harris, unit: "tx", age: time.Duration(i+1) * day})
-			f.file(complaint{agency: f.collier, unit: "fl", age: time.Duration(i+1) * day})
+			f.file(warnComplaint{agency: f.harris, unit: "tx", age: time.Duration(i+1) * warnDay})
+			f.file(warnComplaint{agency: f.collier, unit: "fl", age: time.Duration(i+1) * warnDay})
 		}
 		for i := range 21 {
 			if i < 20 {
-				f.file(complaint{agency: f.harris, unit: "tx", age: time.Duration(100+i*10) * day})
+				f.file(warnComplaint{agency: f.harris, unit: "tx", age: time.Duration(100+i*10) * warnDay})
 			}
-			f.file(complaint{agency: f.collier, unit: "fl", age: time.Duration(100+i*10) * day})
+			f.file(warnComplaint{agency: f.collier, unit: "fl", age: time.Duration(100+i*10) * warnDay})
 		}
 		r := f.report(everyUnit)
 		if len(r.Agencies) != 1 || r.Agencies[0].AgencyID != f.harris || !r.Agencies[0].CountJump || r.Agencies[0].SustainedJump ||
@@ -243,18 +243,18 @@ func TestWarningSustained(t *testing.T) {
 		// Collier: 2 of 10 recently, 1 of 10 before: +10 points.
 		plant := func(agency int64, unit string, recentSustained, pastSustained int) {
 			for i := range 10 {
-				c := f.file(complaint{agency: agency, unit: unit, age: 900 * day})
+				c := f.file(warnComplaint{agency: agency, unit: unit, age: 900 * warnDay})
 				finding := "not_sustained"
 				if i < recentSustained {
 					finding = "sustained"
 				}
-				f.close(c.ID, time.Duration(i+1)*day, finding)
-				c = f.file(complaint{agency: agency, unit: unit, age: 900 * day})
+				f.close(c.ID, time.Duration(i+1)*warnDay, finding)
+				c = f.file(warnComplaint{agency: agency, unit: unit, age: 900 * warnDay})
 				finding = "unfounded"
 				if i < pastSustained {
 					finding = "sustained"
 				}
-				f.close(c.ID, time.Duration(100+i*10)*day, finding)
+				f.close(c.ID, time.Duration(100+i*10)*warnDay, finding)
 			}
 		}
 		plant(f.harris, "tx", 3, 1)
@@ -287,16 +287,16 @@ func TestWarningSustained(t *testing.T) {
 func TestWarningCustodyAndUrgent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		f := newWarnFixture(t, db)
-		at := f.file(complaint{agency: f.harris, unit: "tx", age: 48 * time.Hour, held: true})
-		f.file(complaint{agency: f.harris, unit: "tx", age: 48*time.Hour - time.Minute, held: true})
-		closed := f.file(complaint{agency: f.harris, unit: "tx", age: 100 * time.Hour, held: true})
+		at := f.file(warnComplaint{agency: f.harris, unit: "tx", age: 48 * time.Hour, held: true})
+		f.file(warnComplaint{agency: f.harris, unit: "tx", age: 48*time.Hour - time.Minute, held: true})
+		closed := f.file(warnComplaint{agency: f.harris, unit: "tx", age: 100 * time.Hour, held: true})
 		f.close(closed.ID, time.Hour, "sustained")
-		f.file(complaint{agency: f.collier, unit: "fl", age: 100 * time.Hour, held: true})
+		f.file(warnComplaint{agency: f.collier, unit: "fl", age: 100 * time.Hour, held: true})
 
-		u := f.file(complaint{agency: f.harris, unit: "tx", age: 24 * time.Hour, urgent: true})
-		f.file(complaint{agency: f.harris, unit: "tx", age: 24*time.Hour - time.Minute, urgent: true})
-		f.file(complaint{agency: f.harris, unit: "tx", age: 30 * time.Hour}) // not urgent
-		assigned := f.file(complaint{agency: f.harris, unit: "tx", age: 30 * time.Hour, urgent: true})
+		u := f.file(warnComplaint{agency: f.harris, unit: "tx", age: 24 * time.Hour, urgent: true})
+		f.file(warnComplaint{agency: f.harris, unit: "tx", age: 24*time.Hour - time.Minute, urgent: true})
+		f.file(warnComplaint{agency: f.harris, unit: "tx", age: 30 * time.Hour}) // not urgent
+		assigned := f.file(warnComplaint{agency: f.harris, unit: "tx", age: 30 * time.Hour, urgent: true})
 		if _, err := db.Bun().NewRaw("INSERT INTO users (email, name, created_at) VALUES ('a@example.org', 'A', ?)", f.now).Exec(context.Background()); err != nil {
 			t.Fatal(err)
 		}
