@@ -135,6 +135,7 @@ func (c *cli) webDeps(cfg *config.Config, a *app, mailer *mail.Worker) web.Deps 
 		Casefile: a.casefile,
 		Limits:   a.limits,
 		Audit:    a.audit,
+		Warnings: &oversight.Warnings{DB: a.db}, // early warning
 		Auth:     a.accounts,
 		Authz:    a.enforcer,
 		Catalog:  a.catalog,

@@ -33,7 +33,7 @@ var layers = map[string]int{
 	"internal/casefile": 2,
 	"internal/casework": 2,
 	"internal/seed":     2,
-	// Oversight measures (issue 15).
+	// Oversight (issue 15): measures, the transparency report, the early warning.
 	"internal/oversight": 2,
 	// Issue 15, oversight dashboard: the measures' tables, exports and reports.
 	"internal/reports": 2,

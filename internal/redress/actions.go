@@ -88,6 +88,13 @@ const (
 
 	// Issue 15, oversight dashboard: a table of measures exported (CSV, JSON, a report).
 	ActionReportExported = "report.exported"
+	// Early warning (issue 15, point 6): an administrator changed its thresholds;
+	// details: the old and new value of each one changed.
+	ActionWarningSettingsSaved = "warning.settings_saved"
+	// Someone read the early warning (its officers' section names officers read from
+	// complaints); details: the units read, whether officers were shown, the flags'
+	// counts; never a name.
+	ActionWarningsViewed = "warning.viewed"
 )
 
 // Actions lists every action above, in the same order.
@@ -111,4 +118,5 @@ var Actions = []string{
 	ActionDatabaseMigrated,
 	// Issue 15, oversight dashboard.
 	ActionReportExported,
+	ActionWarningSettingsSaved, ActionWarningsViewed, // early warning
 }

@@ -127,7 +127,8 @@ func (db *DB) CreateComplaint(ctx context.Context, nc NewComplaint) (redress.Com
 			return err
 		}
 		c.ID = row.ID
-		if err := db.keepIdempotencyKey(ctx, tx, now, c.ID, nc.Idempotency); err != nil {
+		// The idempotency key, and the early warning's officer keys (store/warnings.go).
+		if err := db.keepIdempotencyKey(ctx, tx, now, c.ID, nc.Idempotency); err != nil || c.Officers != "" && db.keepOfficerKeys(ctx, tx, now, c, &err) {
 			return err
 		}
 		if len(c.Functions) > 0 {

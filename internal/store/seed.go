@@ -62,6 +62,10 @@ type SeedComplaint struct {
 	ResultsReportedOn     string       `bun:"results_reported_on"`
 	ResultsReportedMethod string       `bun:"results_reported_method"`
 	EnteredBy             *int64       `bun:"entered_by"`
+	// Early warning: its allegations with a finding, and those sustained (WriteSeed
+	// counts them from the batch's allegations).
+	DecidedAllegations   int `bun:"decided_allegations"`
+	SustainedAllegations int `bun:"sustained_allegations"`
 }
 
 // SeedFunction is one complaint_functions row.
@@ -227,10 +231,19 @@ func (db *DB) WriteSeed(ctx context.Context, b *SeedRows) error {
 				return fmt.Errorf("write sealed events: %w", err)
 			}
 		}
+		countFindings(b) // early warning (store/warnings.go)
 		for _, rows := range b.tables() {
 			if err := db.bulkInsert(ctx, tx, rows); err != nil {
 				return err
 			}
+		}
+		// Early warning: the officer keys of the complaints written (store/warnings.go).
+		var keys []officerKeyRow
+		for _, c := range b.Complaints {
+			keys = append(keys, officerKeyRows(c.ID, c.TrackingNumber, c.AgencyID, c.Unit, c.ReceivedAt, c.Officers)...)
+		}
+		if err := db.bulkInsert(ctx, tx, &keys); err != nil {
+			return err
 		}
 		// The oversight measures of the batch's complaints, in the same transaction.
 		return db.refreshMeasures(ctx, tx, b.measureIDs())

@@ -244,6 +244,10 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	if _, err := db.backfillMeasures(ctx); err != nil {
 		return applied, err
 	}
+	// Early warning: officer keys for complaints filed before they were kept.
+	if err := db.fillOfficerKeys(ctx); err != nil {
+		return applied, fmt.Errorf("fill officer keys: %w", err)
+	}
 	return applied, nil
 }
 

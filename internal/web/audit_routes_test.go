@@ -412,6 +412,27 @@ func TestAuditWalk(t *testing.T) {
 			{method: "POST", template: "/admin/settings", caller: "admin",
 				quiet: "saving the settings as they already are changes nothing",
 				req:   plain("/admin/settings", url.Values{"mfa_required": {"oversight_auditor"}})},
+			// Early warning: a look is recorded, with counts and never a name.
+			{method: "GET", template: "/oversight/warnings", caller: "supervisor", action: redress.ActionWarningsViewed,
+				req: func() walkReq { return walkReq{path: "/oversight/warnings"} },
+				check: func(t *testing.T, evs []redress.AuditEvent) {
+					d := evs[len(evs)-1].Details
+					if d["officers_shown"] != true || fmt.Sprint(d["units"]) != "[tx]" {
+						t.Errorf("warning.viewed details %v", d)
+					}
+				}},
+			// Early warning thresholds: the changed ones' old and new values.
+			{method: "POST", template: "/admin/warnings", caller: "admin", action: redress.ActionWarningSettingsSaved,
+				req: plain("/admin/warnings", warningForm(redress.WarnUrgentHours, "12")),
+				check: func(t *testing.T, evs []redress.AuditEvent) {
+					d := evs[len(evs)-1].Details
+					if fmt.Sprint(d["old"]) != "map[urgent_hours:24]" || fmt.Sprint(d["new"]) != "map[urgent_hours:12]" {
+						t.Errorf("warning settings details %v", d)
+					}
+				}},
+			{method: "POST", template: "/admin/warnings", caller: "admin",
+				quiet: "saving the thresholds as they already are changes nothing",
+				req:   plain("/admin/warnings", warningForm(redress.WarnUrgentHours, "12"))},
 
 			// Signing in and out, passwords, the second factor.
 			{method: "POST", template: "/password/set", caller: "anonymous", action: redress.ActionPasswordChanged,

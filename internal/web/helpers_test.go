@@ -127,6 +127,7 @@ func newServer(t testing.TB, db *store.DB, box *secret.Box, catalog *i18n.Catalo
 		// Transparency report (issue 15, point 5).
 		Transparency: &oversight.Transparency{Tallies: db, Loc: cases.Deadlines.Loc(), Now: func() time.Time { return fixedNow },
 			Measures: &oversight.Service{DB: db, Deadlines: cases.Deadlines, Now: func() time.Time { return fixedNow }}},
+		Warnings: &oversight.Warnings{DB: db, Now: func() time.Time { return fixedNow }}, // early warning
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -194,7 +194,8 @@ func (s *Server) newPage(r *http.Request, lang string) *page {
 			{"/staff/registry", "staff.link.registry"}, {"/admin/users", "staff.link.users"},
 			{"/admin/units", "staff.link.units"}, {"/admin/routing", "staff.link.routing"},
 			{"/admin/offices", "staff.link.offices"}, {"/admin/settings", "staff.link.settings"},
-			{"/oversight", "staff.link.dashboard"}, // issue 15, oversight dashboard
+			{"/oversight", "staff.link.dashboard"},                                                             // issue 15, oversight dashboard
+			{"/oversight/warnings", "staff.link.warnings"}, {"/admin/warnings", "staff.link.warning_settings"}, // early warning
 			{"/oversight/audit", "staff.link.audit"}, {"/oversight/verify", "staff.link.verify"}, {"/oversight/export", "staff.link.export"},
 			{"/account", "staff.link.account"},
 		} {

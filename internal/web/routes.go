@@ -100,6 +100,10 @@ func (s *Server) routes() {
 	r.HandleFunc("/oversight", s.handleDashboard).Methods(http.MethodGet)
 	r.HandleFunc("/oversight/agreements/{id}", s.handleReportCard).Methods(http.MethodGet)
 	r.HandleFunc("/api/v1/reports/{table}", s.handleAPIReport).Methods(http.MethodGet)
+	// Early warning for supervisors, and its thresholds (page_warnings.go).
+	r.HandleFunc("/oversight/warnings", s.handleWarnings).Methods(http.MethodGet)
+	r.HandleFunc("/admin/warnings", s.handleAdminWarnings).Methods(http.MethodGet)
+	r.HandleFunc("/admin/warnings", s.handleAdminWarningsSave).Methods(http.MethodPost)
 	r.HandleFunc("/healthz", s.handleHealthz).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/readyz", s.handleReadyz).Methods(http.MethodGet, http.MethodHead)
 

@@ -264,6 +264,11 @@ func TestRouteTable(t *testing.T) {
 			{method: "GET", template: "/oversight", want: only(200, "supervisor", "auditor")},
 			{method: "GET", template: "/oversight/agreements/{id}", path: "/oversight/agreements/" + strconv.FormatInt(s.agreementID(), 10), want: only(200, "supervisor", "auditor")},
 			{method: "GET", template: "/api/v1/reports/{table}", path: "/api/v1/reports/summary", want: only(200, "supervisor", "auditor")},
+			// Early warning: supervisors' and auditors' (without officer names); its
+			// thresholds administrators'.
+			{method: "GET", template: "/oversight/warnings", want: only(200, "supervisor", "auditor")},
+			{method: "GET", template: "/admin/warnings", want: only(200, "admin")},
+			{method: "POST", template: "/admin/warnings", body: "urgent_hours=x", want: only(422, "admin")},
 
 			// Last: these end or change the session.
 			{method: "POST", template: "/login/totp", body: "code=000000", want: with(staffOnly(401), "anonymous", 303)},

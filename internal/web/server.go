@@ -69,6 +69,8 @@ type Deps struct {
 	// Transparency builds and keeps the public transparency report (issue 15, point 5);
 	// nil: /transparency is a 404.
 	Transparency *oversight.Transparency
+	// Warnings computes the early warning for supervisors and keeps its thresholds.
+	Warnings *oversight.Warnings
 }
 
 // Server holds the dependencies every handler shares.

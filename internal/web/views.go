@@ -27,7 +27,24 @@ var views = []view{&homePage{}, &complaintPage{}, &receiptPage{}, &statusCheckPa
 	&adminOfficesPage{},
 	&auditLogPage{}, &auditHistoryPage{}, &verifyPage{}, &verificationPage{}, &exportPage{},
 	&registryPage{}, &enterPage{}, &enterReceiptPage{},
-	&transparencyPage{}} // transparency: issue 15, point 5
+	&transparencyPage{},                   // transparency: issue 15, point 5
+	&warningsPage{}, &adminWarningsPage{}, // early warning (page_warnings.go)
+}
+
+// The early warning and its thresholds (page_warnings.go).
+type (
+	warningsPage struct {
+		*page
+		Warnings *warningsView
+	}
+	adminWarningsPage struct {
+		*page
+		Form *adminWarningsView
+	}
+)
+
+func (*warningsPage) template() string      { return "oversight_warnings.html" }
+func (*adminWarningsPage) template() string { return "admin_warnings.html" }
 
 // The public pages: the home page, the complaint form and its receipt, the status page,
 // and an error.
