@@ -21,7 +21,7 @@ import (
 // cases, get the page without the officers' section.
 
 // permWarnings, asked per unit, lets one read the early warning of that unit's cases.
-const permWarnings = "warnings"
+const permWarnings = "oversight.warnings"
 
 // warningCaseView is one case behind a flag.
 type warningCaseView struct {
