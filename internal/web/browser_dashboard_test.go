@@ -107,3 +107,40 @@ func TestBrowserDashboard(t *testing.T) {
 		t.Errorf("the downloaded CSV: %q", got)
 	}
 }
+
+// TestBrowserOversightPages: the other pages of issue 15 in a real Chromium, over a
+// generated year: the public transparency report in English and Spanish at phone width
+// (no sign-in), and the early warning as a supervisor reads it. axe-core finds no
+// serious or critical violation on any. SQLite only, as TestBrowser.
+func TestBrowserOversightPages(t *testing.T) {
+	b := browsertest.Start(t)
+	db := storetest.Open(t, storetest.SQLiteDSN(t))
+	s := withSheets(t, db)
+	if _, err := seed.Run(context.Background(), seed.Deps{DB: db, Box: s.box, Deadlines: deadline.Defaults(), Accounts: s.auth,
+		AuditKey: testAuditKey, Actor: "test"}, seed.Options{Complaints: 400, Years: 2, Force: true, RandSeed: 16}); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.srv)
+	t.Cleanup(ts.Close)
+
+	for lang, want := range map[string]string{"en": "fewer than 5", "es": "menos de 5"} {
+		p := b.NewPage(t, lang)
+		p.Screen(360, 740)
+		if got := p.Open(ts.URL + "/transparency?lang=" + lang); got != http.StatusOK {
+			t.Fatalf("transparency (%s): HTTP %d", lang, got)
+		}
+		if p.Lang() != lang || !strings.Contains(p.Text("main"), want) {
+			t.Errorf("transparency (%s): lang %q, the page has no %q", lang, p.Lang(), want)
+		}
+		p.CheckAccessibility("transparency-" + lang)
+		p.Screenshot("transparency-" + lang)
+	}
+
+	p := b.NewPage(t, "en-US,en")
+	signInBrowser(t, p, ts.URL, "supervisor")
+	if got := p.Open(ts.URL + "/oversight/warnings"); got != http.StatusOK {
+		t.Fatalf("early warning: HTTP %d", got)
+	}
+	p.CheckAccessibility("warnings")
+	p.Screenshot("warnings")
+}
