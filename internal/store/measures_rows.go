@@ -11,6 +11,7 @@ import (
 
 	"github.com/redress-oversight/redress/internal/deadline"
 	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/workflow"
 )
 
 // The oversight measures' summary (migration 150, docs/measures.md): one narrow row
@@ -58,6 +59,33 @@ type MeasureFacts struct {
 	Status                   string
 	ClosedAt                 time.Time // zero unless closed or withdrawn now
 	Clocks                   []redress.Clock
+	// Allegations maps each category alleged to its finding ("" while none is made).
+	Allegations map[redress.Category]string
+	Referrals   []ReferralFact
+}
+
+// ReferralFact is one referral of a complaint: to whom, when sent and answered (zero
+// while not).
+type ReferralFact struct {
+	Recipient      string
+	Sent, Answered time.Time
+}
+
+// FindingCodes are the f_<category> codes of the workflow's findings: 2 onwards, in
+// workflow.Findings order; 1 is an allegation with no finding yet.
+func findingCode(finding string) int16 {
+	if i := slices.Index(workflow.Findings, workflow.Finding(finding)); i >= 0 {
+		return int16(2 + i)
+	}
+	return 1
+}
+
+// FindingOfCode is the finding a code stands for ("" for 1).
+func FindingOfCode(code int64) string {
+	if i := int(code) - 2; i >= 0 && i < len(workflow.Findings) {
+		return string(workflow.Findings[i])
+	}
+	return ""
 }
 
 // MeasureRow is one complaint_measures row.
@@ -98,7 +126,86 @@ type MeasureRow struct {
 	DueResolveTFM    *int64 `bun:"due_resolve_tfm"`
 	KReportResults   int16  `bun:"k_report_results"`
 	DueReportResults *int64 `bun:"due_report_results"`
+
+	// Each category's allegation and finding (migration 152), and each recipient's
+	// first referral.
+	FRacialProfiling int16 `bun:"f_racial_profiling"`
+	FHeldPastRelease int16 `bun:"f_held_past_release"`
+	FCoercion int16 `bun:"f_coercion"`
+	FNoInterpreter int16 `bun:"f_no_interpreter"`
+	FDeniedLawyer int16 `bun:"f_denied_lawyer"`
+	FDeniedPhoneCall int16 `bun:"f_denied_phone_call"`
+	FDeniedConsularNotification int16 `bun:"f_denied_consular_notification"`
+	FForce int16 `bun:"f_force"`
+	FMedicalNeglect int16 `bun:"f_medical_neglect"`
+	FRetaliation int16 `bun:"f_retaliation"`
+	FWrongfulDetention int16 `bun:"f_wrongful_detention"`
+	FPrivacy int16 `bun:"f_privacy"`
+	FProperty int16 `bun:"f_property"`
+	FVerbalAbuse int16 `bun:"f_verbal_abuse"`
+	FOther int16 `bun:"f_other"`
+	RAgencyIa *int `bun:"r_agency_ia"`
+	RIceOpr *int `bun:"r_ice_opr"`
+	RDhsOig *int `bun:"r_dhs_oig"`
+	RDhsCrcl *int `bun:"r_dhs_crcl"`
+	RStateAg *int `bun:"r_state_ag"`
+	ROther *int `bun:"r_other"`
 }
+
+func (r *MeasureRow) findingSlot(c redress.Category) *int16 {
+	switch c {
+	case "racial_profiling":
+		return &r.FRacialProfiling
+	case "held_past_release":
+		return &r.FHeldPastRelease
+	case "coercion":
+		return &r.FCoercion
+	case "no_interpreter":
+		return &r.FNoInterpreter
+	case "denied_lawyer":
+		return &r.FDeniedLawyer
+	case "denied_phone_call":
+		return &r.FDeniedPhoneCall
+	case "denied_consular_notification":
+		return &r.FDeniedConsularNotification
+	case "force":
+		return &r.FForce
+	case "medical_neglect":
+		return &r.FMedicalNeglect
+	case "retaliation":
+		return &r.FRetaliation
+	case "wrongful_detention":
+		return &r.FWrongfulDetention
+	case "privacy":
+		return &r.FPrivacy
+	case "property":
+		return &r.FProperty
+	case "verbal_abuse":
+		return &r.FVerbalAbuse
+	case "other":
+		return &r.FOther
+	}
+	return nil
+}
+
+func (r *MeasureRow) referralSlot(recipient string) **int {
+	switch recipient {
+	case "agency_ia":
+		return &r.RAgencyIa
+	case "ice_opr":
+		return &r.RIceOpr
+	case "dhs_oig":
+		return &r.RDhsOig
+	case "dhs_crcl":
+		return &r.RDhsCrcl
+	case "state_ag":
+		return &r.RStateAg
+	case "other":
+		return &r.ROther
+	}
+	return nil
+}
+
 
 // Clock is the outcome of the named clock and, while it runs, its due time (Unix
 // seconds).
@@ -165,6 +272,27 @@ func MeasureRowOf(f MeasureFacts, loc *time.Location) MeasureRow {
 		r.Stage = StageWaitingOnOffice
 	case f.Status == redress.StatusWaitingOnComplainant:
 		r.Stage = StageWaitingOnComplainant
+	}
+	for cat, finding := range f.Allegations {
+		if p := r.findingSlot(cat); p != nil {
+			*p = findingCode(finding)
+		}
+	}
+	// Each recipient's first referral: the case's wait on that office.
+	first := map[string]ReferralFact{}
+	for _, ref := range f.Referrals {
+		if had, ok := first[ref.Recipient]; !ok || ref.Sent.Before(had.Sent) {
+			first[ref.Recipient] = ref
+		}
+	}
+	for rec, ref := range first {
+		if p := r.referralSlot(rec); p != nil {
+			h := -1
+			if !ref.Answered.IsZero() {
+				h = max(int(ref.Answered.Sub(ref.Sent)/time.Hour), 0)
+			}
+			*p = &h
+		}
 	}
 	for _, c := range f.Clocks {
 		k, d := r.clockSlot(c.Name)
@@ -329,13 +457,48 @@ func (db *DB) measureRowsFor(ctx context.Context, tx bun.IDB, ids []int64, lo, h
 	for _, c := range clocks {
 		byComplaint[c.ComplaintID] = append(byComplaint[c.ComplaintID], c.clock())
 	}
+	var als []struct {
+		ComplaintID int64  `bun:"complaint_id"`
+		Category    string `bun:"category"`
+		Finding     string `bun:"finding"`
+	}
+	if err := tx.NewSelect().Table("allegations").Column("complaint_id", "category", "finding").
+		Where(where("complaint_id"), args...).Scan(ctx, &als); err != nil {
+		return nil, fmt.Errorf("measures: read allegations: %w", err)
+	}
+	alleged := map[int64]map[redress.Category]string{}
+	for _, a := range als {
+		if alleged[a.ComplaintID] == nil {
+			alleged[a.ComplaintID] = map[redress.Category]string{}
+		}
+		alleged[a.ComplaintID][redress.Category(a.Category)] = a.Finding
+	}
+	var refs []struct {
+		ComplaintID int64      `bun:"complaint_id"`
+		Recipient   string     `bun:"recipient"`
+		SentAt      time.Time  `bun:"sent_at"`
+		AnsweredAt  *time.Time `bun:"answered_at"`
+	}
+	if err := tx.NewSelect().Table("referrals").Column("complaint_id", "recipient", "sent_at", "answered_at").
+		Where(where("complaint_id"), args...).Scan(ctx, &refs); err != nil {
+		return nil, fmt.Errorf("measures: read referrals: %w", err)
+	}
+	referred := map[int64][]ReferralFact{}
+	for _, r := range refs {
+		rf := ReferralFact{Recipient: r.Recipient, Sent: r.SentAt}
+		if r.AnsweredAt != nil {
+			rf.Answered = *r.AnsweredAt
+		}
+		referred[r.ComplaintID] = append(referred[r.ComplaintID], rf)
+	}
 	loc := db.measureLoc()
 	rows := make([]MeasureRow, len(src))
 	for i, s := range src {
 		f := MeasureFacts{ComplaintID: s.ID, ReceivedAt: s.ReceivedAt, State: s.State, AgencyID: derefID(s.AgencyID),
 			AgreementID: derefID(s.AgreementID), Unit: s.Unit, Channel: s.Channel, Language: s.Language,
 			Priority: s.Priority, InCustody: isTrue(s.InCustody), Detainer: isTrue(s.DetainerIssued),
-			HPR: isTrue(s.HeldPastRelease), Status: s.Status, Clocks: byComplaint[s.ID]}
+			HPR: isTrue(s.HeldPastRelease), Status: s.Status, Clocks: byComplaint[s.ID],
+			Allegations: alleged[s.ID], Referrals: referred[s.ID]}
 		if s.Model != nil {
 			f.Model = redress.Model(*s.Model)
 		}
@@ -405,7 +568,11 @@ func (db *DB) newMeasureRow(ctx context.Context, tx bun.Tx, now time.Time, c red
 	f := MeasureFacts{ComplaintID: c.ID, ReceivedAt: now, State: c.State, AgencyID: c.AgencyID, AgreementID: c.AgreementID,
 		Model: nc.Model, Unit: c.Unit, Channel: string(c.Channel), Language: c.Language, Priority: c.Priority,
 		InCustody: c.Custody.Says(redress.CustodyInCustody), Detainer: c.Custody.Says(redress.CustodyDetainer),
-		HPR: c.Custody.Says(redress.CustodyHeldPastRelease), Status: c.Status}
+		HPR: c.Custody.Says(redress.CustodyHeldPastRelease), Status: c.Status,
+		Allegations: map[redress.Category]string{}}
+	for _, a := range c.Allegations {
+		f.Allegations[a.Category] = ""
+	}
 	if f.Priority == "" {
 		f.Priority = "normal"
 	}
