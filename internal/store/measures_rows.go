@@ -129,27 +129,27 @@ type MeasureRow struct {
 
 	// Each category's allegation and finding (migration 152), and each recipient's
 	// first referral.
-	FRacialProfiling int16 `bun:"f_racial_profiling"`
-	FHeldPastRelease int16 `bun:"f_held_past_release"`
-	FCoercion int16 `bun:"f_coercion"`
-	FNoInterpreter int16 `bun:"f_no_interpreter"`
-	FDeniedLawyer int16 `bun:"f_denied_lawyer"`
-	FDeniedPhoneCall int16 `bun:"f_denied_phone_call"`
+	FRacialProfiling            int16 `bun:"f_racial_profiling"`
+	FHeldPastRelease            int16 `bun:"f_held_past_release"`
+	FCoercion                   int16 `bun:"f_coercion"`
+	FNoInterpreter              int16 `bun:"f_no_interpreter"`
+	FDeniedLawyer               int16 `bun:"f_denied_lawyer"`
+	FDeniedPhoneCall            int16 `bun:"f_denied_phone_call"`
 	FDeniedConsularNotification int16 `bun:"f_denied_consular_notification"`
-	FForce int16 `bun:"f_force"`
-	FMedicalNeglect int16 `bun:"f_medical_neglect"`
-	FRetaliation int16 `bun:"f_retaliation"`
-	FWrongfulDetention int16 `bun:"f_wrongful_detention"`
-	FPrivacy int16 `bun:"f_privacy"`
-	FProperty int16 `bun:"f_property"`
-	FVerbalAbuse int16 `bun:"f_verbal_abuse"`
-	FOther int16 `bun:"f_other"`
-	RAgencyIa *int `bun:"r_agency_ia"`
-	RIceOpr *int `bun:"r_ice_opr"`
-	RDhsOig *int `bun:"r_dhs_oig"`
-	RDhsCrcl *int `bun:"r_dhs_crcl"`
-	RStateAg *int `bun:"r_state_ag"`
-	ROther *int `bun:"r_other"`
+	FForce                      int16 `bun:"f_force"`
+	FMedicalNeglect             int16 `bun:"f_medical_neglect"`
+	FRetaliation                int16 `bun:"f_retaliation"`
+	FWrongfulDetention          int16 `bun:"f_wrongful_detention"`
+	FPrivacy                    int16 `bun:"f_privacy"`
+	FProperty                   int16 `bun:"f_property"`
+	FVerbalAbuse                int16 `bun:"f_verbal_abuse"`
+	FOther                      int16 `bun:"f_other"`
+	RAgencyIa                   *int  `bun:"r_agency_ia"`
+	RIceOpr                     *int  `bun:"r_ice_opr"`
+	RDhsOig                     *int  `bun:"r_dhs_oig"`
+	RDhsCrcl                    *int  `bun:"r_dhs_crcl"`
+	RStateAg                    *int  `bun:"r_state_ag"`
+	ROther                      *int  `bun:"r_other"`
 }
 
 func (r *MeasureRow) findingSlot(c redress.Category) *int16 {
@@ -205,7 +205,6 @@ func (r *MeasureRow) referralSlot(recipient string) **int {
 	}
 	return nil
 }
-
 
 // Clock is the outcome of the named clock and, while it runs, its due time (Unix
 // seconds).
