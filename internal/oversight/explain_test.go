@@ -50,7 +50,7 @@ func TestExplainMeasures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := tx.ExecContext(ctx, "SET LOCAL work_mem = '64MB'"); err != nil {
+		if _, err := tx.ExecContext(ctx, "SET LOCAL work_mem = '256MB'; SET LOCAL jit = off"); err != nil {
 			t.Fatal(err)
 		}
 		rows, err := tx.QueryContext(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+q)

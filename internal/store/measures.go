@@ -340,7 +340,8 @@ func (db *DB) unionTallies(ctx context.Context, cols []tallyColumn, g, where str
 // groupingSetTallies counts every kind in one pass over the period's rows (PostgreSQL's
 // GROUPING SETS, each set hashed in memory): the same tallies as unionTallies, read
 // once instead of once per kind. work_mem is raised for the statement so the hash
-// tables of a quarter at a million complaints (about a megabyte) need no disk.
+// tables need no disk and no sort: a few megabytes for a quarter at a million
+// complaints, about 15 MB broken down by agency.
 func (db *DB) groupingSetTallies(ctx context.Context, cols []tallyColumn, g, where string, args []any) ([]MeasureTally, error) {
 	names := make([]string, len(cols))
 	exprs := make([]string, len(cols))
@@ -365,7 +366,8 @@ func (db *DB) groupingSetTallies(ctx context.Context, cols []tallyColumn, g, whe
 		return nil, err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, "SET LOCAL work_mem = '64MB'"); err != nil {
+	// JIT compiling the many aggregates costs more (about 100 ms) than it saves here.
+	if _, err := tx.ExecContext(ctx, "SET LOCAL work_mem = '256MB'; SET LOCAL jit = off"); err != nil {
 		return nil, err
 	}
 	rows, err := tx.QueryContext(ctx, q, all...)
