@@ -297,3 +297,21 @@ func TestBadFilters(t *testing.T) {
 		}
 	})
 }
+
+// The summary keeps a column per referral recipient and per category: a new one needs
+// a migration (like 152) and its name in store's lists.
+func TestMeasureColumnsCoverTheCodes(t *testing.T) {
+	if !slices.Equal(store.MeasureRecipients, casework.ReferralRecipients) {
+		t.Errorf("store.MeasureRecipients %v; casework.ReferralRecipients %v", store.MeasureRecipients, casework.ReferralRecipients)
+	}
+	for _, c := range redress.Categories {
+		f := store.MeasureFacts{Allegations: map[redress.Category]string{c: string(workflow.Sustained)}}
+		r := store.MeasureRowOf(f, nyc)
+		ts := store.RowTallies(&r, at("2026-01-01 00:00"))
+		if !slices.ContainsFunc(ts, func(x store.MeasureTally) bool {
+			return x.Kind == store.TallyFinding && x.Label == string(c) && x.Sub == "sustained"
+		}) {
+			t.Errorf("category %s has no column in complaint_measures", c)
+		}
+	}
+}

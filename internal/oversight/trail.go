@@ -58,9 +58,6 @@ func (s *Service) FromTrail(ctx context.Context, f redress.MeasureFilter) (redre
 		return redress.Measures{}, err
 	}
 	var tallies []store.MeasureTally
-	add := func(kind, label, sub string, v int64) {
-		tallies = append(tallies, store.MeasureTally{Kind: kind, Label: label, Sub: sub, Value: v, N: 1})
-	}
 	for _, c := range cases {
 		if !c.matches(f) {
 			continue
@@ -70,39 +67,16 @@ func (s *Service) FromTrail(ctx context.Context, f redress.MeasureFilter) (redre
 			return redress.Measures{}, err
 		}
 		c.facts.Clocks = c.clocks(cfg)
-		r := store.MeasureRowOf(c.facts, s.Loc())
-		add(store.TallyStage, "", "", int64(r.Stage))
-		for kind, v := range map[string]*int{store.TallyAckHours: r.AckHours, store.TallyAckDays: r.AckDays,
-			store.TallyTriageHours: r.TriageHours, store.TallyTriageDays: r.TriageDays,
-			store.TallyCloseHours: r.CloseHours, store.TallyCloseDays: r.CloseDays} {
-			if v != nil {
-				add(kind, "", "", int64(*v))
-			}
-		}
-		if r.Stage != store.StageClosed {
-			add(store.TallyOpenHour, "", "", r.ReceivedHour)
-		}
-		for _, name := range store.MeasureClocks {
-			k, due := r.Clock(name)
-			if k == store.OutcomeNone {
-				continue
-			}
-			if k == store.OutcomeRunning && due != nil && *due < asOf.Unix() {
-				k = store.OutcomeMissed
-			}
-			add(store.TallyClock, name, "", int64(k))
-		}
-		// Findings by category: every allegation, the ones without a finding too.
+		c.facts.Allegations = map[redress.Category]string{}
 		for _, cat := range c.categories {
-			add(store.TallyFinding, string(cat), c.findingOf(cat, cats), 0)
+			c.facts.Allegations[cat] = c.findingOf(cat, cats)
 		}
+		c.facts.Referrals = nil
 		for _, ref := range c.referrals {
-			h := int64(-1)
-			if !ref.answered.IsZero() {
-				h = int64(ref.answered.Sub(ref.sent) / time.Hour)
-			}
-			add(store.TallyReferral, ref.recipient, "", h)
+			c.facts.Referrals = append(c.facts.Referrals, store.ReferralFact{Recipient: ref.recipient, Sent: ref.sent, Answered: ref.answered})
 		}
+		r := store.MeasureRowOf(c.facts, s.Loc())
+		tallies = append(tallies, store.RowTallies(&r, asOf)...)
 	}
 	return measuresOf(f, tallies, asOf), nil
 }

@@ -165,14 +165,11 @@ func (db *DB) CreateComplaint(ctx context.Context, nc NewComplaint) (redress.Com
 		}
 		// A new complaint has no clocks yet: one INSERT, the met ones met already
 		// (what startClocks then meetClocks would leave).
-		if err := insertNewClocks(ctx, tx, now, c.ID, nc.Clocks, nc.MetClocks); err != nil {
+		if err := db.newClocksAndMeasures(ctx, tx, now, c, nc); err != nil {
 			return err
 		}
 		ev := nc.Audit
 		ev.ComplaintID, ev.AgencyID, ev.AgreementID = c.ID, c.AgencyID, c.AgreementID
-		if err := db.newMeasureRow(ctx, tx, now, c, nc); err != nil {
-			return err
-		}
 		// The complaint's scope is known: no re-read of the row just written.
 		scopes := map[int64][2]*int64{c.ID: {nullID(c.AgencyID), nullID(c.AgreementID)}}
 		return insertAuditScoped(ctx, tx, now, scopes, ev)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"reflect"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -82,7 +84,7 @@ func (db *DB) MeasureRowsStale(ctx context.Context) ([]int64, error) {
 	var stale []int64
 	for _, w := range want {
 		g, ok := got[w.ComplaintID]
-		if !ok || fmt.Sprint(normRow(g)) != fmt.Sprint(normRow(w)) {
+		if !ok || normRow(g) != normRow(w) {
 			stale = append(stale, w.ComplaintID)
 		}
 		delete(got, w.ComplaintID)
@@ -93,28 +95,28 @@ func (db *DB) MeasureRowsStale(ctx context.Context) ([]int64, error) {
 	return stale, nil
 }
 
-// normRow prints a row so that two equal rows print alike (times in UTC, pointers
-// followed).
-func normRow(r MeasureRow) []any {
-	p := func(v *int) any {
-		if v == nil {
-			return nil
+// normRow prints a row so that two equal rows print alike (times in UTC to the
+// microsecond, pointers followed).
+func normRow(r MeasureRow) string {
+	v := reflect.ValueOf(r)
+	var b strings.Builder
+	for i := range v.NumField() {
+		f := v.Field(i)
+		if v.Type().Field(i).Name == "BaseModel" {
+			continue
 		}
-		return *v
-	}
-	q := func(v *int64) any {
-		if v == nil {
-			return nil
+		if f.Kind() == reflect.Pointer {
+			if f.IsNil() {
+				b.WriteString("nil;")
+				continue
+			}
+			f = f.Elem()
 		}
-		return *v
+		if t, ok := f.Interface().(time.Time); ok {
+			b.WriteString(t.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano) + ";")
+			continue
+		}
+		fmt.Fprintf(&b, "%v;", f.Interface())
 	}
-	var closed any
-	if r.ClosedAt != nil {
-		closed = r.ClosedAt.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano)
-	}
-	return []any{r.ComplaintID, r.ReceivedAt.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano), r.ReceivedMonth,
-		r.ReceivedHour, r.State, r.AgencyID, r.AgreementID, r.Model, r.Unit, r.Channel, r.Language, r.Priority, r.Custody,
-		r.Stage, closed, p(r.ClosedMonth), p(r.AckHours), p(r.AckDays), p(r.TriageHours), p(r.TriageDays), p(r.CloseHours),
-		p(r.CloseDays), r.KAcknowledge, q(r.DueAcknowledge), r.KTriage, q(r.DueTriage), r.KNotifyICE, q(r.DueNotifyICE),
-		r.KResolve, q(r.DueResolve), r.KResolveTFM, q(r.DueResolveTFM), r.KReportResults, q(r.DueReportResults)}
+	return b.String()
 }

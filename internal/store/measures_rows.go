@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
 
 	"github.com/redress-oversight/redress/internal/deadline"
 	"github.com/redress-oversight/redress/internal/redress"
+	"github.com/redress-oversight/redress/internal/workflow"
 )
 
 // The oversight measures' summary (migration 150, docs/measures.md): one narrow row
@@ -58,6 +58,33 @@ type MeasureFacts struct {
 	Status                   string
 	ClosedAt                 time.Time // zero unless closed or withdrawn now
 	Clocks                   []redress.Clock
+	// Allegations maps each category alleged to its finding ("" while none is made).
+	Allegations map[redress.Category]string
+	Referrals   []ReferralFact
+}
+
+// ReferralFact is one referral of a complaint: to whom, when sent and answered (zero
+// while not).
+type ReferralFact struct {
+	Recipient      string
+	Sent, Answered time.Time
+}
+
+// FindingCodes are the f_<category> codes of the workflow's findings: 2 onwards, in
+// workflow.Findings order; 1 is an allegation with no finding yet.
+func findingCode(finding string) int16 {
+	if i := slices.Index(workflow.Findings, workflow.Finding(finding)); i >= 0 {
+		return int16(2 + i)
+	}
+	return 1
+}
+
+// FindingOfCode is the finding a code stands for ("" for 1).
+func FindingOfCode(code int64) string {
+	if i := int(code) - 2; i >= 0 && i < len(workflow.Findings) {
+		return string(workflow.Findings[i])
+	}
+	return ""
 }
 
 // MeasureRow is one complaint_measures row.
@@ -98,6 +125,84 @@ type MeasureRow struct {
 	DueResolveTFM    *int64 `bun:"due_resolve_tfm"`
 	KReportResults   int16  `bun:"k_report_results"`
 	DueReportResults *int64 `bun:"due_report_results"`
+
+	// Each category's allegation and finding (migration 152), and each recipient's
+	// first referral.
+	FRacialProfiling            int16 `bun:"f_racial_profiling"`
+	FHeldPastRelease            int16 `bun:"f_held_past_release"`
+	FCoercion                   int16 `bun:"f_coercion"`
+	FNoInterpreter              int16 `bun:"f_no_interpreter"`
+	FDeniedLawyer               int16 `bun:"f_denied_lawyer"`
+	FDeniedPhoneCall            int16 `bun:"f_denied_phone_call"`
+	FDeniedConsularNotification int16 `bun:"f_denied_consular_notification"`
+	FForce                      int16 `bun:"f_force"`
+	FMedicalNeglect             int16 `bun:"f_medical_neglect"`
+	FRetaliation                int16 `bun:"f_retaliation"`
+	FWrongfulDetention          int16 `bun:"f_wrongful_detention"`
+	FPrivacy                    int16 `bun:"f_privacy"`
+	FProperty                   int16 `bun:"f_property"`
+	FVerbalAbuse                int16 `bun:"f_verbal_abuse"`
+	FOther                      int16 `bun:"f_other"`
+	RAgencyIa                   *int  `bun:"r_agency_ia"`
+	RIceOpr                     *int  `bun:"r_ice_opr"`
+	RDhsOig                     *int  `bun:"r_dhs_oig"`
+	RDhsCrcl                    *int  `bun:"r_dhs_crcl"`
+	RStateAg                    *int  `bun:"r_state_ag"`
+	ROther                      *int  `bun:"r_other"`
+}
+
+func (r *MeasureRow) findingSlot(c redress.Category) *int16 {
+	switch c {
+	case "racial_profiling":
+		return &r.FRacialProfiling
+	case "held_past_release":
+		return &r.FHeldPastRelease
+	case "coercion":
+		return &r.FCoercion
+	case "no_interpreter":
+		return &r.FNoInterpreter
+	case "denied_lawyer":
+		return &r.FDeniedLawyer
+	case "denied_phone_call":
+		return &r.FDeniedPhoneCall
+	case "denied_consular_notification":
+		return &r.FDeniedConsularNotification
+	case "force":
+		return &r.FForce
+	case "medical_neglect":
+		return &r.FMedicalNeglect
+	case "retaliation":
+		return &r.FRetaliation
+	case "wrongful_detention":
+		return &r.FWrongfulDetention
+	case "privacy":
+		return &r.FPrivacy
+	case "property":
+		return &r.FProperty
+	case "verbal_abuse":
+		return &r.FVerbalAbuse
+	case "other":
+		return &r.FOther
+	}
+	return nil
+}
+
+func (r *MeasureRow) referralSlot(recipient string) **int {
+	switch recipient {
+	case "agency_ia":
+		return &r.RAgencyIa
+	case "ice_opr":
+		return &r.RIceOpr
+	case "dhs_oig":
+		return &r.RDhsOig
+	case "dhs_crcl":
+		return &r.RDhsCrcl
+	case "state_ag":
+		return &r.RStateAg
+	case "other":
+		return &r.ROther
+	}
+	return nil
 }
 
 // Clock is the outcome of the named clock and, while it runs, its due time (Unix
@@ -166,6 +271,27 @@ func MeasureRowOf(f MeasureFacts, loc *time.Location) MeasureRow {
 	case f.Status == redress.StatusWaitingOnComplainant:
 		r.Stage = StageWaitingOnComplainant
 	}
+	for cat, finding := range f.Allegations {
+		if p := r.findingSlot(cat); p != nil {
+			*p = findingCode(finding)
+		}
+	}
+	// Each recipient's first referral: the case's wait on that office.
+	first := map[string]ReferralFact{}
+	for _, ref := range f.Referrals {
+		if had, ok := first[ref.Recipient]; !ok || ref.Sent.Before(had.Sent) {
+			first[ref.Recipient] = ref
+		}
+	}
+	for rec, ref := range first {
+		if p := r.referralSlot(rec); p != nil {
+			h := -1
+			if !ref.Answered.IsZero() {
+				h = max(int(ref.Answered.Sub(ref.Sent)/time.Hour), 0)
+			}
+			*p = &h
+		}
+	}
 	for _, c := range f.Clocks {
 		k, d := r.clockSlot(c.Name)
 		if k == nil {
@@ -221,67 +347,6 @@ func (db *DB) measureLoc() *time.Location {
 	return deadline.DefaultLocation
 }
 
-// touched collects, per open write transaction, the complaints whose measure rows it
-// must recompute before it commits.
-var touched sync.Map // *sql.Tx → *touchSet
-
-type touchSet struct {
-	mu  sync.Mutex
-	ids map[int64]bool
-	// written are complaints whose row the transaction wrote whole already (filing).
-	written map[int64]bool
-}
-
-// readActions are audit actions that change nothing the measures read: their events do
-// not make a complaint's row be recomputed (any other event about a complaint does).
-var readActions = map[string]bool{
-	redress.ActionComplaintViewed: true, redress.ActionIdentityViewed: true, redress.ActionComplaintSearched: true,
-	redress.ActionEvidenceDownloaded: true, redress.ActionStatusChecked: true, redress.ActionMessagesRead: true,
-	redress.ActionNoteAdded: true, redress.ActionMessageSent: true, redress.ActionEvidenceAdded: true,
-	redress.ActionAssigned: true, redress.ActionDeadlineMissed: true,
-}
-
-// touchMeasures marks a complaint's measure row to recompute before tx commits. A
-// write outside inTx (none should be) is not tracked.
-func touchMeasures(tx bun.IDB, complaintID int64) {
-	t, ok := tx.(bun.Tx)
-	if !ok || complaintID == 0 {
-		return
-	}
-	v, ok := touched.Load(t.Tx)
-	if !ok {
-		return
-	}
-	s := v.(*touchSet)
-	s.mu.Lock()
-	s.ids[complaintID] = true
-	s.mu.Unlock()
-}
-
-// withMeasures runs fn in tx and then recomputes the measure rows of the complaints
-// fn changed.
-func (db *DB) withMeasures(ctx context.Context, tx bun.Tx, fn func() error) error {
-	s := &touchSet{ids: map[int64]bool{}, written: map[int64]bool{}}
-	touched.Store(tx.Tx, s)
-	defer touched.Delete(tx.Tx)
-	if err := fn(); err != nil {
-		return err
-	}
-	if len(s.ids) == 0 {
-		return nil
-	}
-	ids := make([]int64, 0, len(s.ids))
-	for id := range s.ids {
-		if !s.written[id] {
-			ids = append(ids, id)
-		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	return db.refreshMeasures(ctx, tx, ids)
-}
-
 // measureSource is what refreshMeasures reads of a complaint.
 type measureSource struct {
 	ID              int64      `bun:"id"`
@@ -329,13 +394,48 @@ func (db *DB) measureRowsFor(ctx context.Context, tx bun.IDB, ids []int64, lo, h
 	for _, c := range clocks {
 		byComplaint[c.ComplaintID] = append(byComplaint[c.ComplaintID], c.clock())
 	}
+	var als []struct {
+		ComplaintID int64  `bun:"complaint_id"`
+		Category    string `bun:"category"`
+		Finding     string `bun:"finding"`
+	}
+	if err := tx.NewSelect().Table("allegations").Column("complaint_id", "category", "finding").
+		Where(where("complaint_id"), args...).Scan(ctx, &als); err != nil {
+		return nil, fmt.Errorf("measures: read allegations: %w", err)
+	}
+	alleged := map[int64]map[redress.Category]string{}
+	for _, a := range als {
+		if alleged[a.ComplaintID] == nil {
+			alleged[a.ComplaintID] = map[redress.Category]string{}
+		}
+		alleged[a.ComplaintID][redress.Category(a.Category)] = a.Finding
+	}
+	var refs []struct {
+		ComplaintID int64      `bun:"complaint_id"`
+		Recipient   string     `bun:"recipient"`
+		SentAt      time.Time  `bun:"sent_at"`
+		AnsweredAt  *time.Time `bun:"answered_at"`
+	}
+	if err := tx.NewSelect().Table("referrals").Column("complaint_id", "recipient", "sent_at", "answered_at").
+		Where(where("complaint_id"), args...).Scan(ctx, &refs); err != nil {
+		return nil, fmt.Errorf("measures: read referrals: %w", err)
+	}
+	referred := map[int64][]ReferralFact{}
+	for _, r := range refs {
+		rf := ReferralFact{Recipient: r.Recipient, Sent: r.SentAt}
+		if r.AnsweredAt != nil {
+			rf.Answered = *r.AnsweredAt
+		}
+		referred[r.ComplaintID] = append(referred[r.ComplaintID], rf)
+	}
 	loc := db.measureLoc()
 	rows := make([]MeasureRow, len(src))
 	for i, s := range src {
 		f := MeasureFacts{ComplaintID: s.ID, ReceivedAt: s.ReceivedAt, State: s.State, AgencyID: derefID(s.AgencyID),
 			AgreementID: derefID(s.AgreementID), Unit: s.Unit, Channel: s.Channel, Language: s.Language,
 			Priority: s.Priority, InCustody: isTrue(s.InCustody), Detainer: isTrue(s.DetainerIssued),
-			HPR: isTrue(s.HeldPastRelease), Status: s.Status, Clocks: byComplaint[s.ID]}
+			HPR: isTrue(s.HeldPastRelease), Status: s.Status, Clocks: byComplaint[s.ID],
+			Allegations: alleged[s.ID], Referrals: referred[s.ID]}
 		if s.Model != nil {
 			f.Model = redress.Model(*s.Model)
 		}
@@ -392,44 +492,4 @@ func (b *SeedRows) measureIDs() []int64 {
 		add(s.ComplaintID)
 	}
 	return ids
-}
-
-// newMeasureRow writes a new complaint's row from what its filing knows (the filing
-// path reads nothing it need not: TestFilingReadsNoRegistry), and marks it written, so
-// the commit does not recompute it. Without the model of its agreement it is left to
-// the commit's recomputation.
-func (db *DB) newMeasureRow(ctx context.Context, tx bun.Tx, now time.Time, c redress.Complaint, nc NewComplaint) error {
-	if c.AgreementID != 0 && nc.Model == "" {
-		return nil
-	}
-	f := MeasureFacts{ComplaintID: c.ID, ReceivedAt: now, State: c.State, AgencyID: c.AgencyID, AgreementID: c.AgreementID,
-		Model: nc.Model, Unit: c.Unit, Channel: string(c.Channel), Language: c.Language, Priority: c.Priority,
-		InCustody: c.Custody.Says(redress.CustodyInCustody), Detainer: c.Custody.Says(redress.CustodyDetainer),
-		HPR: c.Custody.Says(redress.CustodyHeldPastRelease), Status: c.Status}
-	if f.Priority == "" {
-		f.Priority = "normal"
-	}
-	seen := map[string]bool{}
-	for _, k := range nc.Clocks {
-		if seen[k.Name] {
-			continue
-		}
-		seen[k.Name] = true
-		k.StartedAt, k.DueAt = k.StartedAt.UTC(), k.DueAt.UTC()
-		if slices.Contains(nc.MetClocks, k.Name) {
-			k.MetAt = now
-		}
-		f.Clocks = append(f.Clocks, k)
-	}
-	row := MeasureRowOf(f, db.measureLoc())
-	if _, err := tx.NewInsert().Model(&row).Returning("NULL").Exec(ctx); err != nil {
-		return fmt.Errorf("measures: write row: %w", err)
-	}
-	if v, ok := touched.Load(tx.Tx); ok {
-		s := v.(*touchSet)
-		s.mu.Lock()
-		s.written[c.ID] = true
-		s.mu.Unlock()
-	}
-	return nil
 }

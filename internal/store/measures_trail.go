@@ -85,3 +85,46 @@ func (db *DB) AgreementModels(ctx context.Context) (map[int64]redress.Model, err
 	}
 	return out, nil
 }
+
+// RowTallies are the tallies one row adds, counted as MeasureTallies' queries count
+// them: oversight.FromTrail counts the rows it works out from the trail with it.
+func RowTallies(r *MeasureRow, asOf time.Time) []MeasureTally {
+	var out []MeasureTally
+	add := func(kind, label string, v int64) {
+		out = append(out, MeasureTally{Kind: kind, Label: label, Value: v, N: 1})
+	}
+	add(TallyStage, "", int64(r.Stage))
+	for _, d := range []struct {
+		kind string
+		v    *int
+	}{{TallyAckHours, r.AckHours}, {TallyAckDays, r.AckDays}, {TallyTriageHours, r.TriageHours},
+		{TallyTriageDays, r.TriageDays}, {TallyCloseHours, r.CloseHours}, {TallyCloseDays, r.CloseDays}} {
+		if d.v != nil {
+			add(d.kind, "", int64(*d.v))
+		}
+	}
+	if r.Stage != StageClosed {
+		add(TallyOpenHour, "", r.ReceivedHour)
+	}
+	for _, name := range MeasureClocks {
+		k, due := r.Clock(name)
+		if k == OutcomeNone {
+			continue
+		}
+		if k == OutcomeRunning && due != nil && *due < asOf.Unix() {
+			k = OutcomeMissed
+		}
+		add(TallyClock, name, int64(k))
+	}
+	for _, c := range redress.Categories {
+		if p := r.findingSlot(c); p != nil && *p != 0 {
+			out = append(out, MeasureTally{Kind: TallyFinding, Label: string(c), Sub: FindingOfCode(int64(*p)), N: 1})
+		}
+	}
+	for _, rec := range MeasureRecipients {
+		if p := r.referralSlot(rec); p != nil && *p != nil {
+			add(TallyReferral, rec, int64(**p))
+		}
+	}
+	return out
+}
