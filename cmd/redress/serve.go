@@ -14,6 +14,7 @@ import (
 	"github.com/redress-oversight/redress/internal/config"
 	"github.com/redress-oversight/redress/internal/mail"
 	"github.com/redress-oversight/redress/internal/oversight"
+	"github.com/redress-oversight/redress/internal/reports"
 	"github.com/redress-oversight/redress/internal/web"
 )
 
@@ -60,7 +61,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	// Verifications of the trail started from the web end first (recorded as stopped
 	// if unfinished), so the sealer's last pass seals their events too.
 	defer a.audit.Close()
-	handler, err := web.NewServer(c.webDeps(cfg, a, w.mailer))
+	handler, err := web.NewServer(c.webDeps(ctx, cfg, a, w.mailer))
 	if err != nil {
 		return err
 	}
@@ -127,7 +128,7 @@ func (c *cli) remindResetLink(ctx context.Context, cfg *config.Config, a *app) e
 }
 
 // webDeps hands the app's services to the web.
-func (c *cli) webDeps(cfg *config.Config, a *app, mailer *mail.Worker) web.Deps {
+func (c *cli) webDeps(ctx context.Context, cfg *config.Config, a *app, mailer *mail.Worker) web.Deps {
 	return web.Deps{
 		DB:       a.db,
 		Intake:   a.intake,
@@ -151,11 +152,35 @@ func (c *cli) webDeps(cfg *config.Config, a *app, mailer *mail.Worker) web.Deps 
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Operator:      cfg.Operator,
 
-		// Issue 15, oversight dashboard.
-		Reports: a.reports,
+		// Issue 15, oversight dashboard: answers kept a few minutes (oversight.Cache).
+		Reports: c.cachedReports(ctx, a),
 		// Transparency report (issue 15, point 5): built on first request, kept an hour.
 		Transparency: c.transparency(a),
 	}
+}
+
+// cachedReports serves the oversight pages from answers kept a few minutes, and counts
+// what they open on at start and then every few minutes, so no auditor waits the
+// seconds a whole quarter of a large database takes to count (docs/performance.md). The
+// command line's reports (redress report) count afresh.
+func (c *cli) cachedReports(ctx context.Context, a *app) *reports.Service {
+	cache := &oversight.Cache{Source: a.oversight, Fresh: 5 * time.Minute, Stale: 30 * time.Minute}
+	r := &reports.Service{Source: cache, DB: a.db}
+	go func() {
+		tick := time.NewTicker(2 * time.Minute)
+		defer tick.Stop()
+		for {
+			if err := r.Warm(ctx, time.Now(), a.oversight.Loc()); err != nil && ctx.Err() == nil {
+				c.log.Error("counting the oversight dashboard", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return r
 }
 
 // transparency builds the public report's keeper over the database, in the office's

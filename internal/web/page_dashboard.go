@@ -175,20 +175,6 @@ type dashView struct {
 	Empty bool
 }
 
-// breakdownsFor are the breakdowns shown at a level of the drill-down: the level below
-// it, and agreements (their compliance chart) above an agreement.
-func breakdownsFor(f redress.MeasureFilter) []string {
-	switch {
-	case f.AgreementID != 0:
-		return []string{redress.ByUnit}
-	case f.AgencyID != 0:
-		return []string{redress.ByAgreement}
-	case f.State != "":
-		return []string{redress.ByAgency, redress.ByAgreement}
-	}
-	return []string{redress.ByState, redress.ByAgency, redress.ByAgreement}
-}
-
 func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 	p := &dashboardPage{page: s.newPage(r, s.pageLang(w, r))}
 	v := &dashView{P: p.page, Action: "/oversight", Form: newFilterForm(p.page, r.URL.Query(), "dash.filter.")}
@@ -216,7 +202,7 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := mq.Filter
-	set, err := s.Reports.Build(r.Context(), f, breakdownsFor(f)...)
+	set, err := s.Reports.Build(r.Context(), f, reports.Breakdowns(f)...)
 	if err != nil {
 		s.renderPageError(w, r, p, err)
 		return
