@@ -52,6 +52,35 @@ type measureQuery struct {
 	Period string
 	// Values are the filters as given, for links that keep them.
 	Values url.Values
+	// All names the long table shown whole (?all=by_agency); links do not keep it.
+	// Path is the page asked for, which that link returns to.
+	All, Path string
+}
+
+// mostReceived keeps the n rows of a breakdown with the most complaints received, most
+// first (ties in the table's order), with their keys.
+func mostReceived(t reports.Table, n int) reports.Table {
+	col := slices.Index(t.Columns, "received")
+	idx := make([]int, len(t.Rows))
+	for i := range idx {
+		idx[i] = i
+	}
+	count := func(i int) int {
+		if col < 0 {
+			return 0
+		}
+		v, _ := t.Rows[i][col].(int)
+		return v
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return count(b) - count(a) })
+	out := reports.Table{Name: t.Name, Columns: t.Columns}
+	for _, i := range idx[:min(n, len(idx))] {
+		out.Rows = append(out.Rows, t.Rows[i])
+		if i < len(t.Keys) {
+			out.Keys = append(out.Keys, t.Keys[i])
+		}
+	}
+	return out
 }
 
 // parseMeasureQuery reads the filter of the dashboard, a report card or an export:
@@ -60,7 +89,7 @@ type measureQuery struct {
 func (s *Server) parseMeasureQuery(r *http.Request, known []string) (measureQuery, error) {
 	v := r.URL.Query()
 	get := func(name string) string { return strings.TrimSpace(v.Get(name)) }
-	mq := measureQuery{Values: url.Values{}}
+	mq := measureQuery{Values: url.Values{}, All: strings.TrimSpace(v.Get("all")), Path: r.URL.Path}
 	for _, name := range dashFilters {
 		if val := get(name); val != "" && slices.Contains(known, name) {
 			mq.Values.Set(name, val)
@@ -140,6 +169,12 @@ type tableView struct {
 	// Long folds a table of more than longTable rows (every agency of the country)
 	// under a summary that says how many, so the page's other tables stay near.
 	Long bool
+	// Total is the rows a long table has when the page shows only the longTable with
+	// the most complaints, and AllURL the page with all of them: every agency of the
+	// country is a megabyte of page, too much for a phone and for the server to draw on
+	// every look. The downloads always hold every row.
+	Total  int
+	AllURL string
 }
 
 const longTable = 25
@@ -183,7 +218,7 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 		s.renderPageError(w, r, p, errNotFound)
 		return
 	}
-	mq, err := s.parseMeasureQuery(r, slices.Concat(dashFilters, []string{"lang", foldParam}))
+	mq, err := s.parseMeasureQuery(r, slices.Concat(dashFilters, []string{"lang", foldParam, "all"}))
 	s.dashChoices(v.Form)
 	// The agencies and agreements the caller's complaints name, as the audit log offers.
 	if err := s.auditChoices(r, v.Form, permMeasures, "read"); err != nil {
@@ -266,6 +301,12 @@ func (s *Server) tableView(p *page, words reports.Words, mq measureQuery, t repo
 	by, ok := strings.CutPrefix(t.Name, reports.ByPrefix)
 	if !ok {
 		return tv
+	}
+	if tv.Long && mq.All != t.Name {
+		total := len(t.Rows)
+		t = mostReceived(t, longTable)
+		tv.HTMLTable, tv.Total = words.Page(t), total
+		tv.AllURL = mq.link(mq.Path, "all", t.Name) + "#" + tv.ID
 	}
 	tv.NameCol = slices.Index(t.Columns, "name")
 	for _, key := range t.Keys {

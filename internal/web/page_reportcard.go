@@ -61,7 +61,7 @@ func (s *Server) handleReportCard(w http.ResponseWriter, r *http.Request) {
 	}
 	v.ID, v.Facts = id, newChangedAgreementView(p.page, h)
 	v.Name = v.Facts.Agency + " (" + v.Facts.State + ") – " + string(h.Agreement.Model)
-	mq, err := s.parseMeasureQuery(r, slices.Concat(cardFilters, []string{"lang", foldParam}))
+	mq, err := s.parseMeasureQuery(r, slices.Concat(cardFilters, []string{"lang", foldParam, "all"}))
 	s.dashChoices(v.Form)
 	var de *redress.Error
 	switch {
