@@ -417,41 +417,30 @@ func (s *Server) dashPath(r *http.Request, p *page, mq measureQuery) ([]crumb, e
 }
 
 // dashChoices fills in the form's fixed choices.
+// wordedOptions offers codes, each worded by its catalog key prefix+code.
+func wordedOptions[T ~string](p *page, prefix string, codes []T) []option {
+	opts := make([]option, 0, len(codes))
+	for _, c := range codes {
+		opts = append(opts, option{Value: string(c), Label: p.T(prefix + string(c))})
+	}
+	return opts
+}
+
 func (s *Server) dashChoices(f *filterForm) {
 	var opts []option
 	for _, st := range redress.States {
 		opts = append(opts, option{Value: st.Code, Label: st.Name + " (" + st.Code + ")"})
 	}
 	f.choose("state", opts)
-	opts = nil
-	for _, m := range redress.Models {
-		opts = append(opts, option{Value: string(m), Label: f.page.T("model." + string(m))})
-	}
-	f.choose("model", opts)
-	opts = nil
-	for _, c := range redress.Categories {
-		opts = append(opts, option{Value: string(c), Label: f.page.T("category." + string(c))})
-	}
-	f.choose("category", opts)
-	opts = nil
-	for _, fn := range redress.Functions {
-		opts = append(opts, option{Value: string(fn), Label: f.page.T("function." + string(fn))})
-	}
-	f.choose("function", opts)
-	opts = nil
-	for _, c := range redress.Channels {
-		opts = append(opts, option{Value: string(c), Label: f.page.T("channel." + string(c))})
-	}
-	f.choose("channel", opts)
+	f.choose("model", wordedOptions(f.page, "model.", redress.Models))
+	f.choose("category", wordedOptions(f.page, "category.", redress.Categories))
+	f.choose("function", wordedOptions(f.page, "function.", redress.Functions))
+	f.choose("channel", wordedOptions(f.page, "channel.", redress.Channels))
 	opts = nil
 	for _, l := range s.Catalog.Languages() {
 		opts = append(opts, option{Value: l, Label: s.Catalog.T(l, "language.name", nil)})
 	}
 	f.choose("language", opts)
-	f.choose("priority", []option{{Value: "normal", Label: f.page.T("priority.normal")}, {Value: "urgent", Label: f.page.T("priority.urgent")}})
-	opts = nil
-	for _, c := range redress.CustodyFacts {
-		opts = append(opts, option{Value: c, Label: f.page.T("custody." + c)})
-	}
-	f.choose("custody", opts)
+	f.choose("priority", wordedOptions(f.page, "priority.", []string{"normal", "urgent"}))
+	f.choose("custody", wordedOptions(f.page, "custody.", redress.CustodyFacts))
 }
