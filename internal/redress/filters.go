@@ -121,21 +121,10 @@ func (f SearchFilter) Validate() error {
 	if f.Status != "" && !slices.Contains(CaseStatuses, f.Status) {
 		fe.Add("status", "one_of", strings.Join(CaseStatuses, ", "))
 	}
-	if f.Unit != "" && (f.Unit == AllUnits || !ValidUnitName(f.Unit)) {
-		fe.Add("unit", "unit_name")
-	}
 	if f.Model != "" && f.Model != NoAgreement && !slices.Contains(Models, f.Model) {
 		fe.Add("model", "one_of", "JEM, WSO, TFM, NONE")
 	}
-	if f.Category != "" && !slices.Contains(Categories, f.Category) {
-		fe.Add("category", "unknown_code", f.Category)
-	}
-	if f.Function != "" && !slices.Contains(Functions, f.Function) {
-		fe.Add("function", "unknown_code", f.Function)
-	}
-	if f.Custody != "" && !slices.Contains(CustodyFacts, f.Custody) {
-		fe.Add("custody", "one_of", strings.Join(CustodyFacts, ", "))
-	}
+	checkCaseFacts(&fe, f.Unit, f.Category, f.Function, f.Custody)
 	if f.AgencyID < 0 {
 		fe.Add("agency", "id")
 	}
@@ -265,3 +254,20 @@ var CountBound = 1000
 // CountCap (the store counts at most one more) means only "more than CountCap": a next
 // page exists whenever the count passes offset+limit.
 func CountCap(offset, limit int) int { return max(CountBound, offset+limit) }
+
+// checkCaseFacts checks the coded facts of a case that the queue's and the measures'
+// filters share, naming each bad one by its query parameter.
+func checkCaseFacts(fe *FieldErrors, unit string, category Category, function Function, custody string) {
+	if unit != "" && (unit == AllUnits || !ValidUnitName(unit)) {
+		fe.Add("unit", "unit_name")
+	}
+	if category != "" && !slices.Contains(Categories, category) {
+		fe.Add("category", "unknown_code", category)
+	}
+	if function != "" && !slices.Contains(Functions, function) {
+		fe.Add("function", "unknown_code", function)
+	}
+	if custody != "" && !slices.Contains(CustodyFacts, custody) {
+		fe.Add("custody", "one_of", strings.Join(CustodyFacts, ", "))
+	}
+}

@@ -46,17 +46,12 @@ func (f MeasureFilter) Validate() error {
 	if f.Model != "" && !slices.Contains(Models, f.Model) {
 		fe.Add("model", "one_of", "JEM, WSO, TFM")
 	}
-	if f.Unit != "" && (f.Unit == AllUnits || !ValidUnitName(f.Unit)) {
-		fe.Add("unit", "unit_name")
+	checkCaseFacts(&fe, f.Unit, f.Category, f.Function, f.Custody)
+	if f.Channel != "" && !slices.Contains(Channels, Channel(f.Channel)) {
+		fe.Add("channel", "unknown_code", f.Channel)
 	}
-	if f.Category != "" && !slices.Contains(Categories, f.Category) {
-		fe.Add("category", "unknown_code", f.Category)
-	}
-	if f.Function != "" && !slices.Contains(Functions, f.Function) {
-		fe.Add("function", "unknown_code", f.Function)
-	}
-	if f.Custody != "" && !slices.Contains(CustodyFacts, f.Custody) {
-		fe.Add("custody", "one_of", strings.Join(CustodyFacts, ", "))
+	if f.Priority != "" && f.Priority != "normal" && f.Priority != "urgent" {
+		fe.Add("priority", "one_of", "normal, urgent")
 	}
 	if f.AgencyID < 0 {
 		fe.Add("agency", "id")

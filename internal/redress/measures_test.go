@@ -35,12 +35,14 @@ func TestMeasureFilterValidate(t *testing.T) {
 		t.Errorf("Validate(%+v) = %v", ok, err)
 	}
 	for field, f := range map[string]redress.MeasureFilter{
-		"period":  {From: now, To: now},
-		"state":   {State: "North Carolina"},
-		"model":   {Model: "XYZ"},
-		"unit":    {Unit: "*"},
-		"custody": {Custody: "deported"},
-		"agency":  {AgencyID: -1},
+		"period":   {From: now, To: now},
+		"state":    {State: "North Carolina"},
+		"model":    {Model: "XYZ"},
+		"unit":     {Unit: "*"},
+		"custody":  {Custody: "deported"},
+		"agency":   {AgencyID: -1},
+		"channel":  {Channel: "fax"},
+		"priority": {Priority: "high"},
 	} {
 		if err := f.Validate(); !redress.FieldsOf(err).Has(field) {
 			t.Errorf("Validate(%+v) = %v, want an error on %s", f, err, field)

@@ -110,14 +110,9 @@ func (s *Server) parseMeasureQuery(r *http.Request, known []string) (measureQuer
 	f.Unit, f.Category, f.Function = get("unit"), redress.Category(get("category")), redress.Function(get("function"))
 	f.Custody, f.Language, f.Priority = get("custody"), get("language"), get("priority")
 	f.Channel = get("channel")
-	if f.Channel != "" && !slices.Contains(redress.Channels, redress.Channel(f.Channel)) {
-		fe.Add("channel", "unknown_code", f.Channel)
-	}
+	// The languages are the catalog's, which only the web knows; the rest is Validate's.
 	if f.Language != "" && !s.Catalog.Supported(f.Language) {
 		fe.Add("language", "unknown_code", f.Language)
-	}
-	if f.Priority != "" && f.Priority != "normal" && f.Priority != "urgent" {
-		fe.Add("priority", "one_of", "normal, urgent")
 	}
 	fe = append(fe, redress.FieldsOf(f.Validate())...)
 	if f.Unit != "" && !fe.Has("unit") && !f.AllUnits && !slices.Contains(f.Units, f.Unit) {
