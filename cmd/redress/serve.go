@@ -164,7 +164,9 @@ func (c *cli) webDeps(ctx context.Context, cfg *config.Config, a *app, mailer *m
 // seconds a whole quarter of a large database takes to count (docs/performance.md). The
 // command line's reports (redress report) count afresh.
 func (c *cli) cachedReports(ctx context.Context, a *app) *reports.Service {
-	cache := &oversight.Cache{Source: a.oversight, Fresh: 5 * time.Minute, Stale: 30 * time.Minute}
+	// A breakdown of every agreement of the country is a few megabytes kept: 64 answers
+	// bound what a flood of distinct filters can make the cache hold.
+	cache := &oversight.Cache{Source: a.oversight, Fresh: 5 * time.Minute, Stale: 30 * time.Minute, MaxEntries: 64}
 	r := &reports.Service{Source: cache, DB: a.db}
 	go func() {
 		tick := time.NewTicker(2 * time.Minute)
