@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -219,4 +220,51 @@ next:
 		}
 	}
 	return 0
+}
+
+// With PostgreSQL out of reach the listener still answers: the backlog reads fail
+// within their timeout and say so (redress_backlog_up 0), the rest is served; with the
+// database back, the backlog is read again, with no restart.
+func TestMetricsWithoutDatabase(t *testing.T) {
+	dsn, proxy := storetest.PostgresViaProxy(t)
+	_, logs, _ := startServe(t, map[string]string{
+		"REDRESS_DATABASE_URL": dsn, "REDRESS_DATA_DIR": t.TempDir(), "REDRESS_METRICS_ADDR": "127.0.0.1:0",
+	})
+	m := metricsAddrRE.FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no metrics address in the log:\n%s", logs)
+	}
+	scrapeURL := "http://" + m[1] + "/metrics"
+	if up := value(t, scrape(t, scrapeURL), "redress_backlog_up", nil); up != 1 {
+		t.Fatalf("redress_backlog_up = %v with the database up", up)
+	}
+	proxy.Cut()
+	start := time.Now()
+	fams := scrape(t, scrapeURL)
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("a scrape with the database gone took %v", took)
+	}
+	if up := value(t, fams, "redress_backlog_up", nil); up != 0 {
+		t.Errorf("redress_backlog_up = %v with the database gone", up)
+	}
+	if fams["redress_outbox_queued"] != nil || fams["go_sql_open_connections"] == nil || fams["redress_http_requests_total"] == nil {
+		t.Errorf("with the database gone, the scrape should drop only the backlog: %v", names(fams))
+	}
+	proxy.Restore()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if value(t, scrape(t, scrapeURL), "redress_backlog_up", nil) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the backlog was not read again after the database came back")
+		}
+	}
+}
+
+func names(fams map[string]*dto.MetricFamily) []string {
+	var out []string
+	for n := range fams {
+		out = append(out, n)
+	}
+	return out
 }
