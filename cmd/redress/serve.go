@@ -53,6 +53,7 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	if err := c.ensureFirstAdmin(ctx, cfg, a); err != nil {
 		return err
 	}
+	m := c.newMetrics(cfg, a) // before the workers: the deadline watcher reports to it
 	w, err := c.startWorkers(ctx, cfg, a, auditKey)
 	if err != nil {
 		return err
@@ -61,9 +62,20 @@ func (c *cli) serve(ctx context.Context, args []string) error {
 	// Verifications of the trail started from the web end first (recorded as stopped
 	// if unfinished), so the sealer's last pass seals their events too.
 	defer a.audit.Close()
-	handler, err := web.NewServer(c.webDeps(ctx, cfg, a, w.mailer))
+	deps := c.webDeps(ctx, cfg, a, w.mailer)
+	if m != nil {
+		deps.ObserveRequest = m.ObserveRequest
+	}
+	handler, err := web.NewServer(deps)
 	if err != nil {
 		return err
+	}
+	if m != nil {
+		stopMetrics, err := c.startMetrics(cfg.MetricsAddr, m, handler)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
 	}
 	if cfg.PprofAddr != "" {
 		stopProfiler, err := c.startProfiler(cfg.PprofAddr)

@@ -27,6 +27,7 @@ var layers = map[string]int{
 	"internal/web":             1,
 	"internal/web/browsertest": 1,
 	"internal/bench":           1, // drives the service over HTTP, as a client
+	"internal/metrics":         1, // serves Prometheus' text over HTTP, on its own listener
 
 	// What staff and complainants do.
 	"internal/auth":     2,

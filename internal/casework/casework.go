@@ -30,6 +30,9 @@ type Service struct {
 	// Authz says who may assign a case, reassign it, and be given it: assignment's
 	// rules are case work's, checked again here for every complaint of a batch.
 	Authz *authz.Enforcer
+	// MissedDeadlines, when set, is told how many misses each pass of WatchDeadlines
+	// recorded (the metrics listener counts them).
+	MissedDeadlines func(n int)
 }
 
 // Time is now by the service's clock (Now, else the system's): when a complaint filed

@@ -14,8 +14,12 @@ func (s *Service) WatchDeadlines(ctx context.Context, every time.Duration, log *
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if _, err := s.DB.LogMissedClocks(ctx, s.now()); err != nil && ctx.Err() == nil {
+		n, err := s.DB.LogMissedClocks(ctx, s.now())
+		if err != nil && ctx.Err() == nil {
 			log.Error("recording missed deadlines", "err", err)
+		}
+		if n > 0 && s.MissedDeadlines != nil {
+			s.MissedDeadlines(n)
 		}
 		select {
 		case <-ctx.Done():

@@ -43,6 +43,9 @@ func TestWatchDeadlinesRecordsEachMissOnce(t *testing.T) {
 			passes.Add(1)
 			return start.Add(10 * 24 * time.Hour)
 		}}
+		// The metrics listener's counter is told of the miss once, like the trail.
+		var told atomic.Int64
+		s.MissedDeadlines = func(n int) { told.Add(int64(n)) }
 		wctx, stop := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() {
@@ -63,6 +66,9 @@ func TestWatchDeadlinesRecordsEachMissOnce(t *testing.T) {
 		}
 		if len(evs) != 1 || evs[0].Actor != redress.ActorSystem || evs[0].Details["clock"] != "triage" {
 			t.Fatalf("after %d passes, missed-deadline events %+v; want triage's, once, by the system", passes.Load(), evs)
+		}
+		if told.Load() != 1 {
+			t.Fatalf("the watcher told of %d misses; want 1", told.Load())
 		}
 	})
 }

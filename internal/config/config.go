@@ -48,6 +48,8 @@ type Config struct {
 	MaxUploads int
 	// PprofAddr is where Go's profiler answers; empty: nowhere.
 	PprofAddr string
+	// MetricsAddr is where Prometheus metrics answer; empty: nowhere.
+	MetricsAddr string
 }
 
 // Setting describes one setting for flags, the environment and the docs.
@@ -98,6 +100,8 @@ var Settings = []Setting{
 		}},
 	{"pprof-addr", "REDRESS_PPROF_ADDR", "", "address (host:port) of a separate listener serving Go's profiler at /debug/pprof/, for diagnosing a slow or growing process; empty: off. Keep it on loopback or a private network: profiles show request paths and memory", true,
 		func(c *Config, v string) error { c.PprofAddr = v; return nil }},
+	{"metrics-addr", "REDRESS_METRICS_ADDR", "", "address (host:port) of a separate listener serving Prometheus metrics at /metrics; empty: off. Keep it on loopback or a private network, never public: the numbers show how the office works and where to push", true,
+		func(c *Config, v string) error { c.MetricsAddr = v; return nil }},
 	{"public-url", "REDRESS_PUBLIC_URL", "", "the address people use to reach the service, for links in emails; empty: http:// and the address listened on", true,
 		func(c *Config, v string) error { c.PublicBaseURL = v; return nil }},
 	{"smtp-url", "REDRESS_SMTP_URL", "", "smtp://user:pass@host:port (STARTTLS when offered; ?starttls=required to insist) or smtps://…; empty: email waits in the outbox", true,

@@ -132,6 +132,7 @@ func (s *Server) loginFailed(r *http.Request, why error) error {
 	if code := redress.ErrorCode(why); code != redress.EUNAUTHORIZED && code != redress.EFORBIDDEN {
 		return nil
 	}
+	s.metrics.LoginFailed.Add(1)
 	_, err := s.Limits.Take(r.Context(), limit.Login, s.Limits.Key(limit.Login, s.client(r)), s.LoginLimit)
 	return err
 }
@@ -143,7 +144,7 @@ func tooMany(w http.ResponseWriter, wait time.Duration) {
 }
 
 // Metrics counts what the server refused without writing it to the audit trail, for
-// the metrics endpoint a later change adds. Read the fields with Load.
+// the metrics listener (internal/metrics). Read the fields with Load.
 type Metrics struct {
 	// AnonymousRefusals: requests to staff routes by no one signed in (401).
 	AnonymousRefusals atomic.Int64
@@ -154,6 +155,10 @@ type Metrics struct {
 	LoginLimited   atomic.Int64
 	// UploadsBusy: uploads turned away because --max-uploads were running.
 	UploadsBusy atomic.Int64
+	// Sign-ins refused: a wrong password or a locked account (LoginFailed), a wrong
+	// second-factor code (TOTPFailed).
+	LoginFailed atomic.Int64
+	TOTPFailed  atomic.Int64
 }
 
 // Metrics exposes the server's counters.

@@ -122,12 +122,20 @@ func (s *Server) withLogging(next http.Handler) http.Handler {
 		if m := mux.CurrentRoute(r); m != nil {
 			route, _ = m.GetPathTemplate()
 		}
+		took := time.Since(start)
+		if s.ObserveRequest != nil {
+			status := rec.status
+			if status == 0 {
+				status = http.StatusOK // nothing written: net/http answers 200
+			}
+			s.ObserveRequest(r.Method, route, status, took)
+		}
 		level := slog.LevelInfo
 		if note.quiet.Load() {
 			level = slog.LevelDebug
 		}
 		s.Log.Log(r.Context(), level, "request", "method", r.Method, "route", route, "status", rec.status,
-			"duration_ms", time.Since(start).Milliseconds(), "request_id", requestID(r))
+			"duration_ms", took.Milliseconds(), "request_id", requestID(r))
 	})
 }
 

@@ -82,6 +82,9 @@ func (s *Server) handleTOTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, err := s.Auth.LoginTOTP(r.Context(), s.meta(r), c.Value, r.PostForm.Get("code")); err != nil {
+		if code := redress.ErrorCode(err); code == redress.EUNAUTHORIZED || code == redress.EFORBIDDEN {
+			s.metrics.TOTPFailed.Add(1)
+		}
 		p.Problem = localizedProblem(p, err)
 		s.render(w, r, http.StatusUnauthorized, p)
 		return

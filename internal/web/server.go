@@ -71,6 +71,11 @@ type Deps struct {
 	Transparency *oversight.Transparency
 	// Warnings computes the early warning for supervisors and keeps its thresholds.
 	Warnings *oversight.Warnings
+	// ObserveRequest, when set, is told of every request once answered: its method, its
+	// route's template ("(no route)" when none matched; never the path, which can hold
+	// a tracking number), its status and how long it took. The metrics listener counts
+	// them (internal/metrics).
+	ObserveRequest func(method, route string, status int, took time.Duration)
 }
 
 // Server holds the dependencies every handler shares.
